@@ -1,0 +1,70 @@
+/* Authentication (credentials -> principal) and authorization (may this principal view this
+ * node now?). Verification of slow secrets (Argon2id) runs off the network thread; results
+ * come back through the caller's task queue. The directory mirror it judges on lives in memory
+ * and is updated by every applied directory change. */
+#ifndef RT_AUTH_H
+#define RT_AUTH_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/util_taskq.h"
+
+struct rt_server;
+typedef struct auth auth_t;
+
+typedef enum {
+    AUTH_PRINCIPAL_USER,    /* JWT or PAT */
+    AUTH_PRINCIPAL_API_KEY, /* organization API key */
+    AUTH_PRINCIPAL_SERVICE, /* the ingestion key: sees everything */
+} auth_kind_t;
+
+/* Failure reasons, also the index of rt_metrics_t.auth_failures. */
+typedef enum {
+    AUTH_OK = 0,
+    AUTH_FAIL_NO_CREDENTIAL = 1,
+    AUTH_FAIL_MALFORMED = 2,     /* undecodable token, bad base64/JSON, wrong alg */
+    AUTH_FAIL_BAD_SECRET = 3,    /* signature or secret does not verify */
+    AUTH_FAIL_UNKNOWN = 4,       /* unknown key/token/user id */
+    AUTH_FAIL_EXPIRED = 5,       /* exp/nbf, expiresAt, revoked */
+    AUTH_FAIL_BANNED = 6,        /* banned or deleted user or organization */
+    AUTH_FAIL_SCOPE = 7,         /* x-org-id / x-blob-id the principal cannot see */
+    AUTH_FAIL__COUNT = 8,
+} auth_failure_t;
+
+const char *auth_failure_name(auth_failure_t f);
+
+/* Who a connection is, with its scope. Refcounted and shared by every connection that
+ * presented the same credential and scope; immutable but for the validity it reports. */
+typedef struct auth_identity auth_identity_t;
+
+auth_identity_t *auth_identity_ref(auth_identity_t *id);
+void auth_identity_unref(auth_identity_t *id);
+auth_kind_t auth_identity_kind(const auth_identity_t *id);
+const char *auth_identity_id(const auth_identity_t *id); /* user id, API key id, or "service" */
+/* False once the credential is revoked or expired, or its user/organization banned: the
+ * connection must then be closed with 4403. Cheap; called about once a second per connection. */
+bool auth_identity_valid(const auth_identity_t *id, int64_t now_ms);
+
+/* What a request presents. Header lookup is by lower-case name. */
+typedef struct auth_request {
+    json_object *params;     /* connection_init payload (borrowed), NULL on HTTP */
+    const char *query_token; /* ?token= of the WebSocket URL, or NULL */
+    const char *(*header)(void *ctx, const char *lower_name); /* HTTP headers, or NULL */
+    void *header_ctx;
+} auth_request_t;
+
+/* Called on the network thread (through `q`) with AUTH_OK and a new identity reference owned
+ * by the callee, or a failure and NULL. */
+typedef void (*auth_done_fn)(void *ctx, auth_failure_t result, auth_identity_t *identity);
+typedef struct auth_pending auth_pending_t;
+
+/* Starts authentication; everything in `req` is copied before return. Returns 0 and *pending
+ * (cancel it if the caller goes away first; after `done` runs it is gone), or -1 on OOM. */
+int auth_authenticate(auth_t *a, const auth_request_t *req, rt_taskq_t *q, auth_done_fn done, void *ctx,
+                      auth_pending_t **pending);
+/* `done` will not be called after this returns. */
+void auth_cancel(auth_pending_t *pending);
+
+#endif

@@ -1,0 +1,67 @@
+/* The one server context: configuration and the subsystems, created in main.c and passed
+ * explicitly to every layer. No other mutable global state exists. */
+#ifndef RT_SERVER_H
+#define RT_SERVER_H
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gql/gql_schema.h"
+
+typedef struct rt_config {
+    const char *host;               /* --host, default 0.0.0.0 */
+    int port;                       /* --port, default 4000 (0: pick a free port) */
+    const char *data_dir;           /* --data-dir, default ./data */
+    const char *service_key;        /* --service-key, NULL: ingestion answers 503 */
+    const char *jwt_hs256_secret;   /* --jwt-hs256-secret */
+    const char *jwt_ed25519_public_key; /* --jwt-ed25519-public-key (base64) */
+    const char *jwt_issuer;         /* --jwt-issuer */
+    const char *jwt_audience;       /* --jwt-audience */
+    int init_timeout_ms;            /* --init-timeout-ms, default 3000 */
+    const char *log_level;          /* --log-level, default info */
+    const char *redis;              /* --redis redis://host:port: cluster mode */
+    const char *tls_cert;           /* --tls-cert */
+    const char *tls_key;            /* --tls-key */
+    size_t max_message_bytes;       /* --max-message-bytes, default 64 KiB: close 1009 */
+    int max_subscriptions;          /* --max-subscriptions, default 100 per connection */
+    int max_query_depth;            /* --max-query-depth, default 12 */
+    int max_query_tokens;           /* --max-query-tokens, default 2000 */
+    size_t max_queue_bytes;         /* --max-queue-bytes, default 4 MiB: close 1013 */
+    size_t max_body_bytes;          /* --max-body-bytes, default 8 MiB: 413 */
+    int ping_interval_ms;           /* --ping-interval-ms, default 20000: WebSocket ping frames */
+    long log_retention_sec;         /* --log-retention, default 86400 */
+    long log_retention_max;         /* --log-retention-max, default 1000000 changes */
+    int demo;                       /* --demo: seed an empty data dir with a demo organization */
+} rt_config_t;
+
+struct store;
+struct auth;
+struct feed;
+struct net;
+
+/* Counters read by /metrics; written from any thread with relaxed atomics. */
+typedef struct rt_metrics {
+    atomic_long connections;
+    atomic_long subscriptions;
+    atomic_long changes_ingested;
+    atomic_long deliveries;
+    atomic_long deliveries_denied;
+    atomic_long slow_consumer_closes;
+    atomic_long queue_bytes;
+    atomic_long auth_failures[8]; /* by auth failure reason, see auth/auth.h */
+} rt_metrics_t;
+
+typedef struct rt_server {
+    rt_config_t cfg;
+    const gql_schema_t *schema;     /* the served schema (generated tables) */
+    struct store *store;
+    struct auth *auth;
+    struct feed *feed;
+    struct net *net;
+    rt_metrics_t metrics;
+    volatile sig_atomic_t draining; /* set by SIGTERM: refuse new work, close, flush, exit 0 */
+} rt_server_t;
+
+#endif
