@@ -60,6 +60,22 @@ typedef struct auth_request {
 typedef void (*auth_done_fn)(void *ctx, auth_failure_t result, auth_identity_t *identity);
 typedef struct auth_pending auth_pending_t;
 
+/* Created at start from srv->cfg (JWT keys, issuer, audience) with an empty directory mirror;
+ * caller owns it (auth_free). NULL on bad configuration (logged). */
+auth_t *auth_new(struct rt_server *srv);
+void auth_free(auth_t *a);
+
+/* Mirrors one committed change into the in-memory directory that every check reads: `type`
+ * is Organization, User, Membership, ApiKey, PersonalAccessToken or Blob (blob ownership and
+ * visibility); `node` is the new state (borrowed) or NULL when the record was deleted. Called
+ * at start for every stored record and after every commit; other types are ignored. */
+void auth_dir_apply(auth_t *a, const char *type, const char *id, json_object *node);
+
+/* May `who` view this node now (SPEC 4.4, 8)? `type` is a node type of the schema
+ * (Blob, Revision, Session, Execution, ExecutionEvent, SessionEvent), `node` its state (a
+ * DELETED change is judged on its previous values). Judged on the mirror as it is now. */
+bool auth_can_view(auth_t *a, const auth_identity_t *who, const char *type, json_object *node);
+
 /* Starts authentication; everything in `req` is copied before return. Returns 0 and *pending
  * (cancel it if the caller goes away first; after `done` runs it is gone), or -1 on OOM. */
 int auth_authenticate(auth_t *a, const auth_request_t *req, rt_taskq_t *q, auth_done_fn done, void *ctx,
