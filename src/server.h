@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "gql/gql_schema.h"
+#include "util/util_taskq.h"
 
 typedef struct rt_config {
     const char *host;               /* --host, default 0.0.0.0 */
@@ -50,7 +51,7 @@ typedef struct rt_metrics {
     atomic_long deliveries_denied;
     atomic_long slow_consumer_closes;
     atomic_long queue_bytes;
-    atomic_long auth_failures[8]; /* by auth failure reason, see auth/auth.h */
+    atomic_long auth_failures[16]; /* by auth failure reason, see auth/auth.h */
 } rt_metrics_t;
 
 typedef struct rt_server {
@@ -60,6 +61,7 @@ typedef struct rt_server {
     struct auth *auth;
     struct feed *feed;
     struct net *net;
+    rt_taskq_t *net_q;              /* tasks run on the network thread (results of workers) */
     rt_metrics_t metrics;
     volatile sig_atomic_t draining; /* set by SIGTERM: refuse new work, close, flush, exit 0 */
 } rt_server_t;

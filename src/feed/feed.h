@@ -25,6 +25,15 @@ typedef struct feed_sink {
     void (*end)(void *sub_ctx, json_object *errors);
 } feed_sink_t;
 
+/* Created at start; caller owns it (feed_free). */
+feed_t *feed_new(struct rt_server *srv);
+void feed_free(feed_t *f);
+
+/* Hands committed node changes (in log order) to the feed: called on the network thread after
+ * the store committed them. The feed copies what it keeps. */
+struct store_change;
+void feed_publish(feed_t *f, const struct store_change *changes, int n);
+
 /* Starts a subscription for `req` (ownership passes to the feed on success) on behalf of
  * `who` (a reference is taken). Returns 0 and *out; or a negative code with *errors (a JSON
  * array of GraphQL errors, caller owns) for arguments the feed rejects (malformed cursor:
