@@ -259,12 +259,26 @@ describe('graphql-transport-ws: subprotocol negotiation', () => {
     }
   });
 
-  it('prefers graphql-transport-ws when offered along with others', async () => {
-    for (const protocols of [['graphql-ws', 'graphql-transport-ws'], ['chat', 'graphql-transport-ws']]) {
+  it('selects graphql-transport-ws when it is the only known one offered among others', async () => {
+    for (const protocols of [['chat', 'graphql-transport-ws'], ['graphql-transport-ws', 'chat', 'graphql-sse']]) {
       const s = await open(srv, protocols);
       assert.equal(s.ws.protocol, 'graphql-transport-ws', `offered ${protocols}`);
       s.send({ type: 'connection_init', payload: await srv.connectionParams() });
       assert.equal((await s.next()).type, 'connection_ack');
+      await assertAlive(s);
+      s.ws.close();
+    }
+  });
+
+  it('selects one of both known subprotocols when both are offered, and speaks the one selected', async () => {
+    // RFC 6455 lets the server pick any offered subprotocol; whichever it picks must be spoken.
+    for (const protocols of [['graphql-ws', 'graphql-transport-ws'], ['graphql-transport-ws', 'graphql-ws']]) {
+      const s = await open(srv, protocols);
+      assert.ok(protocols.includes(s.ws.protocol), `selected ${s.ws.protocol}`);
+      s.send({ type: 'connection_init', payload: await srv.connectionParams() });
+      assert.equal((await s.next()).type, 'connection_ack');
+      if (s.ws.protocol === 'graphql-transport-ws') await assertAlive(s);
+      else assert.deepEqual(await s.next(), { type: 'ka' }, 'legacy keep-alive follows the ack');
       s.ws.close();
     }
   });
