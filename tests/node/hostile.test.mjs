@@ -296,8 +296,10 @@ describe('hostile input', () => {
       ['close frame with code 999', [encodeFrame({ opcode: 8, payload: Buffer.from([0x03, 0xe7]) })], [1002]],
       ['close frame with reserved code 1005', [encodeFrame({ opcode: 8, payload: Buffer.from([0x03, 0xed]) })], [1002]],
       ['close frame with invalid UTF-8 reason', [encodeFrame({ opcode: 8, payload: Buffer.from([0x03, 0xe8, 0xff, 0xfe]) })], [1002, 1007]],
-      ['64-bit length with the top bit set', [Buffer.from([0x81, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4])], [1002, 1009]],
-      ['a 4 GiB length', [Buffer.from([0x81, 0xff, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4])], [1009]],
+      // announced lengths, followed by the first payload bytes (so the server has data to judge)
+      ['64-bit length with the top bit set', [Buffer.from([0x81, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4]), Buffer.alloc(64, 0x20)], [1002, 1009]],
+      ['a 4 GiB length', [Buffer.from([0x81, 0xff, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4]), Buffer.alloc(64, 0x20)], [1009]],
+      ['a 1 MiB length', [Buffer.from([0x81, 0xff, 0, 0, 0, 0, 0, 0x10, 0, 0, 1, 2, 3, 4]), Buffer.alloc(64, 0x20)], [1009]],
     ];
     for (let i = 0; i < 20; i++) FRAMES.push([`random bytes #${i}`, [randBytes(1 + randInt(64))], null]);
     const failures = [];
