@@ -3,7 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { startServer, rawSocket, rawUpgrade } from './lib/harness.mjs';
+import { startServer, rawSocket, rawUpgrade, ackedSocket } from './lib/harness.mjs';
 
 let srv;
 before(async () => {
@@ -57,6 +57,33 @@ describe('WebSocket paths', () => {
   it('accepts a query string after the path', async () => {
     await roundTrip('/v1/graphql?x=1');
     await roundTrip('/v1/ws/qs-client?x=1');
+  });
+
+  it('closes the older connection of a principal with 4000 "Replaced by a newer connection" on the same clientId', async () => {
+    const path = `/v1/ws/replace-${Date.now()}`;
+    const older = await ackedSocket(WebSocket, srv, path);
+    const other = await ackedSocket(WebSocket, srv, `${path}-other`);
+    const newer = await ackedSocket(WebSocket, srv, path);
+    const c = await older.closedWithin(3000);
+    assert.equal(c.code, 4000);
+    assert.equal(c.reason, 'Replaced by a newer connection');
+    for (const s of [newer, other]) {
+      s.send({ type: 'ping', payload: { still: 'open' } });
+      assert.deepEqual(await s.next(), { type: 'pong', payload: { still: 'open' } });
+      s.ws.close();
+    }
+  });
+
+  it('replaces across subprotocols too: a legacy connection is replaced by a newer one on its clientId', async () => {
+    const path = `/v1/ws/replace-legacy-${Date.now()}`;
+    const older = await rawSocket(WebSocket, `ws://127.0.0.1:${srv.port}${path}`, ['graphql-ws']);
+    older.send({ type: 'connection_init', payload: await srv.connectionParams() });
+    assert.equal((await older.next()).type, 'connection_ack');
+    const newer = await ackedSocket(WebSocket, srv, path);
+    const c = await older.closedWithin(3000);
+    assert.equal(c.code, 4000);
+    assert.equal(c.reason, 'Replaced by a newer connection');
+    newer.ws.close();
   });
 
   const badIds = [
