@@ -43,7 +43,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const isUtf8 = (buf) => { try { utf8.decode(buf); return true; } catch { return false; } };
 
 // Expected outcome of a text message, by the protocol's rules. Returns one of
-// {close: [codes]}, {pong: payload}, {silent: true}, {ack: true}, {reply: id}.
+// {close: [codes]}, {pong: payload}, {silent: true}, {ackOr4403: true}, {reply: id}.
 function judgeText(buf, acked) {
   if (buf.length > MAX) return { close: [1009] };
   if (!isUtf8(buf)) return { close: [1007] };
@@ -55,7 +55,9 @@ function judgeText(buf, acked) {
     case 'ping': return { pong: v.payload ?? null };
     case 'pong': return { silent: true };
     case 'complete': return { silent: true };
-    case 'connection_init': return acked ? { close: [4429] } : { ack: true };
+    // the payload is not the test credential: acknowledged while anonymous connections are
+    // allowed, 4403 once authentication is enforced
+    case 'connection_init': return acked ? { close: [4429] } : { ackOr4403: true };
     case 'subscribe': return acked ? { reply: v.id } : { close: [4401] };
     default: return { close: [4400] };
   }
@@ -205,10 +207,15 @@ async function runCase(c) {
     else if (c.kind === 'binary') s.ws.send(c.data, { binary: true });
     else if (c.kind === 'fragments') c.parts.forEach((p, i) => s.ws.send(p, { binary: false, fin: i === c.parts.length - 1 }));
     const e = c.expect;
+    // waits (bounded) until the server answered or closed
+    const settle = async () => {
+      for (let t = 0; t < 1000 && !s.messages.length && !s.closeInfo; t++) await sleep(5);
+    };
     const closeIn = async (codes) => {
       let cl;
       try { cl = await s.closedWithin(5000); } catch { return `not closed (wanted ${codes}); got ${s.messages.slice(0, 2).join(' | ').slice(0, 200)}`; }
-      if (!codes.includes(cl.code)) return `closed ${cl.code} "${cl.reason}", wanted ${codes}`;
+      const said = s.messages.length ? ` (after answering ${String(s.messages[0]).slice(0, 100)})` : '';
+      if (!codes.includes(cl.code)) return `closed ${cl.code} "${cl.reason}", wanted ${codes}${said}`;
       if (cl.code === 4400 && !cl.reason) return 'closed 4400 without a reason';
       if (Buffer.byteLength(cl.reason) > 123) return 'close reason longer than 123 bytes';
       if (s.messages.length) return `answered before closing: ${String(s.messages[0]).slice(0, 120)}`;
@@ -229,14 +236,19 @@ async function runCase(c) {
     if (e.close) return await closeIn(e.close);
     if (e.pong !== undefined) return await pongOf(e.pong);
     if (e.silent) return await alive();
-    if (e.ack) { const m = await s.next(); return m.type === 'connection_ack' ? null : `wanted ack, got ${JSON.stringify(m)}`; }
+    if (e.ackOr4403) {
+      await settle();
+      if (s.closeInfo) return await closeIn([4403]);
+      const m = await s.next();
+      return m.type === 'connection_ack' ? null : `wanted ack or 4403, got ${JSON.stringify(m)}`;
+    }
     if (e.reply !== undefined) {
       const m = await s.next();
       if (m.id !== e.reply || !['next', 'error'].includes(m.type)) return `wanted next/error for its id, got ${JSON.stringify(m).slice(0, 200)}`;
       return null;
     }
     if (e.pongAnyOr4400) {
-      while (!s.messages.length && !s.closeInfo) await sleep(5);
+      await settle();
       if (s.closeInfo) return await closeIn([4400]);
       const m = await s.next();
       return m.type === 'pong' ? null : `wanted pong or 4400, got ${JSON.stringify(m).slice(0, 200)}`;
@@ -244,7 +256,7 @@ async function runCase(c) {
     if (e.pongOr4400 !== undefined || e.binaryValid !== undefined) {
       const payload = e.pongOr4400 ?? e.binaryValid;
       const codes = e.pongOr4400 !== undefined ? [4400] : [1003, 4400];
-      while (!s.messages.length && !s.closeInfo) await sleep(5);
+      await settle();
       if (s.closeInfo) return await closeIn(codes);
       return await pongOf(payload);
     }
