@@ -559,3 +559,58 @@ describe('WebSocket-level keep-alive', () => {
     }
   });
 });
+
+describe('limits (SPEC 9)', () => {
+  let lsrv; // few subscriptions per connection
+  let csrv; // shallow and short queries
+  before(async () => {
+    lsrv = await startServer({ args: ['--max-subscriptions', '3'] });
+    csrv = await startServer({ args: ['--max-query-depth', '1', '--max-query-tokens', '30'] });
+  });
+  after(async () => {
+    await lsrv?.stop();
+    await csrv?.stop();
+  });
+
+  it('answers a subscription over the per-connection limit with an error SUBSCRIPTION_LIMIT; completing one frees a slot', async () => {
+    const s = await ackedSocket(WebSocket, lsrv);
+    for (const id of ['s1', 's2', 's3']) s.send({ id, type: 'subscribe', payload: { query: LIVE_SUB } });
+    await assertAlive(s, 'three running');
+    s.send({ id: 's4', type: 'subscribe', payload: { query: LIVE_SUB } });
+    const m = await s.next();
+    assert.equal(m.type, 'error');
+    assert.equal(m.id, 's4');
+    assert.equal(m.payload[0].extensions?.code, 'SUBSCRIPTION_LIMIT');
+    s.send({ id: 's2', type: 'complete' });
+    s.send({ id: 's5', type: 'subscribe', payload: { query: LIVE_SUB } });
+    await assertAlive(s, 'a slot was freed'); // no error for s5
+    // the limit is per connection: another connection has its own
+    const other = await ackedSocket(WebSocket, lsrv);
+    for (const id of ['a', 'b', 'c']) other.send({ id, type: 'subscribe', payload: { query: LIVE_SUB } });
+    await assertAlive(other);
+    s.ws.close();
+    other.ws.close();
+  });
+
+  it('answers a query deeper than --max-query-depth with an error QUERY_TOO_COMPLEX', async () => {
+    const s = await ackedSocket(WebSocket, csrv);
+    s.send({ id: 'deep', type: 'subscribe', payload: { query: '{ viewer { organizations { id } } }' } });
+    const m = await s.next();
+    assert.equal(m.type, 'error', JSON.stringify(m));
+    assert.equal(m.payload[0].extensions?.code, 'QUERY_TOO_COMPLEX');
+    s.send({ id: 'flat', type: 'subscribe', payload: { query: '{ __typename }' } });
+    assert.deepEqual(await s.next(), { id: 'flat', type: 'next', payload: { data: { __typename: 'Query' } } });
+    s.ws.close();
+  });
+
+  it('answers a query longer than --max-query-tokens with an error QUERY_TOO_COMPLEX', async () => {
+    const s = await ackedSocket(WebSocket, csrv);
+    const aliases = Array.from({ length: 40 }, (_, i) => `a${i}: __typename`).join(' ');
+    s.send({ id: 'long', type: 'subscribe', payload: { query: `{ ${aliases} }` } });
+    const m = await s.next();
+    assert.equal(m.type, 'error', JSON.stringify(m).slice(0, 200));
+    assert.equal(m.payload[0].extensions?.code, 'QUERY_TOO_COMPLEX');
+    await assertAlive(s);
+    s.ws.close();
+  });
+});
