@@ -218,6 +218,31 @@ describe('legacy graphql-ws with raw frames', () => {
     assert.ok([1000, 1005].includes(c.code), `normal closure, got ${c.code} ${c.reason}`);
   });
 
+  it('answers malformed messages with an error, as subscriptions-transport-ws does, without closing', async () => {
+    const s = await legacySocket();
+    const bad = [
+      ['not JSON', '{"type":', ['connection_error']],
+      ['not an object', '[1]', ['connection_error', 'error']],
+      ['unknown type', JSON.stringify({ id: '1', type: 'bogus' }), ['error']],
+      ['start without payload', JSON.stringify({ id: '1', type: 'start' }), ['error']],
+      ['start without id', JSON.stringify({ type: 'start', payload: { query: '{ __typename }' } }), ['error']],
+    ];
+    for (const [name, raw, types] of bad) {
+      s.send(raw);
+      const m = await s.nextNonKa();
+      assert.ok(types.includes(m.type), `${name}: answered ${JSON.stringify(m)}`);
+      assert.equal(typeof m.payload?.message, 'string', `${name}: the error has a message`);
+      assert.equal(s.closeInfo, null, `${name}: still open`);
+    }
+    s.send({ type: 'connection_init', payload: await srv.connectionParams() });
+    assert.equal((await s.nextNonKa()).type, 'connection_ack');
+    s.send({ id: 'nq', type: 'start', payload: { variables: {} } });
+    const m = await s.nextNonKa();
+    assert.equal(m.type, 'error');
+    assert.equal(m.id, 'nq');
+    s.ws.close();
+  });
+
   it('sends no keep-alive before connection_init is acknowledged', async () => {
     const s = await legacySocket();
     await sleep(PING_MS * 2);
