@@ -374,6 +374,32 @@ describe('graphql-transport-ws: operations', () => {
     s.ws.close();
   });
 
+  it('passes operationName and variables through to the operation', async () => {
+    const s = await ackedSocket(WebSocket, srv);
+    const query = 'query A { a: __typename } query B($skip: Boolean!) { b: __typename c: __typename @skip(if: $skip) }';
+    s.send({ id: 'opB', type: 'subscribe', payload: { query, operationName: 'B', variables: { skip: true } } });
+    assert.deepEqual(await s.next(), { id: 'opB', type: 'next', payload: { data: { b: 'Query' } } });
+    assert.deepEqual(await s.next(), { id: 'opB', type: 'complete' });
+    s.send({ id: 'opA', type: 'subscribe', payload: { query, operationName: 'A', extensions: { any: 'thing' } } });
+    assert.deepEqual(await s.next(), { id: 'opA', type: 'next', payload: { data: { a: 'Query' } } });
+    assert.deepEqual(await s.next(), { id: 'opA', type: 'complete' });
+    s.ws.close();
+  });
+
+  it('answers request errors (no operationName among several, a missing variable) with an error message', async () => {
+    const s = await ackedSocket(WebSocket, srv);
+    const query = 'query A { a: __typename } query B($skip: Boolean!) { b: __typename @skip(if: $skip) }';
+    for (const [id, payload] of [['noName', { query }], ['noVar', { query, operationName: 'B' }], ['unknownName', { query, operationName: 'C' }]]) {
+      s.send({ id, type: 'subscribe', payload });
+      const m = await s.next();
+      assert.equal(m.type, 'error', `${id}: ${JSON.stringify(m)}`);
+      assert.equal(m.id, id);
+      assert.ok(Array.isArray(m.payload) && m.payload.length >= 1 && typeof m.payload[0].message === 'string');
+    }
+    await assertAlive(s);
+    s.ws.close();
+  });
+
   it('sends an error message with GraphQL errors and locations for a document that fails to parse', async () => {
     const doc = '{\n  __typename\n  blob(id: "x") {'; // unterminated selection set
     let expected;
