@@ -292,6 +292,49 @@ describe('hostile input', () => {
     assert.deepEqual(failures.slice(0, 40), [], `${failures.length} of ${cases.length} cases failed: ${JSON.stringify(byCat)}`);
   });
 
+  it('survives the text corpus on legacy graphql-ws sockets: errors are answered or the socket closed with a protocol code', async () => {
+    // subscriptions-transport-ws answers bad messages without closing; whatever a message did,
+    // the socket must then either still take connection_init, or have been closed for a reason
+    // the protocols define. Wire-level breaches close exactly as on graphql-transport-ws.
+    const legacy = cases.filter((c) => c.kind === 'text' && c.cat !== 'random-ascii').filter((_, i) => i % 3 === 0);
+    assert.ok(legacy.length >= 250, `legacy corpus has ${legacy.length} cases`);
+    const ALLOWED = [1000, 4400, 4401, 4403, 4429];
+    const failures = [];
+    const runLegacy = async (c) => {
+      const s = await rawSocket(WebSocket, srv.wsUrl, ['graphql-ws']);
+      try {
+        s.ws.send(c.data, { binary: false });
+        const wire = c.expect.close?.find((x) => x === 1009 || x === 1007);
+        if (wire) {
+          const cl = await s.closedWithin(5000).catch(() => null);
+          return cl && cl.code === wire ? null : `wanted ${wire}, got ${cl ? cl.code : 'no close'}`;
+        }
+        await sleep(20);
+        if (!s.closeInfo) s.send({ type: 'connection_init', payload: await srv.connectionParams() });
+        for (let t = 0; t < 1000 && !s.closeInfo && !s.messages.some((m) => m.includes('connection_ack')); t++) await sleep(5);
+        if (s.closeInfo) return ALLOWED.includes(s.closeInfo.code) ? null : `closed ${s.closeInfo.code} "${s.closeInfo.reason}"`;
+        if (!s.messages.some((m) => m.includes('connection_ack'))) return `no ack and no close; got ${s.messages.join(' | ').slice(0, 200)}`;
+        for (const m of s.messages) {
+          let v;
+          try { v = JSON.parse(m); } catch { return `invalid JSON sent: ${m.slice(0, 100)}`; }
+          if (typeof v?.type !== 'string') return `message without type: ${m.slice(0, 100)}`;
+        }
+        return null;
+      } catch (err) {
+        return `error: ${err.message}`;
+      } finally {
+        if (s.ws.readyState === WebSocket.OPEN) s.ws.terminate();
+      }
+    };
+    for (let i = 0; i < legacy.length; i += BATCH) {
+      const batch = legacy.slice(i, i + BATCH);
+      const res = await Promise.all(batch.map(runLegacy));
+      res.forEach((r, j) => { if (r) failures.push(`[${batch[j].cat}] ${JSON.stringify(batch[j].data.toString().slice(0, 60))}: ${r}`); });
+      assert.ok(await healthy(), '/healthz answers');
+    }
+    assert.deepEqual(failures.slice(0, 30), [], `${failures.length} of ${legacy.length} legacy cases failed`);
+  });
+
   it('fails broken WebSocket framing (RFC 6455 5.2, 5.5, 7.4): close 1002 or a dropped connection', async () => {
     const ping = JSON.stringify({ type: 'ping' });
     const FRAMES = [
