@@ -127,7 +127,8 @@ typedef struct gql_ast_selection {
 typedef enum { GQL_OPERATION_QUERY, GQL_OPERATION_MUTATION, GQL_OPERATION_SUBSCRIPTION } gql_operation_t;
 
 typedef struct gql_ast_variable_definition {
-    gql_loc_t loc;                   /* starts at the '$' */
+    gql_loc_t loc;                   /* starts at the '$' (or at the description) */
+    gql_ast_value_t *description;    /* STRING or NULL (draft syntax graphql-js 16.15 accepts) */
     gql_ast_value_t *variable;       /* kind GQL_VAL_VARIABLE */
     gql_ast_type_t *type;
     gql_ast_value_t *default_value;  /* NULL when none */
@@ -201,7 +202,9 @@ typedef struct gql_ast_definition {
     gql_definition_kind_t kind;
     bool is_extension;
     gql_loc_t loc;                   /* starts at the description when there is one */
-    gql_ast_value_t *description;    /* type-system definitions (not extensions): STRING or NULL */
+    /* STRING or NULL: type-system definitions (never extensions), and OPERATION / FRAGMENT too
+     * (draft syntax graphql-js 16.15 accepts) */
+    gql_ast_value_t *description;
     /* OPERATION: value NULL when anonymous (also for the `{ ... }` shorthand); every other kind
      * but SCHEMA: the defined name (DIRECTIVE: without the '@'). */
     gql_ast_name_t name;

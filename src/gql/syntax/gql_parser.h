@@ -19,7 +19,8 @@ typedef struct gql_parse_options {
 enum {
     GQL_PARSE_OK = 0,
     GQL_PARSE_SYNTAX = -1,          /* message is graphql-js's "Syntax Error: ..." */
-    GQL_PARSE_TOO_MANY_TOKENS = -2, /* "Syntax Error: Document contains more than N tokens. Parsing aborted." */
+    GQL_PARSE_TOO_MANY_TOKENS = -2, /* "Syntax Error: Document contains more that N tokens. Parsing aborted."
+                                        (sic: graphql-js 16 words it so) */
     GQL_PARSE_TOO_DEEP = -3,        /* "Syntax Error: Document nesting is deeper than N levels. Parsing aborted." */
     GQL_PARSE_NOMEM = -4,
 };
