@@ -1,0 +1,102 @@
+// Introspection (issue 3 item 5): the server's answer to graphql-js's full introspection query,
+// over HTTP POST /v1/graphql and over WebSocket (graphql-ws, a query as a single-result
+// operation), must deep-equal introspectionFromSchema(buildSchema(schema/*.graphql)).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
+import { buildSchema, getIntrospectionQuery, introspectionFromSchema, buildClientSchema, printSchema } from 'graphql';
+import { startServer, ROOT } from './lib/harness.mjs';
+
+const OPTIONS = {
+  descriptions: true,
+  specifiedByUrl: true,
+  directiveIsRepeatable: true,
+  schemaDescription: true,
+  inputValueDeprecation: true,
+};
+
+const schemaDir = join(ROOT, 'schema');
+const sdl = readdirSync(schemaDir).filter((f) => f.endsWith('.graphql')).sort()
+  .map((f) => readFileSync(join(schemaDir, f), 'utf8')).join('\n');
+const schema = buildSchema(sdl);
+
+let srv;
+before(async () => { srv = await startServer(); });
+after(async () => { await srv?.stop(); });
+
+async function postQuery(query, variables, accept = 'application/json') {
+  const r = await fetch(`${srv.httpUrl}/v1/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: r.status, type: r.headers.get('content-type'), body: await r.json() };
+}
+
+describe('introspection over HTTP', () => {
+  it('equals introspectionFromSchema with every option on', async () => {
+    const r = await postQuery(getIntrospectionQuery(OPTIONS));
+    assert.equal(r.status, 200);
+    assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+    assert.deepStrictEqual(r.body.data, introspectionFromSchema(schema, OPTIONS));
+  });
+
+  it('equals introspectionFromSchema with the default options (GraphiQL)', async () => {
+    const r = await postQuery(getIntrospectionQuery());
+    assert.equal(r.status, 200);
+    assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+    assert.deepStrictEqual(r.body.data, introspectionFromSchema(schema));
+  });
+
+  it('gives a result buildClientSchema accepts, printing the same schema', async () => {
+    const r = await postQuery(getIntrospectionQuery(OPTIONS));
+    const client = buildClientSchema(r.body.data);
+    assert.equal(printSchema(client), printSchema(schema));
+  });
+
+  it('answers __type for a named type, and null for an unknown name', async () => {
+    const r = await postQuery('query T($n: String!) { t: __type(name: $n) { name kind fields { name } } u: __type(name: "Nope") { name } }',
+      { n: 'Blob' });
+    assert.equal(r.status, 200);
+    const blob = schema.getType('Blob');
+    assert.deepStrictEqual(r.body.data, {
+      t: { name: 'Blob', kind: 'OBJECT', fields: Object.keys(blob.getFields()).map((name) => ({ name })) },
+      u: null,
+    });
+  });
+
+  it('answers __typename on the query root', async () => {
+    const r = await postQuery('{ __typename a: __typename }');
+    assert.deepStrictEqual(r.body, { data: { __typename: 'Query', a: 'Query' } });
+  });
+});
+
+describe('introspection over WebSocket', () => {
+  it('a graphql-ws subscribe with the introspection query gives the same result', async () => {
+    const client = createClient({
+      url: srv.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: async () => (srv.connectionParams ? srv.connectionParams() : {}),
+      retryAttempts: 0,
+      lazy: true,
+    });
+    try {
+      const results = [];
+      await new Promise((resolve, reject) => {
+        client.subscribe({ query: getIntrospectionQuery(OPTIONS) }, {
+          next: (v) => results.push(v),
+          error: reject,
+          complete: resolve,
+        });
+      });
+      assert.equal(results.length, 1);
+      assert.equal(results[0].errors, undefined, JSON.stringify(results[0].errors));
+      assert.deepStrictEqual(results[0].data, introspectionFromSchema(schema, OPTIONS));
+    } finally {
+      await client.dispose();
+    }
+  });
+});
