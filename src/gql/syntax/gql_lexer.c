@@ -11,6 +11,7 @@
 
 size_t gql_utf8_decode(const char *src, size_t len, size_t pos, uint32_t *cp)
 {
+    /* WHATWG decoding, as Node reads the same bytes: a maximal invalid subpart is one U+FFFD. */
     const unsigned char *s = (const unsigned char *)src + pos;
     size_t n = len - pos;
     unsigned char c = s[0];
@@ -19,37 +20,33 @@ size_t gql_utf8_decode(const char *src, size_t len, size_t pos, uint32_t *cp)
         return 1;
     }
     size_t need;
-    uint32_t v, min;
+    uint32_t v;
+    unsigned char lo = 0x80, hi = 0xBF;
     if (c >= 0xC2 && c <= 0xDF) {
-        need = 2, v = c & 0x1F, min = 0x80;
+        need = 2, v = c & 0x1F;
     } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3, v = c & 0x0F, min = 0x800;
+        need = 3, v = c & 0x0F;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED) /* no surrogates */
+            hi = 0x9F;
     } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4, v = c & 0x07, min = 0x10000;
+        need = 4, v = c & 0x07;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
     } else {
         *cp = 0xFFFD;
         return 1;
     }
-    if (n < need) {
-        *cp = 0xFFFD;
-        return 1;
-    }
     for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
+        if (i >= n || s[i] < lo || s[i] > hi) {
             *cp = 0xFFFD;
-            return 1;
+            return i;
         }
         v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF) {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    /* A CESU-8 surrogate pair is what a JavaScript string holding that pair would be: join it. */
-    if (v >= 0xD800 && v <= 0xDBFF && n >= 6 && s[3] == 0xED && (s[4] & 0xF0) == 0xB0 && (s[5] & 0xC0) == 0x80) {
-        uint32_t lo = 0xD000 | ((uint32_t)(s[4] & 0x3F) << 6) | (s[5] & 0x3F);
-        *cp = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
-        return 6;
+        lo = 0x80, hi = 0xBF;
     }
     *cp = v;
     return need;
@@ -403,13 +400,13 @@ static int finish_string(gql_lexer_t *lx, gql_token_t *t)
     return 0;
 }
 
-/* Copies one source character (known valid) to the scratch buffer, re-encoding what a
- * JavaScript string would hold (U+FFFD for invalid bytes, joined CESU-8 pairs). */
+/* Copies one source character (known valid) to the scratch buffer; invalid bytes become the
+ * U+FFFD a JavaScript string would hold. */
 static int copy_char(gql_lexer_t *lx, size_t pos, size_t n, uint32_t cp)
 {
     if (n == 1 && cp < 0x80)
         return rt_buf_putc(&lx->scratch, (char)cp);
-    if (cp == 0xFFFD || n == 6)
+    if (cp == 0xFFFD)
         return put_utf8(&lx->scratch, cp);
     return rt_buf_append(&lx->scratch, lx->src + pos, n);
 }

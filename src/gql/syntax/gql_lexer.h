@@ -76,8 +76,8 @@ const char *gql_token_kind_desc(gql_token_kind_t kind);
 /* Fills err with "Syntax Error: <msg>" located at byte offset pos of src. */
 void gql_syntax_error_at(gql_syntax_error_t *err, const char *src, size_t len, size_t pos, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-/* Decodes one code point at src[pos] (pos < len) the way a JavaScript string would hold it:
- * invalid bytes give U+FFFD, CESU-8 surrogates give the surrogate. Returns the bytes used. */
+/* Decodes one code point at src[pos] (pos < len) as Node's UTF-8 decoder would: a maximal
+ * invalid subpart gives one U+FFFD. Returns the bytes used. */
 size_t gql_utf8_decode(const char *src, size_t len, size_t pos, uint32_t *cp);
 /* Number of UTF-16 code units the bytes src[0..n) stand for. */
 size_t gql_utf16_units(const char *src, size_t n);
