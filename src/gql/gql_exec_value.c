@@ -12,6 +12,14 @@
 
 enum { V_OK = 0, V_UNDEFINED = 1, V_INVALID = -1, V_NOMEM = -2 };
 
+/* A double that serialises as JavaScript prints it (1 rather than json-c's 1.0). */
+static json_object *new_js_double(double d)
+{
+    char text[64];
+    gql_exec_format_number(d, text, sizeof text);
+    return json_object_new_double_s(d, text);
+}
+
 /* Untyped conversion for custom scalars (graphql-js valueFromASTUntyped). */
 static int untyped(const gql_ast_value_t *v, json_object *vars, json_object **out)
 {
@@ -23,11 +31,11 @@ static int untyped(const gql_ast_value_t *v, json_object *vars, json_object **ou
         errno = 0;
         char *end;
         long long i = strtoll(v->str, &end, 10);
-        *out = errno ? json_object_new_double(strtod(v->str, NULL)) : json_object_new_int64(i);
+        *out = errno ? new_js_double(strtod(v->str, NULL)) : json_object_new_int64(i);
         break;
     }
     case GQL_VAL_FLOAT:
-        *out = json_object_new_double(strtod(v->str, NULL));
+        *out = new_js_double(strtod(v->str, NULL));
         break;
     case GQL_VAL_STRING:
         *out = json_object_new_string_len(v->str, (int)v->len);
@@ -131,7 +139,7 @@ static int scalar_from_ast(const gql_type_t *nt, const gql_ast_value_t *v, json_
     } else if (strcmp(n, "Float") == 0) {
         if (v->kind != GQL_VAL_INT && v->kind != GQL_VAL_FLOAT)
             return V_INVALID;
-        *out = json_object_new_double(strtod(v->str, NULL));
+        *out = new_js_double(strtod(v->str, NULL));
     } else if (strcmp(n, "String") == 0) {
         if (v->kind != GQL_VAL_STRING)
             return V_INVALID;
