@@ -153,20 +153,20 @@ static json_object *enum_value_obj(const gql_enum_value_t *ev)
 static const char *const LOCATION_NAMES[] = {
     "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD", "INLINE_FRAGMENT",
     "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INTERFACE",
-    "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT", "INPUT_FIELD_DEFINITION",
+    "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT", "INPUT_FIELD_DEFINITION", "DIRECTIVE_DEFINITION",
 };
 
 /* graphql-js lists a directive's locations in definition order, which a bit set loses; the
  * specified directives whose order differs from the enum's are spelled out (graphql 16.x). */
 static const char *const DEPRECATED_LOCATIONS[] = {"FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INPUT_FIELD_DEFINITION",
-                                                   "ENUM_VALUE", NULL};
+                                                   "ENUM_VALUE", "DIRECTIVE_DEFINITION", NULL};
 
 static json_object *directive_locations(const gql_directive_t *d)
 {
     json_object *a = json_object_new_array();
     if (!a)
         return NULL;
-    if (strcmp(d->name, "deprecated") == 0) {
+    if (d->builtin && strcmp(d->name, "deprecated") == 0) {
         for (int i = 0; DEPRECATED_LOCATIONS[i]; i++) {
             uint32_t bit = 0;
             for (size_t j = 0; j < sizeof LOCATION_NAMES / sizeof LOCATION_NAMES[0]; j++)
@@ -203,7 +203,9 @@ static json_object *directive_obj(const gql_schema_t *s, const gql_directive_t *
         add(o, "description", str_or_null(d->description), d->description != NULL) < 0 ||
         add(o, "isRepeatable", json_object_new_boolean(d->is_repeatable), true) < 0 ||
         add(o, "locations", directive_locations(d), true) < 0 ||
-        add(o, "args", input_values_list(s, d->args, d->nargs, true), true) < 0) {
+        add(o, "args", input_values_list(s, d->args, d->nargs, true), true) < 0 ||
+        add(o, "isDeprecated", json_object_new_boolean(d->deprecated), true) < 0 ||
+        add(o, "deprecationReason", str_or_null(d->deprecation_reason), d->deprecation_reason != NULL) < 0) {
         json_object_put(o);
         return NULL;
     }
@@ -233,7 +235,7 @@ static json_object *type_names_list(const gql_schema_t *s, const int *idx, int n
     return a;
 }
 
-static int resolve_schema(const gql_schema_t *s, const char *field, json_object **value)
+static int resolve_schema(const gql_schema_t *s, const char *field, json_object *args, json_object **value)
 {
     if (strcmp(field, "description") == 0) {
         *value = str_or_null(s->description);
@@ -269,7 +271,10 @@ static int resolve_schema(const gql_schema_t *s, const char *field, json_object 
         json_object *a = json_object_new_array();
         if (!a)
             return -1;
+        bool dep = include_deprecated(args);
         for (int i = 0; i < s->ndirectives; i++) {
+            if (s->directives[i].deprecated && !dep)
+                continue;
             json_object *d = directive_obj(s, &s->directives[i]);
             if (!d || json_object_array_add(a, d) < 0) {
                 json_object_put(d);
@@ -388,7 +393,7 @@ static int resolve_type(const gql_schema_t *s, const char *field, json_object *p
     } else if (strcmp(field, "isOneOf") == 0) {
         if (t->kind != GQL_TK_INPUT_OBJECT)
             return 0;
-        *value = json_object_new_boolean(0);
+        *value = json_object_new_boolean(t->is_one_of);
     } else {
         return 0; /* ofType of a named type, unknown fields: null */
     }
@@ -445,7 +450,7 @@ int gql_introspect_resolve(const gql_schema_t *s, const char *type_name, const c
         return 0;
     }
     if (strcmp(type_name, "__Schema") == 0)
-        return resolve_schema(s, field, value);
+        return resolve_schema(s, field, args, value);
     if (strcmp(type_name, "__Type") == 0)
         return json_object_is_type(parent, json_type_string) ? resolve_type(s, field, parent, args, value) : 0;
     if (!json_object_is_type(parent, json_type_object))
