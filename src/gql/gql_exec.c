@@ -39,6 +39,18 @@ typedef struct fgroups {
     int n, cap;
 } fgroups_t;
 
+/* A precomputed selection over one object type (subscription rendering): the collected field
+ * groups, their definitions and the plans of their object-typed values, so rendering an event
+ * neither collects fields nor looks fields up. */
+typedef struct plan plan_t;
+struct plan {
+    int obj;
+    fgroups_t gs;
+    const gql_field_t **fds;  /* per group; NULL for __typename and unknown fields */
+    plan_t ***subs;           /* per group: plans per runtime object type, or NULL for leaves */
+    int *nsubs;
+};
+
 typedef struct exec {
     const gql_exec_env_t *env;
     const gql_schema_t *s;
@@ -55,6 +67,21 @@ typedef struct exec {
 } exec_t;
 
 /* ---- small helpers ---------------------------------------------------------------------- */
+
+/* Appends a decimal integer (printf is slow on the rendering path). */
+static int put_i64(rt_buf_t *b, int64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[sizeof tmp - 1 - n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[sizeof tmp - 1 - n++] = '-';
+    return rt_buf_append(b, tmp + sizeof tmp - n, (size_t)n);
+}
 
 static int path_push(exec_t *ex, const char *key, int index)
 {
@@ -432,8 +459,9 @@ static int collect_subfields(const exec_t *ex, int obj, const fgroup_t *g, fgrou
 /* ---- value completion -------------------------------------------------------------------- */
 
 static int complete_value(exec_t *ex, const gql_typeref_t *t, const fgroup_t *g, const gql_type_t *parent,
-                          json_object *v);
-static int execute_fields(exec_t *ex, int obj, const fgroups_t *gs, json_object *parent, int is_root);
+                          json_object *v, plan_t *const *subs, int nsubs);
+static int execute_fields(exec_t *ex, int obj, const fgroups_t *gs, json_object *parent, int is_root,
+                          const plan_t *plan);
 
 static int write_null(exec_t *ex, int rc)
 {
@@ -480,7 +508,7 @@ static int serialize_int(exec_t *ex, const fgroup_t *g, json_object *v)
         int64_t i = json_object_get_int64(v);
         if (i < INT32_MIN || i > INT32_MAX)
             return leaf_error(ex, g, msg_inspect("Int cannot represent non 32-bit signed integer value: ", v));
-        return rt_buf_printf(ex->out, "%" PRId64, i) < 0 ? C_NOMEM : C_VALUE;
+        return put_i64(ex->out, i) < 0 ? C_NOMEM : C_VALUE;
     }
     case json_type_double:
         d = json_object_get_double(v);
@@ -506,7 +534,7 @@ static int serialize_float(exec_t *ex, const fgroup_t *g, json_object *v)
     case json_type_boolean:
         return rt_buf_puts(ex->out, json_object_get_boolean(v) ? "1" : "0") < 0 ? C_NOMEM : C_VALUE;
     case json_type_int:
-        return rt_buf_printf(ex->out, "%" PRId64, json_object_get_int64(v)) < 0 ? C_NOMEM : C_VALUE;
+        return put_i64(ex->out, json_object_get_int64(v)) < 0 ? C_NOMEM : C_VALUE;
     case json_type_double:
         d = json_object_get_double(v);
         break;
@@ -581,14 +609,62 @@ static int serialize_enum(exec_t *ex, const fgroup_t *g, const gql_type_t *t, js
     return leaf_error(ex, g, msg_inspect(prefix, v));
 }
 
+/* Writes a JSON value as JSON.stringify would (numbers as JavaScript prints them). */
+static int write_json(rt_buf_t *b, json_object *v, int depth)
+{
+    char num[64];
+    int rc = 0;
+    switch (json_object_get_type(v)) {
+    case json_type_null:
+        return rt_buf_puts(b, "null");
+    case json_type_boolean:
+        return rt_buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
+    case json_type_int:
+        return put_i64(b, json_object_get_int64(v));
+    case json_type_double:
+        gql_exec_format_number(json_object_get_double(v), num, sizeof num);
+        return rt_buf_puts(b, num);
+    case json_type_string:
+        return rt_buf_json_str(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+    case json_type_array: {
+        if (depth > 64)
+            break;
+        size_t n = json_object_array_length(v);
+        rc |= rt_buf_putc(b, '[');
+        for (size_t i = 0; i < n && !rc; i++) {
+            if (i)
+                rc |= rt_buf_putc(b, ',');
+            rc |= write_json(b, json_object_array_get_idx(v, i), depth + 1);
+        }
+        return rc | rt_buf_putc(b, ']');
+    }
+    case json_type_object: {
+        if (depth > 64)
+            break;
+        int first = 1;
+        rc |= rt_buf_putc(b, '{');
+        json_object_object_foreach(v, key, val)
+        {
+            if (!first)
+                rc |= rt_buf_putc(b, ',');
+            first = 0;
+            rc |= rt_buf_json_str(b, key, strlen(key)) | rt_buf_putc(b, ':') | write_json(b, val, depth + 1);
+            if (rc)
+                break;
+        }
+        return rc | rt_buf_putc(b, '}');
+    }
+    }
+    /* Deeper than any sane value: json-c's own writer, which does not recurse on our stack. */
+    size_t len;
+    const char *s = json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    return s ? rt_buf_append(b, s, len) : -1;
+}
+
 /* Custom scalars (DateTime, JSON, Cursor, ...) pass their JSON value through. */
 static int serialize_custom(exec_t *ex, json_object *v)
 {
-    size_t len;
-    const char *s = json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    if (!s)
-        return C_NOMEM;
-    return rt_buf_append(ex->out, s, len) < 0 ? C_NOMEM : C_VALUE;
+    return write_json(ex->out, v, 0) < 0 ? C_NOMEM : C_VALUE;
 }
 
 static int complete_leaf(exec_t *ex, const gql_type_t *t, const fgroup_t *g, json_object *v)
@@ -596,16 +672,19 @@ static int complete_leaf(exec_t *ex, const gql_type_t *t, const fgroup_t *g, jso
     if (t->kind == GQL_TK_ENUM)
         return serialize_enum(ex, g, t, v);
     if (t->builtin) {
-        if (strcmp(t->name, "Int") == 0)
-            return serialize_int(ex, g, v);
-        if (strcmp(t->name, "Float") == 0)
+        /* The built-in scalars are exactly Int, ID, Float, String and Boolean. */
+        switch (t->name[0]) {
+        case 'I':
+            return t->name[1] == 'n' ? serialize_int(ex, g, v) : serialize_string(ex, g, v, 1);
+        case 'F':
             return serialize_float(ex, g, v);
-        if (strcmp(t->name, "String") == 0)
+        case 'S':
             return serialize_string(ex, g, v, 0);
-        if (strcmp(t->name, "Boolean") == 0)
+        case 'B':
             return serialize_boolean(ex, g, v);
-        if (strcmp(t->name, "ID") == 0)
-            return serialize_string(ex, g, v, 1);
+        default:
+            break;
+        }
     }
     return serialize_custom(ex, v);
 }
@@ -649,23 +728,26 @@ static int resolve_runtime_type(exec_t *ex, const gql_type_t *abstract, const fg
     return -1;
 }
 
-static int complete_object(exec_t *ex, int obj, const fgroup_t *g, json_object *v)
+static int complete_object(exec_t *ex, int obj, const fgroup_t *g, json_object *v, plan_t *const *subs, int nsubs)
 {
+    for (int i = 0; i < nsubs; i++)
+        if (subs[i]->obj == obj)
+            return execute_fields(ex, obj, &subs[i]->gs, v, 0, subs[i]);
     fgroups_t sub = {0};
     if (collect_subfields(ex, obj, g, &sub) < 0) {
         groups_free(&sub);
         return C_NOMEM;
     }
-    int rc = execute_fields(ex, obj, &sub, v, 0);
+    int rc = execute_fields(ex, obj, &sub, v, 0, NULL);
     groups_free(&sub);
     return rc;
 }
 
 static int complete_value(exec_t *ex, const gql_typeref_t *t, const fgroup_t *g, const gql_type_t *parent,
-                          json_object *v)
+                          json_object *v, plan_t *const *subs, int nsubs)
 {
     if (t->wrap == GQL_TR_NON_NULL) {
-        int rc = complete_value(ex, t->of, g, parent, v);
+        int rc = complete_value(ex, t->of, g, parent, v, subs, nsubs);
         if (rc == C_NULL) {
             char msg[600];
             snprintf(msg, sizeof msg, "Cannot return null for non-nullable field %.250s.%.250s.",
@@ -694,7 +776,7 @@ static int complete_value(exec_t *ex, const gql_typeref_t *t, const fgroup_t *g,
         for (size_t i = 0; i < n; i++) {
             if ((i && rt_buf_putc(ex->out, ',') < 0) || path_push(ex, NULL, (int)i) < 0)
                 return C_NOMEM;
-            int rc = complete_value(ex, t->of, g, parent, json_object_array_get_idx(v, i));
+            int rc = complete_value(ex, t->of, g, parent, json_object_array_get_idx(v, i), subs, nsubs);
             path_pop(ex);
             if (rc == C_NOMEM)
                 return rc;
@@ -713,13 +795,13 @@ static int complete_value(exec_t *ex, const gql_typeref_t *t, const fgroup_t *g,
     case GQL_TK_ENUM:
         return complete_leaf(ex, nt, g, v);
     case GQL_TK_OBJECT:
-        return complete_object(ex, t->named, g, v);
+        return complete_object(ex, t->named, g, v, subs, nsubs);
     case GQL_TK_INTERFACE:
     case GQL_TK_UNION: {
         int obj;
         if (resolve_runtime_type(ex, nt, g, parent, v, &obj) < 0)
             return ex->nomem ? C_NOMEM : write_null(ex, C_ERRNULL);
-        return complete_object(ex, obj, g, v);
+        return complete_object(ex, obj, g, v, subs, nsubs);
     }
     case GQL_TK_INPUT_OBJECT:
         break;
@@ -793,7 +875,7 @@ static int resolve_field(exec_t *ex, const gql_type_t *pt, const gql_field_t *fd
 
 /* Executes one field group into the output (the key is already written). */
 static int execute_field(exec_t *ex, const gql_type_t *pt, const gql_field_t *fd, const fgroup_t *g,
-                         json_object *parent, int is_root)
+                         json_object *parent, int is_root, plan_t *const *subs, int nsubs)
 {
     json_object *v = NULL;
     int rc = resolve_field(ex, pt, fd, g, parent, is_root, &v);
@@ -802,7 +884,7 @@ static int execute_field(exec_t *ex, const gql_type_t *pt, const gql_field_t *fd
     if (rc == 1)
         rc = fd->type->wrap == GQL_TR_NON_NULL ? C_PROP : write_null(ex, C_ERRNULL);
     else
-        rc = complete_value(ex, fd->type, g, pt, v);
+        rc = complete_value(ex, fd->type, g, pt, v, subs, nsubs);
     json_object_put(v);
     return rc;
 }
@@ -822,10 +904,11 @@ static int execute_meta_field(exec_t *ex, const gql_type_t *pt, const fgroup_t *
     gql_typeref_t str_nn = {GQL_TR_NON_NULL, 0, &str};
     gql_input_value_t arg = {"name", NULL, &str_nn, NULL, false, NULL};
     gql_field_t fd = {name, NULL, is_schema ? &nonnull : &named, &arg, is_schema ? 0 : 1, false, NULL};
-    return execute_field(ex, pt, &fd, g, parent, 1);
+    return execute_field(ex, pt, &fd, g, parent, 1, NULL, 0);
 }
 
-static int execute_fields(exec_t *ex, int obj, const fgroups_t *gs, json_object *parent, int is_root)
+static int execute_fields(exec_t *ex, int obj, const fgroups_t *gs, json_object *parent, int is_root,
+                          const plan_t *plan)
 {
     const gql_type_t *pt = &ex->s->types[obj];
     size_t mark = ex->out->len;
@@ -835,25 +918,33 @@ static int execute_fields(exec_t *ex, int obj, const fgroups_t *gs, json_object 
     for (int i = 0; i < gs->n; i++) {
         const fgroup_t *g = &gs->g[i];
         const char *name = g->nodes[0]->name.value;
-        int typename_field = strcmp(name, "__typename") == 0;
-        int meta_field = is_root && obj == ex->s->query_type &&
+        int dunder = name[0] == '_' && name[1] == '_';
+        int typename_field = dunder && strcmp(name, "__typename") == 0;
+        int meta_field = dunder && is_root && obj == ex->s->query_type &&
                          (strcmp(name, "__schema") == 0 || strcmp(name, "__type") == 0);
-        const gql_field_t *fd = typename_field || meta_field ? NULL : gql_type_field(pt, name);
+        const gql_field_t *fd = typename_field || meta_field ? NULL : plan ? plan->fds[i] : gql_type_field(pt, name);
         if (!typename_field && !meta_field && !fd)
             continue; /* unknown fields are ignored, as graphql-js does */
         if (!first && rt_buf_putc(ex->out, ',') < 0)
             return C_NOMEM;
         first = 0;
-        if (rt_buf_json_str(ex->out, g->key, strlen(g->key)) < 0 || rt_buf_putc(ex->out, ':') < 0 ||
-            path_push(ex, g->key, 0) < 0)
+        /* Response keys are GraphQL names: nothing to escape. */
+        size_t klen = strlen(g->key);
+        if (rt_buf_reserve(ex->out, klen + 3) < 0 || path_push(ex, g->key, 0) < 0)
             return C_NOMEM;
+        char *w = ex->out->data + ex->out->len;
+        w[0] = '"';
+        memcpy(w + 1, g->key, klen);
+        w[klen + 1] = '"';
+        w[klen + 2] = ':';
+        ex->out->len += klen + 3;
         int rc;
         if (typename_field)
             rc = rt_buf_json_str(ex->out, pt->name, strlen(pt->name)) < 0 ? C_NOMEM : C_VALUE;
         else if (meta_field)
             rc = execute_meta_field(ex, pt, g, parent);
         else
-            rc = execute_field(ex, pt, fd, g, parent, is_root);
+            rc = execute_field(ex, pt, fd, g, parent, is_root, plan ? plan->subs[i] : NULL, plan ? plan->nsubs[i] : 0);
         path_pop(ex);
         if (rc == C_NOMEM || ex->nomem)
             return C_NOMEM;
@@ -891,7 +982,7 @@ static int run_root(exec_t *ex)
         groups_free(&gs);
         return C_NOMEM;
     }
-    rc = execute_fields(ex, root, &gs, NULL, 1);
+    rc = execute_fields(ex, root, &gs, NULL, 1, NULL);
     groups_free(&gs);
     return rc;
 }
@@ -936,13 +1027,100 @@ struct gql_exec_root {
     char *key;
     json_object *args;
     char *selection_key;
+    plan_t *plan;   /* the root selection over the subscription type, or NULL */
 };
+
+static void plan_free(plan_t *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->gs.n; i++) {
+        if (p->subs && p->subs[i]) {
+            for (int j = 0; j < p->nsubs[i]; j++)
+                plan_free(p->subs[i][j]);
+            free(p->subs[i]);
+        }
+    }
+    free(p->subs);
+    free(p->nsubs);
+    free(p->fds);
+    groups_free(&p->gs);
+    free(p);
+}
+
+/* Builds the plan of a collected selection (takes *gs) over object type `obj`. Deeper than
+ * the document can nest legitimately means a fragment cycle: NULL, and rendering falls back to
+ * collecting at run time. */
+static plan_t *plan_build(const exec_t *ex, int obj, fgroups_t *gs, int depth)
+{
+    plan_t *p = calloc(1, sizeof *p);
+    if (!p) {
+        groups_free(gs);
+        return NULL;
+    }
+    p->obj = obj;
+    p->gs = *gs;
+    memset(gs, 0, sizeof *gs);
+    if (depth > 64)
+        goto fail;
+    int n = p->gs.n;
+    p->fds = calloc((size_t)(n ? n : 1), sizeof *p->fds);
+    p->subs = calloc((size_t)(n ? n : 1), sizeof *p->subs);
+    p->nsubs = calloc((size_t)(n ? n : 1), sizeof *p->nsubs);
+    if (!p->fds || !p->subs || !p->nsubs)
+        goto fail;
+    const gql_type_t *pt = &ex->s->types[obj];
+    for (int i = 0; i < n; i++) {
+        const fgroup_t *g = &p->gs.g[i];
+        const gql_field_t *fd = gql_type_field(pt, g->nodes[0]->name.value);
+        p->fds[i] = fd;
+        if (!fd)
+            continue;
+        const gql_typeref_t *r = fd->type;
+        while (r && r->wrap != GQL_TR_NAMED)
+            r = r->of;
+        if (!r || r->named < 0 || r->named >= ex->s->ntypes)
+            continue;
+        const gql_type_t *nt = &ex->s->types[r->named];
+        const int *targets = NULL;
+        int ntargets = 0;
+        if (nt->kind == GQL_TK_OBJECT) {
+            targets = &r->named;
+            ntargets = 1;
+        } else if (nt->kind == GQL_TK_INTERFACE || nt->kind == GQL_TK_UNION) {
+            targets = nt->possible_types;
+            ntargets = nt->npossible;
+        }
+        if (!ntargets)
+            continue;
+        p->subs[i] = calloc((size_t)ntargets, sizeof *p->subs[i]);
+        if (!p->subs[i])
+            goto fail;
+        for (int j = 0; j < ntargets; j++) {
+            fgroups_t sub = {0};
+            if (collect_subfields(ex, targets[j], g, &sub) < 0) {
+                groups_free(&sub);
+                goto fail;
+            }
+            plan_t *sp = plan_build(ex, targets[j], &sub, depth + 1);
+            if (!sp)
+                goto fail;
+            p->subs[i][p->nsubs[i]++] = sp;
+        }
+    }
+    return p;
+fail:
+    plan_free(p);
+    return NULL;
+}
 
 int gql_exec_render_event(const gql_exec_env_t *env, const gql_exec_root_t *root, json_object *value, rt_buf_t *out)
 {
     size_t start = out->len;
     exec_t ex = {.env = env, .s = env->schema, .root_value = value, .root_field = root->field, .out = out};
-    int rc = rt_buf_puts(out, "{\"data\":") < 0 ? C_NOMEM : run_root(&ex);
+    int rc = rt_buf_puts(out, "{\"data\":") < 0 ? C_NOMEM
+             : root->plan ? execute_fields(&ex, root->plan->obj, &root->plan->gs, NULL, 1, root->plan)
+                          : run_root(&ex);
     if (rc == C_NOMEM || ex.nomem)
         goto fail;
     if (ex.nerrors) {
@@ -1040,6 +1218,7 @@ void gql_exec_root_free(gql_exec_root_t *root)
     free(root->field);
     free(root->key);
     free(root->selection_key);
+    plan_free(root->plan);
     if (root->args)
         json_object_put(root->args);
     free(root);
@@ -1114,6 +1293,8 @@ int gql_exec_root_new(const gql_exec_env_t *env, gql_exec_root_t **out, json_obj
     if (!rt_buf_cstr(&key))
         goto fail;
     r->selection_key = rt_buf_steal(&key, NULL);
+    /* The plan is only a speed-up: without one, rendering collects fields itself. */
+    r->plan = plan_build(&ex, root, &gs, 0);
     rc = 0;
     goto done;
 fail:
