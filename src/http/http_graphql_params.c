@@ -98,7 +98,7 @@ static int hexval(int c)
     return -1;
 }
 
-char *http_graphql_form_decode(const char *s, size_t len)
+char *http_graphql_form_decode(const char *s, size_t len, size_t *out_len)
 {
     char *out = malloc(len + 1);
     if (!out)
@@ -125,6 +125,8 @@ char *http_graphql_form_decode(const char *s, size_t len)
         }
     }
     out[n] = '\0';
+    if (out_len)
+        *out_len = n;
     return out;
 }
 
@@ -187,7 +189,12 @@ static int check_members(json_object *query, json_object *op, json_object *vars,
         *message = "Invalid extensions";
         return 400;
     }
-    out->query = strndup(json_object_get_string(query), (size_t)json_object_get_string_len(query));
+    out->query_len = (size_t)json_object_get_string_len(query);
+    out->query = malloc(out->query_len + 1);
+    if (out->query) {
+        memcpy(out->query, json_object_get_string(query), out->query_len);
+        out->query[out->query_len] = '\0';
+    }
     out->operation_name = op ? strdup(json_object_get_string(op)) : NULL;
     out->variables = vars ? json_object_get(vars) : NULL;
     out->extensions = ext ? json_object_get(ext) : NULL;
@@ -251,23 +258,25 @@ static int parse_post(const char *content_type, const char *body, size_t body_le
 /* Form-decodes the value of the first occurrence of `key` in a query string, like
  * URLSearchParams.get. Returns 0 with *val (caller frees; NULL when absent), or -1 on a bad
  * escape / no memory. */
-static int qs_get(const char *qs, const char *key, char **val)
+static int qs_get(const char *qs, const char *key, char **val, size_t *vlen)
 {
     *val = NULL;
+    *vlen = 0;
     size_t klen = strlen(key);
     for (const char *p = qs; p && *p;) {
         const char *amp = strchr(p, '&');
         size_t len = amp ? (size_t)(amp - p) : strlen(p);
         const char *eq = memchr(p, '=', len);
         size_t nlen = eq ? (size_t)(eq - p) : len;
-        char *name = http_graphql_form_decode(p, nlen);
+        size_t dlen;
+        char *name = http_graphql_form_decode(p, nlen, &dlen);
         if (!name)
             return -1;
-        int match = strlen(name) == klen && memcmp(name, key, klen) == 0;
+        int match = dlen == klen && memcmp(name, key, klen) == 0;
         free(name);
         if (match) {
             const char *v = eq ? eq + 1 : p + len;
-            *val = http_graphql_form_decode(v, (size_t)(p + len - v));
+            *val = http_graphql_form_decode(v, (size_t)(p + len - v), vlen);
             return *val ? 0 : -1;
         }
         p = amp ? amp + 1 : NULL;
@@ -283,22 +292,23 @@ static int parse_get(const char *qs, http_gql_params_t *out, const char **messag
     *message = "Unparsable URL";
     if (!qs)
         qs = "";
-    if (qs_get(qs, "query", &query) < 0 || qs_get(qs, "operationName", &op) < 0 ||
-        qs_get(qs, "variables", &vars) < 0 || qs_get(qs, "extensions", &ext) < 0)
+    size_t qlen, oplen, vlen, elen;
+    if (qs_get(qs, "query", &query, &qlen) < 0 || qs_get(qs, "operationName", &op, &oplen) < 0 ||
+        qs_get(qs, "variables", &vars, &vlen) < 0 || qs_get(qs, "extensions", &ext, &elen) < 0)
         goto fail;
     int ok = 1;
     /* An empty variables/extensions value counts as absent, as in graphql-http. */
-    if (vars && *vars)
-        jvars = parse_json(vars, strlen(vars), &ok);
+    if (vars && vlen)
+        jvars = parse_json(vars, vlen, &ok);
     if (!ok)
         goto fail;
-    if (ext && *ext)
-        jext = parse_json(ext, strlen(ext), &ok);
+    if (ext && elen)
+        jext = parse_json(ext, elen, &ok);
     if (!ok)
         goto fail;
-    if (query && !(jq = json_object_new_string(query)))
+    if (query && !(jq = json_object_new_string_len(query, (int)qlen)))
         goto nomem;
-    if (op && !(jop = json_object_new_string(op)))
+    if (op && !(jop = json_object_new_string_len(op, (int)oplen)))
         goto nomem;
     rc = check_members(jq, jop, jvars, jext, out, message);
     goto done;
@@ -410,7 +420,7 @@ int http_graphql_process(const gql_schema_t *schema, const gql_limits_t *limits,
         rc = answer_plain_error(out, status, msg, NULL);
         goto done;
     }
-    int prc = gql_request_prepare(schema, params.query, strlen(params.query), params.variables,
+    int prc = gql_request_prepare(schema, params.query, params.query_len, params.variables,
                                   params.operation_name, limits, &req, &errors);
     if (prc == GQL_ERR_NOMEM) {
         goto done;

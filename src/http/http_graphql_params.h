@@ -25,6 +25,7 @@ http_gql_media_t http_graphql_accept(const char *accept);
 /* The request parameters; members are owned by the struct (http_graphql_params_clear). */
 typedef struct http_gql_params {
     char *query;
+    size_t query_len;            /* the query may contain NUL bytes, which the parser rejects */
     char *operation_name;        /* NULL when absent or null */
     json_object *variables;      /* NULL when absent or null, else a JSON object */
     json_object *extensions;     /* NULL when absent or null, else a JSON object */
@@ -38,8 +39,9 @@ int http_graphql_parse_params(const char *method, const char *content_type, cons
                               const char *body, size_t body_len, http_gql_params_t *out, const char **message);
 
 /* Decodes one application/x-www-form-urlencoded component ('+' is a space, %XX a byte) into a
- * new NUL-terminated string (caller frees); NULL on a bad escape or no memory. */
-char *http_graphql_form_decode(const char *s, size_t len);
+ * new NUL-terminated string (caller frees) of *out_len bytes (out_len may be NULL); NULL on a
+ * bad escape or no memory. */
+char *http_graphql_form_decode(const char *s, size_t len, size_t *out_len);
 
 /* One HTTP answer. body and extra_headers are owned by the struct (http_graphql_answer_clear). */
 typedef struct http_gql_answer {

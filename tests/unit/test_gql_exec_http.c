@@ -37,14 +37,19 @@ static void test_accept(void)
 
 static void test_form_decode(void)
 {
-    char *s = http_graphql_form_decode("a+b%20c%7B%7d", 13);
+    char *s = http_graphql_form_decode("a+b%20c%7B%7d", 13, NULL);
     CHECK_STR(s, "a b c{}");
     free(s);
-    CHECK(http_graphql_form_decode("%", 1) == NULL);
-    CHECK(http_graphql_form_decode("%4", 2) == NULL);
-    CHECK(http_graphql_form_decode("%zz", 3) == NULL);
-    s = http_graphql_form_decode("%F0%9F%8F%83", 12);
+    CHECK(http_graphql_form_decode("%", 1, NULL) == NULL);
+    CHECK(http_graphql_form_decode("%4", 2, NULL) == NULL);
+    CHECK(http_graphql_form_decode("%zz", 3, NULL) == NULL);
+    size_t n = 0;
+    s = http_graphql_form_decode("%F0%9F%8F%83", 12, &n);
     CHECK_STR(s, "\xF0\x9F\x8F\x83");
+    CHECK(n == 4);
+    free(s);
+    s = http_graphql_form_decode("a%00b", 5, &n);
+    CHECK(s && n == 3 && s[1] == '\0' && s[2] == 'b');
     free(s);
 }
 
@@ -191,6 +196,13 @@ static void test_process(void)
     process("POST", "application/json", "application/json", NULL,
             "{\"query\":\"query CoerceFailure($id: ID!){ __typename }\",\"variables\":{\"id\":null}}");
     CHECK(answer.status == 200);
+
+    /* A NUL inside the query is the parser's business, not a place to cut the document. */
+    process("POST", "application/json", NULL, NULL, "{\"query\":\"{ __typename }\\u0000 garbage\"}");
+    CHECK(answer.status == 200);
+    CHECK(strncmp(rt_buf_cstr(&answer.body), "{\"errors\":[{\"message\":\"Syntax Error: Unexpected character: U+0000.\"", 68) == 0);
+    process("GET", NULL, NULL, "query=%7B__typename%7D%00x", NULL);
+    CHECK(strncmp(rt_buf_cstr(&answer.body), "{\"errors\":[{\"message\":\"Syntax Error: Unexpected character: U+0000.\"", 68) == 0);
 
     /* Subscriptions are not run over HTTP. */
     CHECK_STR(process("POST", "application/json", NULL, NULL,
