@@ -150,6 +150,11 @@ static int resolver(void *ctx, const char *field, json_object *args, json_object
     return 0;
 }
 
+static int starts_with(const char *s, const char *prefix)
+{
+    return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 static http_gql_answer_t answer;
 static gql_limits_t limits = {12, 2000};
 
@@ -200,9 +205,9 @@ static void test_process(void)
     /* A NUL inside the query is the parser's business, not a place to cut the document. */
     process("POST", "application/json", NULL, NULL, "{\"query\":\"{ __typename }\\u0000 garbage\"}");
     CHECK(answer.status == 200);
-    CHECK(strncmp(rt_buf_cstr(&answer.body), "{\"errors\":[{\"message\":\"Syntax Error: Unexpected character: U+0000.\"", 68) == 0);
+    CHECK(starts_with(rt_buf_cstr(&answer.body), "{\"errors\":[{\"message\":\"Syntax Error: Unexpected character: U+0000.\""));
     process("GET", NULL, NULL, "query=%7B__typename%7D%00x", NULL);
-    CHECK(strncmp(rt_buf_cstr(&answer.body), "{\"errors\":[{\"message\":\"Syntax Error: Unexpected character: U+0000.\"", 68) == 0);
+    CHECK(starts_with(rt_buf_cstr(&answer.body), "{\"errors\":[{\"message\":\"Syntax Error: Unexpected character: U+0000.\""));
 
     /* Subscriptions are not run over HTTP. */
     CHECK_STR(process("POST", "application/json", NULL, NULL,
