@@ -15,6 +15,10 @@
 #include "gql/gql_exec_value.h"
 #include "gql/gql_introspect.h"
 
+/* Selection sets nest at most as deep as the parser allows (GQL_PARSE_DEFAULT_DEPTH); the guard
+ * only stops fragment cycles in documents that skipped validation. */
+#define GQL_EXEC_MAX_NESTING 1024
+
 enum {
     C_VALUE = 0,   /* wrote a non-null value */
     C_NULL = 1,    /* wrote null, no error */
@@ -409,7 +413,7 @@ static void groups_free(fgroups_t *gs)
 static int collect(const exec_t *ex, int obj, const gql_ast_selection_set_t *ss, fgroups_t *gs, visited_t *vis,
                    int depth)
 {
-    if (!ss || depth > 256)
+    if (!ss || depth > GQL_EXEC_MAX_NESTING)
         return 0;
     for (const gql_ast_selection_t *sel = ss->selections; sel; sel = sel->next) {
         if (!should_include(ex, sel->directives))
@@ -1168,11 +1172,18 @@ static int key_value(const exec_t *ex, rt_buf_t *b, const gql_ast_value_t *v)
     }
 }
 
-static int key_selection_set(const exec_t *ex, rt_buf_t *b, const gql_ast_selection_set_t *ss, int depth)
+/* Fragments being expanded on the current path: a cycle (only in unvalidated documents) stops. */
+typedef struct frag_path {
+    const char *names[64];
+    int n;
+} frag_path_t;
+
+static int key_selection_set(const exec_t *ex, rt_buf_t *b, const gql_ast_selection_set_t *ss, int depth,
+                             frag_path_t *fp)
 {
     if (!ss)
         return 0;
-    if (depth > 128)
+    if (depth > GQL_EXEC_MAX_NESTING)
         return -1;
     int rc = rt_buf_putc(b, '{');
     for (const gql_ast_selection_t *sel = ss->selections; sel && !rc; sel = sel->next) {
@@ -1189,20 +1200,27 @@ static int key_selection_set(const exec_t *ex, rt_buf_t *b, const gql_ast_select
                           rt_buf_putc(b, ',');
                 rc |= rt_buf_putc(b, ')');
             }
-            rc |= key_selection_set(ex, b, sel->selection_set, depth + 1);
+            rc |= key_selection_set(ex, b, sel->selection_set, depth + 1, fp);
             break;
         case GQL_SEL_INLINE_FRAGMENT:
             rc |= rt_buf_puts(b, "...");
             if (sel->type_condition)
                 rc |= rt_buf_puts(b, "on ") | rt_buf_puts(b, sel->type_condition->name.value);
-            rc |= key_selection_set(ex, b, sel->selection_set, depth + 1);
+            rc |= key_selection_set(ex, b, sel->selection_set, depth + 1, fp);
             break;
         case GQL_SEL_FRAGMENT_SPREAD: {
             const gql_ast_definition_t *f = find_fragment(ex->env->doc, sel->name.value);
             if (!f)
                 break;
+            int cycle = 0;
+            for (int i = 0; i < fp->n; i++)
+                cycle |= strcmp(fp->names[i], sel->name.value) == 0;
+            if (cycle || fp->n == (int)(sizeof fp->names / sizeof fp->names[0]))
+                break;
             rc |= rt_buf_puts(b, "...on ") | rt_buf_puts(b, f->type_condition ? f->type_condition->name.value : "");
-            rc |= key_selection_set(ex, b, f->selection_set, depth + 1);
+            fp->names[fp->n++] = sel->name.value;
+            rc |= key_selection_set(ex, b, f->selection_set, depth + 1, fp);
+            fp->n--;
             break;
         }
         }
@@ -1287,8 +1305,9 @@ int gql_exec_root_new(const gql_exec_env_t *env, gql_exec_root_t **out, json_obj
     /* Only the root field's response key, name and merged sub-selections matter for rendering. */
     if (rt_buf_puts(&key, g->key) < 0 || rt_buf_putc(&key, ':') < 0 || rt_buf_puts(&key, node->name.value) < 0)
         goto fail;
+    frag_path_t fp = {.n = 0};
     for (int i = 0; i < g->n; i++)
-        if (key_selection_set(&ex, &key, g->nodes[i]->selection_set, 0) < 0)
+        if (key_selection_set(&ex, &key, g->nodes[i]->selection_set, 0, &fp) < 0)
             goto fail;
     if (!rt_buf_cstr(&key))
         goto fail;

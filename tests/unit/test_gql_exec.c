@@ -511,6 +511,29 @@ static void test_hostile_documents(void)
     CHECK_STR(run("{ nope organization(id: \"o1\") { zzz ... on Nope { id } id } }", NULL),
               "{\"data\":{\"organization\":{\"id\":\"o1\"}}}");
     org_json = "{\"id\":\"o1\",\"slug\":\"acme\"}";
+
+    /* Fragment cycles (validation rejects them) end in rendering and in the selection key, and
+     * deep inline-fragment nesting (valid, depth 1) keeps every selection. */
+    char *key = NULL;
+    char *t = render("subscription { blob(id: \"b\") { ...A } } fragment A on BlobChange { mutation ...B ...A }"
+                     " fragment B on BlobChange { cursor ...A ...B }",
+                     NULL, EVENT, &key);
+    CHECK_STR(t, "PREFIX:{\"data\":{\"blob\":{\"mutation\":\"UPDATED\",\"cursor\":\"c42\"}}}");
+    CHECK(key != NULL);
+    free(t);
+    free(key);
+    rt_buf_puts(&q, "subscription { blob(id: \"b\") { ");
+    for (int i = 0; i < 300; i++)
+        rt_buf_puts(&q, "... on BlobChange { ");
+    rt_buf_puts(&q, "cursor");
+    for (int i = 0; i < 300; i++)
+        rt_buf_puts(&q, " }");
+    rt_buf_puts(&q, " } }");
+    t = render(rt_buf_cstr(&q), NULL, EVENT, &key);
+    CHECK_STR(t, "PREFIX:{\"data\":{\"blob\":{\"cursor\":\"c42\"}}}");
+    free(t);
+    free(key);
+    rt_buf_free(&q);
 }
 
 int main(void)
