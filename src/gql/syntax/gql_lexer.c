@@ -143,15 +143,20 @@ static void code_point_desc(const gql_lexer_t *lx, size_t pos, char *out, size_t
     }
 }
 
-/* Byte end of the span starting at pos covering `units` UTF-16 units (for body.slice quoting). */
-static size_t slice_units(const gql_lexer_t *lx, size_t pos, size_t units)
+/* Byte end of the span starting at pos covering `units` UTF-16 units (for body.slice quoting).
+ * *split is set when the span ends inside a surrogate pair: JavaScript would show half a pair,
+ * which UTF-8 can only render as U+FFFD. */
+static size_t slice_units(const gql_lexer_t *lx, size_t pos, size_t units, bool *split)
 {
+    *split = false;
     while (units > 0 && pos < lx->len) {
         uint32_t cp;
         size_t n = gql_utf8_decode(lx->src, lx->len, pos, &cp);
         size_t u = cp >= 0x10000 ? 2 : 1;
-        if (u > units)
+        if (u > units) {
+            *split = true;
             break;
+        }
         units -= u;
         pos += n;
     }
@@ -310,10 +315,13 @@ static int32_t read_hex16(const gql_lexer_t *lx, size_t pos)
 
 static int bad_escape(gql_lexer_t *lx, size_t pos, size_t units, const char *fmt)
 {
-    size_t end = slice_units(lx, pos, units);
+    bool split;
+    size_t end = slice_units(lx, pos, units, &split);
     char quoted[64];
-    size_t n = end - pos < sizeof quoted - 1 ? end - pos : sizeof quoted - 1;
+    size_t n = end - pos < sizeof quoted - 4 ? end - pos : sizeof quoted - 4;
     memcpy(quoted, lx->src + pos, n);
+    if (split)
+        memcpy(quoted + n, "\xEF\xBF\xBD", 3), n += 3;
     quoted[n] = '\0';
     return fail(lx, pos, fmt, quoted);
 }
