@@ -3,6 +3,7 @@
  * introspection, request errors, refused methods/operations and hostile input, decided as
  * graphql-http's reference handler decides them. */
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,12 +252,56 @@ static void test_process(void)
     http_graphql_answer_clear(&answer);
 }
 
+/* Deterministic mutations of valid requests (bytes flipped, cut, duplicated): every answer is a
+ * well-formed JSON body with a 200/400/415 status, never a crash (run under sanitizers). */
+static void test_mutated_requests(void)
+{
+    static const char *seeds[] = {
+        "{\"query\":\"query Q($id: ID!, $f: Boolean = false) { blob(id: $id) @skip(if: $f) { id name ...F } "
+        "__type(name: \\\"Blob\\\") { fields { name type { ofType { name } } } } } fragment F on Blob { metadata }\","
+        "\"variables\":{\"id\":\"b1\",\"f\":true},\"operationName\":\"Q\"}",
+        "{\"query\":\"{ __schema { types { name kind enumValues(includeDeprecated: true) { name } } } }\"}",
+        "{\"query\":\"subscription S { executions(where: {mutation_in: [CREATED]}, node: {status_in: [RUNNING]}) "
+        "{ mutation node { id status } } }\"}",
+    };
+    uint32_t rnd = 20261123;
+    int bad = 0;
+    for (int iter = 0; iter < 1500; iter++) {
+        const char *seed = seeds[iter % 3];
+        size_t len = strlen(seed);
+        char buf[1024];
+        memcpy(buf, seed, len + 1);
+        int edits = 1 + iter % 4;
+        for (int e = 0; e < edits; e++) {
+            rnd = rnd * 1103515245u + 12345u;
+            size_t pos = (rnd >> 8) % len;
+            rnd = rnd * 1103515245u + 12345u;
+            switch ((rnd >> 16) % 4) {
+            case 0: buf[pos] = (char)(rnd >> 24); break;
+            case 1: len = pos; buf[len] = '\0'; break;
+            case 2: buf[pos] = "{}[]\"\\:,$@!."[(rnd >> 20) % 12]; break;
+            default: if (len + 8 < sizeof buf) { memmove(buf + pos + 8, buf + pos, len - pos + 1); memcpy(buf + pos, "{ a b } ", 8); len += 8; } break;
+            }
+            if (len == 0)
+                break;
+        }
+        const char *body = process("POST", "application/json", iter % 2 ? "application/graphql-response+json" : NULL,
+                                   NULL, buf);
+        json_object *parsed = json_tokener_parse(body);
+        if (!parsed || !(answer.status == 200 || answer.status == 400 || answer.status == 415))
+            bad++;
+        json_object_put(parsed);
+    }
+    CHECK(bad == 0);
+}
+
 int main(void)
 {
     test_accept();
     test_form_decode();
     test_params();
     test_process();
+    test_mutated_requests();
     http_graphql_answer_clear(&answer);
     RT_TEST_MAIN_END();
 }
