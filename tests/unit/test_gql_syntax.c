@@ -1,6 +1,7 @@
 /* Lexer/parser/printer tests: every syntax form and malformed input, checked against what
  * graphql-js 16.15 parse()+print() gives for the same text (table below was produced by it),
  * plus AST shape and locations, the token and depth limits, and truncation at every offset. */
+#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,6 +221,40 @@ static void test_table(void)
     }
 }
 
+/* tests/unit/data/gql_syntax_cases.json: 600 documents (seed corpus and seeded mutations of it)
+ * with graphql-js's "OK <tokenCount>\n<print>" or "ERR <message> @line:col" for each. */
+static void test_graphql_js_cases(void)
+{
+    json_object *cases_json = json_object_from_file("tests/unit/data/gql_syntax_cases.json");
+    CHECK(cases_json != NULL && json_object_array_length(cases_json) >= 600);
+    if (!cases_json)
+        return;
+    int mismatches = 0;
+    for (size_t i = 0; i < json_object_array_length(cases_json); i++) {
+        json_object *c = json_object_array_get_idx(cases_json, i), *src, *want;
+        if (!json_object_object_get_ex(c, "src", &src) || !json_object_object_get_ex(c, "want", &want)) {
+            CHECK(!"malformed case");
+            continue;
+        }
+        gql_document_t *doc;
+        gql_syntax_error_t err;
+        rt_buf_t b = RT_BUF_INIT;
+        if (gql_parse(json_object_get_string(src), (size_t)json_object_get_string_len(src), NULL, &doc, &err) == 0) {
+            rt_buf_printf(&b, "OK %d\n", doc->ntokens);
+            gql_print_document(&b, doc);
+            gql_document_free(doc);
+        } else {
+            rt_buf_printf(&b, "ERR %s @%u:%u", err.message, err.loc.line, err.loc.column);
+        }
+        if (strcmp(rt_buf_cstr(&b), json_object_get_string(want)) != 0 && mismatches++ < 5)
+            fprintf(stderr, "case %zu:\n  src:  %s\n  got:  %s\n  want: %s\n", i, json_object_get_string(src), b.data,
+                    json_object_get_string(want));
+        rt_buf_free(&b);
+    }
+    CHECK(mismatches == 0);
+    json_object_put(cases_json);
+}
+
 static const char *sample =
     "\"\"\"Doc\"\"\" type Query implements Node & Other @d(a: [1, 2.5, \"s\", {k: V}]) {\n"
     "  \"f\" f(a: Int = 1 @deprecated, b: [String!]! = [\"x\"]): [T!]! @deprecated(reason: \"r\")\n"
@@ -428,6 +463,7 @@ static void test_parse_value_and_block(void)
 int main(void)
 {
     test_table();
+    test_graphql_js_cases();
     test_ast_shape();
     test_strings_with_nul();
     test_limits();
