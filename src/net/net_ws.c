@@ -246,10 +246,11 @@ static int ws_receive(net_ws_t *w, const char *in, size_t len)
     size_t max = w->net->srv->cfg.max_message_bytes;
     int final = lws_is_final_fragment(w->wsi) && lws_remaining_packet_payload(w->wsi) == 0;
     if (w->rx.len + len > max || (!final && w->rx.len + len + lws_remaining_packet_payload(w->wsi) > max)) {
-        w->close_sent = true;
-        queue_clear(w);
-        lws_close_reason(w->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)"Message too big", 15);
-        return -1;
+        /* Keep reading (and dropping) the rest while the close goes out, so the peer sees
+         * the 1009 rather than a reset of a socket with unread data. */
+        rt_buf_free(&w->rx);
+        ws_close(w, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "Message too big", 1);
+        return 0;
     }
     if (final && w->rx.len == 0) {
         proto_conn_message(w->proto, in, len);
@@ -320,7 +321,8 @@ void net_ws_sweep(net_t *n, int64_t now)
         }
         if (now - w->last_rx_ms >= interval && !w->ping_sent_ms) {
             w->ping_sent_ms = now;
-            net_qitem_t it = {.kind = NQ_PING};
+            /* libwebsockets 4.1 does not report empty pongs: give the ping a payload. */
+            net_qitem_t it = {.kind = NQ_PING, .tail = "rt", .tail_len = 2};
             if (queue_push(w, &it) == 0)
                 flush(w, 0);
         }

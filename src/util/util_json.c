@@ -32,7 +32,7 @@ int rt_json_parse(const char *data, size_t len, int max_depth, json_object **out
         end = len;
         json_tokener_free(t2);
     }
-    if (err != json_tokener_success || !obj) {
+    if (err != json_tokener_success) {
         json_object_put(obj);
         return -1;
     }

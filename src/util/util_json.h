@@ -6,8 +6,8 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
-/* Parses exactly len bytes. Returns 0 and *out (caller owns a reference), or -1 when the text
- * is not one complete JSON value within max_depth levels of nesting. */
+/* Parses exactly len bytes. Returns 0 and *out (caller owns a reference; NULL for the JSON
+ * value null), or -1 when the text is not one complete JSON value within max_depth levels. */
 int rt_json_parse(const char *data, size_t len, int max_depth, json_object **out);
 
 /* Compact serialisation without escaping '/'; the string lives as long as obj. */
