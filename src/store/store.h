@@ -99,7 +99,8 @@ typedef struct store_ops {
     int (*submit)(store_t *s, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx);
     /* *out is a new reference (caller owns) or NULL when absent; returns 0 either way. */
     int (*get)(store_t *s, const char *type, const char *id, json_object **out);
-    /* Every stored node of `type` whose top-level `field` equals the string `value`. */
+    /* Every stored node of `type` whose top-level `field` equals the string `value` (field
+     * NULL: every node of the type), in id order. */
     int (*find)(store_t *s, const char *type, const char *field, const char *value, store_record_fn fn,
                 void *ctx);
     int (*load_directory)(store_t *s, store_record_fn fn, void *ctx);
@@ -134,6 +135,7 @@ int store_apply_sync(store_t *s, store_record_t *records, int n, char cursor_out
 
 /* Current state of one node or directory record (new reference, caller owns; NULL: absent). */
 int store_get(store_t *s, const char *type, const char *id, json_object **out);
+/* See store_ops_t.find. */
 int store_find(store_t *s, const char *type, const char *field, const char *value, store_record_fn fn,
                void *ctx);
 /* Calls fn(type, id, node) for every Organization, User, Membership, ApiKey,

@@ -176,6 +176,9 @@ static void test_directory(void)
     dir_seen_t g = {0};
     CHECK(store_find(s, "Membership", "userId", "nobody", on_dir, &g) == 0 && g.n == 0);
     CHECK(store_find(s, "Membership", "user\"Id", "u1", on_dir, &g) != 0);
+    dir_seen_t all = {0};
+    CHECK(store_find(s, "Blob", NULL, NULL, on_dir, &all) == 0 && all.n == 1);
+    CHECK_STR(all.what[0], "Blob/b1");
     store_close(s);
 }
 

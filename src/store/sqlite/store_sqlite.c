@@ -573,18 +573,20 @@ static int s_find(store_t *base, const char *type, const char *field, const char
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
     char path[256];
-    if (snprintf(path, sizeof path, "$.\"%s\"", field) >= (int)sizeof path || strchr(field, '"'))
+    if (field && (snprintf(path, sizeof path, "$.\"%s\"", field) >= (int)sizeof path || strchr(field, '"')))
         return STORE_ERR_INVALID;
     sqlite3_stmt *st = NULL;
     int rc = STORE_ERR_IO;
     pthread_mutex_lock(&s->rmu);
-    if (sqlite3_prepare_v2(s->rdb,
-                           "SELECT type, id, node FROM nodes WHERE type = ?1 AND json_extract(node, ?2) = ?3"
-                           " ORDER BY id",
-                           -1, &st, NULL) == SQLITE_OK) {
+    const char *sql = field ? "SELECT type, id, node FROM nodes WHERE type = ?1 AND json_extract(node, ?2) = ?3"
+                              " ORDER BY id"
+                            : "SELECT type, id, node FROM nodes WHERE type = ?1 ORDER BY id";
+    if (sqlite3_prepare_v2(s->rdb, sql, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
+        if (field) {
+            sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, value ? value : "", -1, SQLITE_STATIC);
+        }
         rc = each_row(st, fn, ctx);
     }
     sqlite3_finalize(st);
