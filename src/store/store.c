@@ -130,6 +130,11 @@ void store_flush(store_t *s)
     s->ops->flush(s);
 }
 
+int store_watch(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx)
+{
+    return s->ops->watch(s, q, fn, ctx);
+}
+
 /* The blocking submit: the done callback runs on the writer thread and copies what the
  * waiting caller needs before the result goes away. */
 typedef struct sync_wait {

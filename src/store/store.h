@@ -88,6 +88,9 @@ typedef void (*store_done_fn)(void *ctx, const store_result_t *res);
 
 /* Called per change during a log read; return non-zero to stop early. `c` is borrowed. */
 typedef int (*store_change_fn)(void *ctx, const store_change_t *c);
+/* Called with changes committed by someone else (an operator command on the same data dir;
+ * in cluster mode another server), in log order; borrowed for the call. */
+typedef void (*store_changes_fn)(void *ctx, const store_change_t *changes, int n);
 /* Called per record at start-up; `node` is borrowed. */
 typedef void (*store_record_fn)(void *ctx, const char *type, const char *id, json_object *node);
 
@@ -109,6 +112,7 @@ typedef struct store_ops {
     int (*cursor_check)(store_t *s, const char *cursor);
     /* Waits until everything submitted so far is committed (SIGTERM drain). */
     void (*flush)(store_t *s);
+    int (*watch)(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx);
 } store_ops_t;
 
 /* Implementations embed this as their first member. */
@@ -150,6 +154,10 @@ int store_log_head(store_t *s, char out[STORE_CURSOR_MAX]);
 /* 0 when `cursor` can be resumed from; STORE_ERR_CURSOR_MALFORMED or _EXPIRED otherwise. */
 int store_cursor_check(store_t *s, const char *cursor);
 void store_flush(store_t *s);
+/* Asks to hear of changes that other processes commit to the same store (checked about twice
+ * a second and before each group commit): `fn` runs on the thread draining `q`. One watcher;
+ * call once at start, before serving. */
+int store_watch(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx);
 
 /* ---- Schema-driven validation and change computation (pure; store/store_change.c) ---- */
 

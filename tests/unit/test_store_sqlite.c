@@ -292,6 +292,64 @@ static void test_group(void)
     rt_taskq_free(q);
 }
 
+/* Another process (an operator command) writing to the same data dir: the server's store
+ * hands those changes to its watcher, whether it is idle or committing its own requests. */
+typedef struct seen_foreign {
+    int calls, n;
+    char ids[16][32];
+} seen_foreign_t;
+
+static void on_foreign(void *ctx, const store_change_t *changes, int n)
+{
+    seen_foreign_t *f = ctx;
+    f->calls++;
+    for (int i = 0; i < n && f->n < 16; i++)
+        snprintf(f->ids[f->n++], 32, "%s", changes[i].id);
+}
+
+static void test_foreign(void)
+{
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/foreign", dir);
+    store_sqlite_opts_t o = {sub, 86400, 1000000, &test_node_schema, &store_directory_schema_builtin};
+    store_t *a = store_sqlite_open(&o), *b = store_sqlite_open(&o);
+    if (!a || !b) {
+        CHECK(0);
+        store_close(a);
+        store_close(b);
+        return;
+    }
+    rt_taskq_t *q = rt_taskq_new(noop_wake, NULL);
+    seen_foreign_t f = {0};
+    CHECK(store_watch(a, q, on_foreign, &f) == 0);
+    char cur[STORE_CURSOR_MAX];
+    CHECK(apply(a, "[" BLOB("own1", "PUBLIC") "]", cur, NULL) == 0);
+    CHECK(apply(b, "[{\"type\":\"User\",\"op\":\"upsert\",\"node\":{\"id\":\"u7\"}}]", cur, NULL) == 0);
+    CHECK_STR(cur, "s2");
+    for (int i = 0; i < 40 && f.n < 1; i++) { /* idle polling picks it up within about 0.5 s */
+        usleep(50 * 1000);
+        rt_taskq_drain(q);
+    }
+    CHECK(f.n == 1);
+    CHECK_STR(f.ids[0], "u7");
+    /* foreign write immediately followed by an own request: seen before the own commit */
+    CHECK(apply(b, "[{\"type\":\"User\",\"op\":\"upsert\",\"node\":{\"id\":\"u8\"}}]", cur, NULL) == 0);
+    CHECK(apply(a, "[" BLOB("own2", "PUBLIC") "]", cur, NULL) == 0);
+    CHECK_STR(cur, "s4");
+    rt_taskq_drain(q);
+    CHECK(f.n == 2);
+    CHECK_STR(f.ids[1], "u8");
+    /* own changes are never reported as foreign */
+    for (int i = 0; i < 12; i++) {
+        usleep(50 * 1000);
+        rt_taskq_drain(q);
+    }
+    CHECK(f.n == 2);
+    store_close(b);
+    store_close(a);
+    rt_taskq_free(q);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/rt-store-test-XXXXXX");
@@ -301,6 +359,7 @@ int main(void)
     test_directory();
     test_retention();
     test_group();
+    test_foreign();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

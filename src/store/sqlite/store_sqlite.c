@@ -54,7 +54,17 @@ typedef struct sqlite_store {
     bool closing, busy;
     sqlite3_stmt *w_get, *w_put, *w_del, *w_log, *w_head;
     int64_t last_prune_ms;
+    int64_t known_head; /* writer thread: newest change it has seen (own or foreign) */
+    rt_taskq_t *watch_q; /* set once before serving */
+    store_changes_fn watch_fn;
+    void *watch_ctx;
 } sqlite_store_t;
+
+typedef struct foreign {
+    sqlite_store_t *s;
+    store_change_t *changes;
+    int n;
+} foreign_t;
 
 static int64_t now_ms(void)
 {
@@ -185,6 +195,70 @@ static int64_t read_int(sqlite3 *db, const char *sql, int64_t dflt, int *err)
 #define PRUNED_SQL "SELECT value FROM meta WHERE key = 'pruned_through'"
 
 /* ---- writer ---- */
+
+static int row_change(sqlite3_stmt *st, store_change_t *c);
+#define CHANGE_COLUMNS                                                                                   \
+    "seq, time_ms, type, id, mutation, node, previous, updated, organization_id, blob_id, session_id," \
+    " execution_id"
+
+static void foreign_run(void *arg)
+{
+    foreign_t *f = arg;
+    f->s->watch_fn(f->s->watch_ctx, f->changes, f->n);
+    for (int i = 0; i < f->n; i++)
+        store_change_clear(&f->changes[i]);
+    free(f->changes);
+    free(f);
+}
+
+/* Hands the watcher the changes other processes committed after known_head (writer thread). */
+static void pick_up_foreign(sqlite_store_t *s, int64_t head)
+{
+    if (head <= s->known_head)
+        return;
+    int64_t from = s->known_head;
+    s->known_head = head;
+    if (!s->watch_fn)
+        return;
+    sqlite3_stmt *st = NULL;
+    foreign_t *f = calloc(1, sizeof *f);
+    int cap = 0;
+    if (!f || sqlite3_prepare_v2(s->wdb, "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+                                 -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    f->s = s;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, head);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (f->n == cap) {
+            cap = cap ? cap * 2 : 16;
+            store_change_t *nc = realloc(f->changes, (size_t)cap * sizeof *nc);
+            if (!nc)
+                goto fail;
+            f->changes = nc;
+        }
+        if (row_change(st, &f->changes[f->n]) != 0) {
+            store_change_clear(&f->changes[f->n]);
+            continue;
+        }
+        f->n++;
+    }
+    sqlite3_finalize(st);
+    if (f->n == 0 || rt_taskq_push(s->watch_q, foreign_run, f) != 0)
+        goto fail_noclose;
+    return;
+fail:
+    sqlite3_finalize(st);
+fail_noclose:
+    if (f) {
+        if (f->n)
+            rt_log_warn("store", "could not hand on %d changes made by another process", f->n);
+        for (int i = 0; i < f->n; i++)
+            store_change_clear(&f->changes[i]);
+        free(f->changes);
+        free(f);
+    }
+}
 
 static int bind_opt(sqlite3_stmt *st, int i, const char *v)
 {
@@ -412,6 +486,8 @@ static void run_group(sqlite_store_t *s, job_t *group)
     int err = 0;
     int rc = exec(s->wdb, "BEGIN IMMEDIATE");
     int64_t head = rc == 0 ? read_int(s->wdb, HEAD_SQL, 0, &err) : 0;
+    if (rc == 0 && !err)
+        pick_up_foreign(s, head); /* under the write lock: nobody can add more meanwhile */
     if (rc != 0 || err) {
         if (rc == 0)
             exec(s->wdb, "ROLLBACK");
@@ -441,7 +517,9 @@ static void run_group(sqlite_store_t *s, job_t *group)
         exec(s->wdb, "RELEASE req");
         store_seq_cursor_encode((uint64_t)head, j->cursor);
     }
-    if (exec(s->wdb, "COMMIT") != 0) {
+    if (exec(s->wdb, "COMMIT") == 0) {
+        s->known_head = head;
+    } else {
         exec(s->wdb, "ROLLBACK");
         for (job_t *j = group; j; j = j->next) {
             if (j->status == 0) {
@@ -467,8 +545,30 @@ static void *writer_main(void *arg)
     sqlite_store_t *s = arg;
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->head && !s->closing)
-            pthread_cond_wait(&s->cv, &s->mu);
+        while (!s->head && !s->closing) {
+            if (!s->watch_fn) {
+                pthread_cond_wait(&s->cv, &s->mu);
+                continue;
+            }
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += 500 * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != 0 && !s->head && !s->closing) {
+                /* Idle: look for changes another process (an operator command) committed. */
+                s->busy = true;
+                pthread_mutex_unlock(&s->mu);
+                int err = 0;
+                int64_t head = read_int(s->wdb, HEAD_SQL, 0, &err);
+                if (!err)
+                    pick_up_foreign(s, head);
+                pthread_mutex_lock(&s->mu);
+                s->busy = false;
+            }
+        }
         if (!s->head && s->closing)
             break;
         /* Everything queued while the previous group was committing forms the next group. */
@@ -523,6 +623,18 @@ static int s_submit(store_t *base, store_record_t *records, int n, rt_taskq_t *q
     else
         s->head = j;
     s->tail = j;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return 0;
+}
+
+static int s_watch(store_t *base, rt_taskq_t *q, store_changes_fn fn, void *ctx)
+{
+    sqlite_store_t *s = (sqlite_store_t *)base;
+    pthread_mutex_lock(&s->mu);
+    s->watch_q = q;
+    s->watch_ctx = ctx;
+    s->watch_fn = fn;
     pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
     return 0;
@@ -677,8 +789,7 @@ static int s_log_read(store_t *base, const char *after, int max, store_change_fn
         goto out;
     rc = STORE_ERR_IO;
     if (sqlite3_prepare_v2(s->rdb,
-                           "SELECT seq, time_ms, type, id, mutation, node, previous, updated, organization_id,"
-                           " blob_id, session_id, execution_id FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                           "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                            -1, &st, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_int64(st, 1, (int64_t)seq);
@@ -765,6 +876,7 @@ static const store_ops_t sqlite_ops = {
     .log_head = s_log_head,
     .cursor_check = s_cursor_check,
     .flush = s_flush,
+    .watch = s_watch,
 };
 
 store_t *store_sqlite_open(const store_sqlite_opts_t *o)
@@ -806,6 +918,10 @@ store_t *store_sqlite_open(const store_sqlite_opts_t *o)
         rt_log_error("store", "cannot prepare statements: %s", sqlite3_errmsg(s->wdb));
         goto fail;
     }
+    int err = 0;
+    s->known_head = read_int(s->wdb, HEAD_SQL, 0, &err);
+    if (err)
+        goto fail;
     if (pthread_create(&s->thread, NULL, writer_main, s) != 0)
         goto fail;
     s->thread_started = true;
