@@ -18,7 +18,9 @@
 typedef struct pending {
     rt_server_t *srv;
     http_exchange_t *x;
-    int n;
+    const char *body; /* the exchange's request body: valid until the answer */
+    size_t body_len;
+    int n;            /* records in the request, set by prepare */
 } pending_t;
 
 static void respond_json(http_exchange_t *x, int status, json_object *body)
@@ -75,10 +77,33 @@ void http_events_dispatch(struct rt_server *srv, const struct store_change *chan
     free(only);
 }
 
+/* Writer thread: decoding and validating a body of up to --max-body-bytes is CPU work that must
+ * not hold a network thread; the store runs it just before the request's turn. */
+static int prepare_body(void *pctx, const store_t *s, store_record_t **records, int *n, json_object **errors)
+{
+    pending_t *p = pctx;
+    json_object *decoded = NULL;
+    *records = NULL;
+    *n = 0;
+    if (http_events_decode(p->body, p->body_len, &decoded, errors) != 0)
+        return -1;
+    int rc = http_events_validate(s, decoded, records, n, errors);
+    json_object_put(decoded);
+    if (rc == -2) {
+        *errors = json_object_new_array();
+        if (*errors)
+            http_events_error_add(*errors, -1, "out of memory");
+    }
+    p->n = *n;
+    return rc;
+}
+
 static void on_committed(void *ctx, const store_result_t *res)
 {
     pending_t *p = ctx;
-    if (res->status == STORE_ERR_INVALID) {
+    if (res->status == STORE_ERR_INVALID && res->errors) {
+        respond_errors(p->x, res->errors);
+    } else if (res->status == STORE_ERR_INVALID) {
         json_object *errs = json_object_new_array();
         if (errs)
             http_events_error_add(errs, res->error_index, res->error_message);
@@ -113,7 +138,7 @@ void http_events_handle(struct rt_server *srv, http_exchange_t *x)
         rt_buf_free(&b);
         return;
     }
-    if (!srv->cfg.service_key || !srv->store) {
+    if (!srv->cfg.service_key || !*srv->cfg.service_key || !srv->store) {
         http_respond_error(x, 503, "ingestion is disabled: no service key is configured");
         return;
     }
@@ -134,37 +159,17 @@ void http_events_handle(struct rt_server *srv, http_exchange_t *x)
         http_respond_error(x, 413, "request body too large");
         return;
     }
-    json_object *records = NULL, *errors = NULL;
-    if (http_events_decode(req->body, req->body_len, &records, &errors) != 0) {
-        respond_errors(x, errors);
-        json_object_put(errors);
-        return;
-    }
-    store_record_t *recs = NULL;
-    int n = 0;
-    int rc = http_events_validate(srv->store, records, &recs, &n, &errors);
-    json_object_put(records);
-    if (rc == -1) {
-        respond_errors(x, errors);
-        json_object_put(errors);
-        return;
-    }
-    if (rc != 0) {
-        http_respond_error(x, 500, "out of memory");
-        return;
-    }
     pending_t *p = malloc(sizeof *p);
     if (!p) {
-        for (int i = 0; i < n; i++)
-            store_record_clear(&recs[i]);
-        free(recs);
         http_respond_error(x, 500, "out of memory");
         return;
     }
     p->srv = srv;
     p->x = x;
-    p->n = n;
-    rc = store_submit(srv->store, recs, n, srv->net_q, on_committed, p);
+    p->body = req->body;
+    p->body_len = req->body ? req->body_len : 0;
+    p->n = 0;
+    int rc = store_submit_prepared(srv->store, prepare_body, p, srv->net_q, on_committed, p);
     if (rc != 0) {
         free(p);
         http_respond_error(x, rc == STORE_ERR_CLOSED ? 503 : 500, "cannot queue the request");

@@ -94,6 +94,12 @@ int store_submit(store_t *s, store_record_t *records, int n, rt_taskq_t *q, stor
     return s->ops->submit(s, records, n, q, done, ctx);
 }
 
+int store_submit_prepared(store_t *s, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
+                          void *ctx)
+{
+    return s->ops->submit_prepared(s, prepare, pctx, q, done, ctx);
+}
+
 int store_get(store_t *s, const char *type, const char *id, json_object **out)
 {
     return s->ops->get(s, type, id, out);

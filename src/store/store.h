@@ -81,7 +81,16 @@ typedef struct store_result {
     /* Cursor of the last change; when no record changed anything, the log head at the time
      * (a client that resumes after it misses nothing). */
     char cursor[STORE_CURSOR_MAX];
+    /* When a prepare step rejected the request: every error, a JSON array of
+     * {"index","message"} (borrowed); NULL otherwise. */
+    json_object *errors;
 } store_result_t;
+
+/* Produces a request's records on the writer thread, so that decoding and validating a large
+ * body never holds a network thread. Returns 0 with *records (malloc'd array of *n; the store
+ * takes it), or non-zero with *errors (JSON array of {"index","message"}; the store takes it). */
+typedef int (*store_prepare_fn)(void *pctx, const store_t *s, store_record_t **records, int *n,
+                                json_object **errors);
 
 /* Called once per submit: on the thread that drains `q`, or on the writer thread when q is NULL. */
 typedef void (*store_done_fn)(void *ctx, const store_result_t *res);
@@ -100,6 +109,8 @@ typedef struct store_ops {
     void (*close)(store_t *s);
     /* Takes ownership of `records` (an array of n, freed with free()) in every case. */
     int (*submit)(store_t *s, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx);
+    int (*submit_prepared)(store_t *s, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
+                           void *ctx);
     /* *out is a new reference (caller owns) or NULL when absent; returns 0 either way. */
     int (*get)(store_t *s, const char *type, const char *id, json_object **out);
     /* Every stored node of `type` whose top-level `field` equals the string `value` (field
@@ -132,6 +143,11 @@ void store_close(store_t *s);
  * commit made the changes durable, or with an error and nothing applied. Returns 0, or an
  * error without calling done (nothing was queued; records are freed). */
 int store_submit(store_t *s, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx);
+/* Like store_submit, but the records come from `prepare(pctx, ...)` run on the writer thread
+ * just before the request's turn; `pctx` must stay valid until `done` runs. When prepare fails,
+ * done gets STORE_ERR_INVALID with res->errors and nothing is applied. */
+int store_submit_prepared(store_t *s, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
+                          void *ctx);
 /* Blocking form for the operator commands: waits for the commit. `res_out` (may be NULL)
  * receives the status, index and message (copied into msg, which may be NULL). Returns status. */
 int store_apply_sync(store_t *s, store_record_t *records, int n, char cursor_out[STORE_CURSOR_MAX],

@@ -23,6 +23,8 @@
 /* Rows deleted per pruning pass, so pruning a large backlog never holds the writer long. */
 #define PRUNE_BATCH 20000
 #define BUSY_TIMEOUT_MS 10000
+/* A request whose records are not decoded yet counts as this many for grouping. */
+#define JOB_WEIGHT(j) ((j)->prepare ? 1000 : (j)->n)
 
 typedef struct job {
     struct job *next;
@@ -31,6 +33,9 @@ typedef struct job {
     rt_taskq_t *q;
     store_done_fn done;
     void *ctx;
+    store_prepare_fn prepare; /* run on the writer thread before the request's turn */
+    void *pctx;
+    json_object *errors;      /* prepare's rejection */
     store_change_t *changes;
     int nchanges, cap;
     int status;
@@ -393,6 +398,7 @@ static void job_free(job_t *j)
         store_record_clear(&j->records[i]);
     free(j->records);
     free(j->msg);
+    json_object_put(j->errors);
     free(j);
 }
 
@@ -405,6 +411,7 @@ static void job_finish(void *arg)
         .error_message = j->msg,
         .changes = j->changes,
         .nchanges = j->nchanges,
+        .errors = j->errors,
     };
     memcpy(res.cursor, j->cursor, STORE_CURSOR_MAX);
     j->done(j->ctx, &res);
@@ -481,9 +488,31 @@ static void prune(sqlite_store_t *s)
     }
 }
 
+/* Runs the prepare steps (pure CPU work) before the transaction opens. */
+static void prepare_group(sqlite_store_t *s, job_t *group)
+{
+    for (job_t *j = group; j; j = j->next) {
+        if (!j->prepare)
+            continue;
+        json_object *errors = NULL;
+        if (j->prepare(j->pctx, &s->base, &j->records, &j->n, &errors) != 0) {
+            j->status = STORE_ERR_INVALID;
+            j->errors = errors;
+            j->records = NULL;
+            j->n = 0;
+            json_object *first = errors ? json_object_array_get_idx(errors, 0) : NULL, *v = NULL;
+            j->error_index = first && json_object_object_get_ex(first, "index", &v) ? json_object_get_int(v) : -1;
+            j->msg = strdup(first && json_object_object_get_ex(first, "message", &v) ? json_object_get_string(v)
+                                                                                       : "invalid request");
+        }
+        j->prepare = NULL;
+    }
+}
+
 static void run_group(sqlite_store_t *s, job_t *group)
 {
     int err = 0;
+    prepare_group(s, group);
     int rc = exec(s->wdb, "BEGIN IMMEDIATE");
     int64_t head = rc == 0 ? read_int(s->wdb, HEAD_SQL, 0, &err) : 0;
     if (rc == 0 && !err)
@@ -492,6 +521,8 @@ static void run_group(sqlite_store_t *s, job_t *group)
         if (rc == 0)
             exec(s->wdb, "ROLLBACK");
         for (job_t *j = group; j; j = j->next) {
+            if (j->status != 0)
+                continue;
             j->status = STORE_ERR_IO;
             j->error_index = -1;
             j->msg = strdup("storage unavailable");
@@ -500,6 +531,8 @@ static void run_group(sqlite_store_t *s, job_t *group)
     }
     for (job_t *j = group; j; j = j->next) {
         int64_t start_head = head;
+        if (j->status != 0)
+            continue; /* rejected by its prepare step */
         if (exec(s->wdb, "SAVEPOINT req") != 0) {
             j->status = STORE_ERR_IO;
             j->error_index = -1;
@@ -573,11 +606,11 @@ static void *writer_main(void *arg)
             break;
         /* Everything queued while the previous group was committing forms the next group. */
         job_t *group = s->head, *last = s->head;
-        int jobs = 1, recs = last->n;
-        while (last->next && jobs < GROUP_MAX_JOBS && recs + last->next->n <= GROUP_MAX_RECORDS) {
+        int jobs = 1, recs = JOB_WEIGHT(last);
+        while (last->next && jobs < GROUP_MAX_JOBS && recs + JOB_WEIGHT(last->next) <= GROUP_MAX_RECORDS) {
             last = last->next;
             jobs++;
-            recs += last->n;
+            recs += JOB_WEIGHT(last);
         }
         s->head = last->next;
         if (!s->head)
@@ -596,22 +629,8 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-static int s_submit(store_t *base, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx)
+static int enqueue(sqlite_store_t *s, job_t *j)
 {
-    sqlite_store_t *s = (sqlite_store_t *)base;
-    job_t *j = calloc(1, sizeof *j);
-    if (!j) {
-        for (int i = 0; i < n; i++)
-            store_record_clear(&records[i]);
-        free(records);
-        return STORE_ERR_NOMEM;
-    }
-    j->records = records;
-    j->n = n;
-    j->q = q;
-    j->done = done;
-    j->ctx = ctx;
-    j->error_index = -1;
     pthread_mutex_lock(&s->mu);
     if (s->closing) {
         pthread_mutex_unlock(&s->mu);
@@ -626,6 +645,39 @@ static int s_submit(store_t *base, store_record_t *records, int n, rt_taskq_t *q
     pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
     return 0;
+}
+
+static int s_submit(store_t *base, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx)
+{
+    job_t *j = calloc(1, sizeof *j);
+    if (!j) {
+        for (int i = 0; i < n; i++)
+            store_record_clear(&records[i]);
+        free(records);
+        return STORE_ERR_NOMEM;
+    }
+    j->records = records;
+    j->n = n;
+    j->q = q;
+    j->done = done;
+    j->ctx = ctx;
+    j->error_index = -1;
+    return enqueue((sqlite_store_t *)base, j);
+}
+
+static int s_submit_prepared(store_t *base, store_prepare_fn prepare, void *pctx, rt_taskq_t *q,
+                             store_done_fn done, void *ctx)
+{
+    job_t *j = calloc(1, sizeof *j);
+    if (!j)
+        return STORE_ERR_NOMEM;
+    j->prepare = prepare;
+    j->pctx = pctx;
+    j->q = q;
+    j->done = done;
+    j->ctx = ctx;
+    j->error_index = -1;
+    return enqueue((sqlite_store_t *)base, j);
 }
 
 static int s_watch(store_t *base, rt_taskq_t *q, store_changes_fn fn, void *ctx)
@@ -869,6 +921,7 @@ static const store_ops_t sqlite_ops = {
     .name = "sqlite",
     .close = s_close,
     .submit = s_submit,
+    .submit_prepared = s_submit_prepared,
     .get = s_get,
     .find = s_find,
     .load_directory = s_load_directory,
