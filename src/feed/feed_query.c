@@ -66,6 +66,19 @@ static bool contains(json_object *ids, const char *id)
     return false;
 }
 
+/* A banned organization is out of reach for everyone but the service (SPEC 4.1: its
+ * credentials stop working); it is neither listed nor returned. */
+static bool org_banned(json_object *org)
+{
+    json_object *v;
+    return org && json_object_object_get_ex(org, "banned", &v) && json_object_get_boolean(v);
+}
+
+static bool is_service(feed_query_ctx_t *q)
+{
+    return auth_identity_kind(q->who) == AUTH_PRINCIPAL_SERVICE;
+}
+
 static int fail(char **error_message, const char *m)
 {
     *error_message = strdup(m);
@@ -93,8 +106,10 @@ static int resolve_viewer(feed_query_ctx_t *q, json_object **value, char **error
         json_object *org = NULL;
         if (store_get(q->srv->store, "Organization", json_object_get_string(json_object_array_get_idx(ids, i)),
                       &org) == 0 &&
-            org)
+            org && (is_service(q) || !org_banned(org)))
             json_object_array_add(orgs, org);
+        else
+            json_object_put(org);
     }
     json_object_put(ids);
     json_object_object_add(v, "organizations", orgs);
@@ -122,6 +137,10 @@ int feed_query_resolve(void *ctx, const char *field_name, json_object *args, jso
         json_object_put(ids);
         if (ok && store_get(q->srv->store, "Organization", id, value) != 0)
             return fail(error_message, "storage error");
+        if (*value && !is_service(q) && org_banned(*value)) {
+            json_object_put(*value);
+            *value = NULL;
+        }
         return 0;
     }
     static const struct {
