@@ -87,8 +87,13 @@ static int fail(char **error_message, const char *m)
 
 static int resolve_viewer(feed_query_ctx_t *q, json_object **value, char **error_message)
 {
-    if (!q->who)
-        return fail(error_message, "not authenticated");
+    if (!q->who) {
+        /* gql.h: a failing resolver's *value becomes the error's extensions */
+        *value = json_object_new_object();
+        if (*value)
+            json_object_object_add(*value, "code", json_object_new_string("UNAUTHENTICATED"));
+        return fail(error_message, "Not authenticated: send credentials to read the viewer.");
+    }
     json_object *v = json_object_new_object(), *orgs = json_object_new_array(), *ids = org_ids(q);
     if (!v || !orgs || !ids) {
         json_object_put(v);
