@@ -7,11 +7,14 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "cli/cli_admin.h"
 #include "cli/cli_config.h"
+#include "cli/cli_demo.h"
 #include "feed/feed.h"
 #include "gql_schema_gen.h"
 #include "net/net.h"
 #include "server.h"
+#include "store/store.h"
 #include "util/util_log.h"
 
 /* SIGTERM/SIGINT are blocked in every thread and taken here with sigwait, so no handler and
@@ -31,6 +34,14 @@ static void *signal_thread(void *arg)
     return NULL;
 }
 
+static void load_directory_record(void *ctx, const char *type, const char *id, json_object *node)
+{
+    auth_dir_apply(ctx, type, id, node);
+}
+
+/* Order matters: the demo seed is written before the directory is mirrored into auth; the
+ * feed needs store and auth; on the way out the network goes first (it drains the task queue
+ * the feed and the store answer through), then the feed, then the store is flushed. */
 static int serve(rt_server_t *srv)
 {
     int rc = 1;
@@ -38,24 +49,47 @@ static int serve(rt_server_t *srv)
     pthread_t sig_tid;
     bool sig_started = false;
 
-    srv->feed = feed_new(srv);
+    srv->store = store_open(srv);
+    if (!srv->store)
+        goto out;
+    if (srv->cfg.demo && store_seed_demo(srv, stdout) < 0)
+        goto out;
+    srv->auth = auth_new(srv);
+    if (!srv->auth)
+        goto out;
+    if (store_load_directory(srv->store, load_directory_record, srv->auth) < 0) {
+        rt_log_error("main", "cannot load the directory from the store");
+        goto out;
+    }
     if (net_start(srv, &net) < 0)
+        goto out;
+    srv->feed = feed_new(srv);
+    if (!srv->feed)
         goto out;
     if (pthread_create(&sig_tid, NULL, signal_thread, net) == 0)
         sig_started = true;
-    rt_log_info("main", "blobhub-realtime listening on %s:%d (data dir %s)", srv->cfg.host, net_port(net),
-                srv->cfg.data_dir);
+    rt_log_info("main", "blobhub-realtime listening on %s:%d (data dir %s, store %s)", srv->cfg.host, net_port(net),
+                srv->cfg.data_dir, srv->store->ops->name);
+    if (!srv->cfg.service_key)
+        rt_log_warn("main", "no --service-key: POST /v1/events answers 503");
+    fflush(stdout);
     net_run(net);
     rc = 0;
-    rt_log_info("main", "drained; exiting");
 out:
     net_free(net);
     feed_free(srv->feed);
     srv->feed = NULL;
+    if (srv->store)
+        store_flush(srv->store);
+    auth_free(srv->auth);
+    srv->auth = NULL;
+    store_close(srv->store);
+    srv->store = NULL;
     if (sig_started) {
         pthread_cancel(sig_tid);
         pthread_join(sig_tid, NULL);
     }
+    rt_log_info("main", rc == 0 ? "drained; exiting" : "could not start");
     return rc;
 }
 
@@ -83,6 +117,9 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     if (rest > 1) {
+        int rc = cli_admin_run(&srv, rest, argv);
+        if (rc >= 0)
+            return rc;
         fprintf(stderr, "blobhub-realtime: unknown command '%s' (see 'blobhub-realtime help')\n", argv[1]);
         return 2;
     }

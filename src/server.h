@@ -57,6 +57,8 @@ typedef struct rt_metrics {
 typedef struct rt_server {
     rt_config_t cfg;
     const gql_schema_t *schema;     /* the served schema (generated tables) */
+    const gql_schema_t *directory_schema; /* directory record types (schema/directory.graphql):
+                                           * gql_schema_directory; NULL: store's built-in copy */
     struct store *store;
     struct auth *auth;
     struct feed *feed;

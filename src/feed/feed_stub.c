@@ -1,6 +1,5 @@
 /* TEMPORARY: stands in for the feed and the Query resolvers until they land. */
 #include "feed/feed.h"
-#include "feed/feed_query.h"
 
 feed_t *feed_new(struct rt_server *srv) { return NULL; }
 void feed_free(feed_t *f) { (void)f; }
@@ -14,9 +13,3 @@ int feed_subscribe(feed_t *f, auth_identity_t *who, gql_request_t *req, const fe
     return -1;
 }
 void feed_unsubscribe(feed_sub_t *sub) { (void)sub; }
-int feed_query_resolve(void *ctx, const char *field_name, json_object *args, json_object **value,
-                       char **error_message)
-{
-    *value = NULL;
-    return 0;
-}

@@ -1,0 +1,155 @@
+/* Decoding and validation of ingestion bodies; see http_events_body.h. */
+#include "http/http_events_body.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+bool http_events_authorized(const char *service_key, const char *authorization)
+{
+    if (!service_key || !authorization || sodium_init() < 0)
+        return false;
+    const char *p = authorization;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (strncasecmp(p, "Bearer", 6) != 0 || (p[6] != ' ' && p[6] != '\t'))
+        return false;
+    p += 6;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t n = strlen(p);
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    unsigned char a[crypto_generichash_BYTES], b[crypto_generichash_BYTES];
+    crypto_generichash(a, sizeof a, (const unsigned char *)p, n, NULL, 0);
+    crypto_generichash(b, sizeof b, (const unsigned char *)service_key, strlen(service_key), NULL, 0);
+    return n > 0 && sodium_memcmp(a, b, sizeof a) == 0;
+}
+
+void http_events_error_add(json_object *errors, int index, const char *message)
+{
+    json_object *e = json_object_new_object();
+    if (!e)
+        return;
+    json_object_object_add(e, "index", json_object_new_int(index));
+    json_object_object_add(e, "message", json_object_new_string(message ? message : "invalid record"));
+    json_object_array_add(errors, e);
+}
+
+static size_t skip_ws(const char *b, size_t i, size_t len)
+{
+    while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+        i++;
+    return i;
+}
+
+static int fail_at(json_object **errors, int index, const char *message)
+{
+    *errors = json_object_new_array();
+    if (*errors)
+        http_events_error_add(*errors, index, message);
+    return -1;
+}
+
+int http_events_decode(const char *body, size_t len, json_object **records, json_object **errors)
+{
+    *records = NULL;
+    *errors = NULL;
+    if (!body)
+        len = 0;
+    size_t pos = skip_ws(body, 0, len);
+    if (pos == len)
+        return fail_at(errors, 0, "empty body: expected a JSON record, an array of records or NDJSON");
+    json_tokener *tok = json_tokener_new_ex(64);
+    json_object *out = json_object_new_array();
+    char msg[160];
+    int index = 0;
+    bool array_form = body[pos] == '[';
+    if (!tok || !out)
+        goto nomem;
+    while (pos < len) {
+        json_tokener_reset(tok);
+        size_t chunk = len - pos;
+        if (chunk > (size_t)INT32_MAX)
+            goto toolarge;
+        json_object *v = json_tokener_parse_ex(tok, body + pos, (int)chunk);
+        enum json_tokener_error jerr = json_tokener_get_error(tok);
+        if (jerr == json_tokener_continue) {
+            /* The input ended inside a value (records are objects or arrays, never bare
+             * numbers, so nothing complete is lost by calling this truncation). */
+            snprintf(msg, sizeof msg, "invalid JSON: truncated record");
+            goto bad;
+        } else if (jerr != json_tokener_success) {
+            snprintf(msg, sizeof msg, "invalid JSON: %s", json_tokener_error_desc(jerr));
+            goto bad;
+        } else {
+            pos += json_tokener_get_parse_end(tok);
+        }
+        if (array_form) {
+            pos = skip_ws(body, pos, len);
+            if (pos != len) {
+                json_object_put(v);
+                snprintf(msg, sizeof msg, "invalid JSON: unexpected data after the array");
+                index = v && json_object_get_type(v) == json_type_array ? (int)json_object_array_length(v) : 0;
+                goto bad;
+            }
+            *records = v;
+            json_object_put(out);
+            json_tokener_free(tok);
+            return 0;
+        }
+        if (json_object_array_add(out, v) != 0) {
+            json_object_put(v);
+            goto nomem;
+        }
+        index++;
+        pos = skip_ws(body, pos, len);
+    }
+    json_tokener_free(tok);
+    *records = out;
+    return 0;
+toolarge:
+    snprintf(msg, sizeof msg, "body too large");
+bad:
+    json_tokener_free(tok);
+    json_object_put(out);
+    return fail_at(errors, index, msg);
+nomem:
+    json_tokener_free(tok);
+    json_object_put(out);
+    return fail_at(errors, index, "out of memory");
+}
+
+int http_events_validate(const store_t *s, json_object *records, store_record_t **out, int *n, json_object **errors)
+{
+    *out = NULL;
+    *n = 0;
+    *errors = NULL;
+    size_t count = json_object_array_length(records);
+    store_record_t *recs = calloc(count ? count : 1, sizeof *recs);
+    json_object *errs = json_object_new_array();
+    if (!recs || !errs) {
+        free(recs);
+        json_object_put(errs);
+        return -2;
+    }
+    for (size_t i = 0; i < count; i++) {
+        char *msg = NULL;
+        int rc = store_record_parse(s, json_object_array_get_idx(records, i), &recs[i], &msg);
+        if (rc != 0)
+            http_events_error_add(errs, (int)i, msg ? msg : "out of memory");
+        free(msg);
+    }
+    if (json_object_array_length(errs) > 0) {
+        for (size_t i = 0; i < count; i++)
+            store_record_clear(&recs[i]);
+        free(recs);
+        *errors = errs;
+        return -1;
+    }
+    json_object_put(errs);
+    *out = recs;
+    *n = (int)count;
+    return 0;
+}

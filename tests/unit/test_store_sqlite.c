@@ -1,0 +1,438 @@
+/* The SQLite store end to end on a temporary data dir: atomic requests, change log contents,
+ * reads after a cursor, malformed and expired cursors, retention by count and by age,
+ * reopening (durability across close), directory loading and lookups, and group commit
+ * answering through a task queue. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt_test.h"
+#include "store/sqlite/store_sqlite.h"
+#include "store/store.h"
+#include "store_test_schema.h"
+
+static char dir[256];
+
+static store_t *open_store(long ret_sec, long ret_max)
+{
+    store_sqlite_opts_t o = {dir, ret_sec, ret_max, &test_node_schema, &store_directory_schema_builtin};
+    return store_sqlite_open(&o);
+}
+
+/* Parses a JSON array of records and applies it; returns the status. */
+static int apply(store_t *s, const char *json, char cursor[STORE_CURSOR_MAX], int *index)
+{
+    json_object *arr = json_tokener_parse(json);
+    int n = (int)json_object_array_length(arr);
+    store_record_t *recs = calloc((size_t)n, sizeof *recs);
+    for (int i = 0; i < n; i++) {
+        char *msg = NULL;
+        if (store_record_parse(s, json_object_array_get_idx(arr, i), &recs[i], &msg) != 0) {
+            fprintf(stderr, "fixture record %d invalid: %s\n", i, msg);
+            abort();
+        }
+    }
+    json_object_put(arr);
+    char msg[256];
+    int idx = -1;
+    int rc = store_apply_sync(s, recs, n, cursor, msg, sizeof msg, &idx);
+    if (index)
+        *index = idx;
+    return rc;
+}
+
+typedef struct collected {
+    int n;
+    char cursors[64][STORE_CURSOR_MAX];
+    char ids[64][32];
+    store_mutation_t mut[64];
+    char fields[64][128];
+    char org[64][32];
+} collected_t;
+
+static int collect(void *ctx, const store_change_t *c)
+{
+    collected_t *col = ctx;
+    if (col->n >= 64)
+        return 1;
+    snprintf(col->cursors[col->n], STORE_CURSOR_MAX, "%s", c->cursor);
+    snprintf(col->ids[col->n], 32, "%s", c->id);
+    col->mut[col->n] = c->mutation;
+    snprintf(col->fields[col->n], 128, "%s",
+             c->updated_fields ? json_object_to_json_string_ext(c->updated_fields, JSON_C_TO_STRING_PLAIN) : "");
+    snprintf(col->org[col->n], 32, "%s", c->organization_id ? c->organization_id : "");
+    col->n++;
+    return 0;
+}
+
+#define TS "\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\""
+#define BLOB(id, vis) "{\"type\":\"Blob\",\"op\":\"upsert\",\"node\":{\"id\":\"" id "\",\"organizationId\":\"o1\",\"type\":\"WORKFLOW\",\"name\":\"n\",\"visibility\":\"" vis "\"," TS "}}"
+#define EXEC(id, st) "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"" id "\",\"blobId\":\"b1\",\"status\":\"" st "\"," TS "}}"
+
+static void test_basic(void)
+{
+    store_t *s = open_store(86400, 1000000);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    char cur[STORE_CURSOR_MAX];
+    CHECK(store_log_head(s, cur) == 0);
+    CHECK_STR(cur, "s0");
+    CHECK(store_cursor_check(s, "s0") == 0);
+    CHECK(apply(s, "[" BLOB("b1", "PRIVATE") "," EXEC("ex1", "RUNNING") "]", cur, NULL) == 0);
+    CHECK_STR(cur, "s2");
+    /* update, no-op, patch, delete, delete of unknown */
+    CHECK(apply(s, "[" EXEC("ex1", "RUNNING") "]", cur, NULL) == 0);
+    CHECK_STR(cur, "s2"); /* no change: the head */
+    CHECK(apply(s, "[{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"status\":\"SUCCEEDED\",\"output\":{\"b\":1,\"a\":2}}}]", cur, NULL) == 0);
+    CHECK_STR(cur, "s3");
+    CHECK(apply(s, "[{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"output\":{\"a\":2.0,\"b\":1}}}]", cur, NULL) == 0);
+    CHECK_STR(cur, "s3");
+    json_object *n = NULL;
+    CHECK(store_get(s, "Execution", "ex1", &n) == 0 && n);
+    json_object *v = NULL;
+    CHECK(n && json_object_object_get_ex(n, "status", &v) && strcmp(json_object_get_string(v), "SUCCEEDED") == 0);
+    json_object_put(n);
+    /* atomicity: the second record fails on the state (patch creating an incomplete node) */
+    int idx = -1;
+    CHECK(apply(s, "[" EXEC("ex2", "RUNNING") ",{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"nope\",\"node\":{\"status\":\"FAILED\"}}]", cur, &idx) == STORE_ERR_INVALID);
+    CHECK(idx == 1);
+    CHECK(store_get(s, "Execution", "ex2", &n) == 0 && n == NULL);
+    CHECK(store_log_head(s, cur) == 0);
+    CHECK_STR(cur, "s3");
+    CHECK(apply(s, "[{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"ex1\"},{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"ex1\"}]", cur, NULL) == 0);
+    CHECK_STR(cur, "s4");
+    CHECK(store_get(s, "Execution", "ex1", &n) == 0 && n == NULL);
+    /* the log */
+    collected_t col = {0};
+    CHECK(store_log_read(s, NULL, 100, collect, &col) == 4);
+    CHECK(col.n == 4);
+    CHECK_STR(col.ids[0], "b1");
+    CHECK(col.mut[0] == STORE_CREATED && col.mut[1] == STORE_CREATED && col.mut[2] == STORE_UPDATED &&
+          col.mut[3] == STORE_DELETED);
+    CHECK_STR(col.fields[2], "[\"status\",\"output\"]");
+    CHECK_STR(col.org[1], "o1"); /* the execution's organization through its blob */
+    memset(&col, 0, sizeof col);
+    CHECK(store_log_read(s, "s2", 100, collect, &col) == 2);
+    CHECK_STR(col.cursors[0], "s3");
+    CHECK_STR(col.cursors[1], "s4");
+    memset(&col, 0, sizeof col);
+    CHECK(store_log_read(s, "s4", 100, collect, &col) == 0);
+    CHECK(store_log_read(s, "s1", 1, collect, &col) == 1 && col.n == 1);
+    CHECK(store_log_read(s, "s5", 100, collect, &col) == STORE_ERR_CURSOR_MALFORMED);
+    CHECK(store_log_read(s, "garbage", 100, collect, &col) == STORE_ERR_CURSOR_MALFORMED);
+    CHECK(store_cursor_check(s, "s4") == 0);
+    CHECK(store_cursor_check(s, "s-1") == STORE_ERR_CURSOR_MALFORMED);
+    store_close(s);
+
+    /* reopen: state, log and directory come back */
+    s = open_store(86400, 1000000);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK(store_log_head(s, cur) == 0);
+    CHECK_STR(cur, "s4");
+    CHECK(store_get(s, "Blob", "b1", &n) == 0 && n);
+    json_object_put(n);
+    CHECK(apply(s, "[{\"type\":\"Organization\",\"op\":\"upsert\",\"node\":{\"id\":\"o1\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"2024-01-01T00:00:00Z\"}},"
+                   "{\"type\":\"User\",\"op\":\"upsert\",\"node\":{\"id\":\"u1\"}},"
+                   "{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o1\",\"userId\":\"u1\",\"role\":\"MEMBER\"}}]",
+                cur, NULL) == 0);
+    CHECK_STR(cur, "s7");
+    store_close(s);
+}
+
+typedef struct dir_seen {
+    int n;
+    char what[16][64];
+} dir_seen_t;
+
+static void on_dir(void *ctx, const char *type, const char *id, json_object *node)
+{
+    dir_seen_t *d = ctx;
+    if (d->n < 16 && node)
+        snprintf(d->what[d->n++], 64, "%s/%s", type, id);
+}
+
+static void test_directory(void)
+{
+    store_t *s = open_store(86400, 1000000);
+    if (!s) {
+        CHECK(0);
+        return;
+    }
+    dir_seen_t d = {0};
+    CHECK(store_load_directory(s, on_dir, &d) == 0);
+    CHECK(d.n == 4);
+    CHECK_STR(d.what[0], "Organization/o1");
+    CHECK_STR(d.what[1], "User/u1");
+    CHECK_STR(d.what[2], "Membership/o1:u1");
+    CHECK_STR(d.what[3], "Blob/b1");
+    dir_seen_t f = {0};
+    CHECK(store_find(s, "Membership", "userId", "u1", on_dir, &f) == 0);
+    CHECK(f.n == 1);
+    CHECK_STR(f.what[0], "Membership/o1:u1");
+    dir_seen_t g = {0};
+    CHECK(store_find(s, "Membership", "userId", "nobody", on_dir, &g) == 0 && g.n == 0);
+    CHECK(store_find(s, "Membership", "user\"Id", "u1", on_dir, &g) != 0);
+    dir_seen_t all = {0};
+    CHECK(store_find(s, "Blob", NULL, NULL, on_dir, &all) == 0 && all.n == 1);
+    CHECK_STR(all.what[0], "Blob/b1");
+    store_close(s);
+}
+
+static void test_retention(void)
+{
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/ret", dir);
+    store_sqlite_opts_t o = {sub, 86400, 3, &test_node_schema, &store_directory_schema_builtin};
+    store_t *s = store_sqlite_open(&o);
+    if (!s) {
+        CHECK(0);
+        return;
+    }
+    char cur[STORE_CURSOR_MAX];
+    /* six changes in one request: the pruning pass after that commit keeps the newest three */
+    CHECK(apply(s, "[" BLOB("b1", "PRIVATE") "," BLOB("b2", "PRIVATE") "," BLOB("b3", "PRIVATE") "," BLOB("b4", "PRIVATE") "," BLOB("b5", "PRIVATE") "," BLOB("b6", "PRIVATE") "]", cur, NULL) == 0);
+    CHECK_STR(cur, "s6");
+    store_flush(s); /* pruning runs after the answer was handed back */
+    collected_t col = {0};
+    CHECK(store_log_read(s, NULL, 100, collect, &col) == 3);
+    CHECK_STR(col.cursors[0], "s4");
+    CHECK(store_cursor_check(s, "s2") == STORE_ERR_CURSOR_EXPIRED);
+    CHECK(store_log_read(s, "s2", 10, collect, &col) == STORE_ERR_CURSOR_EXPIRED);
+    CHECK(store_cursor_check(s, "s3") == 0);
+    CHECK(store_cursor_check(s, "s0") == STORE_ERR_CURSOR_EXPIRED);
+    store_close(s);
+
+    /* by age: one second */
+    snprintf(sub, sizeof sub, "%s/age", dir);
+    store_sqlite_opts_t o2 = {sub, 1, 1000000, &test_node_schema, &store_directory_schema_builtin};
+    s = store_sqlite_open(&o2);
+    if (!s) {
+        CHECK(0);
+        return;
+    }
+    CHECK(apply(s, "[" BLOB("b1", "PRIVATE") "," BLOB("b2", "PRIVATE") "]", cur, NULL) == 0);
+    usleep(2100 * 1000);
+    CHECK(apply(s, "[" BLOB("b3", "PRIVATE") "]", cur, NULL) == 0);
+    store_flush(s);
+    memset(&col, 0, sizeof col);
+    CHECK(store_log_read(s, NULL, 100, collect, &col) == 1);
+    CHECK_STR(col.ids[0], "b3");
+    CHECK(store_cursor_check(s, "s1") == STORE_ERR_CURSOR_EXPIRED);
+    CHECK(store_cursor_check(s, "s2") == 0);
+    store_close(s);
+    /* sequences are never reused after the log was pruned empty */
+    s = store_sqlite_open(&o2);
+    if (s) {
+        CHECK(store_log_head(s, cur) == 0);
+        CHECK_STR(cur, "s3");
+        store_close(s);
+    }
+}
+
+/* Group commit through a task queue: many requests from several threads, each answered once. */
+typedef struct answers {
+    pthread_mutex_t mu;
+    int ok, fail, changes;
+} answers_t;
+
+static void noop_wake(void *arg) { (void)arg; }
+
+static void on_done(void *ctx, const store_result_t *res)
+{
+    answers_t *a = ctx;
+    pthread_mutex_lock(&a->mu);
+    if (res->status == 0)
+        a->ok++;
+    else
+        a->fail++;
+    a->changes += res->nchanges;
+    pthread_mutex_unlock(&a->mu);
+}
+
+static void test_group(void)
+{
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/group", dir);
+    store_sqlite_opts_t o = {sub, 86400, 1000000, &test_node_schema, &store_directory_schema_builtin};
+    store_t *s = store_sqlite_open(&o);
+    if (!s) {
+        CHECK(0);
+        return;
+    }
+    rt_taskq_t *q = rt_taskq_new(noop_wake, NULL);
+    answers_t a = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    const int N = 200;
+    for (int i = 0; i < N; i++) {
+        char buf[512];
+        snprintf(buf, sizeof buf,
+                 "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"ex%d\",\"blobId\":\"b1\",\"status\":\"%s\"," TS "}}",
+                 i % 50, i < 50 ? "RUNNING" : "SUCCEEDED");
+        json_object *j = json_tokener_parse(buf);
+        store_record_t *r = calloc(1, sizeof *r);
+        char *msg = NULL;
+        CHECK(store_record_parse(s, j, r, &msg) == 0);
+        json_object_put(j);
+        CHECK(store_submit(s, r, 1, q, on_done, &a) == 0);
+    }
+    store_flush(s);
+    int ran = 0;
+    for (int k = 0; k < 100 && ran < N; k++)
+        ran += rt_taskq_drain(q);
+    CHECK(ran == N);
+    CHECK(a.ok == N && a.fail == 0);
+    CHECK(a.changes == 100); /* 50 creations + 50 updates; the rest are no-ops */
+    char cur[STORE_CURSOR_MAX];
+    store_log_head(s, cur);
+    CHECK_STR(cur, "s100");
+    store_close(s);
+    rt_taskq_free(q);
+}
+
+/* Prepared submits: records produced on the writer thread; a rejection carries every error. */
+typedef struct prep {
+    const char *text;
+    int status, nchanges, nerrors;
+} prep_t;
+
+static int prep_fn(void *pctx, const store_t *s, store_record_t **records, int *n, json_object **errors)
+{
+    prep_t *p = pctx;
+    json_object *arr = json_tokener_parse(p->text);
+    int count = (int)json_object_array_length(arr);
+    *records = calloc((size_t)count, sizeof **records);
+    *n = count;
+    *errors = NULL;
+    for (int i = 0; i < count; i++) {
+        char *msg = NULL;
+        if (store_record_parse(s, json_object_array_get_idx(arr, i), &(*records)[i], &msg) != 0) {
+            if (!*errors)
+                *errors = json_object_new_array();
+            json_object *e = json_object_new_object();
+            json_object_object_add(e, "index", json_object_new_int(i));
+            json_object_object_add(e, "message", json_object_new_string(msg));
+            json_object_array_add(*errors, e);
+            free(msg);
+        }
+    }
+    json_object_put(arr);
+    if (*errors) {
+        for (int i = 0; i < count; i++)
+            store_record_clear(&(*records)[i]);
+        free(*records);
+        *records = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void prep_done(void *ctx, const store_result_t *res)
+{
+    prep_t *p = ctx;
+    p->status = res->status;
+    p->nchanges = res->nchanges;
+    p->nerrors = res->errors ? (int)json_object_array_length(res->errors) : 0;
+}
+
+static void test_prepared(void)
+{
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/prepared", dir);
+    store_sqlite_opts_t o = {sub, 86400, 1000000, &test_node_schema, &store_directory_schema_builtin};
+    store_t *s = store_sqlite_open(&o);
+    if (!s) {
+        CHECK(0);
+        return;
+    }
+    prep_t good = {.text = "[" BLOB("p1", "PUBLIC") "," BLOB("p2", "PUBLIC") "]", .status = 99};
+    prep_t bad = {.text = "[" BLOB("p3", "PUBLIC") ",{\"type\":\"X\"},{\"type\":\"Blob\",\"op\":\"nope\"}]", .status = 99};
+    CHECK(store_submit_prepared(s, prep_fn, &good, NULL, prep_done, &good) == 0);
+    CHECK(store_submit_prepared(s, prep_fn, &bad, NULL, prep_done, &bad) == 0);
+    store_flush(s);
+    CHECK(good.status == 0 && good.nchanges == 2 && good.nerrors == 0);
+    CHECK(bad.status == STORE_ERR_INVALID && bad.nchanges == 0 && bad.nerrors == 2);
+    json_object *n = NULL;
+    CHECK(store_get(s, "Blob", "p3", &n) == 0 && n == NULL);
+    CHECK(store_get(s, "Blob", "p2", &n) == 0 && n != NULL);
+    json_object_put(n);
+    store_close(s);
+}
+
+/* Another process (an operator command) writing to the same data dir: the server's store
+ * hands those changes to its watcher, whether it is idle or committing its own requests. */
+typedef struct seen_foreign {
+    int calls, n;
+    char ids[16][32];
+} seen_foreign_t;
+
+static void on_foreign(void *ctx, const store_change_t *changes, int n)
+{
+    seen_foreign_t *f = ctx;
+    f->calls++;
+    for (int i = 0; i < n && f->n < 16; i++)
+        snprintf(f->ids[f->n++], 32, "%s", changes[i].id);
+}
+
+static void test_foreign(void)
+{
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/foreign", dir);
+    store_sqlite_opts_t o = {sub, 86400, 1000000, &test_node_schema, &store_directory_schema_builtin};
+    store_t *a = store_sqlite_open(&o), *b = store_sqlite_open(&o);
+    if (!a || !b) {
+        CHECK(0);
+        store_close(a);
+        store_close(b);
+        return;
+    }
+    rt_taskq_t *q = rt_taskq_new(noop_wake, NULL);
+    seen_foreign_t f = {0};
+    CHECK(store_watch(a, q, on_foreign, &f) == 0);
+    char cur[STORE_CURSOR_MAX];
+    CHECK(apply(a, "[" BLOB("own1", "PUBLIC") "]", cur, NULL) == 0);
+    CHECK(apply(b, "[{\"type\":\"User\",\"op\":\"upsert\",\"node\":{\"id\":\"u7\"}}]", cur, NULL) == 0);
+    CHECK_STR(cur, "s2");
+    for (int i = 0; i < 40 && f.n < 1; i++) { /* idle polling picks it up within about 0.5 s */
+        usleep(50 * 1000);
+        rt_taskq_drain(q);
+    }
+    CHECK(f.n == 1);
+    CHECK_STR(f.ids[0], "u7");
+    /* foreign write immediately followed by an own request: seen before the own commit */
+    CHECK(apply(b, "[{\"type\":\"User\",\"op\":\"upsert\",\"node\":{\"id\":\"u8\"}}]", cur, NULL) == 0);
+    CHECK(apply(a, "[" BLOB("own2", "PUBLIC") "]", cur, NULL) == 0);
+    CHECK_STR(cur, "s4");
+    rt_taskq_drain(q);
+    CHECK(f.n == 2);
+    CHECK_STR(f.ids[1], "u8");
+    /* own changes are never reported as foreign */
+    for (int i = 0; i < 12; i++) {
+        usleep(50 * 1000);
+        rt_taskq_drain(q);
+    }
+    CHECK(f.n == 2);
+    store_close(b);
+    store_close(a);
+    rt_taskq_free(q);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/rt-store-test-XXXXXX");
+    if (!mkdtemp(dir))
+        return 1;
+    test_basic();
+    test_directory();
+    test_retention();
+    test_group();
+    test_foreign();
+    test_prepared();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    RT_TEST_MAIN_END();
+}
