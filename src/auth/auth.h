@@ -30,7 +30,8 @@ typedef enum {
     AUTH_FAIL_EXPIRED = 5,       /* exp/nbf, expiresAt, revoked */
     AUTH_FAIL_BANNED = 6,        /* banned or deleted user or organization */
     AUTH_FAIL_SCOPE = 7,         /* x-org-id / x-blob-id the principal cannot see */
-    AUTH_FAIL__COUNT = 8,
+    AUTH_FAIL_CLAIMS = 8,        /* JWT iss/aud mismatch, or no usable sub */
+    AUTH_FAIL__COUNT = 9,
 } auth_failure_t;
 
 const char *auth_failure_name(auth_failure_t f);
@@ -55,7 +56,8 @@ typedef struct auth_request {
     void *header_ctx;
 } auth_request_t;
 
-/* Called on the network thread (through `q`) with AUTH_OK and a new identity reference owned
+/* Always called through `q` (never from inside auth_authenticate), on the thread draining it,
+ * with AUTH_OK and a new identity reference owned
  * by the callee, or a failure and NULL. */
 typedef void (*auth_done_fn)(void *ctx, auth_failure_t result, auth_identity_t *identity);
 typedef struct auth_pending auth_pending_t;
@@ -75,6 +77,20 @@ void auth_dir_apply(auth_t *a, const char *type, const char *id, json_object *no
  * (Blob, Revision, Session, Execution, ExecutionEvent, SessionEvent), `node` its state (a
  * DELETED change is judged on its previous values). Judged on the mirror as it is now. */
 bool auth_can_view(auth_t *a, const auth_identity_t *who, const char *type, json_object *node);
+
+/* May `who` see this organization now (Query.organization)? A member (user), the key's own
+ * organization (API key), any existing one (service); banned or deleted: no; outside an x-org-id
+ * scope: no. */
+bool auth_can_view_org(auth_t *a, const auth_identity_t *who, const char *org_id);
+/* Query.viewer: {"kind": "user"|"apiKey"|"service", "id": ..., "organizations": [{id, slug,
+ * name, createdAt}, ...]} (organizations it may see, sorted by id). Caller owns the result;
+ * NULL when memory runs out. */
+json_object *auth_viewer(auth_t *a, const auth_identity_t *who);
+/* Organization {id, slug, name, createdAt} as mirrored, or NULL when unknown/deleted; caller owns. */
+json_object *auth_org_node(auth_t *a, const char *org_id);
+
+/* Argon2id verifications run so far (for tests and the benchmark: a warm cache adds none). */
+long auth_pwhash_count(auth_t *a);
 
 /* Starts authentication; everything in `req` is copied before return. Returns 0 and *pending
  * (cancel it if the caller goes away first; after `done` runs it is gone), or -1 on OOM. */
