@@ -255,30 +255,31 @@ bool auth_principal_live(const auth_t *a, const auth_identity_t *id, int64_t *de
     }
 }
 
-bool auth_identity_valid(const auth_identity_t *cid, int64_t now_ms)
+bool auth_principal_live_cached(const auth_t *a, const auth_identity_t *cid, int64_t *deadline)
 {
-    auth_identity_t *id = (auth_identity_t *)cid; /* only the validity cache changes */
+    auth_identity_t *id = (auth_identity_t *)cid; /* only the memo changes */
+    uint64_t gen = atomic_load_explicit(&a->dir.gen, memory_order_relaxed); /* stable: we hold the read lock */
+    if (atomic_load_explicit(&id->live_gen, memory_order_acquire) == gen) {
+        *deadline = atomic_load_explicit(&id->live_deadline, memory_order_relaxed);
+        return *deadline != INT64_MIN;
+    }
+    bool live = auth_principal_live(a, id, deadline);
+    if (!live)
+        *deadline = INT64_MIN;
+    atomic_store_explicit(&id->live_deadline, *deadline, memory_order_relaxed);
+    atomic_store_explicit(&id->live_gen, gen, memory_order_release);
+    return live;
+}
+
+bool auth_identity_valid(const auth_identity_t *id, int64_t now_ms)
+{
     if (id->form == AUTH_CRED_SERVICE && !id->scope_org)
         return true;
     auth_t *a = id->a;
-    bool ok;
     int64_t deadline;
-    pthread_mutex_lock(&a->id_lock);
-    bool fresh = id->vgen == atomic_load(&a->dir.gen);
-    ok = id->vok;
-    deadline = id->vdeadline;
-    pthread_mutex_unlock(&a->id_lock);
-    if (!fresh) {
-        auth_dir_rdlock(&a->dir);
-        uint64_t gen = atomic_load(&a->dir.gen);
-        ok = auth_principal_live(a, id, &deadline);
-        auth_dir_unlock(&a->dir);
-        pthread_mutex_lock(&a->id_lock);
-        id->vgen = gen;
-        id->vok = ok;
-        id->vdeadline = deadline;
-        pthread_mutex_unlock(&a->id_lock);
-    }
+    auth_dir_rdlock(&a->dir);
+    bool ok = auth_principal_live_cached(a, id, &deadline);
+    auth_dir_unlock(&a->dir);
     return ok && now_ms < deadline && now_ms < id->jwt_deadline_ms;
 }
 
@@ -332,6 +333,8 @@ static auth_identity_t *identity_get(auth_t *a, auth_cred_form_t form, const cha
     n->scope_org = scope_org ? strdup(scope_org) : NULL;
     n->scope_blob = scope_blob ? strdup(scope_blob) : NULL;
     n->jwt_deadline_ms = jwt_deadline_ms;
+    atomic_init(&n->live_gen, 0);
+    atomic_init(&n->live_deadline, INT64_MIN);
     if (!n->id || (cred_id && !n->cred_id) || (scope_org && !n->scope_org) || (scope_blob && !n->scope_blob)) {
         identity_free(n);
         return NULL;

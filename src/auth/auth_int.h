@@ -29,10 +29,11 @@ struct auth_identity {
     char *scope_org;         /* resolved organization id of x-org-id, or NULL */
     char *scope_blob;        /* x-blob-id, or NULL */
     int64_t jwt_deadline_ms; /* when a JWT identity stops being valid; INT64_MAX otherwise */
-    /* validity cache, under a->id_lock: valid for directory generation vgen */
-    uint64_t vgen;
-    bool vok;
-    int64_t vdeadline;
+    /* Liveness memo for directory generation live_gen: the credential's deadline, INT64_MIN when
+     * not live. Written under the directory read lock only, so every concurrent writer computes
+     * the same values for the same generation (see auth_principal_live_cached). */
+    atomic_uint_least64_t live_gen;
+    atomic_int_least64_t live_deadline;
 };
 
 struct auth_pending {
@@ -72,6 +73,9 @@ struct auth {
  * its user / organization present and not banned, its scope organization not banned)? *deadline
  * receives when its credential expires (INT64_MAX: never). */
 bool auth_principal_live(const auth_t *a, const auth_identity_t *id, int64_t *deadline);
+/* Same, memoised per identity and directory generation: the per-event path pays a lookup only
+ * after a directory change. Under the directory read lock. */
+bool auth_principal_live_cached(const auth_t *a, const auth_identity_t *id, int64_t *deadline);
 int64_t auth_now_ms(void);
 
 #endif
