@@ -36,7 +36,9 @@ static int get_key(const lookup_t *l, const char *name, const char **out)
         if (!v)
             v = obj_get_ci(l->headers, name);
         if (v) {
-            if (!json_object_is_type(v, json_type_string))
+            /* An embedded NUL would silently truncate what is checked: refuse it. */
+            if (!json_object_is_type(v, json_type_string) ||
+                strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
                 return -1;
             s = json_object_get_string(v);
         }

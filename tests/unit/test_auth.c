@@ -3,7 +3,9 @@
  * and its cache; identity validity; scoping; the view matrix. */
 #include "rt_test.h"
 
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -939,6 +941,126 @@ static void test_dir_misc(void)
     auth_free(a);
 }
 
+/* Mutations of a valid token: never accepted, never a crash. Strict base64url makes every
+ * textual change a change of the signed bytes or of the signature. */
+static void test_jwt_mutations(void)
+{
+    auth_jwt_keys_t k = {.hs_secret = (const unsigned char *)HS_SECRET, .hs_len = strlen(HS_SECRET), .ed_pk = ED_PK};
+    char *t = hs_token("{\"sub\":\"u1\",\"exp\":4102444800}");
+    size_t n = strlen(t);
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ \x01\xff";
+    int accepted = 0;
+    for (int i = 0; i < 3000; i++) {
+        char *m = strdup(t);
+        int edits = 1 + (int)randombytes_uniform(3);
+        for (int e = 0; e < edits; e++)
+            m[randombytes_uniform((uint32_t)n)] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+        size_t len = randombytes_uniform(8) == 0 ? randombytes_uniform((uint32_t)n + 1) : n; /* truncations */
+        auth_jwt_claims_t cl;
+        auth_failure_t r = auth_jwt_verify(&k, m, len, 1700000000000LL, &cl);
+        if (r == AUTH_OK && !(len == n && strcmp(m, t) == 0))
+            accepted++;
+        free(cl.sub);
+        free(m);
+    }
+    CHECK(accepted == 0);
+    free(t);
+}
+
+/* Hostile connection_init payloads: deep nesting, huge strings, odd types. Nothing crashes and
+ * nothing authenticates. */
+static void test_hostile_params(void)
+{
+    auth_t *a = new_auth(NULL, NULL);
+    char *big = malloc(200000);
+    memset(big, 'a', 199999);
+    big[199999] = 0;
+    char *p1;
+    CHECK(asprintf(&p1, "{\"authorization\":\"Bearer %s.%s.%s\"}", big, big, big) > 0);
+    CHECK(authn(a, p1, NULL, NULL, NULL) == AUTH_FAIL_MALFORMED);
+    free(p1);
+    CHECK(asprintf(&p1, "{\"x-api-key\":\"kA.%s\"}", big) > 0);
+    CHECK(authn(a, p1, NULL, NULL, NULL) == AUTH_FAIL_MALFORMED);
+    free(p1);
+    CHECK(asprintf(&p1, "{\"x-token-id\":\"%s\",\"x-token-secret\":\"x\"}", big) > 0);
+    CHECK(authn(a, p1, NULL, NULL, NULL) == AUTH_FAIL_MALFORMED);
+    free(p1);
+    CHECK(asprintf(&p1, "{\"x-api-key\":\"kA.secretA\",\"x-org-id\":\"%s\"}", big) > 0);
+    CHECK(authn(a, p1, NULL, NULL, NULL) == AUTH_FAIL_MALFORMED);
+    free(p1);
+    CHECK(authn(a, "{}", big, NULL, NULL) == AUTH_FAIL_MALFORMED);
+    free(big);
+    const char *odd[] = {"{\"headers\":{\"headers\":{\"authorization\":\"Bearer svc-key-123\"}}}",
+                         "{\"headers\":[{\"authorization\":\"Bearer svc-key-123\"}]}",
+                         "{\"authorization\":[\"Bearer svc-key-123\"]}", "{\"authorization\":true}",
+                         "{\"x-api-key\":\"kA.secretA\\u0000x\"}", "{\"x-token-id\":\"\",\"x-token-secret\":\"\"}",
+                         "{\"authorization\":\"Bearer svc-key-123\\u0000\"}", "\"just a string\"", "42", "null"};
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+        auth_failure_t r = authn(a, odd[i], NULL, NULL, NULL);
+        if (r == AUTH_OK)
+            fprintf(stderr, "hostile payload accepted: %s\n", odd[i]);
+        CHECK(r != AUTH_OK);
+    }
+    auth_free(a);
+}
+
+/* Readers judging events on other threads while the directory changes under them. */
+typedef struct stress {
+    auth_t *a;
+    auth_identity_t *who;
+    atomic_int stop;
+    long seen;
+} stress_t;
+
+static void *stress_reader(void *arg)
+{
+    stress_t *s = arg;
+    json_object *n = json_tokener_parse("{\"id\":\"e\",\"blobId\":\"bBp\"}");
+    while (!atomic_load(&s->stop)) {
+        s->seen += auth_can_view(s->a, s->who, "Execution", n);
+        (void)auth_identity_valid(s->who, (int64_t)time(NULL) * 1000);
+    }
+    json_object_put(n);
+    return NULL;
+}
+
+static void test_concurrency(void)
+{
+    auth_t *a = new_auth(NULL, NULL);
+    auth_identity_t *who = NULL;
+    CHECK(authn(a, "{\"x-token-id\":\"pA\",\"x-token-secret\":\"patsecretA\"}", NULL, NULL, &who) == AUTH_OK);
+    if (!who) {
+        auth_free(a);
+        return;
+    }
+    stress_t s = {.a = a, .who = who};
+    atomic_init(&s.stop, 0);
+    pthread_t th[2];
+    stress_t st[2] = {s, s};
+    for (int i = 0; i < 2; i++)
+        pthread_create(&th[i], NULL, stress_reader, &st[i]);
+    for (int i = 0; i < 3000; i++) {
+        if (i % 2)
+            apply(a, "Membership", "oB:uA", NULL);
+        else
+            apply(a, "Membership", "oB:uA", "{\"organizationId\":\"oB\",\"userId\":\"uA\",\"role\":\"MEMBER\"}");
+        apply(a, "Blob", "bBp", i % 3 ? "{\"organizationId\":\"oB\",\"visibility\":\"PRIVATE\"}" : NULL);
+    }
+    apply(a, "Blob", "bBp", "{\"organizationId\":\"oB\",\"visibility\":\"PRIVATE\"}");
+    apply(a, "Membership", "oB:uA", "{\"organizationId\":\"oB\",\"userId\":\"uA\",\"role\":\"MEMBER\"}");
+    atomic_store(&st[0].stop, 1);
+    atomic_store(&st[1].stop, 1);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    /* After the writers settled, the answer is the current state's. */
+    CHECK(view(a, who, "Execution", "{\"blobId\":\"bBp\"}"));
+    apply(a, "User", "uA", "{\"banned\":true}");
+    CHECK(!view(a, who, "Execution", "{\"blobId\":\"bBp\"}"));
+    CHECK(!auth_identity_valid(who, (int64_t)time(NULL) * 1000));
+    auth_identity_unref(who);
+    auth_free(a);
+}
+
 int main(void)
 {
     CHECK(sodium_init() >= 0);
@@ -953,6 +1075,9 @@ int main(void)
     test_view_matrix();
     test_scoping();
     test_dir_misc();
+    test_jwt_mutations();
+    test_hostile_params();
+    test_concurrency();
     rt_taskq_free(Q);
     RT_TEST_MAIN_END();
 }
