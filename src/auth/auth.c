@@ -174,6 +174,16 @@ void auth_dir_apply(auth_t *a, const char *type, const char *id, json_object *no
     auth_dir_put(&a->dir, type, id, node);
 }
 
+void auth_dir_record(void *auth, const char *type, const char *id, json_object *node)
+{
+    auth_dir_put(&((auth_t *)auth)->dir, type, id, node);
+}
+
+uint64_t auth_dir_generation(auth_t *a)
+{
+    return atomic_load(&a->dir.gen);
+}
+
 long auth_pwhash_count(auth_t *a)
 {
     return atomic_load(&a->pwhash_count);

@@ -72,6 +72,13 @@ void auth_free(auth_t *a);
  * visibility); `node` is the new state (borrowed) or NULL when the record was deleted. Called
  * at start for every stored record and after every commit; other types are ignored. */
 void auth_dir_apply(auth_t *a, const char *type, const char *id, json_object *node);
+/* auth_dir_apply with the store_record_fn shape, ctx = the auth_t: main.c can pass it straight
+ * to store_load_directory(store, auth_dir_record, srv->auth). */
+void auth_dir_record(void *auth, const char *type, const char *id, json_object *node);
+/* Bumped by every directory change that can change an identity's validity (not by Blob
+ * changes). A connection sweep may skip auth_identity_valid while it is unchanged and no
+ * credential deadline has passed; calling it anyway is cheap. */
+uint64_t auth_dir_generation(auth_t *a);
 
 /* May `who` view this node now (SPEC 4.4, 8)? `type` is a node type of the schema
  * (Blob, Revision, Session, Execution, ExecutionEvent, SessionEvent), `node` its state (a

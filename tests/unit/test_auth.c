@@ -927,6 +927,14 @@ static void test_dir_misc(void)
 
     /* Hostile directory records never crash; other types are ignored. */
     auth_t *a = new_auth(NULL, NULL);
+    uint64_t g0 = auth_dir_generation(a);
+    apply(a, "Blob", "bG", "{\"organizationId\":\"oA\"}");
+    apply(a, "Session", "s1", "{\"blobId\":\"bG\"}");
+    CHECK(auth_dir_generation(a) == g0);
+    json_object *un = json_tokener_parse("{\"id\":\"uG\"}");
+    auth_dir_record(a, "User", "uG", un);
+    json_object_put(un);
+    CHECK(auth_dir_generation(a) > g0);
     apply(a, "Execution", "ex1", "{\"id\":\"ex1\",\"blobId\":\"bAp\"}");
     apply(a, "Organization", "oQ", "[1,2]");
     apply(a, "Organization", "oR", "{\"slug\":5,\"banned\":\"yes\"}");
