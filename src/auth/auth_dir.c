@@ -66,8 +66,11 @@ static void blob_free(void *p)
 int auth_dir_init(auth_dir_t *d)
 {
     memset(d, 0, sizeof *d);
-    if (pthread_rwlock_init(&d->lock, NULL) != 0)
-        return -1;
+    for (; d->nstripes_ready < AUTH_DIR_STRIPES; d->nstripes_ready++)
+        if (pthread_rwlock_init(&d->stripes[d->nstripes_ready].lock, NULL) != 0) {
+            auth_dir_destroy(d);
+            return -1;
+        }
     atomic_init(&d->gen, 1);
     if (!(d->orgs = auth_map_new()) || !(d->slugs = auth_map_new()) || !(d->users = auth_map_new()) ||
         !(d->members = auth_map_new()) || !(d->api_keys = auth_map_new()) || !(d->pats = auth_map_new()) ||
@@ -88,7 +91,9 @@ void auth_dir_destroy(auth_dir_t *d)
     auth_map_free(d->pats, cred_free);
     auth_map_free(d->blobs, blob_free);
     d->orgs = d->slugs = d->users = d->members = d->api_keys = d->pats = d->blobs = NULL;
-    pthread_rwlock_destroy(&d->lock);
+    for (int i = 0; i < d->nstripes_ready; i++)
+        pthread_rwlock_destroy(&d->stripes[i].lock);
+    d->nstripes_ready = 0;
 }
 
 /* ---- reading fields of a node ---- */
@@ -260,7 +265,8 @@ int auth_dir_put(auth_dir_t *d, const char *type, const char *id, json_object *n
     if (!known)
         return 0;
     int rc = 0;
-    pthread_rwlock_wrlock(&d->lock);
+    for (int i = 0; i < AUTH_DIR_STRIPES; i++)
+        pthread_rwlock_wrlock(&d->stripes[i].lock);
     /* Blob changes cannot change an identity's validity: leave the generation alone for them so
      * validity caches stay warm under blob churn. */
     uint64_t version = strcmp(type, "Blob") == 0 ? atomic_load(&d->gen) : atomic_fetch_add(&d->gen, 1) + 1;
@@ -323,7 +329,8 @@ int auth_dir_put(auth_dir_t *d, const char *type, const char *id, json_object *n
         int r = put_simple(d->blobs, id, b, blob_free);
         rc = rc ? rc : r;
     }
-    pthread_rwlock_unlock(&d->lock);
+    for (int i = AUTH_DIR_STRIPES - 1; i >= 0; i--)
+        pthread_rwlock_unlock(&d->stripes[i].lock);
     if (rc)
         rt_log_error("auth", "out of memory mirroring %s %s: record dropped (denies until the next change)", type, id);
     return rc ? -1 : 1;

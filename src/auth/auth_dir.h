@@ -40,8 +40,18 @@ typedef struct dir_blob {
     bool is_public;
 } dir_blob_t;
 
-typedef struct auth_dir {
+/* Readers take one of several rwlocks, chosen by thread, so network threads judging events
+ * in parallel do not bounce one lock's cache line between cores; a writer takes them all. */
+#define AUTH_DIR_STRIPES 8
+typedef struct auth_dir_stripe {
     pthread_rwlock_t lock;
+    /* 128-byte stride: two locks never share a 64-byte line, however the block is aligned. */
+    char pad[128 - sizeof(pthread_rwlock_t)];
+} auth_dir_stripe_t;
+
+typedef struct auth_dir {
+    auth_dir_stripe_t stripes[AUTH_DIR_STRIPES];
+    int nstripes_ready;
     atomic_uint_least64_t gen; /* bumped by every change that can affect an identity */
     auth_map_t *orgs, *slugs, *users, *members, *api_keys, *pats, *blobs;
 } auth_dir_t;
@@ -54,8 +64,14 @@ void auth_dir_destroy(auth_dir_t *d);
  * fail closed). */
 int auth_dir_put(auth_dir_t *d, const char *type, const char *id, json_object *node);
 
-static inline void auth_dir_rdlock(auth_dir_t *d) { pthread_rwlock_rdlock(&d->lock); }
-static inline void auth_dir_unlock(auth_dir_t *d) { pthread_rwlock_unlock(&d->lock); }
+static inline pthread_rwlock_t *auth_dir_stripe(auth_dir_t *d)
+{
+    uint64_t t = (uint64_t)(uintptr_t)pthread_self();
+    return &d->stripes[(t * 0x9E3779B97F4A7C15ull) >> 61].lock; /* top 3 bits: 8 stripes */
+}
+/* Read lock / unlock on the calling thread's stripe (the same thread must unlock). */
+static inline void auth_dir_rdlock(auth_dir_t *d) { pthread_rwlock_rdlock(auth_dir_stripe(d)); }
+static inline void auth_dir_unlock(auth_dir_t *d) { pthread_rwlock_unlock(auth_dir_stripe(d)); }
 
 /* Read-locked lookups (NULL when absent). */
 const dir_org_t *auth_dir_org(const auth_dir_t *d, const char *id);
