@@ -65,6 +65,8 @@ typedef struct auth_pending auth_pending_t;
 /* Created at start from srv->cfg (JWT keys, issuer, audience) with an empty directory mirror;
  * caller owns it (auth_free). NULL on bad configuration (logged). */
 auth_t *auth_new(struct rt_server *srv);
+/* Call last: after every identity reference is dropped and the task queues that may still
+ * hold authentication steps are drained or freed (jobs still pending are freed here). */
 void auth_free(auth_t *a);
 
 /* Mirrors one committed change into the in-memory directory that every check reads: `type`
@@ -82,7 +84,13 @@ uint64_t auth_dir_generation(auth_t *a);
 
 /* May `who` view this node now (SPEC 4.4, 8)? `type` is a node type of the schema
  * (Blob, Revision, Session, Execution, ExecutionEvent, SessionEvent), `node` its state (a
- * DELETED change is judged on its previous values). Judged on the mirror as it is now. */
+ * DELETED change is judged on its previous values). Judged on the mirror as it is now.
+ * A Blob is judged on its own organizationId/visibility; the others through node.blobId and
+ * the mirrored blob (unknown blob: only the service sees it). A banned or deleted user or
+ * organization, or a revoked/expired key or PAT, sees nothing; a banned organization's nodes are
+ * hidden from everyone but the service. Scope: with x-org-id only that organization's nodes
+ * (other organizations' public blobs excluded), with x-blob-id only that blob's nodes.
+ * Thread-safe, allocation-free, a few hash lookups under a per-thread read lock. */
 bool auth_can_view(auth_t *a, const auth_identity_t *who, const char *type, json_object *node);
 
 /* May `who` see this organization now (Query.organization)? A member (user), the key's own
@@ -103,7 +111,9 @@ long auth_pwhash_count(auth_t *a);
  * (cancel it if the caller goes away first; after `done` runs it is gone), or -1 on OOM. */
 int auth_authenticate(auth_t *a, const auth_request_t *req, rt_taskq_t *q, auth_done_fn done, void *ctx,
                       auth_pending_t **pending);
-/* `done` will not be called after this returns. */
+/* `done` will not be called after this returns. Call it on the thread that drains `q` (the
+ * one `done` would run on), and only before `done` ran. A verification in flight finishes on
+ * its worker and is then discarded. */
 void auth_cancel(auth_pending_t *pending);
 
 #endif
