@@ -286,6 +286,8 @@ bool auth_identity_valid(const auth_identity_t *id, int64_t now_ms)
     if (id->form == AUTH_CRED_SERVICE && !id->scope_org)
         return true;
     auth_t *a = id->a;
+    if (now_ms < 1000000000000LL)
+        now_ms = auth_now_ms(); /* a monotonic reading: expiry instants are wall-clock */
     int64_t deadline;
     auth_dir_rdlock(&a->dir);
     bool ok = auth_principal_live_cached(a, id, &deadline);

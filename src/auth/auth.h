@@ -45,7 +45,10 @@ void auth_identity_unref(auth_identity_t *id);
 auth_kind_t auth_identity_kind(const auth_identity_t *id);
 const char *auth_identity_id(const auth_identity_t *id); /* user id, API key id, or "service" */
 /* False once the credential is revoked or expired, or its user/organization banned: the
- * connection must then be closed with 4403. Cheap; called about once a second per connection. */
+ * connection must then be closed with 4403. Cheap; called about once a second per connection.
+ * now_ms is wall-clock time, ms since the Unix epoch (CLOCK_REALTIME): expiry instants (JWT exp,
+ * expiresAt) are wall-clock. A value below 10^12 (before 2001-09-09, e.g. a CLOCK_MONOTONIC
+ * reading) is not taken as wall-clock time: the wall clock is read instead. */
 bool auth_identity_valid(const auth_identity_t *id, int64_t now_ms);
 
 /* What a request presents. Header lookup is by lower-case name. */

@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, sleep } from './lib/harness.mjs';
 import {
-  b64u, jwtHS, jwtEd, edKeyPair, nowS, randomSecret, org, user, member, blob, apiKey, pat,
+  b64u, jwtHS, jwtEd, edKeyPair, nowS, randomSecret, org, user, member, apiKey, pat,
   publishOk, tryInit, subscribe, httpQuery,
 } from './lib/auth_fixtures.mjs';
 
@@ -27,7 +27,6 @@ before(async () => {
     org('oA', 'acme'), org('oB', 'bolt'), org('oBan', 'banned-org', { banned: true }),
     user('uA'), user('uB'), user('uBan', { banned: true }),
     member('oA', 'uA', 'OWNER'), member('oB', 'uB'), member('oBan', 'uA'),
-    blob('bA', 'oA'),
     ...(await Promise.all([
       apiKey('kA', 'oA', S.kA, { expiresAt: future }),
       apiKey('kExp', 'oA', S.kA, { expiresAt: past }),

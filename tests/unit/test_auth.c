@@ -421,6 +421,8 @@ static void test_jwt_end_to_end(void)
     CHECK_STR(id ? auth_identity_id(id) : NULL, "uA");
     CHECK(id && auth_identity_valid(id, (int64_t)now * 1000));
     CHECK(id && !auth_identity_valid(id, (int64_t)(now + 600) * 1000)); /* closes at exp */
+    /* A monotonic reading (small) is not mistaken for 1970: the wall clock decides. */
+    CHECK(id && auth_identity_valid(id, 12345));
     /* Same token again: the same shared identity. Nested headers object, odd case. */
     snprintf(params, sizeof params, "{\"headers\":{\"AUTHORIZATION\":\"bearer %s\"}}", t);
     CHECK(authn(a, params, NULL, NULL, &id2) == AUTH_OK);
@@ -692,6 +694,7 @@ static void test_secrets(void)
     CHECK(pid && auth_identity_valid(pid, now));
     CHECK(kid && auth_identity_valid(kid, now));
     CHECK(kid && !auth_identity_valid(kid, now + 3000)); /* expiresAt passed */
+    CHECK(kid && auth_identity_valid(kid, 5000));        /* monotonic reading: wall clock is now */
     put_cred(a, "PersonalAccessToken", "pB", "userId", "uB", "s1", NULL, true);
     CHECK(pid && !auth_identity_valid(pid, now));
     put_cred(a, "PersonalAccessToken", "pB", "userId", "uB", "s1", NULL, false);
