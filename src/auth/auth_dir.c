@@ -66,11 +66,19 @@ static void blob_free(void *p)
 int auth_dir_init(auth_dir_t *d)
 {
     memset(d, 0, sizeof *d);
+    /* Writers first: readers come in a steady stream (one check per event per subscriber) and
+     * must not starve the thread applying a directory change. Safe because no read lock is ever
+     * taken while holding one. */
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     for (; d->nstripes_ready < AUTH_DIR_STRIPES; d->nstripes_ready++)
-        if (pthread_rwlock_init(&d->stripes[d->nstripes_ready].lock, NULL) != 0) {
+        if (pthread_rwlock_init(&d->stripes[d->nstripes_ready].lock, &attr) != 0) {
+            pthread_rwlockattr_destroy(&attr);
             auth_dir_destroy(d);
             return -1;
         }
+    pthread_rwlockattr_destroy(&attr);
     atomic_init(&d->gen, 1);
     if (!(d->orgs = auth_map_new()) || !(d->slugs = auth_map_new()) || !(d->users = auth_map_new()) ||
         !(d->members = auth_map_new()) || !(d->api_keys = auth_map_new()) || !(d->pats = auth_map_new()) ||
