@@ -199,6 +199,18 @@ describe('secrets stay out of the logs', () => {
     const logs = srv.logs();
     for (const s of [S.kA, S.pA, S.other, HS]) assert.ok(!logs.includes(s), 'a secret appeared in the log');
   });
+
+  it('counts failures by reason in /metrics', async () => {
+    const text = await (await fetch(`${srv.httpUrl}/metrics`)).text();
+    const count = (reason) => {
+      const m = text.match(new RegExp(`auth_failures[a-z_]*\\{[^}]*reason="${reason}"[^}]*\\} (\\d+)`));
+      return m ? Number(m[1]) : undefined;
+    };
+    // The matrix above produced each of these reasons at least once.
+    for (const reason of ['no_credential', 'malformed', 'bad_secret', 'unknown', 'expired', 'banned', 'scope', 'claims']) {
+      assert.ok(count(reason) > 0, `auth failures with reason ${reason} counted (metrics:\n${text})`);
+    }
+  });
 });
 
 describe('live credential enforcement', () => {
