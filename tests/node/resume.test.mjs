@@ -173,7 +173,8 @@ describe('cursor errors', () => {
     const first = await pub(server, [exec('x_first', 'b_x')]);
     for (let i = 0; i < 30; i++) await pub(server, [exec(`x_${i}`, 'b_x')]);
     const c = await connect(server, jwt('user_x'));
-    // Retention may be enforced in the background: retry for a bounded time.
+    // Retention may be enforced lazily (e.g. at most once a second, after a commit): keep
+    // publishing and retry for a bounded time.
     let err = null;
     for (let i = 0; i < 50 && !err; i++) {
       const id = `e${i}`;
@@ -182,7 +183,8 @@ describe('cursor errors', () => {
       err = c.all.find((m) => m.id === id && m.type === 'error');
       if (!err) {
         c.send({ id, type: 'complete' });
-        await sleep(100);
+        await pub(server, [exec(`x_more_${i}`, 'b_x')]);
+        await sleep(200);
       }
     }
     assert.ok(err, 'an error message');
