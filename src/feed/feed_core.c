@@ -47,9 +47,9 @@ struct feed_sub {
 };
 
 /* Deliveries for one subscriber thread, in log order. This list is the threading seam: today
- * the publishing (network) thread builds it and runs feed_deliver_task at once; with several
- * network threads, feed_publish_changes builds one list per thread and hands each over with
- * rt_taskq_push(thread_q, feed_deliver_task, list). */
+ * the publishing (network) thread builds it and runs feed_deliver_task at once; deps.deliver
+ * hands it to another thread instead (see feed_core.h). With several network threads,
+ * feed_publish_changes would build one list per thread and hand each to its own thread. */
 typedef struct feed_delivery {
     feed_sub_t *sub;    /* referenced */
     rt_frame_t *frame;  /* referenced */
@@ -384,7 +384,10 @@ void feed_publish_changes(feed_t *f, const feed_change_t *changes, int n)
         }
         json_object_put(value);
     }
-    feed_deliver_task(dl);
+    if (dl->n && f->deps.deliver)
+        f->deps.deliver(f->deps.ctx, feed_deliver_task, dl);
+    else
+        feed_deliver_task(dl);
 }
 
 /* ---- replay ---- */

@@ -63,6 +63,11 @@ typedef struct feed_deps {
      * Returns 0, or -1 when it cannot be queued. */
     int (*defer)(void *ctx, rt_task_fn fn, void *arg);
     int replay_page; /* changes read per replay step; <= 0 means 256 */
+    /* The threading seam. NULL: a publish delivers inline, on the publishing thread. Set: the
+     * feed hands each publish's delivery list (in log order) to this hook, which must arrange
+     * run(list) exactly once on the thread that owns the subscriptions (the one calling
+     * feed_subscribe/feed_unsubscribe), e.g. rt_taskq_push(that_thread_q, run, list). */
+    void (*deliver)(void *ctx, rt_task_fn run, void *list);
 } feed_deps_t;
 
 /* Caller owns the feed (feed_free). `metrics` (may be NULL) receives subscriptions,

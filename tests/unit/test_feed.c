@@ -613,6 +613,41 @@ static void test_unsubscribe_during_delivery(void)
         rec_clear(&r[i]);
 }
 
+static int append_exec(int i, const char *blob);
+static bool seqs_are_range(const rec_t *r, int64_t from, int64_t to);
+
+/* The threading seam: with a deliver hook, a publish only builds the list; the subscribers'
+ * thread runs it later, in log order, skipping subscriptions that ended in between. */
+static void fake_deliver(void *ctx, rt_task_fn run, void *list)
+{
+    (void)ctx;
+    CHECK(fake_defer(NULL, run, list) == 0);
+}
+
+static void test_delivery_handover(void)
+{
+    feed_deps_t d = fake_deps(0);
+    d.deliver = fake_deliver;
+    feed_t *f = feed_new_with_deps(&d, NULL);
+    auth_identity_t all = {0, NULL};
+    rec_t a = {0}, b = {0};
+    a.conn = b.conn = -1;
+    CHECK(sub(f, &all, "executions", "{}", NULL, &a, NULL) == 0);
+    CHECK(sub(f, &all, "executions", "{}", NULL, &b, NULL) == 0);
+    fake_log_reset();
+    for (int i = 1; i <= 3; i++)
+        publish_idx(f, append_exec(i, "b"));
+    CHECK(a.n == 0 && b.n == 0); /* nothing runs on the publishing side */
+    feed_unsubscribe(b.sub);     /* ends before its thread ran the lists */
+    fake_q_drain();
+    CHECK(seqs_are_range(&a, 1, 3));
+    CHECK(b.n == 0);
+    feed_free(f);
+    CHECK(all.refs == 0);
+    rec_clear(&a);
+    rec_clear(&b);
+}
+
 /* ---- resume ---- */
 
 static int append_exec(int i, const char *blob)
@@ -983,6 +1018,7 @@ int main(void)
     test_index_selectivity();
     test_render_once_and_permissions();
     test_unsubscribe_during_delivery();
+    test_delivery_handover();
     test_replay_handover();
     test_replay_filters_and_permissions();
     test_cursor_errors();
