@@ -33,7 +33,8 @@ struct feed_sub {
     bool dead;             /* unsubscribed or ended: the sink is never called again */
     int state;
     int64_t last_seq;      /* last change the replay read: live copies up to it are dropped */
-    bool replay_retry;     /* the page stopped early for want of memory: read again */
+    bool replay_cut;       /* the page stopped early (byte budget, memory): read on, not live yet */
+    size_t replay_sent;    /* bytes delivered in the current page */
     char *replay_cursor;   /* where the next replay page starts */
     feed_match_t match;
     gql_request_t *req;
@@ -89,6 +90,8 @@ feed_t *feed_new_with_deps(const feed_deps_t *deps, rt_metrics_t *metrics)
     f->deps = *deps;
     if (f->deps.replay_page <= 0)
         f->deps.replay_page = 256;
+    if (f->deps.replay_bytes == 0)
+        f->deps.replay_bytes = 256 * 1024;
     f->metrics = metrics;
     f->topics = feed_map_new();
     f->sels = feed_map_new();
@@ -402,7 +405,7 @@ static int feed_replay_one(void *arg, const feed_change_t *c)
         return 1;
     char *cur = c->cursor ? strdup(c->cursor) : NULL;
     if (!cur) {
-        s->replay_retry = true; /* the next page re-reads from the old cursor: nothing lost */
+        s->replay_cut = true; /* the next page re-reads from the old cursor: nothing lost */
         return 1;
     }
     free(s->replay_cursor);
@@ -428,7 +431,12 @@ static int feed_replay_one(void *arg, const feed_change_t *c)
     if (frame) {
         FEED_METRIC_ADD(f, deliveries, 1);
         s->sink.next(s->sub_ctx, frame);
+        s->replay_sent += frame->len;
         rt_frame_unref(frame);
+        if (s->replay_sent >= f->deps.replay_bytes) {
+            s->replay_cut = true;
+            return 1;
+        }
     }
     return s->dead ? 1 : 0;
 }
@@ -467,14 +475,15 @@ static void feed_replay_task(void *arg)
     feed_t *f = s->feed;
     if (!s->dead) {
         int page = f->deps.replay_page;
-        s->replay_retry = false;
+        s->replay_cut = false;
+        s->replay_sent = 0;
         int n = f->deps.log_read(f->deps.ctx, s->replay_cursor, page, feed_replay_one, s);
         if (s->dead) {
             /* unsubscribed by a sink call during the page */
         } else if (n < 0) {
             const char *msg, *code = feed_log_error_code(n, &msg);
             feed_sub_end(s, msg, code);
-        } else if (n < page && !s->replay_retry) {
+        } else if (n < page && !s->replay_cut) {
             s->state = FEED_SUB_LIVE;
             free(s->replay_cursor);
             s->replay_cursor = NULL;

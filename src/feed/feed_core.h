@@ -62,7 +62,10 @@ typedef struct feed_deps {
     /* Runs fn(arg) later on the feed's (network) thread: how a long replay yields between pages.
      * Returns 0, or -1 when it cannot be queued. */
     int (*defer)(void *ctx, rt_task_fn fn, void *arg);
-    int replay_page; /* changes read per replay step; <= 0 means 256 */
+    int replay_page;      /* changes read per replay step; <= 0 means 256 */
+    size_t replay_bytes;  /* a step also ends after delivering this many bytes; 0 means 256 KiB,
+                             so a backlog of large changes reaches a connection's queue a slice per
+                             event-loop turn (with the socket written in between), not all at once */
     /* The threading seam. NULL: a publish delivers inline, on the publishing thread. Set: the
      * feed hands each publish's delivery list (in log order) to this hook, which must arrange
      * run(list) exactly once on the thread that owns the subscriptions (the one calling

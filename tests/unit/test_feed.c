@@ -713,6 +713,30 @@ static void test_replay_handover(void)
     }
 }
 
+/* A page also ends at its byte budget: a backlog arrives in slices, still complete and in order. */
+static void test_replay_byte_budget(void)
+{
+    feed_deps_t d = fake_deps(100);
+    d.replay_bytes = 300; /* about two rendered changes */
+    feed_t *f = feed_new_with_deps(&d, NULL);
+    auth_identity_t all = {0, NULL};
+    rec_t r = {0};
+    r.conn = -1;
+    fake_log_reset();
+    for (int i = 1; i <= 20; i++)
+        append_exec(i, "b");
+    CHECK(sub(f, &all, "executions", "{\"after\":\"c0\"}", NULL, &r, NULL) == 0);
+    int reads = fake_log.reads;
+    fake_q_step();
+    CHECK(r.n >= 1 && r.n <= 3);
+    fake_q_drain();
+    CHECK(fake_log.reads - reads >= 7);
+    publish_idx(f, append_exec(21, "b"));
+    CHECK(seqs_are_range(&r, 1, 21));
+    feed_free(f);
+    rec_clear(&r);
+}
+
 static void test_replay_filters_and_permissions(void)
 {
     rt_server_t srv;
@@ -1021,6 +1045,7 @@ int main(void)
     test_delivery_handover();
     test_replay_handover();
     test_replay_filters_and_permissions();
+    test_replay_byte_budget();
     test_cursor_errors();
     test_unsubscribe_during_replay();
     test_hostile();
