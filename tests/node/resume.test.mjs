@@ -165,6 +165,30 @@ describe('resume after a disconnect', () => {
   });
 });
 
+describe('resume of a large backlog', () => {
+  it('replays 5 MB to a reading client in slices, without tripping a 1 MiB queue bound', async () => {
+    const server = await startServer({ args: ['--jwt-hs256-secret', SECRET, '--max-queue-bytes', String(1024 * 1024)] });
+    servers.push(server);
+    const start = await pub(server, setup('org_big', 'user_big', 'b_big'));
+    const big = 'y'.repeat(16 * 1024);
+    for (let i = 0; i < 320; i += 40) {
+      const recs = [];
+      for (let k = i; k < i + 40; k++) recs.push({ type: 'Execution', op: 'upsert', node: { id: `big_${k}`, blobId: 'b_big', status: 'RUNNING', output: big, createdAt: T, updatedAt: T } });
+      await pub(server, recs);
+    }
+    const c = await connect(server, jwt('user_big'));
+    const got = [];
+    c.onNext = (m) => got.push(m.payload.data.executions.node.id);
+    c.send({ id: 'big', type: 'subscribe', payload: {
+      query: 'subscription($after: Cursor) { executions(blobId: "b_big", after: $after) { node { id output } cursor } }',
+      variables: { after: start } } });
+    await c.until(() => got.length >= 320, 'the whole backlog', 30000);
+    assert.equal(c.closed, null, 'not closed as a slow consumer');
+    assert.deepEqual(got, Array.from({ length: 320 }, (_, k) => `big_${k}`));
+    c.ws.close();
+  });
+});
+
 describe('cursor errors', () => {
   it('a cursor older than the retained log gives CURSOR_EXPIRED', async () => {
     const server = await startServer({ args: ['--jwt-hs256-secret', SECRET, '--log-retention-max', '10'] });
