@@ -326,6 +326,44 @@ describe('GraphQL documents in subscriptions', () => {
   });
 });
 
+describe('legacy protocol (subscriptions-transport-ws)', () => {
+  it('delivers the same change feed as data messages, and stop ends it', async () => {
+    await pub(server, [blob('bL', ORG)]);
+    const ws = new WebSocket(server.wsUrl, ['graphql-ws']);
+    await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
+    const msgs = [];
+    ws.on('message', (d) => msgs.push(JSON.parse(d.toString())));
+    const until = async (pred, what) => {
+      for (let i = 0; i < 400 && !pred(); i++) await sleep(20);
+      assert.ok(pred(), what);
+    };
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${jwt(USER)}` } }));
+    await until(() => msgs.some((m) => m.type === 'connection_ack'), 'connection_ack');
+    ws.send(JSON.stringify({ id: '1', type: 'start', payload: { query: 'subscription { revisions(blobId: "bL") { mutation node { id number } } }' } }));
+    ws.send(JSON.stringify({ id: '2', type: 'start', payload: { query: 'subscription { blob(id: "bL") { mutation } }' } }));
+    // No round trip exists in this protocol before data: probe until the subscription is live.
+    for (let i = 0; i < 100 && !msgs.some((m) => m.id === '2' && m.type === 'data'); i++) {
+      await pub(server, [patch('Blob', 'bL', { name: `probe${i}` })]);
+      await sleep(30);
+    }
+    await pub(server, [revision('rL', 'bL', 3)]);
+    await until(() => msgs.some((m) => m.id === '1' && m.type === 'data'), 'data for the revision');
+    assert.deepEqual(msgs.filter((m) => m.id === '1'), [
+      { id: '1', type: 'data', payload: { data: { revisions: { mutation: 'CREATED', node: { id: 'rL', number: 3 } } } } },
+    ]);
+    ws.send(JSON.stringify({ id: '1', type: 'stop' }));
+    await sleep(100);
+    const before = msgs.filter((m) => m.id === '1' && m.type === 'data').length;
+    const control = () => msgs.filter((m) => m.id === '2' && m.type === 'data').length;
+    const control0 = control();
+    await pub(server, [patch('Revision', 'rL', { number: 4 }), patch('Blob', 'bL', { name: 'after-stop' })]);
+    await until(() => control() > control0, 'the control change after the stopped one');
+    await sleep(100);
+    assert.equal(msgs.filter((m) => m.id === '1' && m.type === 'data').length, before, 'nothing after stop');
+    ws.close();
+  });
+});
+
 describe('permissions per event (SPEC 8)', () => {
   it('each subscriber receives only what it may see, judged at each event', async () => {
     await pub(server, [blob('bM', ORG), blob('bX', ORG2)]);
