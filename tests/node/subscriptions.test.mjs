@@ -364,6 +364,46 @@ describe('legacy protocol (subscriptions-transport-ws)', () => {
   });
 });
 
+describe('metrics', () => {
+  it('count each subscription and each delivery once', async () => {
+    await pub(server, [blob('bK', ORG)]);
+    const read = async () => {
+      const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+      const get = (n) => Number(new RegExp(`^blobhub_rt_${n} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+      return { subs: get('subscriptions'), deliveries: get('deliveries_total') };
+    };
+    const settle = async (pred) => {
+      let m;
+      for (let i = 0; i < 50; i++) {
+        m = await read();
+        if (pred(m)) return m;
+        await sleep(40);
+      }
+      return m;
+    };
+    await sleep(300); // earlier tests' connections finish closing
+    const m0 = await read();
+    const c = await connect(server, jwt(USER));
+    c.sub('k1', 'subscription { blob(id: "bK") { mutation } }');
+    c.sub('k2', 'subscription { blob(id: "bK") { mutation node { id } } }');
+    c.sub('k3', 'subscription { revisions(blobId: "bK") { mutation } }');
+    await c.sync();
+    let m = await settle((x) => x.subs === m0.subs + 3);
+    assert.equal(m.subs, m0.subs + 3, 'three subscriptions');
+    await pub(server, [patch('Blob', 'bK', { name: 'k' })]);
+    await c.until(() => c.data('k1').length === 1 && c.data('k2').length === 1, 'both deliveries');
+    m = await settle((x) => x.deliveries === m0.deliveries + 2);
+    assert.equal(m.deliveries, m0.deliveries + 2, 'two deliveries');
+    c.send({ id: 'k3', type: 'complete' });
+    await c.sync();
+    m = await settle((x) => x.subs === m0.subs + 2);
+    assert.equal(m.subs, m0.subs + 2, 'a completed subscription is gone');
+    c.close();
+    m = await settle((x) => x.subs === m0.subs);
+    assert.equal(m.subs, m0.subs, 'a closed connection leaves no subscription');
+  });
+});
+
 describe('permissions per event (SPEC 8)', () => {
   it('each subscriber receives only what it may see, judged at each event', async () => {
     await pub(server, [blob('bM', ORG), blob('bX', ORG2)]);
