@@ -202,7 +202,6 @@ void proto_stop_sub(proto_conn_t *c, const char *id)
         return;
     if (sub->feed_sub)
         feed_unsubscribe(sub->feed_sub);
-    atomic_fetch_sub_explicit(&c->srv->metrics.subscriptions, 1, memory_order_relaxed);
     sub_unlink_free(c, sub);
 }
 
@@ -242,7 +241,6 @@ static void sink_next(void *sub_ctx, rt_frame_t *payload)
     proto_conn_t *c = sub->conn;
     if (c->state == ST_CLOSED)
         return;
-    atomic_fetch_add_explicit(&c->srv->metrics.deliveries, 1, memory_order_relaxed);
     c->io->send_parts(c->io_ctx, sub->head, payload, "}", 1);
 }
 
@@ -254,7 +252,6 @@ static void sink_end(void *sub_ctx, json_object *errors)
         send_op_errors(c, sub->id, errors);
     else
         proto_send_simple(c, "complete", sub->id);
-    atomic_fetch_sub_explicit(&c->srv->metrics.subscriptions, 1, memory_order_relaxed);
     sub_unlink_free(c, sub);
 }
 
@@ -325,12 +322,10 @@ void proto_run_operation(proto_conn_t *c, const char *id, json_object *payload)
     sub->next = c->subs;
     c->subs = sub;
     c->nsubs++;
-    atomic_fetch_add_explicit(&srv->metrics.subscriptions, 1, memory_order_relaxed);
     if (feed_subscribe(srv->feed, c->who, req, &proto_sink, sub, &sub->feed_sub, &errors) < 0) {
         gql_request_free(req);
         send_op_errors(c, id, errors);
         json_object_put(errors);
-        atomic_fetch_sub_explicit(&srv->metrics.subscriptions, 1, memory_order_relaxed);
         sub_unlink_free(c, sub);
     }
 }
@@ -395,7 +390,6 @@ void proto_conn_free(proto_conn_t *c)
         proto_sub_t *s = c->subs;
         if (s->feed_sub)
             feed_unsubscribe(s->feed_sub);
-        atomic_fetch_sub_explicit(&c->srv->metrics.subscriptions, 1, memory_order_relaxed);
         sub_unlink_free(c, s);
     }
     unregister_client(c);
