@@ -12,6 +12,7 @@
 #include "cli/cli_demo.h"
 #include "feed/feed.h"
 #include "gql_schema_gen.h"
+#include "http/http_events.h"
 #include "net/net.h"
 #include "server.h"
 #include "store/store.h"
@@ -37,6 +38,11 @@ static void *signal_thread(void *arg)
 static void load_directory_record(void *ctx, const char *type, const char *id, json_object *node)
 {
     auth_dir_apply(ctx, type, id, node);
+}
+
+static void store_watched(void *ctx, const store_change_t *changes, int n)
+{
+    http_events_dispatch(ctx, changes, n);
 }
 
 /* Order matters: the demo seed is written before the directory is mirrored into auth; the
@@ -66,6 +72,9 @@ static int serve(rt_server_t *srv)
     srv->feed = feed_new(srv);
     if (!srv->feed)
         goto out;
+    /* Operator commands may write to the data dir of this running server: hear of it. */
+    if (store_watch(srv->store, srv->net_q, store_watched, srv) < 0)
+        goto out;
     if (pthread_create(&sig_tid, NULL, signal_thread, net) == 0)
         sig_started = true;
     rt_log_info("main", "blobhub-realtime listening on %s:%d (data dir %s, store %s)", srv->cfg.host, net_port(net),
@@ -76,15 +85,22 @@ static int serve(rt_server_t *srv)
     net_run(net);
     rc = 0;
 out:
+    /* Pending work first, while everything is alive; then the store's writer is joined
+     * (accepted changes are committed) and its last answers delivered; then connections are
+     * closed (which unsubscribes from the feed), and only then the feed and auth go. */
+    if (srv->net_q)
+        rt_taskq_drain(srv->net_q);
+    store_close(srv->store);
+    srv->store = NULL;
+    if (srv->net_q)
+        rt_taskq_drain(srv->net_q);
     net_free(net);
     feed_free(srv->feed);
     srv->feed = NULL;
-    if (srv->store)
-        store_flush(srv->store);
     auth_free(srv->auth);
     srv->auth = NULL;
-    store_close(srv->store);
-    srv->store = NULL;
+    rt_taskq_free(srv->net_q);
+    srv->net_q = NULL;
     if (sig_started) {
         pthread_cancel(sig_tid);
         pthread_join(sig_tid, NULL);

@@ -176,15 +176,11 @@ void net_free(net_t *n)
 {
     if (!n)
         return;
+    if (n->srv->net_q)
+        rt_taskq_set_wake(n->srv->net_q, NULL, NULL);
     if (n->ctx) {
         lws_sul_cancel(&n->sweep);
         lws_context_destroy(n->ctx);
-    }
-    /* Results of workers that arrived after the loop stopped have nobody to go to. */
-    if (n->srv->net_q) {
-        rt_taskq_drain(n->srv->net_q);
-        rt_taskq_free(n->srv->net_q);
-        n->srv->net_q = NULL;
     }
     if (n->srv->net == n)
         n->srv->net = NULL;

@@ -7,7 +7,9 @@
 
 typedef struct net net_t;
 
-/* Binds the listen socket; caller owns the result (net_free). Returns 0 or -1 (logged). */
+/* Binds the listen socket; caller owns the result (net_free). Creates srv->net_q when absent,
+ * which the caller frees after net_free (workers may answer into it until they stop).
+ * Returns 0 or -1 (logged). */
 int net_start(rt_server_t *srv, net_t **out);
 /* The bound port (useful with --port 0). */
 int net_port(const net_t *n);

@@ -3,6 +3,7 @@
  * init timeout, keep-alive pings, and the bridge to the protocol layer. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "net/net_int.h"
 #include "util/util_log.h"
@@ -295,7 +296,9 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t
             proto_conn_init_timeout(w->proto);
         return 0;
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-        return 0;
+        /* A 1-byte close payload is a protocol error (RFC 6455 5.5.1); lws would echo it as
+         * if it were well formed, so drop the connection instead. */
+        return len == 1 ? -1 : 0;
     case LWS_CALLBACK_CLOSED:
         if (w) {
             pss->ws = NULL;
@@ -310,6 +313,9 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t
 void net_ws_sweep(net_t *n, int64_t now)
 {
     int interval = n->srv->cfg.ping_interval_ms;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t wall_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     for (net_ws_t *w = n->conns, *next; w; w = next) {
         next = w->next;
         if (w->closing || !w->wsi)
@@ -326,7 +332,7 @@ void net_ws_sweep(net_t *n, int64_t now)
             if (queue_push(w, &it) == 0)
                 flush(w, 0);
         }
-        proto_conn_tick(w->proto, now);
+        proto_conn_tick(w->proto, wall_ms);
     }
 }
 

@@ -47,7 +47,8 @@ proto_conn_t *proto_conn_new(struct rt_server *srv, proto_hub_t *hub, proto_kind
 void proto_conn_message(proto_conn_t *c, const char *data, size_t len);
 /* The init timeout expired (the network layer times it from the upgrade). */
 void proto_conn_init_timeout(proto_conn_t *c);
-/* Periodic: closes 4403 when the credential became invalid; sends legacy keep-alives. */
+/* Periodic (now_ms: wall clock, Unix ms, as credential expiry is): closes 4403 when the
+ * credential became invalid; sends legacy keep-alives. */
 void proto_conn_tick(proto_conn_t *c, int64_t now_ms);
 /* True once connection_ack was sent. */
 int proto_conn_acked(const proto_conn_t *c);

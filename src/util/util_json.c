@@ -2,12 +2,158 @@
  * rt_json_parse so that a trailing byte or a lone surrogate is an error everywhere alike. */
 #include "util/util_json.h"
 
+#include <ctype.h>
 #include <string.h>
+
+/* RFC 8259 grammar check: json-c's strict mode still takes Infinity, NaN and raw control
+ * characters inside strings, which JSON.parse (every peer of ours) refuses. */
+typedef struct jv {
+    const unsigned char *p, *end;
+    int depth, max_depth;
+} jv_t;
+
+static void jv_ws(jv_t *v)
+{
+    while (v->p < v->end && (*v->p == ' ' || *v->p == '\t' || *v->p == '\n' || *v->p == '\r'))
+        v->p++;
+}
+
+static int jv_lit(jv_t *v, const char *lit)
+{
+    size_t n = strlen(lit);
+    if ((size_t)(v->end - v->p) < n || memcmp(v->p, lit, n) != 0)
+        return -1;
+    v->p += n;
+    return 0;
+}
+
+static int jv_string(jv_t *v)
+{
+    v->p++; /* opening quote */
+    while (v->p < v->end) {
+        unsigned char c = *v->p++;
+        if (c == '"')
+            return 0;
+        if (c < 0x20)
+            return -1;
+        if (c != '\\')
+            continue;
+        if (v->p >= v->end)
+            return -1;
+        c = *v->p++;
+        if (c == 'u') {
+            for (int i = 0; i < 4; i++, v->p++)
+                if (v->p >= v->end || !isxdigit(*v->p))
+                    return -1;
+        } else if (!strchr("\"\\/bfnrt", c) || c == 0) {
+            return -1;
+        }
+    }
+    return -1;
+}
+
+static int jv_digits(jv_t *v)
+{
+    const unsigned char *s = v->p;
+    while (v->p < v->end && isdigit(*v->p))
+        v->p++;
+    return v->p > s ? 0 : -1;
+}
+
+static int jv_number(jv_t *v)
+{
+    if (*v->p == '-')
+        v->p++;
+    if (v->p < v->end && *v->p == '0')
+        v->p++;
+    else if (jv_digits(v) < 0)
+        return -1;
+    if (v->p < v->end && *v->p == '.') {
+        v->p++;
+        if (jv_digits(v) < 0)
+            return -1;
+    }
+    if (v->p < v->end && (*v->p == 'e' || *v->p == 'E')) {
+        v->p++;
+        if (v->p < v->end && (*v->p == '+' || *v->p == '-'))
+            v->p++;
+        if (jv_digits(v) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int jv_value(jv_t *v)
+{
+    jv_ws(v);
+    if (v->p >= v->end)
+        return -1;
+    switch (*v->p) {
+    case '"':
+        return jv_string(v);
+    case 't':
+        return jv_lit(v, "true");
+    case 'f':
+        return jv_lit(v, "false");
+    case 'n':
+        return jv_lit(v, "null");
+    case '[':
+    case '{': {
+        unsigned char close = *v->p == '[' ? ']' : '}';
+        int obj = close == '}';
+        if (++v->depth > v->max_depth)
+            return -1;
+        v->p++;
+        jv_ws(v);
+        if (v->p < v->end && *v->p == close) {
+            v->p++;
+            v->depth--;
+            return 0;
+        }
+        for (;;) {
+            if (obj) {
+                jv_ws(v);
+                if (v->p >= v->end || *v->p != '"' || jv_string(v) < 0)
+                    return -1;
+                jv_ws(v);
+                if (v->p >= v->end || *v->p++ != ':')
+                    return -1;
+            }
+            if (jv_value(v) < 0)
+                return -1;
+            jv_ws(v);
+            if (v->p >= v->end)
+                return -1;
+            if (*v->p == ',') {
+                v->p++;
+                continue;
+            }
+            if (*v->p++ != close)
+                return -1;
+            v->depth--;
+            return 0;
+        }
+    }
+    default:
+        if (*v->p == '-' || isdigit(*v->p))
+            return jv_number(v);
+        return -1;
+    }
+}
+
+int rt_json_validate(const char *data, size_t len, int max_depth)
+{
+    jv_t v = {(const unsigned char *)data, (const unsigned char *)data + len, 0, max_depth};
+    if (jv_value(&v) < 0)
+        return -1;
+    jv_ws(&v);
+    return v.p == v.end ? 0 : -1;
+}
 
 int rt_json_parse(const char *data, size_t len, int max_depth, json_object **out)
 {
     *out = NULL;
-    if (len == 0 || len > (size_t)0x7fffffff)
+    if (len == 0 || len > (size_t)0x7fffffff || rt_json_validate(data, len, max_depth) < 0)
         return -1;
     struct json_tokener *tok = json_tokener_new_ex(max_depth);
     if (!tok)

@@ -10,6 +10,10 @@
  * value null), or -1 when the text is not one complete JSON value within max_depth levels. */
 int rt_json_parse(const char *data, size_t len, int max_depth, json_object **out);
 
+/* 0 when data is exactly one RFC 8259 JSON text nested at most max_depth deep, else -1.
+ * (rt_json_parse checks this first; json-c alone accepts more than the RFC.) */
+int rt_json_validate(const char *data, size_t len, int max_depth);
+
 /* Compact serialisation without escaping '/'; the string lives as long as obj. */
 const char *rt_json_str(json_object *obj, size_t *len);
 

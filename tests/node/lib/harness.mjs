@@ -42,6 +42,8 @@ export async function startServer(opts = {}) {
     ...process.env,
     ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:halt_on_error=1',
     UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+    // Bare servers are configured from the environment; they still get the key the tests use.
+    ...(opts.bare ? { BLOBHUB_RT_SERVICE_KEY: serviceKey } : {}),
     ...(opts.env ?? {}),
   };
   const proc = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -71,10 +73,11 @@ export async function startServer(opts = {}) {
     httpUrl: base,
     wsUrl: `ws://127.0.0.1:${port}/v1/graphql`,
     logs: () => stderr,
-    // The connection_init payload (connectionParams) that authenticates a test client. Every
-    // WebSocket test takes its credentials from here, so tests keep working when auth lands.
+    // The connection_init payload (connectionParams) that authenticates a test client: the
+    // service key as a Bearer token (a service principal, which sees everything). Tests of
+    // permissions build their own users and keys (lib/auth_fixtures.mjs).
     async connectionParams() {
-      return {};
+      return { Authorization: `Bearer ${serviceKey}` };
     },
     stdout: () => stdout,
     // Publishes records to /v1/events with the service key; returns {status, body}.
