@@ -52,10 +52,13 @@ describe('environment variables', () => {
   it('configures the server from BLOBHUB_RT_* alone (host, port, data dir, timeouts, limits)', async () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'rt-env-'));
+    const serviceKey = `env-key-${port}`;
     const srv = await startServer({
       bare: true,
       port,
+      serviceKey,
       env: {
+        BLOBHUB_RT_SERVICE_KEY: serviceKey,
         BLOBHUB_RT_HOST: '127.0.0.1',
         BLOBHUB_RT_PORT: String(port),
         BLOBHUB_RT_DATA_DIR: dataDir,
