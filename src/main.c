@@ -77,8 +77,9 @@ static int serve(rt_server_t *srv)
         goto out;
     if (pthread_create(&sig_tid, NULL, signal_thread, net) == 0)
         sig_started = true;
-    rt_log_info("main", "blobhub-realtime listening on %s:%d (data dir %s, store %s)", srv->cfg.host, net_port(net),
-                srv->cfg.data_dir, srv->store->ops->name);
+    rt_log_info("main", "blobhub-realtime listening on %s:%d (data dir %s, store %s, %d network thread%s)",
+                srv->cfg.host, net_port(net), srv->cfg.data_dir, srv->store->ops->name, srv->nthreads,
+                srv->nthreads == 1 ? "" : "s");
     if (!srv->cfg.service_key)
         rt_log_warn("main", "no --service-key: POST /v1/events answers 503");
     fflush(stdout);
@@ -87,20 +88,20 @@ static int serve(rt_server_t *srv)
 out:
     /* Pending work first, while everything is alive; then the store's writer is joined
      * (accepted changes are committed) and its last answers delivered; then connections are
-     * closed (which unsubscribes from the feed), and only then the feed and auth go. */
-    if (srv->net_q)
-        rt_taskq_drain(srv->net_q);
+     * closed (which unsubscribes from the feed), and only then the feed and auth go; the task
+     * queues last, since auth workers may answer into them until auth_free. */
+    if (net)
+        net_drain_tasks(net);
     store_close(srv->store);
     srv->store = NULL;
-    if (srv->net_q)
-        rt_taskq_drain(srv->net_q);
-    net_free(net);
+    if (net)
+        net_drain_tasks(net);
+    net_stop(net);
     feed_free(srv->feed);
     srv->feed = NULL;
     auth_free(srv->auth);
     srv->auth = NULL;
-    rt_taskq_free(srv->net_q);
-    srv->net_q = NULL;
+    net_free(net);
     if (sig_started) {
         pthread_cancel(sig_tid);
         pthread_join(sig_tid, NULL);

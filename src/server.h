@@ -35,7 +35,12 @@ typedef struct rt_config {
     long log_retention_sec;         /* --log-retention, default 86400 */
     long log_retention_max;         /* --log-retention-max, default 1000000 changes */
     int demo;                       /* --demo: seed an empty data dir with a demo organization */
+    int threads;                    /* --threads: network threads (0: one per CPU, at most
+                                     * RT_AUTO_THREADS_MAX); at most RT_MAX_THREADS */
 } rt_config_t;
+
+#define RT_MAX_THREADS 16
+#define RT_AUTO_THREADS_MAX 8
 
 struct store;
 struct auth;
@@ -52,6 +57,7 @@ typedef struct rt_metrics {
     atomic_long slow_consumer_closes;
     atomic_long queue_bytes;
     atomic_long auth_failures[16]; /* by auth failure reason, see auth/auth.h */
+    atomic_long thread_connections[RT_MAX_THREADS]; /* open WebSockets per network thread */
 } rt_metrics_t;
 
 typedef struct rt_server {
@@ -63,7 +69,12 @@ typedef struct rt_server {
     struct auth *auth;
     struct feed *feed;
     struct net *net;
-    rt_taskq_t *net_q;              /* tasks run on the network thread (results of workers) */
+    rt_taskq_t *net_q;              /* network thread 0's task queue, also the publisher's: store
+                                     * commit answers and watcher results for the feed run there,
+                                     * one after the other, in log order. Every other network
+                                     * thread has its own queue (net_loop_t), used for its
+                                     * connections' auth results, replays and deliveries */
+    int nthreads;                   /* network threads actually running (cfg.threads resolved) */
     rt_metrics_t metrics;
     volatile sig_atomic_t draining; /* set by SIGTERM: refuse new work, close, flush, exit 0 */
 } rt_server_t;

@@ -47,6 +47,8 @@ static const opt_t opts[] = {
      "WebSocket ping interval; a peer silent for 2 intervals is dropped"},
     {"log-retention", OPT_LONG, OFF(log_retention_sec), "86400", "change log retention in seconds"},
     {"log-retention-max", OPT_LONG, OFF(log_retention_max), "1000000", "change log retention in changes"},
+    {"threads", OPT_INT, OFF(threads), "1",
+     "network threads sharing the port (SO_REUSEPORT); 0: one per CPU, at most 8"},
     {"demo", OPT_BOOL, OFF(demo), "0", "seed an empty data dir with a demo organization and print credentials"},
 };
 
@@ -182,6 +184,10 @@ int cli_config_parse(rt_config_t *cfg, int argc, char **argv, int *argc_rest, FI
     }
     if (cfg->init_timeout_ms <= 0 || cfg->ping_interval_ms < 50) {
         fprintf(err, "blobhub-realtime: --init-timeout-ms must be > 0 and --ping-interval-ms >= 50\n");
+        return -1;
+    }
+    if (cfg->threads > RT_MAX_THREADS) {
+        fprintf(err, "blobhub-realtime: --threads must be 0..%d\n", RT_MAX_THREADS);
         return -1;
     }
     if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {

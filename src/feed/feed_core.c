@@ -1,8 +1,13 @@
 /* The feed engine: subscriptions indexed by topic, per-change matching, render once per
- * distinct selection, permission per subscriber, delivery lists, and the paged replay of the
- * log for `after:` with its handover to live delivery. Runs on the network thread. */
+ * distinct selection, permission per subscriber, delivery lists per subscriber thread, and the
+ * paged replay of the log for `after:` with its handover to live delivery. One lock guards the
+ * index, the selections and the subscription list: the publisher holds it while matching and
+ * rendering; subscribers' threads take it briefly to (un)subscribe and to go live. Sink calls
+ * happen on each subscription's own thread, outside the lock (the final replay check aside). */
 #include "feed/feed_core.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,9 +34,12 @@ enum { FEED_SUB_LIVE = 0, FEED_SUB_REPLAYING = 1 };
 
 struct feed_sub {
     feed_t *feed;
-    int refs;              /* 1 while subscribed + one per pending delivery or replay task */
-    bool dead;             /* unsubscribed or ended: the sink is never called again */
-    int state;
+    atomic_int refs;       /* 1 while subscribed + one per pending delivery or replay task;
+                            * taken under the lock (or by a holder), freed under the lock */
+    bool dead;             /* unsubscribed or ended: the sink is never called again (owner thread) */
+    rt_taskq_t *owner;     /* the subscriber's thread */
+    rt_buf_t *rbuf;        /* render scratch of the replay page being read (owner thread) */
+    int state;             /* written under the lock */
     int64_t last_seq;      /* last change the replay read: live copies up to it are dropped */
     bool replay_cut;       /* the page stopped early (byte budget, memory): read on, not live yet */
     size_t replay_sent;    /* bytes delivered in the current page */
@@ -47,10 +55,8 @@ struct feed_sub {
     feed_sub_t *aprev, *anext; /* every allocated subscription, for feed_free */
 };
 
-/* Deliveries for one subscriber thread, in log order. This list is the threading seam: today
- * the publishing (network) thread builds it and runs feed_deliver_task at once; deps.deliver
- * hands it to another thread instead (see feed_core.h). With several network threads,
- * feed_publish_changes would build one list per thread and hand each to its own thread. */
+/* Deliveries for one subscriber thread, in log order: the publish builds one per owner queue
+ * and deps.deliver hands each to its thread (see feed_core.h); without the hook it runs at once. */
 typedef struct feed_delivery {
     feed_sub_t *sub;    /* referenced */
     rt_frame_t *frame;  /* referenced */
@@ -58,11 +64,15 @@ typedef struct feed_delivery {
 
 typedef struct feed_delivery_list {
     feed_t *feed;
+    rt_taskq_t *owner;
+    struct feed_delivery_list *next; /* the other owners' lists of the same publish */
     size_t n, cap;
     feed_delivery_t *v;
 } feed_delivery_list_t;
 
 struct feed {
+    pthread_mutex_t lock;
+    atomic_uint_fast64_t publishes; /* bumped under the lock by every publish */
     feed_deps_t deps;
     rt_metrics_t *metrics;
     feed_map_t *topics; /* topic key -> feed_topic_t */
@@ -70,8 +80,8 @@ struct feed {
     feed_sub_t *all;
     size_t nsubs;       /* subscribed (not dead) */
     uint64_t stamp;     /* one per published change */
-    rt_buf_t key;       /* scratch for topic keys */
-    rt_buf_t out;       /* scratch for rendering */
+    rt_buf_t key;       /* scratch for topic keys (under the lock) */
+    rt_buf_t out;       /* scratch for the publisher's rendering (under the lock) */
 };
 
 #define FEED_METRIC_ADD(f, field, n)                                                          \
@@ -93,6 +103,8 @@ feed_t *feed_new_with_deps(const feed_deps_t *deps, rt_metrics_t *metrics)
     if (f->deps.replay_bytes == 0)
         f->deps.replay_bytes = 256 * 1024;
     f->metrics = metrics;
+    pthread_mutex_init(&f->lock, NULL);
+    atomic_init(&f->publishes, 0);
     f->topics = feed_map_new();
     f->sels = feed_map_new();
     if (!f->topics || !f->sels)
@@ -101,6 +113,7 @@ feed_t *feed_new_with_deps(const feed_deps_t *deps, rt_metrics_t *metrics)
 fail:
     feed_map_free(f->topics);
     feed_map_free(f->sels);
+    pthread_mutex_destroy(&f->lock);
     free(f);
     return NULL;
 }
@@ -187,6 +200,7 @@ static void feed_topic_remove(feed_t *f, feed_sub_t *s)
     }
 }
 
+/* Under the lock. */
 static void feed_sub_free(feed_sub_t *s)
 {
     feed_t *f = s->feed;
@@ -207,21 +221,29 @@ static void feed_sub_free(feed_sub_t *s)
     free(s);
 }
 
+/* Not under the lock: the last reference frees under it. */
 static void feed_sub_unref(feed_sub_t *s)
 {
-    if (--s->refs == 0)
+    if (atomic_fetch_sub(&s->refs, 1) == 1) {
+        feed_t *f = s->feed;
+        pthread_mutex_lock(&f->lock);
         feed_sub_free(s);
+        pthread_mutex_unlock(&f->lock);
+    }
 }
 
 /* Takes the subscription out of the index and drops the subscribed reference: no sink call
- * happens for it afterwards, while pending deliveries/tasks still hold the memory. */
+ * happens for it afterwards, while pending deliveries/tasks still hold the memory. On the
+ * owner thread, not under the lock. */
 static void feed_sub_kill(feed_sub_t *s)
 {
     if (s->dead)
         return;
     s->dead = true;
+    pthread_mutex_lock(&s->feed->lock);
     feed_topic_remove(s->feed, s);
     s->feed->nsubs--;
+    pthread_mutex_unlock(&s->feed->lock);
     FEED_METRIC_ADD(s->feed, subscriptions, -1);
     feed_sub_unref(s);
 }
@@ -249,7 +271,7 @@ static void feed_sub_end(feed_sub_t *s, const char *message, const char *code)
     if (s->dead)
         return;
     json_object *errors = message ? feed_errors1(s->feed, message, code) : NULL;
-    s->refs++; /* keeps the memory valid through a reentrant feed_unsubscribe */
+    atomic_fetch_add(&s->refs, 1); /* keeps the memory valid through a reentrant feed_unsubscribe */
     feed_sub_kill(s);
     s->sink.end(s->sub_ctx, errors);
     json_object_put(errors);
@@ -273,17 +295,19 @@ static json_object *feed_change_value(const feed_change_t *c)
     return v;
 }
 
-/* Renders the change for `req`; returns a new frame owned by the caller, or NULL. */
-static rt_frame_t *feed_render(feed_t *f, const gql_request_t *req, json_object **value, const feed_change_t *c)
+/* Renders the change for `req` into the scratch `out`; returns a new frame owned by the
+ * caller, or NULL. */
+static rt_frame_t *feed_render(feed_t *f, rt_buf_t *out, const gql_request_t *req, json_object **value,
+                               const feed_change_t *c)
 {
     if (!*value && !(*value = feed_change_value(c)))
         return NULL;
-    f->out.len = 0;
-    if (f->deps.render(req, *value, &f->out) < 0) {
+    out->len = 0;
+    if (f->deps.render(req, *value, out) < 0) {
         rt_log_warn("feed", "rendering a %s change failed", c->type);
         return NULL;
     }
-    return rt_frame_new(f->out.data, f->out.len);
+    return rt_frame_new(out->data, out->len);
 }
 
 /* ---- delivery ---- */
@@ -298,7 +322,7 @@ static int feed_dl_push(feed_delivery_list_t *dl, feed_sub_t *s, rt_frame_t *fra
         dl->v = v;
         dl->cap = cap;
     }
-    s->refs++;
+    atomic_fetch_add(&s->refs, 1);
     dl->v[dl->n].sub = s;
     dl->v[dl->n].frame = rt_frame_ref(frame);
     dl->n++;
@@ -323,9 +347,37 @@ static void feed_deliver_task(void *arg)
     free(dl);
 }
 
+/* A list that cannot reach its thread: released without sink calls (on the publisher). */
+static void feed_dl_drop(feed_delivery_list_t *dl)
+{
+    rt_log_error("feed", "cannot hand %zu deliveries to their thread: dropped", dl->n);
+    for (size_t i = 0; i < dl->n; i++) {
+        rt_frame_unref(dl->v[i].frame);
+        feed_sub_unref(dl->v[i].sub);
+    }
+    free(dl->v);
+    free(dl);
+}
+
+/* The list of `owner` in this publish, made on first use; NULL when memory runs out. */
+static feed_delivery_list_t *feed_dl_for(feed_t *f, feed_delivery_list_t **lists, rt_taskq_t *owner)
+{
+    for (feed_delivery_list_t *dl = *lists; dl; dl = dl->next)
+        if (dl->owner == owner)
+            return dl;
+    feed_delivery_list_t *dl = calloc(1, sizeof *dl);
+    if (!dl)
+        return NULL;
+    dl->feed = f;
+    dl->owner = owner;
+    dl->next = *lists;
+    *lists = dl;
+    return dl;
+}
+
 /* Matches one change against one topic's subscriptions, adding deliveries to dl. */
 static void feed_match_topic(feed_t *f, feed_topic_t *t, const feed_change_t *c, json_object **value,
-                             feed_sel_t **touched, feed_delivery_list_t *dl)
+                             feed_sel_t **touched, feed_delivery_list_t **lists)
 {
     for (feed_sub_t *s = t->head; s; s = s->tnext) {
         /* A replaying subscription reads this change from the log (it was committed before
@@ -343,23 +395,23 @@ static void feed_match_topic(feed_t *f, feed_topic_t *t, const feed_change_t *c,
         if (sel->stamp != f->stamp) {
             sel->stamp = f->stamp;
             rt_frame_unref(sel->frame);
-            sel->frame = feed_render(f, s->req, value, c);
+            sel->frame = feed_render(f, &f->out, s->req, value, c);
             sel->touched = *touched;
             *touched = sel;
         }
-        if (sel->frame && feed_dl_push(dl, s, sel->frame) < 0)
+        if (!sel->frame)
+            continue;
+        feed_delivery_list_t *dl = feed_dl_for(f, lists, s->owner);
+        if (!dl || feed_dl_push(dl, s, sel->frame) < 0)
             rt_log_error("feed", "out of memory: a delivery was dropped");
     }
 }
 
 void feed_publish_changes(feed_t *f, const feed_change_t *changes, int n)
 {
-    feed_delivery_list_t *dl = calloc(1, sizeof *dl);
-    if (!dl) {
-        rt_log_error("feed", "out of memory: %d changes not delivered", n);
-        return;
-    }
-    dl->feed = f;
+    feed_delivery_list_t *lists = NULL;
+    pthread_mutex_lock(&f->lock);
+    atomic_fetch_add(&f->publishes, 1);
     for (int i = 0; i < n; i++) {
         const feed_change_t *c = &changes[i];
         if (!c->type || (unsigned)c->mutation > FEED_DELETED)
@@ -375,7 +427,7 @@ void feed_publish_changes(feed_t *f, const feed_change_t *changes, int n)
                 continue;
             feed_topic_t *t = feed_map_get(f->topics, f->key.data, f->key.len);
             if (t)
-                feed_match_topic(f, t, c, &value, &touched, dl);
+                feed_match_topic(f, t, c, &value, &touched, &lists);
         }
         /* The list holds its own references: selections keep no frame between changes. */
         while (touched) {
@@ -387,10 +439,18 @@ void feed_publish_changes(feed_t *f, const feed_change_t *changes, int n)
         }
         json_object_put(value);
     }
-    if (dl->n && f->deps.deliver)
-        f->deps.deliver(f->deps.ctx, feed_deliver_task, dl);
-    else
-        feed_deliver_task(dl);
+    pthread_mutex_unlock(&f->lock);
+    /* Lists were prepended: hand them over oldest-made first (any order is correct, since
+     * each thread's list is whole and in log order). */
+    while (lists) {
+        feed_delivery_list_t *dl = lists;
+        lists = dl->next;
+        dl->next = NULL;
+        if (!f->deps.deliver)
+            feed_deliver_task(dl);
+        else if (f->deps.deliver(f->deps.ctx, dl->owner, feed_deliver_task, dl) < 0)
+            feed_dl_drop(dl);
+    }
 }
 
 /* ---- replay ---- */
@@ -401,8 +461,8 @@ static int feed_replay_one(void *arg, const feed_change_t *c)
 {
     feed_sub_t *s = arg;
     feed_t *f = s->feed;
-    if (s->dead)
-        return 1;
+    if (s->dead || !s->rbuf)
+        return 1; /* !rbuf: only the cursor check of feed_subscribe, which reads nothing */
     char *cur = c->cursor ? strdup(c->cursor) : NULL;
     if (!cur) {
         s->replay_cut = true; /* the next page re-reads from the old cursor: nothing lost */
@@ -426,7 +486,7 @@ static int feed_replay_one(void *arg, const feed_change_t *c)
         return 0;
     }
     json_object *value = NULL;
-    rt_frame_t *frame = feed_render(f, s->req, &value, c);
+    rt_frame_t *frame = feed_render(f, s->rbuf, s->req, &value, c);
     json_object_put(value);
     if (frame) {
         FEED_METRIC_ADD(f, deliveries, 1);
@@ -460,36 +520,58 @@ static const char *feed_log_error_code(int rc, const char **message)
 static void feed_replay_schedule(feed_sub_t *s)
 {
     feed_t *f = s->feed;
-    s->refs++;
-    if (!f->deps.defer || f->deps.defer(f->deps.ctx, feed_replay_task, s) < 0) {
-        s->refs--;
+    atomic_fetch_add(&s->refs, 1);
+    if (!f->deps.defer || f->deps.defer(f->deps.ctx, s->owner, feed_replay_task, s) < 0) {
+        atomic_fetch_sub(&s->refs, 1);
         feed_sub_end(s, "the change log replay cannot be scheduled", "INTERNAL_SERVER_ERROR");
     }
 }
 
-/* One replay page; a short page means the log is caught up: switch to live right here, in
- * the same step, so no publish can fall between the read and the switch. */
+/* One replay page (on the owner thread, without the lock: publishes go on meanwhile). A
+ * short page means the log is caught up: switch to live, in a step no publish can fall into.
+ * When no publish happened since the page began, the page itself was that step (anything
+ * committed after its read is published later, to a live subscription). Otherwise a change
+ * may have been published, and skipped, while the page was read: read on from the cursor under
+ * the lock, so the last read and the switch are one step for the publisher too. */
 static void feed_replay_task(void *arg)
 {
     feed_sub_t *s = arg;
     feed_t *f = s->feed;
     if (!s->dead) {
         int page = f->deps.replay_page;
+        rt_buf_t buf = RT_BUF_INIT;
+        s->rbuf = &buf;
         s->replay_cut = false;
         s->replay_sent = 0;
+        uint_fast64_t mark = atomic_load(&f->publishes);
         int n = f->deps.log_read(f->deps.ctx, s->replay_cursor, page, feed_replay_one, s);
+        bool live = false;
+        if (!s->dead && n >= 0 && n < page && !s->replay_cut) {
+            pthread_mutex_lock(&f->lock);
+            if (atomic_load(&f->publishes) != mark) {
+                s->replay_cut = false;
+                s->replay_sent = 0;
+                n = f->deps.log_read(f->deps.ctx, s->replay_cursor, page, feed_replay_one, s);
+            }
+            if (!s->dead && n >= 0 && n < page && !s->replay_cut) {
+                s->state = FEED_SUB_LIVE;
+                live = true;
+            }
+            pthread_mutex_unlock(&f->lock);
+        }
         if (s->dead) {
             /* unsubscribed by a sink call during the page */
         } else if (n < 0) {
             const char *msg, *code = feed_log_error_code(n, &msg);
             feed_sub_end(s, msg, code);
-        } else if (n < page && !s->replay_cut) {
-            s->state = FEED_SUB_LIVE;
+        } else if (live) {
             free(s->replay_cursor);
             s->replay_cursor = NULL;
         } else {
             feed_replay_schedule(s);
         }
+        s->rbuf = NULL;
+        rt_buf_free(&buf);
     }
     feed_sub_unref(s);
 }
@@ -497,7 +579,7 @@ static void feed_replay_task(void *arg)
 /* ---- subscribe ---- */
 
 int feed_subscribe(feed_t *f, auth_identity_t *who, gql_request_t *req, const feed_sink_t *sink, void *sub_ctx,
-                   feed_sub_t **out, json_object **errors)
+                   rt_taskq_t *owner, feed_sub_t **out, json_object **errors)
 {
     const char *why = NULL;
     feed_sub_t *s = NULL;
@@ -513,49 +595,61 @@ int feed_subscribe(feed_t *f, auth_identity_t *who, gql_request_t *req, const fe
         return -1;
     }
     s->feed = f;
-    s->refs = 1;
+    atomic_init(&s->refs, 1);
     s->last_seq = INT64_MIN;
     s->sink = *sink;
     s->sub_ctx = sub_ctx;
+    s->owner = owner;
+    if (s->match.after) {
+        /* Validate the cursor now (before the lock: it reads the store), so a bad one is an
+         * `error` answer to this subscribe; the pages themselves run later, after the caller
+         * has its handle. */
+        int lr = f->deps.log_read(f->deps.ctx, s->match.after, 0, feed_replay_one, s);
+        if (lr < 0) {
+            const char *msg, *code = feed_log_error_code(lr, &msg);
+            *errors = feed_errors1(f, msg, code);
+            feed_match_clear(&s->match);
+            free(s); /* req is still the caller's */
+            return -1;
+        }
+        if (!(s->replay_cursor = strdup(s->match.after))) {
+            feed_match_clear(&s->match);
+            free(s);
+            goto nomem;
+        }
+        s->state = FEED_SUB_REPLAYING;
+    }
+    /* Everything a publisher reads is set before the subscription enters the index. */
+    pthread_mutex_lock(&f->lock);
     s->anext = f->all;
     if (f->all)
         f->all->aprev = s;
     f->all = s;
     if (!(s->sel = feed_sel_get(f, f->deps.selection_key(req))))
-        goto nomem_sub;
-    if (s->match.after) {
-        /* Validate the cursor now, so a bad one is an `error` answer to this subscribe;
-         * the pages themselves run later, after the caller has its handle. */
-        int lr = f->deps.log_read(f->deps.ctx, s->match.after, 0, feed_replay_one, s);
-        if (lr < 0) {
-            const char *msg, *code = feed_log_error_code(lr, &msg);
-            *errors = feed_errors1(f, msg, code);
-            feed_sub_free(s); /* req is still the caller's */
-            return -1;
-        }
-        if (!(s->replay_cursor = strdup(s->match.after)))
-            goto nomem_sub;
-        s->state = FEED_SUB_REPLAYING;
-    }
+        goto nomem_locked;
+    s->req = req;
     if (feed_topic_add(f, s) < 0)
-        goto nomem_sub;
+        goto nomem_locked;
     if (s->state == FEED_SUB_REPLAYING) {
-        s->refs++; /* the replay task's reference */
-        if (!f->deps.defer || f->deps.defer(f->deps.ctx, feed_replay_task, s) < 0) {
-            s->refs--;
+        atomic_fetch_add(&s->refs, 1); /* the replay task's reference */
+        if (!f->deps.defer || f->deps.defer(f->deps.ctx, owner, feed_replay_task, s) < 0) {
+            s->req = NULL; /* still the caller's */
             feed_sub_free(s);
+            pthread_mutex_unlock(&f->lock);
             *errors = feed_errors1(f, "the change log replay cannot be scheduled", "INTERNAL_SERVER_ERROR");
             return -1;
         }
     }
-    s->req = req;
     s->who = f->deps.identity_ref ? f->deps.identity_ref(who) : who;
     f->nsubs++;
+    pthread_mutex_unlock(&f->lock);
     FEED_METRIC_ADD(f, subscriptions, 1);
     *out = s;
     return 0;
-nomem_sub:
+nomem_locked:
+    s->req = NULL;
     feed_sub_free(s);
+    pthread_mutex_unlock(&f->lock);
 nomem:
     *errors = feed_errors1(f, "out of memory", "INTERNAL_SERVER_ERROR");
     return -1;
@@ -576,20 +670,22 @@ void feed_free(feed_t *f)
     feed_map_free(f->sels);
     rt_buf_free(&f->key);
     rt_buf_free(&f->out);
+    pthread_mutex_destroy(&f->lock);
     free(f);
 }
 
-size_t feed_subscription_count(const feed_t *f)
-{
-    return f->nsubs;
-}
+/* Counters read under the lock (the feed is const to callers, not to its mutex). */
+#define FEED_LOCKED_READ(f, expr)                                                             \
+    do {                                                                                      \
+        pthread_mutex_t *mu_ = (pthread_mutex_t *)&(f)->lock;                                 \
+        pthread_mutex_lock(mu_);                                                              \
+        size_t v_ = (expr);                                                                   \
+        pthread_mutex_unlock(mu_);                                                            \
+        return v_;                                                                            \
+    } while (0)
 
-size_t feed_topic_count(const feed_t *f)
-{
-    return feed_map_count(f->topics);
-}
+size_t feed_subscription_count(const feed_t *f) { FEED_LOCKED_READ(f, f->nsubs); }
 
-size_t feed_selection_count(const feed_t *f)
-{
-    return feed_map_count(f->sels);
-}
+size_t feed_topic_count(const feed_t *f) { FEED_LOCKED_READ(f, feed_map_count(f->topics)); }
+
+size_t feed_selection_count(const feed_t *f) { FEED_LOCKED_READ(f, feed_map_count(f->sels)); }

@@ -59,25 +59,29 @@ typedef struct feed_deps {
     /* Store: calls fn for at most `max` changes after cursor `after`, in log order, and returns
      * how many it passed (>= 0), or a FEED_LOG_* code (nothing passed then). */
     int (*log_read)(void *ctx, const char *after, int max, feed_log_fn fn, void *arg);
-    /* Runs fn(arg) later on the feed's (network) thread: how a long replay yields between pages.
-     * Returns 0, or -1 when it cannot be queued. */
-    int (*defer)(void *ctx, rt_task_fn fn, void *arg);
+    /* Runs fn(arg) later on the thread draining `owner` (the subscription's, as given to
+     * feed_subscribe): how a long replay yields between pages. Returns 0, or -1 when it cannot
+     * be queued. */
+    int (*defer)(void *ctx, rt_taskq_t *owner, rt_task_fn fn, void *arg);
     int replay_page;      /* changes read per replay step; <= 0 means 256 */
     size_t replay_bytes;  /* a step also ends after delivering this many bytes; 0 means 256 KiB,
                              so a backlog of large changes reaches a connection's queue a slice per
                              event-loop turn (with the socket written in between), not all at once */
-    /* The threading seam. NULL: a publish delivers inline, on the publishing thread. Set: the
-     * feed hands each publish's delivery list (in log order) to this hook, which must arrange
-     * run(list) exactly once on the thread that owns the subscriptions (the one calling
-     * feed_subscribe/feed_unsubscribe), e.g. rt_taskq_push(that_thread_q, run, list). */
-    void (*deliver)(void *ctx, rt_task_fn run, void *list);
+    /* The threading seam. NULL: a publish delivers inline, on the publishing thread. Set: a
+     * publish builds one delivery list per owner queue (in log order) and hands each to this
+     * hook, which must arrange run(list) exactly once on the thread draining `owner` (e.g.
+     * rt_taskq_push(owner, run, list), or run(list) at once when that is the calling thread).
+     * It is called after the feed's lock is released. Returns 0, or -1 when it could not (the
+     * list is then dropped: those deliveries are lost, logged). */
+    int (*deliver)(void *ctx, rt_taskq_t *owner, rt_task_fn run, void *list);
 } feed_deps_t;
 
 /* Caller owns the feed (feed_free). `metrics` (may be NULL) receives subscriptions,
  * deliveries and deliveries_denied. The deps table is copied. */
 feed_t *feed_new_with_deps(const feed_deps_t *deps, rt_metrics_t *metrics);
 
-/* Hands changes, in log order, to every matching subscription (the core of feed_publish). */
+/* Hands changes, in log order, to every matching subscription (the core of feed_publish).
+ * One publisher at a time, in log order; subscribe/unsubscribe may run on other threads. */
 void feed_publish_changes(feed_t *f, const feed_change_t *changes, int n);
 
 /* Introspection for tests and /metrics. */

@@ -1,5 +1,5 @@
 /* The feed wired to the real layers: GraphQL engine (gql.h), auth (auth.h), store change log
- * (store.h) and the network thread's task queue. Only feed_new and feed_publish live here, so
+ * (store.h) and the network threads' task queues. Only feed_new and feed_publish live here, so
  * the engine (feed_core.c) stays testable with fakes. */
 #include "feed/feed.h"
 
@@ -77,10 +77,23 @@ static int feed_wire_log_read(void *ctx, const char *after, int max, feed_log_fn
     return rc >= 0 ? rc : feed_wire_code(rc);
 }
 
-static int feed_wire_defer(void *ctx, rt_task_fn fn, void *arg)
+static int feed_wire_defer(void *ctx, rt_taskq_t *owner, rt_task_fn fn, void *arg)
 {
     rt_server_t *srv = ctx;
-    return srv->net_q ? rt_taskq_push(srv->net_q, fn, arg) : -1;
+    rt_taskq_t *q = owner ? owner : srv->net_q;
+    return q ? rt_taskq_push(q, fn, arg) : -1;
+}
+
+/* feed_publish runs on the thread draining srv->net_q: its own subscribers get their list at
+ * once (as with one thread), the other threads' lists go through their queues. */
+static int feed_wire_deliver(void *ctx, rt_taskq_t *owner, rt_task_fn run, void *list)
+{
+    rt_server_t *srv = ctx;
+    if (!owner || owner == srv->net_q) {
+        run(list);
+        return 0;
+    }
+    return rt_taskq_push(owner, run, list);
 }
 
 feed_t *feed_new(struct rt_server *srv)
@@ -98,6 +111,7 @@ feed_t *feed_new(struct rt_server *srv)
         .identity_unref = auth_identity_unref,
         .log_read = feed_wire_log_read,
         .defer = feed_wire_defer,
+        .deliver = feed_wire_deliver,
         .replay_page = 256,
     };
     return feed_new_with_deps(&d, &srv->metrics);

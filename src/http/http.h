@@ -1,6 +1,6 @@
 /* The HTTP handlers' view of a request and how they answer it. The network layer owns the
  * exchange; a handler answers exactly once with http_exchange_respond, either before it
- * returns or later on the network thread (through srv->net_q) after asynchronous work. */
+ * returns or later from any network thread's task queue after asynchronous work. */
 #ifndef RT_HTTP_H
 #define RT_HTTP_H
 
@@ -23,8 +23,9 @@ typedef struct http_request {
 } http_request_t;
 
 /* Answers the exchange: takes `body` (left empty); `content_type` is copied; `extra_headers`
- * (may be NULL) is a list of "name: value\r\n" lines, copied. Call once, on the network
- * thread. When the client has gone away meanwhile, it only frees. */
+ * (may be NULL) is a list of "name: value\r\n" lines, copied. Call once, on a network
+ * thread: called on another than the exchange's, the answer is carried to the exchange's
+ * thread through its queue. When the client has gone away meanwhile, it only frees. */
 void http_exchange_respond(http_exchange_t *x, int status, const char *content_type, rt_buf_t *body,
                            const char *extra_headers);
 /* The request of an exchange stays valid until it is answered. */

@@ -169,6 +169,8 @@ void http_events_handle(struct rt_server *srv, http_exchange_t *x)
     p->body = req->body;
     p->body_len = req->body ? req->body_len : 0;
     p->n = 0;
+    /* srv->net_q, not the exchange's thread: one queue keeps the publishes in log order (the
+     * answer then travels to the exchange's thread in http_exchange_respond). */
     int rc = store_submit_prepared(srv->store, prepare_body, p, srv->net_q, on_committed, p);
     if (rc != 0) {
         free(p);

@@ -10,7 +10,9 @@ struct store_change;
 /* Handles one ingestion request on the network thread. Answers at once for errors (401, 413,
  * 400, 503); otherwise submits the records to srv->store and answers 200 from srv->net_q after
  * the commit, then mirrors directory/Blob changes into srv->auth (auth_dir_apply) and hands
- * node changes to srv->feed (feed_publish), both on the network thread. */
+ * node changes to srv->feed (feed_publish), both on the thread draining srv->net_q: every
+ * commit answer goes through that one queue, whichever thread owns the exchange, so that
+ * publishes happen one at a time in log order. */
 void http_events_handle(struct rt_server *srv, http_exchange_t *x);
 
 /* After a commit (also of changes made by another process, e.g. an operator command, when the

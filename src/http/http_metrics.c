@@ -26,6 +26,11 @@ void http_metrics_render(rt_server_t *srv, rt_buf_t *out)
            LOAD(m->slow_consumer_closes));
     metric(out, "outgoing_queue_bytes", "gauge", "Bytes queued for sending over all connections.",
            LOAD(m->queue_bytes));
+    rt_buf_puts(out, "# HELP blobhub_rt_thread_connections Open WebSocket connections per network thread.\n"
+                     "# TYPE blobhub_rt_thread_connections gauge\n");
+    int nthreads = srv->nthreads < 1 ? 1 : srv->nthreads > RT_MAX_THREADS ? RT_MAX_THREADS : srv->nthreads;
+    for (int t = 0; t < nthreads; t++)
+        rt_buf_printf(out, "blobhub_rt_thread_connections{thread=\"%d\"} %ld\n", t, LOAD(m->thread_connections[t]));
     rt_buf_puts(out, "# HELP blobhub_rt_auth_failures_total Authentication failures by reason.\n"
                      "# TYPE blobhub_rt_auth_failures_total counter\n");
     for (int r = 1; r < AUTH_FAIL__COUNT; r++)

@@ -1,11 +1,17 @@
-/* libwebsockets context, protocol table and event loop. One service thread (Debian's lws is
- * built with LWS_MAX_SMP 1); worker threads hand results back through srv->net_q, drained when
- * lws_cancel_service wakes the loop. */
+/* libwebsockets contexts, protocol table and event loops. Debian's lws is built with
+ * LWS_MAX_SMP 1 (one service thread per context), so each network thread runs its own context.
+ * Thread 0's context owns the listen socket; it hands accepted sockets round-robin to the
+ * others, which adopt them into their own (non-listening) contexts. (lws 4.1 sets SO_REUSEPORT
+ * for LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE only when LWS_MAX_SMP > 1, so several contexts
+ * cannot bind one port.) Worker threads hand results back through the owning thread's task
+ * queue, drained when lws_cancel_service wakes that loop. */
 #include "net/net_int.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/util_log.h"
 
@@ -22,27 +28,76 @@ int64_t net_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+bool net_loop_is_current(const net_loop_t *l) { return pthread_equal(pthread_self(), l->tid) != 0; }
+
+/* Installed once the context exists and removed before it goes (under the queue's lock). */
 static void taskq_wake(void *arg)
 {
-    net_t *n = arg;
-    if (n->ctx)
-        lws_cancel_service(n->ctx);
+    net_loop_t *l = arg;
+    lws_cancel_service(l->ctx);
+}
+
+/* An accepted socket travelling from thread 0 to the thread that will serve it. */
+typedef struct net_handoff {
+    net_loop_t *loop;
+    int fd;
+} net_handoff_t;
+
+static void handoff_task(void *arg)
+{
+    net_handoff_t *h = arg;
+    net_loop_t *l = h->loop;
+    if (l->draining || !l->vhost)
+        close(h->fd);
+    else if (!lws_adopt_socket_vhost(l->vhost, h->fd))
+        rt_log_warn("net", "thread %d could not adopt a connection", l->index); /* fd closed by lws */
+    free(h);
+}
+
+/* FILTER_NETWORK_CONNECTION on thread 0: 0 keeps the socket here; 1 means a copy of it went
+ * to another thread and lws closes this one. */
+static int net_spread_accept(net_loop_t *n, int fd)
+{
+    net_t *g = n->group;
+    if (g->nloops < 2 || fd < 0)
+        return 0;
+    int target = (int)(g->next_accept++ % (unsigned)g->nloops);
+    if (target == 0)
+        return 0;
+    net_loop_t *l = &g->loops[target];
+    net_handoff_t *h = malloc(sizeof *h);
+    if (!h)
+        return 0;
+    h->loop = l;
+    h->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (h->fd < 0) {
+        free(h);
+        return 0;
+    }
+    if (rt_taskq_push(l->q, handoff_task, h) < 0) {
+        close(h->fd);
+        free(h);
+        return 0;
+    }
+    return 1;
 }
 
 static int net_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
     net_pss_t *pss = user;
-    net_t *n = lws_context_user(lws_get_context(wsi));
+    net_loop_t *n = lws_context_user(lws_get_context(wsi));
     const struct lws_protocols *proto = lws_get_protocol(wsi);
 
     switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         /* Sent once per protocol: act on the first only. */
-        if (proto && proto->id == 0 && n && n->srv->net_q)
-            rt_taskq_drain(n->srv->net_q);
+        if (proto && proto->id == 0 && n && n->q)
+            rt_taskq_drain(n->q);
         return 0;
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-        return n && n->draining ? -1 : 0;
+        if (!n || n->draining)
+            return n ? -1 : 0;
+        return net_spread_accept(n, (int)(lws_intptr_t)in);
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return net_http_confirm_upgrade(wsi);
     case LWS_CALLBACK_HTTP:
@@ -76,7 +131,7 @@ static const struct lws_protocols net_protocols[] = {
 
 static void sweep_cb(lws_sorted_usec_list_t *sul)
 {
-    net_t *n = lws_container_of(sul, net_t, sweep);
+    net_loop_t *n = lws_container_of(sul, net_loop_t, sweep);
     net_ws_sweep(n, net_now_ms());
     lws_sul_schedule(n->ctx, 0, &n->sweep, sweep_cb, (lws_usec_t)n->sweep_ms * LWS_US_PER_MS);
 }
@@ -89,33 +144,26 @@ static void lws_log_bridge(int level, const char *line)
     rt_log(level == LLL_ERR ? RT_LOG_WARN : RT_LOG_DEBUG, "lws", "%.*s", (int)len, line);
 }
 
-int net_start(rt_server_t *srv, net_t **out)
+static int resolve_threads(int configured)
 {
-    net_t *n = calloc(1, sizeof *n);
-    if (!n)
-        return -1;
-    n->srv = srv;
-    n->hub = proto_hub_new();
-    if (!n->hub)
-        goto fail;
-    if (!srv->net_q && !(srv->net_q = rt_taskq_new(taskq_wake, n)))
-        goto fail;
-    /* Pings go out after one idle interval; a peer silent for two is dropped. The sweep runs
-     * often enough for that and for the one-second credential checks. */
-    n->sweep_ms = srv->cfg.ping_interval_ms / 4;
-    if (n->sweep_ms > 1000)
-        n->sweep_ms = 1000;
-    if (n->sweep_ms < 10)
-        n->sweep_ms = 10;
+    if (configured > 0)
+        return configured > RT_MAX_THREADS ? RT_MAX_THREADS : configured;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1)
+        cpus = 1;
+    return cpus > RT_AUTO_THREADS_MAX ? RT_AUTO_THREADS_MAX : (int)cpus;
+}
 
-    lws_set_log_level(LLL_ERR | (rt_log_get_level() >= RT_LOG_DEBUG ? LLL_WARN | LLL_NOTICE : 0), lws_log_bridge);
-
+/* Creates loop l's context: listening on `port`, or (port < 0) only adopting sockets. */
+static int loop_listen(net_t *net, net_loop_t *l, int port)
+{
+    rt_server_t *srv = net->srv;
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
-    info.port = srv->cfg.port;
+    info.port = port;
     info.iface = strcmp(srv->cfg.host, "0.0.0.0") == 0 ? NULL : srv->cfg.host;
     info.protocols = net_protocols;
-    info.user = n;
+    info.user = l;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6 |
                    LWS_SERVER_OPTION_SKIP_SERVER_CANONICAL_NAME;
     /* Header buffers are pooled: few are needed at once, and freed ones stay resident. */
@@ -131,14 +179,66 @@ int net_start(rt_server_t *srv, net_t **out)
         /* HTTP/1.1 only: the direct-write path of net_ws.c is not valid on h2 streams. */
         info.alpn = "http/1.1";
     }
-    n->ctx = lws_create_context(&info);
-    if (!n->ctx) {
-        rt_log_error("net", "cannot listen on %s:%d", srv->cfg.host, srv->cfg.port);
-        goto fail;
+    l->ctx = lws_create_context(&info);
+    if (!l->ctx) {
+        if (port >= 0)
+            rt_log_error("net", "cannot listen on %s:%d", srv->cfg.host, port);
+        else
+            rt_log_error("net", "cannot create network thread %d's context", l->index);
+        return -1;
     }
-    n->vhost = lws_get_vhost_by_name(n->ctx, "blobhub-realtime");
+    l->vhost = lws_get_vhost_by_name(l->ctx, "blobhub-realtime");
+    rt_taskq_set_wake(l->q, taskq_wake, l);
+    lws_sul_schedule(l->ctx, 0, &l->sweep, sweep_cb, (lws_usec_t)l->sweep_ms * LWS_US_PER_MS);
+    return 0;
+}
+
+int net_start(rt_server_t *srv, net_t **out)
+{
+    net_t *n = calloc(1, sizeof *n);
+    if (!n)
+        return -1;
+    n->srv = srv;
+    pthread_mutex_init(&n->start_lock, NULL);
+    atomic_init(&n->drain_requested, 0);
+    n->nloops = resolve_threads(srv->cfg.threads);
+    n->hub = proto_hub_new();
+    n->loops = calloc((size_t)n->nloops, sizeof *n->loops);
+    if (!n->hub || !n->loops)
+        goto fail;
+    /* Pings go out after one idle interval; a peer silent for two is dropped. The sweep runs
+     * often enough for that and for the one-second credential checks. */
+    int sweep_ms = srv->cfg.ping_interval_ms / 4;
+    if (sweep_ms > 1000)
+        sweep_ms = 1000;
+    if (sweep_ms < 10)
+        sweep_ms = 10;
+    for (int i = 0; i < n->nloops; i++) {
+        net_loop_t *l = &n->loops[i];
+        l->group = n;
+        l->srv = srv;
+        l->hub = n->hub;
+        l->index = i;
+        l->sweep_ms = sweep_ms;
+        l->tid = pthread_self(); /* until its thread starts (net_run) */
+        /* Loop 0 takes over a queue the caller made (unit tests); the others are new. */
+        if (i == 0 && srv->net_q)
+            l->q = srv->net_q;
+        else if (!(l->q = rt_taskq_new(NULL, NULL)))
+            goto fail;
+        if (i == 0)
+            srv->net_q = l->q;
+    }
+
+    lws_set_log_level(LLL_ERR | (rt_log_get_level() >= RT_LOG_DEBUG ? LLL_WARN | LLL_NOTICE : 0), lws_log_bridge);
+    /* The first context binds (with --port 0 it picks the port); the others adopt. */
+    if (loop_listen(n, &n->loops[0], srv->cfg.port) < 0)
+        goto fail;
+    for (int i = 1; i < n->nloops; i++)
+        if (loop_listen(n, &n->loops[i], CONTEXT_PORT_NO_LISTEN_SERVER) < 0)
+            goto fail;
+    srv->nthreads = n->nloops;
     srv->net = n;
-    lws_sul_schedule(n->ctx, 0, &n->sweep, sweep_cb, (lws_usec_t)n->sweep_ms * LWS_US_PER_MS);
     *out = n;
     return 0;
 fail:
@@ -146,45 +246,125 @@ fail:
     return -1;
 }
 
-int net_port(const net_t *n) { return n->vhost ? lws_get_vhost_listen_port(n->vhost) : n->srv->cfg.port; }
+int net_port(const net_t *n)
+{
+    return n->loops && n->loops[0].vhost ? lws_get_vhost_listen_port(n->loops[0].vhost) : n->srv->cfg.port;
+}
 
 void net_request_drain(net_t *n)
 {
-    n->drain_requested = 1;
+    atomic_store(&n->drain_requested, 1);
     n->srv->draining = 1;
-    if (n->ctx)
-        lws_cancel_service(n->ctx);
+    for (int i = 0; i < n->nloops; i++)
+        if (n->loops[i].ctx)
+            lws_cancel_service(n->loops[i].ctx);
+}
+
+static void loop_serve(net_loop_t *l)
+{
+    for (;;) {
+        lws_service(l->ctx, 0);
+        if (atomic_load(&l->group->drain_requested) && !l->draining) {
+            l->draining = true;
+            l->drain_deadline_ms = net_now_ms() + NET_DRAIN_GRACE_MS;
+            rt_log_info("net", "draining thread %d: closing %ld connections", l->index, l->nconns);
+            net_ws_close_all(l, 1001, "Going away");
+        }
+        if (l->draining && (l->nconns == 0 || net_now_ms() > l->drain_deadline_ms))
+            break;
+    }
+}
+
+static void *loop_thread(void *arg)
+{
+    net_loop_t *l = arg;
+    /* The creator holds start_lock until l->tid is written: take it once to see the value. */
+    pthread_mutex_lock(&l->group->start_lock);
+    pthread_mutex_unlock(&l->group->start_lock);
+    loop_serve(l);
+    return NULL;
 }
 
 int net_run(net_t *n)
 {
-    for (;;) {
-        lws_service(n->ctx, 0);
-        if (n->drain_requested && !n->draining) {
-            n->draining = true;
-            n->drain_deadline_ms = net_now_ms() + NET_DRAIN_GRACE_MS;
-            rt_log_info("net", "draining: closing %ld connections", n->nconns);
-            net_ws_close_all(n, 1001, "Going away");
+    pthread_t self = pthread_self();
+    n->loops[0].tid = self;
+    pthread_mutex_lock(&n->start_lock);
+    for (int i = 1; i < n->nloops; i++) {
+        net_loop_t *l = &n->loops[i];
+        if (pthread_create(&l->tid, NULL, loop_thread, l) != 0) {
+            /* Served by no thread: refuse its connections from now on (its listen socket
+             * stays bound but the kernel then routes to the others only if it is closed, so
+             * drain everything rather than serve a port that half works). */
+            rt_log_error("net", "cannot start network thread %d: draining", i);
+            l->tid = self;
+            net_request_drain(n);
+            continue;
         }
-        if (n->draining && (n->nconns == 0 || net_now_ms() > n->drain_deadline_ms))
-            break;
+        l->thread_started = true;
+    }
+    pthread_mutex_unlock(&n->start_lock);
+    loop_serve(&n->loops[0]);
+    for (int i = 1; i < n->nloops; i++) {
+        net_loop_t *l = &n->loops[i];
+        if (l->thread_started)
+            pthread_join(l->tid, NULL);
+        l->thread_started = false;
+        /* From now on the caller's thread stands in for every loop (final task drains). */
+        l->tid = self;
     }
     return 0;
+}
+
+void net_drain_tasks(net_t *n)
+{
+    if (!n)
+        return;
+    /* A task may push to another loop's queue (a delivery list, an answer): go round until
+     * every queue is empty, bounded in case something keeps re-queueing itself. */
+    for (int round = 0; round < 16; round++) {
+        int ran = 0;
+        for (int i = 0; i < n->nloops; i++)
+            if (n->loops[i].q)
+                ran += rt_taskq_drain(n->loops[i].q);
+        if (!ran)
+            break;
+    }
+}
+
+void net_stop(net_t *n)
+{
+    if (!n || !n->loops)
+        return;
+    for (int i = 0; i < n->nloops; i++) {
+        net_loop_t *l = &n->loops[i];
+        if (l->q)
+            rt_taskq_set_wake(l->q, NULL, NULL);
+        if (l->ctx) {
+            lws_sul_cancel(&l->sweep);
+            lws_context_destroy(l->ctx);
+            l->ctx = NULL;
+            l->vhost = NULL;
+        }
+    }
 }
 
 void net_free(net_t *n)
 {
     if (!n)
         return;
-    if (n->srv->net_q)
-        rt_taskq_set_wake(n->srv->net_q, NULL, NULL);
-    if (n->ctx) {
-        lws_sul_cancel(&n->sweep);
-        lws_context_destroy(n->ctx);
-    }
+    net_stop(n);
     if (n->srv->net == n)
         n->srv->net = NULL;
+    for (int i = 0; n->loops && i < n->nloops; i++) {
+        net_loop_t *l = &n->loops[i];
+        if (l->q == n->srv->net_q)
+            n->srv->net_q = NULL;
+        rt_taskq_free(l->q);
+        rt_buf_free(&l->scratch);
+    }
     proto_hub_free(n->hub);
-    rt_buf_free(&n->scratch);
+    free(n->loops);
+    pthread_mutex_destroy(&n->start_lock);
     free(n);
 }

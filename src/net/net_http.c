@@ -22,7 +22,7 @@ typedef enum { ROUTE_NONE, ROUTE_GRAPHQL, ROUTE_EVENTS } route_t;
 
 struct http_exchange {
     struct lws *wsi; /* NULL once the client went away */
-    net_t *net;
+    net_loop_t *net; /* the loop (thread) that owns the exchange */
     route_t route;
     http_request_t req;
     char *method, *path, *query;
@@ -72,9 +72,65 @@ static void x_free(http_exchange_t *x)
 
 const http_request_t *http_exchange_request(http_exchange_t *x) { return &x->req; }
 
+/* An answer made on another thread (an ingestion commit is answered on the publisher's
+ * thread), carried to the exchange's own thread. */
+typedef struct respond_task {
+    http_exchange_t *x;
+    int status;
+    char *content_type;
+    char *extra_headers;
+    rt_buf_t body;
+} respond_task_t;
+
+static void respond_task_run(void *arg)
+{
+    respond_task_t *t = arg;
+    http_exchange_respond(t->x, t->status, t->content_type, &t->body, t->extra_headers);
+    rt_buf_free(&t->body);
+    free(t->content_type);
+    free(t->extra_headers);
+    free(t);
+}
+
+static int respond_elsewhere(http_exchange_t *x, int status, const char *content_type, rt_buf_t *body,
+                             const char *extra_headers)
+{
+    respond_task_t *t = calloc(1, sizeof *t);
+    if (!t)
+        return -1;
+    t->x = x;
+    t->status = status;
+    t->content_type = content_type ? strdup(content_type) : NULL;
+    t->extra_headers = extra_headers ? strdup(extra_headers) : NULL;
+    if (body) {
+        t->body = *body;
+        *body = (rt_buf_t)RT_BUF_INIT;
+    }
+    if ((content_type && !t->content_type) || (extra_headers && !t->extra_headers) ||
+        rt_taskq_push(x->net->q, respond_task_run, t) < 0) {
+        if (body)
+            *body = t->body;
+        free(t->content_type);
+        free(t->extra_headers);
+        free(t);
+        return -1;
+    }
+    return 0;
+}
+
 void http_exchange_respond(http_exchange_t *x, int status, const char *content_type, rt_buf_t *body,
                            const char *extra_headers)
 {
+    if (!net_loop_is_current(x->net)) {
+        /* Nothing of x may be touched here: its thread may be freeing it right now (it is
+         * kept until answered, so the task finds it). */
+        if (respond_elsewhere(x, status, content_type, body, extra_headers) < 0) {
+            rt_log_error("http", "out of memory: an answer was lost");
+            if (body)
+                rt_buf_free(body);
+        }
+        return;
+    }
     if (x->responded)
         return;
     x->responded = true;
@@ -152,7 +208,7 @@ static bool offers_known_protocol(const char *list)
 
 int net_http_confirm_upgrade(struct lws *wsi)
 {
-    net_t *n = lws_context_user(lws_get_context(wsi));
+    net_loop_t *n = lws_context_user(lws_get_context(wsi));
     char path[512] = "";
     if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) < 0)
         return write_now(wsi, 414, "{\"error\":\"URI too long\"}") < 0 ? -1 : 1;
@@ -288,7 +344,7 @@ static void dispatch(http_exchange_t *x)
         return;
     }
     auth_request_t ar = {.header = x_header, .header_ctx = x};
-    if (auth_authenticate(srv->auth, &ar, srv->net_q, graphql_auth_done, x, &x->pending) < 0) {
+    if (auth_authenticate(srv->auth, &ar, x->net->q, graphql_auth_done, x, &x->pending) < 0) {
         x->pending = NULL;
         http_respond_error(x, 500, "Internal error");
     }
@@ -331,7 +387,7 @@ not_allowed:
 
 static int on_http(struct lws *wsi, net_pss_t *pss, const char *uri)
 {
-    net_t *n = lws_context_user(lws_get_context(wsi));
+    net_loop_t *n = lws_context_user(lws_get_context(wsi));
     http_exchange_t *x = calloc(1, sizeof *x);
     if (!x)
         return -1;

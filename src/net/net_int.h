@@ -1,9 +1,12 @@
 /* Internals of the network layer shared by its files: the per-connection structs kept in
- * libwebsockets' per-session user data, and the server-wide net state. */
+ * libwebsockets' per-session user data, the per-thread loop (one lws context each) and the
+ * server-wide net state. */
 #ifndef RT_NET_INT_H
 #define RT_NET_INT_H
 
 #include <libwebsockets.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,9 +29,11 @@ typedef struct net_qitem {
     size_t tail_len;
 } net_qitem_t;
 
+typedef struct net_loop net_loop_t;
+
 typedef struct net_ws {
     struct lws *wsi;
-    struct net *net;
+    net_loop_t *net; /* the loop (thread) that owns the connection */
     proto_conn_t *proto;
     struct net_ws *prev, *next; /* all live WebSocket connections, for sweeps and drain */
     rt_buf_t rx;                /* message reassembly across frames/fragments */
@@ -49,27 +54,47 @@ typedef struct net_pss {
     http_exchange_t *x;
 } net_pss_t;
 
-struct net {
+/* One network thread: its own lws context listening on the shared port, its connections,
+ * timers, scratch buffer and task queue. Everything here is touched by that thread only
+ * (tid and q excepted: other threads read tid and push to q). */
+struct net_loop {
+    struct net *group;
     rt_server_t *srv;
+    proto_hub_t *hub; /* shared by every loop (thread-safe) */
+    int index;
+    rt_taskq_t *q;    /* tasks run on this thread: auth results, replays, deliveries */
+    pthread_t tid;    /* the thread serving this loop (after the loops stop: the caller's) */
+    bool thread_started;
     struct lws_context *ctx;
     struct lws_vhost *vhost;
-    proto_hub_t *hub;
     net_ws_t *conns;
     long nconns;
     lws_sorted_usec_list_t sweep;
     int sweep_ms;
-    volatile sig_atomic_t drain_requested;
     bool draining;
     int64_t drain_deadline_ms;
     rt_buf_t scratch; /* LWS_PRE + one assembled message */
 };
 
+struct net {
+    rt_server_t *srv;
+    proto_hub_t *hub;
+    int nloops;
+    net_loop_t *loops;
+    atomic_int drain_requested;
+    unsigned next_accept;       /* round-robin of accepted sockets (thread 0 only) */
+    pthread_mutex_t start_lock; /* held while the threads are created: they see their tid */
+};
+
+/* True when the calling thread is the one serving `l`. */
+bool net_loop_is_current(const net_loop_t *l);
+
 int64_t net_now_ms(void);
 
 /* net_ws.c */
 int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t *pss, void *in, size_t len);
-void net_ws_sweep(struct net *n, int64_t now);
-void net_ws_close_all(struct net *n, int code, const char *reason);
+void net_ws_sweep(net_loop_t *n, int64_t now);
+void net_ws_close_all(net_loop_t *n, int code, const char *reason);
 
 /* net_http.c */
 int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t *pss, void *in, size_t len);

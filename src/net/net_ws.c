@@ -63,7 +63,7 @@ static int queue_push(net_ws_t *w, const net_qitem_t *it)
  * connection must be closed now (only ever inside its WRITEABLE callback). */
 static int flush(net_ws_t *w, int in_writeable)
 {
-    net_t *n = w->net;
+    net_loop_t *n = w->net;
     while (w->qlen && w->wsi) {
         net_qitem_t *it = &w->q[w->qhead];
         if (it->kind == NQ_CLOSE) {
@@ -187,7 +187,7 @@ static const char *client_id_of(const char *path)
 
 static int ws_established(struct lws *wsi, net_pss_t *pss)
 {
-    net_t *n = lws_context_user(lws_get_context(wsi));
+    net_loop_t *n = lws_context_user(lws_get_context(wsi));
     net_ws_t *w = calloc(1, sizeof *w);
     if (!w)
         return -1;
@@ -198,7 +198,7 @@ static int ws_established(struct lws *wsi, net_pss_t *pss)
     char path[256] = "", tokbuf[4096];
     lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
     const char *token = lws_get_urlarg_by_name(wsi, "token=", tokbuf, sizeof tokbuf);
-    proto_conn_info_t info = {.client_id = client_id_of(path), .query_token = token};
+    proto_conn_info_t info = {.client_id = client_id_of(path), .query_token = token, .q = n->q};
     const struct lws_protocols *p = lws_get_protocol(wsi);
     w->proto = proto_conn_new(n->srv, n->hub, (proto_kind_t)p->id, &ws_io, w, &info);
     if (!w->proto) {
@@ -212,6 +212,7 @@ static int ws_established(struct lws *wsi, net_pss_t *pss)
     n->conns = w;
     n->nconns++;
     atomic_fetch_add_explicit(&n->srv->metrics.connections, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&n->srv->metrics.thread_connections[n->index], 1, memory_order_relaxed);
     if (n->draining)
         ws_close(w, 1001, "Going away", 1);
     else
@@ -221,7 +222,7 @@ static int ws_established(struct lws *wsi, net_pss_t *pss)
 
 static void ws_closed(net_ws_t *w)
 {
-    net_t *n = w->net;
+    net_loop_t *n = w->net;
     w->wsi = NULL;
     proto_conn_free(w->proto);
     queue_clear(w);
@@ -235,6 +236,7 @@ static void ws_closed(net_ws_t *w)
         w->next->prev = w->prev;
     n->nconns--;
     atomic_fetch_sub_explicit(&n->srv->metrics.connections, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&n->srv->metrics.thread_connections[n->index], 1, memory_order_relaxed);
     free(w);
 }
 
@@ -310,7 +312,7 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t
     }
 }
 
-void net_ws_sweep(net_t *n, int64_t now)
+void net_ws_sweep(net_loop_t *n, int64_t now)
 {
     int interval = n->srv->cfg.ping_interval_ms;
     struct timespec ts;
@@ -336,7 +338,7 @@ void net_ws_sweep(net_t *n, int64_t now)
     }
 }
 
-void net_ws_close_all(net_t *n, int code, const char *reason)
+void net_ws_close_all(net_loop_t *n, int code, const char *reason)
 {
     for (net_ws_t *w = n->conns; w; w = w->next)
         ws_close(w, code, reason, 0);

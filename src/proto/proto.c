@@ -3,6 +3,7 @@
  * registry, and the sink through which the feed delivers events. */
 #include "proto/proto_int.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,8 @@
 #define PROTO_JSON_DEPTH 64
 
 struct proto_hub {
-    rt_map_t *clients; /* identity id + '\x1f' + client id -> proto_conn_t */
+    pthread_mutex_t lock;
+    rt_map_t *clients; /* identity id + '\x1f' + client id -> proto_handle_t */
 };
 
 proto_hub_t *proto_hub_new(void)
@@ -30,6 +32,7 @@ proto_hub_t *proto_hub_new(void)
         free(hub);
         return NULL;
     }
+    pthread_mutex_init(&hub->lock, NULL);
     return hub;
 }
 
@@ -38,7 +41,14 @@ void proto_hub_free(proto_hub_t *hub)
     if (!hub)
         return;
     rt_map_free(hub->clients);
+    pthread_mutex_destroy(&hub->lock);
     free(hub);
+}
+
+static void handle_unref(proto_handle_t *h)
+{
+    if (h && atomic_fetch_sub(&h->refs, 1) == 1)
+        free(h);
 }
 
 proto_conn_t *proto_conn_new(rt_server_t *srv, proto_hub_t *hub, proto_kind_t kind, const proto_io_t *io,
@@ -53,6 +63,7 @@ proto_conn_t *proto_conn_new(rt_server_t *srv, proto_hub_t *hub, proto_kind_t ki
     c->io = io;
     c->io_ctx = io_ctx;
     c->state = ST_WAIT_INIT;
+    c->q = info && info->q ? info->q : srv->net_q;
     if (info && info->client_id && !(c->client_id = strdup(info->client_id)))
         goto fail;
     if (info && info->query_token && !(c->query_token = strdup(info->query_token)))
@@ -101,30 +112,64 @@ void proto_close(proto_conn_t *c, int code, const char *reason)
 
 static void unregister_client(proto_conn_t *c)
 {
-    if (!c->hub_key)
-        return;
-    if (rt_map_get(c->hub->clients, c->hub_key) == c)
-        rt_map_del(c->hub->clients, c->hub_key);
-    free(c->hub_key);
-    c->hub_key = NULL;
+    if (c->hub_key) {
+        pthread_mutex_lock(&c->hub->lock);
+        if (rt_map_get(c->hub->clients, c->hub_key) == c->handle)
+            rt_map_del(c->hub->clients, c->hub_key);
+        pthread_mutex_unlock(&c->hub->lock);
+        free(c->hub_key);
+        c->hub_key = NULL;
+    }
+    if (c->handle) {
+        c->handle->conn = NULL; /* a replace task still queued finds nobody */
+        handle_unref(c->handle);
+        c->handle = NULL;
+    }
 }
 
-/* A newer connection of the same principal with the same client id replaces the older. */
+/* rt_task_fn on the replaced connection's thread: it may have closed meanwhile. */
+static void replace_task(void *arg)
+{
+    proto_handle_t *h = arg;
+    if (h->conn)
+        proto_close(h->conn, 4000, "Replaced by a newer connection");
+    handle_unref(h);
+}
+
+/* A newer connection of the same principal with the same client id replaces the older,
+ * wherever it lives: on this thread it is closed at once, on another through that thread. */
 static void register_client(proto_conn_t *c)
 {
-    if (!c->client_id)
+    if (!c->client_id || !c->hub)
         return;
+    proto_handle_t *h = calloc(1, sizeof *h);
+    if (!h)
+        return;
+    atomic_init(&h->refs, 1);
+    h->conn = c;
+    h->q = c->q;
     rt_buf_t key = RT_BUF_INIT;
     rt_buf_printf(&key, "%s\x1f%s", c->who ? auth_identity_id(c->who) : "anonymous", c->client_id);
-    proto_conn_t *old = rt_map_get(c->hub->clients, rt_buf_cstr(&key));
-    if (old && old != c) {
-        free(old->hub_key);
-        old->hub_key = NULL;
-        proto_close(old, 4000, "Replaced by a newer connection");
-    }
-    if (rt_map_set(c->hub->clients, rt_buf_cstr(&key), c) == 0)
+    pthread_mutex_lock(&c->hub->lock);
+    proto_handle_t *old = rt_map_get(c->hub->clients, rt_buf_cstr(&key));
+    if (old)
+        atomic_fetch_add(&old->refs, 1); /* its connection cannot drop it while we hold the lock */
+    if (rt_map_set(c->hub->clients, rt_buf_cstr(&key), h) == 0) {
         c->hub_key = rt_buf_steal(&key, NULL);
+        c->handle = h;
+    } else {
+        free(h);
+    }
+    pthread_mutex_unlock(&c->hub->lock);
     rt_buf_free(&key);
+    if (!old)
+        return;
+    if (old->q == c->q) {
+        replace_task(old);
+    } else if (rt_taskq_push(old->q, replace_task, old) < 0) {
+        rt_log_error("proto", "out of memory: a replaced connection stays open");
+        handle_unref(old);
+    }
 }
 
 static void auth_done(void *ctx, auth_failure_t result, auth_identity_t *identity)
@@ -167,7 +212,7 @@ void proto_begin_auth(proto_conn_t *c, json_object *payload)
         return;
     }
     auth_request_t req = {.params = payload, .query_token = c->query_token};
-    if (auth_authenticate(c->srv->auth, &req, c->srv->net_q, auth_done, c, &c->pending) < 0) {
+    if (auth_authenticate(c->srv->auth, &req, c->q, auth_done, c, &c->pending) < 0) {
         c->pending = NULL;
         proto_close(c, 4500, "Internal error");
     }
@@ -322,7 +367,7 @@ void proto_run_operation(proto_conn_t *c, const char *id, json_object *payload)
     sub->next = c->subs;
     c->subs = sub;
     c->nsubs++;
-    if (feed_subscribe(srv->feed, c->who, req, &proto_sink, sub, &sub->feed_sub, &errors) < 0) {
+    if (feed_subscribe(srv->feed, c->who, req, &proto_sink, sub, c->q, &sub->feed_sub, &errors) < 0) {
         gql_request_free(req);
         send_op_errors(c, id, errors);
         json_object_put(errors);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "util/util_frame.h"
+#include "util/util_taskq.h"
 
 struct rt_server;
 typedef struct proto_conn proto_conn_t;
@@ -34,9 +35,13 @@ typedef struct proto_io {
 typedef struct proto_conn_info {
     const char *client_id;   /* from /v1/ws/{clientId}, or NULL */
     const char *query_token; /* ?token=, or NULL */
+    rt_taskq_t *q;           /* the queue of the connection's thread: authentication results,
+                              * feed replays and deliveries run there (NULL: srv->net_q) */
 } proto_conn_info_t;
 
-/* Shared state of all connections of a server (client-id registry); one per server. */
+/* Shared state of all connections of a server (client-id registry); one per server, used from
+ * every network thread. A connection replaced by a newer one on another thread is closed on
+ * its own thread (through its queue). */
 proto_hub_t *proto_hub_new(void);
 void proto_hub_free(proto_hub_t *hub);
 

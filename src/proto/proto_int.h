@@ -4,6 +4,7 @@
 #define RT_PROTO_INT_H
 
 #include <json-c/json.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "auth/auth.h"
@@ -21,9 +22,18 @@ typedef struct proto_sub {
     rt_frame_t *head; /* {"id":<id>,"type":"next"|"data","payload": — shared by every event */
 } proto_sub_t;
 
+/* A connection's entry in the hub: outlives the connection while another thread holds it. */
+typedef struct proto_handle {
+    atomic_int refs;
+    struct proto_conn *conn; /* NULL once freed; read and written on the connection's thread */
+    rt_taskq_t *q;
+} proto_handle_t;
+
 struct proto_conn {
     rt_server_t *srv;
     proto_hub_t *hub;
+    rt_taskq_t *q; /* the connection's thread */
+    proto_handle_t *handle; /* set while registered under identity + client id */
     proto_kind_t kind;
     const proto_io_t *io;
     void *io_ctx;

@@ -109,9 +109,10 @@ typedef struct fake_q { fake_task_t v[4096]; int head, tail; } fake_q_t;
 static fake_q_t fake_q;
 static fake_log_t fake_log;
 
-static int fake_defer(void *ctx, rt_task_fn fn, void *arg)
+static int fake_defer(void *ctx, rt_taskq_t *owner, rt_task_fn fn, void *arg)
 {
     (void)ctx;
+    (void)owner;
     if (fake_q.tail == 4096)
         return -1;
     fake_q.v[fake_q.tail++] = (fake_task_t){fn, arg};
@@ -288,7 +289,7 @@ static int sub(feed_t *f, auth_identity_t *who, const char *field, const char *a
 {
     gql_request_t *req = mkreq(field, args, key ? key : field);
     json_object *errors = NULL;
-    int rc = feed_subscribe(f, who, req, &rec_sink, r, &r->sub, &errors);
+    int rc = feed_subscribe(f, who, req, &rec_sink, r, NULL, &r->sub, &errors);
     if (rc < 0) {
         json_object *e = errors ? json_object_array_get_idx(errors, 0) : NULL, *ext, *c;
         if (code && e && json_object_object_get_ex(e, "extensions", &ext) &&
@@ -618,10 +619,11 @@ static bool seqs_are_range(const rec_t *r, int64_t from, int64_t to);
 
 /* The threading seam: with a deliver hook, a publish only builds the list; the subscribers'
  * thread runs it later, in log order, skipping subscriptions that ended in between. */
-static void fake_deliver(void *ctx, rt_task_fn run, void *list)
+static int fake_deliver(void *ctx, rt_taskq_t *owner, rt_task_fn run, void *list)
 {
     (void)ctx;
-    CHECK(fake_defer(NULL, run, list) == 0);
+    CHECK(fake_defer(NULL, owner, run, list) == 0);
+    return 0;
 }
 
 static void test_delivery_handover(void)

@@ -42,6 +42,9 @@ export async function startServer(opts = {}) {
     ...process.env,
     ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:halt_on_error=1',
     UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+    // RT_TEST_THREADS runs every test server with that many network threads (unset: the
+    // server's default); a test's own --threads flag or env wins.
+    ...(process.env.RT_TEST_THREADS ? { BLOBHUB_RT_THREADS: process.env.RT_TEST_THREADS } : {}),
     // Bare servers are configured from the environment; they still get the key the tests use.
     ...(opts.bare ? { BLOBHUB_RT_SERVICE_KEY: serviceKey } : {}),
     ...(opts.env ?? {}),
