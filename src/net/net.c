@@ -59,7 +59,7 @@ static void handoff_task(void *arg)
 static int net_spread_accept(net_loop_t *n, int fd)
 {
     net_t *g = n->group;
-    if (g->nloops < 2 || fd < 0)
+    if (g->nloops < 2 || fd < 0 || n->index != 0)
         return 0;
     int target = (int)(g->next_accept++ % (unsigned)g->nloops);
     if (target == 0)
