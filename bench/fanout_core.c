@@ -71,7 +71,7 @@ int main(int argc, char **argv)
         r->args = json_tokener_parse(args);
         snprintf(r->key, sizeof r->key, "sel%d", i % nsel);
         json_object *errors = NULL;
-        if (feed_subscribe(f, &who, r, &sink, NULL, &subs[i], &errors) < 0)
+        if (feed_subscribe(f, &who, r, &sink, NULL, NULL, &subs[i], &errors) < 0)
             return 1;
     }
     json_object *node = json_tokener_parse("{\"id\":\"e\",\"blobId\":\"hot\",\"status\":\"RUNNING\"}");

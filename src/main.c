@@ -86,6 +86,12 @@ static int serve(rt_server_t *srv)
     net_run(net);
     rc = 0;
 out:
+    /* The signal thread may still be waking loops (net_request_drain): stop it before any of
+     * them goes. */
+    if (sig_started) {
+        pthread_cancel(sig_tid);
+        pthread_join(sig_tid, NULL);
+    }
     /* Pending work first, while everything is alive; then the store's writer is joined
      * (accepted changes are committed) and its last answers delivered; then connections are
      * closed (which unsubscribes from the feed), and only then the feed and auth go; the task
@@ -102,10 +108,6 @@ out:
     auth_free(srv->auth);
     srv->auth = NULL;
     net_free(net);
-    if (sig_started) {
-        pthread_cancel(sig_tid);
-        pthread_join(sig_tid, NULL);
-    }
     rt_log_info("main", rc == 0 ? "drained; exiting" : "could not start");
     return rc;
 }

@@ -76,7 +76,8 @@ typedef struct rt_server {
                                      * connections' auth results, replays and deliveries */
     int nthreads;                   /* network threads actually running (cfg.threads resolved) */
     rt_metrics_t metrics;
-    volatile sig_atomic_t draining; /* set by SIGTERM: refuse new work, close, flush, exit 0 */
+    atomic_int draining;            /* set by SIGTERM (signal thread), read by every network
+                                     * thread: refuse new work, close, flush, exit 0 */
 } rt_server_t;
 
 #endif

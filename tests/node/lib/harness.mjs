@@ -24,7 +24,7 @@ export function freePort() {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const SANITIZER_RE = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer)/;
+const SANITIZER_RE = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer|WARNING: ThreadSanitizer)/;
 
 // Starts a server. opts.args: extra flags; opts.env: extra environment; opts.dataDir: reuse a
 // data dir (e.g. to test restarts); opts.serviceKey: defaults to a random key.
