@@ -283,13 +283,16 @@ static gql_request_t *mkreq(const char *field, const char *args, const char *key
     return r;
 }
 
+/* The owner queue sub() subscribes with (opaque to the feed core; NULL unless a test sets it). */
+static rt_taskq_t *sub_owner;
+
 /* Subscribes; returns 0 or the feed's negative code (errors' first code copied to *code). */
 static int sub(feed_t *f, auth_identity_t *who, const char *field, const char *args, const char *key, rec_t *r,
                char **code)
 {
     gql_request_t *req = mkreq(field, args, key ? key : field);
     json_object *errors = NULL;
-    int rc = feed_subscribe(f, who, req, &rec_sink, r, NULL, &r->sub, &errors);
+    int rc = feed_subscribe(f, who, req, &rec_sink, r, sub_owner, &r->sub, &errors);
     if (rc < 0) {
         json_object *e = errors ? json_object_array_get_idx(errors, 0) : NULL, *ext, *c;
         if (code && e && json_object_object_get_ex(e, "extensions", &ext) &&
@@ -650,6 +653,60 @@ static void test_delivery_handover(void)
     rec_clear(&b);
 }
 
+/* Several subscriber threads: each publish hands one list per owner queue to the hook, and
+ * each list holds only that owner's deliveries, in log order. */
+static rt_taskq_t *owners_seen[64];
+static int nowners_seen;
+
+static int owner_deliver(void *ctx, rt_taskq_t *owner, rt_task_fn run, void *list)
+{
+    if (nowners_seen < 64)
+        owners_seen[nowners_seen++] = owner;
+    return fake_deliver(ctx, owner, run, list);
+}
+
+static void test_delivery_per_owner(void)
+{
+    static char thread_a, thread_b; /* stand-ins for two threads' queues */
+    feed_deps_t d = fake_deps(0);
+    d.deliver = owner_deliver;
+    feed_t *f = feed_new_with_deps(&d, NULL);
+    auth_identity_t all = {0, NULL};
+    rec_t a1 = {0}, a2 = {0}, b = {0}, other = {0};
+    a1.conn = a2.conn = b.conn = other.conn = -1;
+    sub_owner = (rt_taskq_t *)&thread_a;
+    CHECK(sub(f, &all, "executions", "{}", NULL, &a1, NULL) == 0);
+    CHECK(sub(f, &all, "executions", "{\"blobId\":\"b\"}", NULL, &a2, NULL) == 0);
+    sub_owner = (rt_taskq_t *)&thread_b;
+    CHECK(sub(f, &all, "executions", "{}", NULL, &b, NULL) == 0);
+    CHECK(sub(f, &all, "executions", "{\"blobId\":\"elsewhere\"}", NULL, &other, NULL) == 0);
+    sub_owner = NULL;
+    fake_log_reset();
+    nowners_seen = 0;
+    for (int i = 1; i <= 3; i++)
+        publish_idx(f, append_exec(i, "b"));
+    /* Three publishes, two owners with matches each time ("other" matches nothing). */
+    CHECK(nowners_seen == 6);
+    int na = 0, nb = 0;
+    for (int i = 0; i < nowners_seen; i++) {
+        na += owners_seen[i] == (rt_taskq_t *)&thread_a;
+        nb += owners_seen[i] == (rt_taskq_t *)&thread_b;
+    }
+    CHECK(na == 3 && nb == 3);
+    CHECK(a1.n == 0 && b.n == 0);
+    fake_q_drain();
+    CHECK(seqs_are_range(&a1, 1, 3));
+    CHECK(seqs_are_range(&a2, 1, 3));
+    CHECK(seqs_are_range(&b, 1, 3));
+    CHECK(other.n == 0);
+    feed_free(f);
+    CHECK(all.refs == 0);
+    rec_clear(&a1);
+    rec_clear(&a2);
+    rec_clear(&b);
+    rec_clear(&other);
+}
+
 /* ---- resume ---- */
 
 static int append_exec(int i, const char *blob)
@@ -716,6 +773,46 @@ static void test_replay_handover(void)
 }
 
 /* A page also ends at its byte budget: a backlog arrives in slices, still complete and in order. */
+/* A publish from another thread while a replay page is being read: the change is committed
+ * after the page's read and published before the switch to live, so the publish skips the
+ * (still replaying) subscription and the page did not see it. The switch must read it. */
+static feed_t *race_feed;
+static int race_armed, race_n;
+
+static int racing_log_read(void *ctx, const char *after, int max, feed_log_fn fn, void *arg)
+{
+    int rc = fake_log_read(ctx, after, max, fn, arg);
+    if (race_armed && max > 0) {
+        race_armed = 0;
+        publish_idx(race_feed, append_exec(++race_n, "b"));
+    }
+    return rc;
+}
+
+static void test_replay_concurrent_publish(void)
+{
+    feed_deps_t d = fake_deps(0);
+    d.log_read = racing_log_read;
+    feed_t *f = race_feed = feed_new_with_deps(&d, NULL);
+    auth_identity_t all = {0, NULL};
+    rec_t r = {0};
+    r.conn = -1;
+    fake_log_reset();
+    for (race_n = 1; race_n <= 10; race_n++)
+        publish_idx(f, append_exec(race_n, "b"));
+    race_n = 10;
+    CHECK(sub(f, &all, "executions", "{\"blobId\":\"b\",\"after\":\"c3\"}", NULL, &r, NULL) == 0);
+    race_armed = 1;
+    fake_q_drain();
+    CHECK(race_armed == 0);
+    publish_idx(f, append_exec(++race_n, "b")); /* live by now */
+    fake_q_drain();
+    CHECK(seqs_are_range(&r, 4, 12));
+    feed_free(f);
+    CHECK(all.refs == 0);
+    rec_clear(&r);
+}
+
 static void test_replay_byte_budget(void)
 {
     feed_deps_t d = fake_deps(100);
@@ -1045,7 +1142,9 @@ int main(void)
     test_render_once_and_permissions();
     test_unsubscribe_during_delivery();
     test_delivery_handover();
+    test_delivery_per_owner();
     test_replay_handover();
+    test_replay_concurrent_publish();
     test_replay_filters_and_permissions();
     test_replay_byte_budget();
     test_cursor_errors();
