@@ -47,8 +47,8 @@ static const opt_t opts[] = {
      "WebSocket ping interval; a peer silent for 2 intervals is dropped"},
     {"log-retention", OPT_LONG, OFF(log_retention_sec), "86400", "change log retention in seconds"},
     {"log-retention-max", OPT_LONG, OFF(log_retention_max), "1000000", "change log retention in changes"},
-    {"threads", OPT_INT, OFF(threads), "1",
-     "network threads sharing the port (SO_REUSEPORT); 0: one per CPU, at most 8"},
+    {"threads", OPT_INT, OFF(threads), "0",
+     "network threads (connections spread round-robin); 0: one per CPU, at most 8"},
     {"demo", OPT_BOOL, OFF(demo), "0", "seed an empty data dir with a demo organization and print credentials"},
 };
 
