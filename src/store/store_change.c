@@ -221,6 +221,8 @@ static char *check_value(const gql_schema_t *sc, const gql_typeref_t *r, json_ob
     if (strcmp(n, "ID") == 0) {
         if (jt != json_type_string || json_object_get_string_len(v) == 0)
             return fmt("field '%s' must be a non-empty string (ID)", field);
+        if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+            return fmt("field '%s' must not contain NUL characters", field);
     } else if (strcmp(n, "String") == 0 || strcmp(n, "Cursor") == 0) {
         if (jt != json_type_string)
             return fmt("field '%s' must be a string", field);
@@ -289,12 +291,19 @@ char *store_node_id(const char *type, json_object *node)
         return NULL;
     if (strcmp(type, "Membership") == 0) {
         const char *o = str_field(node, "organizationId"), *u = str_field(node, "userId");
-        if (!o || !u || !*o || !*u)
+        /* "<organizationId>:<userId>" must name one pair only: no ':' in the organization id */
+        if (!o || !u || !*o || !*u || strchr(o, ':'))
             return NULL;
         return fmt("%s:%s", o, u);
     }
     const char *id = str_field(node, "id");
     return id && *id ? strdup(id) : NULL;
+}
+
+/* A JSON string whose C-string view is the whole string (no embedded NUL). */
+static bool plain_string(json_object *v)
+{
+    return strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v);
 }
 
 int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, char **msg)
@@ -323,7 +332,7 @@ int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, 
             return STORE_ERR_INVALID;
         }
     }
-    if (json_object_get_type(jtype) != json_type_string) {
+    if (json_object_get_type(jtype) != json_type_string || !plain_string(jtype)) {
         *msg = fmt("'type' must be a string");
         return STORE_ERR_INVALID;
     }
@@ -333,7 +342,7 @@ int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, 
         *msg = fmt("unknown type '%s'", json_object_get_string(jtype));
         return STORE_ERR_INVALID;
     }
-    const char *op = json_object_get_type(jop) == json_type_string ? json_object_get_string(jop) : "";
+    const char *op = json_object_get_type(jop) == json_type_string && plain_string(jop) ? json_object_get_string(jop) : "";
     if (strcmp(op, "upsert") == 0) {
         out->op = STORE_OP_UPSERT;
     } else if (strcmp(op, "patch") == 0) {
@@ -349,8 +358,9 @@ int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, 
         *msg = fmt("%s is an append-only feed: only \"upsert\" of a new event is accepted", t->name);
         return STORE_ERR_INVALID;
     }
-    if (has_id && (json_object_get_type(jid) != json_type_string || json_object_get_string_len(jid) == 0)) {
-        *msg = fmt("'id' must be a non-empty string");
+    if (has_id && (json_object_get_type(jid) != json_type_string || json_object_get_string_len(jid) == 0 ||
+                   !plain_string(jid))) {
+        *msg = fmt("'id' must be a non-empty string without NUL characters");
         return STORE_ERR_INVALID;
     }
     if (out->op == STORE_OP_DELETE) {
@@ -375,7 +385,7 @@ int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, 
     if (out->op == STORE_OP_UPSERT) {
         out->id = store_node_id(t->name, jnode);
         if (!out->id) {
-            *msg = strcmp(t->name, "Membership") == 0 ? fmt("Membership needs organizationId and userId")
+            *msg = strcmp(t->name, "Membership") == 0 ? fmt("Membership needs organizationId (without ':') and userId")
                                                       : fmt("node.id must be a non-empty string");
             return STORE_ERR_INVALID;
         }

@@ -134,6 +134,11 @@ static void test_validation(void)
     CHECK(valid("{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o1\",\"userId\":\"u1\",\"role\":\"ADMIN\"}}"));
     CHECK(invalid_with("{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o1\",\"userId\":\"u1\",\"role\":\"KING\"}}", "Role"));
     CHECK(valid("{\"type\":\"Membership\",\"op\":\"delete\",\"id\":\"o1:u1\"}"));
+    CHECK(invalid_with("{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o:1\",\"userId\":\"u1\",\"role\":\"ADMIN\"}}", "without ':'"));
+    /* embedded NUL: ids and the type name must not be truncated into another value */
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"id\":\"ex1\\u0000x\"}}", "NUL"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"ex1\\u0000x\"}", "NUL"));
+    CHECK(invalid_with("{\"type\":\"Blob\\u0000x\",\"op\":\"delete\",\"id\":\"b\"}", "'type'"));
     CHECK(invalid_with("{\"type\":\"User\",\"op\":\"upsert\",\"node\":{\"name\":\"x\"}}", "'id'"));
     CHECK(invalid_with("{\"type\":\"ApiKey\",\"op\":\"upsert\",\"node\":{\"id\":\"k\",\"organizationId\":\"o1\"}}", "secretHash"));
 }

@@ -978,6 +978,7 @@ store_t *store_sqlite_open(const store_sqlite_opts_t *o)
     if (pthread_create(&s->thread, NULL, writer_main, s) != 0)
         goto fail;
     s->thread_started = true;
+    rt_log_info("store", "sqlite store %s (WAL, synchronous=FULL), log head s%lld", path, (long long)s->known_head);
     return &s->base;
 fail:
     s_close(&s->base);
