@@ -71,7 +71,10 @@ typedef struct store_record {
 
 void store_record_clear(store_record_t *r);
 
-/* Outcome of one submitted request, valid for the duration of the done callback. */
+/* Outcome of one submitted request, valid for the duration of the done callback only. Its
+ * changes are freed afterwards on the store's writer thread (freeing thousands of JSON values
+ * is too slow for a network thread): keep copies, never json_object_get references, of
+ * anything in it (json-c reference counts are not atomic). */
 typedef struct store_result {
     int status;               /* STORE_OK, STORE_ERR_INVALID (error_index/message), other */
     int error_index;          /* index of the offending record, -1 when not about one record */
