@@ -129,12 +129,23 @@ typedef struct store_ops {
     int (*watch)(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx);
 } store_ops_t;
 
+/* The record types ingestion knows: six node types, then five directory types. */
+#define STORE_NTYPES 11
+
 /* Implementations embed this as their first member. */
 struct store {
     const store_ops_t *ops;
     const gql_schema_t *nodes;      /* served schema: Blob, Revision, ... */
     const gql_schema_t *directory;  /* Organization, User, Membership, ApiKey, PersonalAccessToken */
+    /* Filled by store_types_init: each known type's table entry, so the hot path never scans
+     * the schema. Left zeroed (e.g. a store_t built by hand in a test), lookups scan. */
+    const gql_type_t *defs[STORE_NTYPES];
+    const gql_schema_t *def_schemas[STORE_NTYPES];
+    bool defs_ready;
 };
+
+/* Resolves the known types in s->nodes / s->directory once, at open. */
+void store_types_init(store_t *s);
 
 /* Opens the store chosen by srv->cfg: Redis when cfg.redis is set (not built yet: NULL and a
  * log line), else SQLite in cfg.data_dir (created if missing). Caller owns it (store_close). */

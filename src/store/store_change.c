@@ -38,24 +38,51 @@ static const gql_type_t *find_type(const gql_schema_t *sc, const char *name)
     return NULL;
 }
 
-static const char *const dir_types[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken"};
+/* In the order of store.h's STORE_NTYPES: node types first (the usual traffic). */
+static const char *const known_types[STORE_NTYPES] = {"Execution", "ExecutionEvent", "SessionEvent", "Session",
+                                                      "Revision", "Blob", "Organization", "User", "Membership",
+                                                      "ApiKey", "PersonalAccessToken"};
+#define FIRST_DIRECTORY_TYPE 6
+
+static int known_index(const char *type)
+{
+    for (int i = 0; i < STORE_NTYPES; i++)
+        if (strcmp(type, known_types[i]) == 0)
+            return i;
+    return -1;
+}
+
+static const gql_type_t *lookup_def(const store_t *s, int k, const gql_schema_t **schema_out)
+{
+    const gql_schema_t *sc = k < FIRST_DIRECTORY_TYPE ? s->nodes : s->directory;
+    const gql_type_t *t = find_type(sc, known_types[k]);
+    if (!t || t->kind != GQL_TK_OBJECT)
+        return NULL;
+    *schema_out = sc;
+    return t;
+}
+
+void store_types_init(store_t *s)
+{
+    for (int k = 0; k < STORE_NTYPES; k++) {
+        s->def_schemas[k] = NULL;
+        s->defs[k] = lookup_def(s, k, &s->def_schemas[k]);
+    }
+    s->defs_ready = true;
+}
 
 const gql_type_t *store_type_def(const store_t *s, const char *type, const gql_schema_t **schema_out)
 {
-    const gql_schema_t *sc = NULL;
     if (!type)
         return NULL;
-    if (store_type_is_node(type)) {
-        sc = s->nodes;
-    } else {
-        for (size_t i = 0; i < sizeof dir_types / sizeof *dir_types; i++)
-            if (strcmp(type, dir_types[i]) == 0)
-                sc = s->directory;
-    }
-    const gql_type_t *t = find_type(sc, type);
-    if (!t || t->kind != GQL_TK_OBJECT)
+    int k = known_index(type);
+    if (k < 0)
         return NULL;
-    if (schema_out)
+    const gql_schema_t *sc = NULL;
+    const gql_type_t *t = s->defs_ready ? s->defs[k] : lookup_def(s, k, &sc);
+    if (s->defs_ready)
+        sc = s->def_schemas[k];
+    if (t && schema_out)
         *schema_out = sc;
     return t;
 }
@@ -248,7 +275,7 @@ static char *check_node(const gql_schema_t *sc, const gql_type_t *t, json_object
 {
     json_object_object_foreach(node, k, v) {
         const gql_field_t *f = NULL;
-        for (int i = 0; i < t->nfields; i++)
+        for (int i = 0; i < t->nfields && !f; i++)
             if (strcmp(t->fields[i].name, k) == 0)
                 f = &t->fields[i];
         if (!f)

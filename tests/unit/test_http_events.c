@@ -8,7 +8,7 @@
 #include "rt_test.h"
 #include "store_test_schema.h"
 
-static store_t S = {NULL, &test_node_schema, &store_directory_schema_builtin};
+static store_t S = {.nodes = &test_node_schema, .directory = &store_directory_schema_builtin};
 
 static void test_auth(void)
 {

@@ -9,7 +9,7 @@
 #include "store/store_cursor.h"
 #include "store_test_schema.h"
 
-static store_t S = {NULL, &test_node_schema, &store_directory_schema_builtin};
+static store_t S = {.nodes = &test_node_schema, .directory = &store_directory_schema_builtin};
 
 static bool jeq(const char *a, const char *b)
 {
@@ -330,6 +330,11 @@ static void test_cursor(void)
 int main(void)
 {
     test_json_equal();
+    test_validation();
+    test_compute();
+    /* the same again with the type table resolved once, as an opened store has it */
+    store_types_init(&S);
+    CHECK(S.defs_ready && S.defs[0] && strcmp(S.defs[0]->name, "Execution") == 0);
     test_validation();
     test_compute();
     test_owners();

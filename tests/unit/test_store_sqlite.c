@@ -309,6 +309,37 @@ static void test_group(void)
     rt_taskq_free(q);
 }
 
+/* A change's organization is its blob's at the time of the change, also when the blob moves
+ * to another organization within the same request. */
+static void test_blob_org(void)
+{
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/blob-org", dir);
+    store_sqlite_opts_t o = {sub, 86400, 1000000, &test_node_schema, &store_directory_schema_builtin};
+    store_t *s = store_sqlite_open(&o);
+    if (!s) {
+        CHECK(0);
+        return;
+    }
+    char cur[STORE_CURSOR_MAX];
+    CHECK(apply(s, "[" BLOB("b1", "PUBLIC") "," EXEC("e1", "RUNNING") ","
+                   "{\"type\":\"Blob\",\"op\":\"patch\",\"id\":\"b1\",\"node\":{\"organizationId\":\"o2\"}},"
+                   EXEC("e1", "FAILED") "," EXEC("e2", "RUNNING") "]", cur, NULL) == 0);
+    /* a rolled-back request must not leave its blob in the cache */
+    CHECK(apply(s, "[{\"type\":\"Blob\",\"op\":\"patch\",\"id\":\"b1\",\"node\":{\"organizationId\":\"o3\"}},"
+                   EXEC("e3", "RUNNING") ",{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ghost\",\"node\":{}}]",
+                cur, NULL) == STORE_ERR_INVALID);
+    CHECK(apply(s, "[" EXEC("e4", "RUNNING") "]", cur, NULL) == 0);
+    collected_t col = {0};
+    CHECK(store_log_read(s, NULL, 100, collect, &col) == 6);
+    CHECK_STR(col.org[1], "o1");
+    CHECK_STR(col.org[2], "o2");
+    CHECK_STR(col.org[3], "o2");
+    CHECK_STR(col.org[4], "o2");
+    CHECK_STR(col.org[5], "o2");
+    store_close(s);
+}
+
 /* Prepared submits: records produced on the writer thread; a rejection carries every error. */
 typedef struct prep {
     const char *text;
@@ -447,6 +478,7 @@ int main(void)
     test_group();
     test_foreign();
     test_prepared();
+    test_blob_org();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

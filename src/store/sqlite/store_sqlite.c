@@ -75,6 +75,10 @@ typedef struct sqlite_store {
     job_t *trash;
     int out;
     bool writer_done, closed;
+    /* Writer thread, one group at a time: the organization of the blob last looked up, since a
+     * batch usually names one blob again and again. Dropped at each group's start, on every
+     * Blob write and on every rollback. */
+    char *cache_blob, *cache_org;
 } sqlite_store_t;
 
 typedef struct foreign {
@@ -299,6 +303,30 @@ static int step_done(sqlite3_stmt *st)
     return rc == SQLITE_DONE ? 0 : STORE_ERR_IO;
 }
 
+static void blob_cache_drop(sqlite_store_t *s)
+{
+    free(s->cache_blob);
+    free(s->cache_org);
+    s->cache_blob = s->cache_org = NULL;
+}
+
+/* The organization of blob `id` as stored now (NULL when unknown); borrowed until the next call. */
+static const char *blob_org(sqlite_store_t *s, const char *id)
+{
+    if (s->cache_blob && strcmp(s->cache_blob, id) == 0)
+        return s->cache_org;
+    blob_cache_drop(s);
+    json_object *blob = NULL, *org = NULL;
+    if (get_node(s->w_get, "Blob", id, &blob) == 0 && blob && json_object_object_get_ex(blob, "organizationId", &org) &&
+        json_object_get_type(org) == json_type_string)
+        s->cache_org = strdup(json_object_get_string(org));
+    json_object_put(blob);
+    s->cache_blob = strdup(id);
+    if (!s->cache_blob)
+        blob_cache_drop(s);
+    return s->cache_org;
+}
+
 /* Applies one record inside the open transaction; appends its change to the job. */
 static int apply_record(sqlite_store_t *s, job_t *j, int idx, int64_t *head)
 {
@@ -323,17 +351,12 @@ static int apply_record(sqlite_store_t *s, job_t *j, int idx, int64_t *head)
         goto fail;
     }
     json_object *n = c.node ? c.node : c.previous;
-    json_object *borg = NULL;
     json_object *jb = NULL;
-    if (strcmp(r->type, "Blob") != 0 && json_object_object_get_ex(n, "blobId", &jb) &&
-        json_object_get_type(jb) == json_type_string) {
-        json_object *blob = NULL;
-        if (get_node(s->w_get, "Blob", json_object_get_string(jb), &blob) == 0 && blob)
-            json_object_object_get_ex(blob, "organizationId", &borg);
-        rc = store_change_owners(&c, borg && json_object_get_type(borg) == json_type_string
-                                         ? json_object_get_string(borg)
-                                         : NULL);
-        json_object_put(blob);
+    if (strcmp(r->type, "Blob") == 0) {
+        blob_cache_drop(s);
+        rc = store_change_owners(&c, NULL);
+    } else if (json_object_object_get_ex(n, "blobId", &jb) && json_object_get_type(jb) == json_type_string) {
+        rc = store_change_owners(&c, blob_org(s, json_object_get_string(jb)));
     } else {
         rc = store_change_owners(&c, NULL);
     }
@@ -568,6 +591,7 @@ static void run_group(sqlite_store_t *s, job_t *group)
 {
     int err = 0;
     prepare_group(s, group);
+    blob_cache_drop(s);
     int rc = exec(s->wdb, "BEGIN IMMEDIATE");
     int64_t head = rc == 0 ? read_int(s->wdb, HEAD_SQL, 0, &err) : 0;
     if (rc == 0 && !err)
@@ -598,6 +622,7 @@ static void run_group(sqlite_store_t *s, job_t *group)
             if (apply_record(s, j, i, &head) != 0)
                 break;
         if (j->status != 0) {
+            blob_cache_drop(s);
             exec(s->wdb, "ROLLBACK TO req");
             head = start_head;
             job_drop_changes(j);
@@ -608,6 +633,7 @@ static void run_group(sqlite_store_t *s, job_t *group)
     if (exec(s->wdb, "COMMIT") == 0) {
         s->known_head = head;
     } else {
+        blob_cache_drop(s);
         exec(s->wdb, "ROLLBACK");
         for (job_t *j = group; j; j = j->next) {
             if (j->status == 0) {
@@ -995,6 +1021,7 @@ static void s_close(store_t *base)
     sqlite3_finalize(s->w_head);
     sqlite3_close(s->wdb);
     sqlite3_close(s->rdb);
+    blob_cache_drop(s);
     /* Results still queued for their consumers keep the struct alive until they are answered. */
     pthread_mutex_lock(&s->mu);
     s->writer_done = true;
@@ -1029,6 +1056,7 @@ store_t *store_sqlite_open(const store_sqlite_opts_t *o)
     s->base.ops = &sqlite_ops;
     s->base.nodes = o->nodes;
     s->base.directory = o->directory;
+    store_types_init(&s->base);
     s->retention_sec = o->retention_sec;
     s->retention_max = o->retention_max;
     pthread_mutex_init(&s->rmu, NULL);
