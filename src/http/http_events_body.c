@@ -52,6 +52,27 @@ static int fail_at(json_object **errors, int index, const char *message)
     return -1;
 }
 
+/* Counts '{' and '[' outside strings; stops counting past `limit`. */
+static size_t count_containers(const char *b, size_t len, size_t limit)
+{
+    size_t n = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len && n <= limit; i++) {
+        char c = b[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '{' || c == '[') {
+            n++;
+        }
+    }
+    return n;
+}
+
 int http_events_decode(const char *body, size_t len, json_object **records, json_object **errors)
 {
     *records = NULL;
@@ -61,6 +82,8 @@ int http_events_decode(const char *body, size_t len, json_object **records, json
     size_t pos = skip_ws(body, 0, len);
     if (pos == len)
         return fail_at(errors, 0, "empty body: expected a JSON record, an array of records or NDJSON");
+    if (count_containers(body, len, HTTP_EVENTS_MAX_CONTAINERS) > HTTP_EVENTS_MAX_CONTAINERS)
+        return fail_at(errors, -1, "too many JSON objects and arrays in one request (at most 250000): split it");
     json_tokener *tok = json_tokener_new_ex(64);
     json_object *out = json_object_new_array();
     char msg[160];

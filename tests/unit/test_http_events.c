@@ -70,6 +70,21 @@ static void test_decode(void)
     deep[depth * 2] = '\0';
     CHECK(decode(deep, depth * 2, NULL, 0) < 0);
     free(deep);
+    /* a body of many tiny objects is refused by the pre-scan, before json-c allocates them */
+    size_t many = HTTP_EVENTS_MAX_CONTAINERS + 1;
+    char *spam = malloc(many * 3 + 1);
+    for (size_t i = 0; i < many; i++)
+        memcpy(spam + i * 3, "{}\n", 3);
+    spam[many * 3] = '\0';
+    CHECK(decode(spam, many * 3, msg, sizeof msg) == 0 && strstr(msg, "too many"));
+    /* braces inside strings do not count */
+    memcpy(spam, "\"", 1);
+    spam[many * 3 - 2] = '"';
+    msg[0] = '\0';
+    decode(spam, many * 3 - 1, msg, sizeof msg);
+    CHECK(strstr(msg, "too many") == NULL);
+    free(spam);
+    CHECK(D("{\"a\":\"{{{[[[\\\"{{\"}") == 1);
     /* a truncated big body */
     CHECK(D("[{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"x\"") < 0);
 }
