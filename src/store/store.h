@@ -87,6 +87,9 @@ typedef struct store_result {
     /* When a prepare step rejected the request: every error, a JSON array of
      * {"index","message"} (borrowed); NULL otherwise. */
     json_object *errors;
+    /* True when the store itself hands these changes to its watcher (store_watch) in log order,
+     * as cluster mode does for every server's changes: the caller must not dispatch them again. */
+    bool via_watch;
 } store_result_t;
 
 /* Produces a request's records on the writer thread, so that decoding and validating a large
@@ -147,8 +150,9 @@ struct store {
 /* Resolves the known types in s->nodes / s->directory once, at open. */
 void store_types_init(store_t *s);
 
-/* Opens the store chosen by srv->cfg: Redis when cfg.redis is set (not built yet: NULL and a
- * log line), else SQLite in cfg.data_dir (created if missing). Caller owns it (store_close). */
+/* Opens the store chosen by srv->cfg: Redis (cluster mode, store/redis/) when cfg.redis is set,
+ * else SQLite in cfg.data_dir (created if missing). NULL on failure (logged). Caller owns it
+ * (store_close). */
 store_t *store_open(struct rt_server *srv);
 void store_close(store_t *s);
 
