@@ -1138,6 +1138,26 @@ static const store_ops_t redis_ops = {
     .watch = r_watch,
 };
 
+/* SPEC 7 wants accepted changes to survive a restart: say so when Redis is not set up for it. */
+static void warn_durability(redis_store_t *s)
+{
+    const char *a[] = {"CONFIG", "GET", "append*"};
+    redisReply *r = run(s, &s->r, 3, a, NULL);
+    bool aof = false, always = false;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+        const char *k = r->element[i]->str, *v = r->element[i + 1]->str;
+        if (k && v && strcmp(k, "appendonly") == 0)
+            aof = strcmp(v, "yes") == 0;
+        if (k && v && strcmp(k, "appendfsync") == 0)
+            always = strcmp(v, "always") == 0;
+    }
+    if (r)
+        freeReplyObject(r);
+    if (!aof || !always)
+        rt_log_warn("store", "redis runs without appendonly yes + appendfsync always: accepted changes may be "
+                             "lost if Redis restarts");
+}
+
 /* "redis://host[:port][/db]" or "host[:port]". */
 static int parse_url(const char *url, char **host, int *port, int *db)
 {
@@ -1196,6 +1216,7 @@ store_t *store_redis_open(const store_redis_opts_t *o)
         goto fail;
     s->thread_started = true;
     rt_log_info("store", "redis store %s:%d db %d (cluster mode)", s->host, s->port, s->db);
+    warn_durability(s);
     return &s->base;
 fail:
     r_close(&s->base);
