@@ -1014,7 +1014,7 @@ json_object *gql_exec_execute(const gql_exec_env_t *env, gql_resolve_fn resolve,
     w |= rt_buf_append(&text, data.data, data.len) | rt_buf_putc(&text, '}');
     if (w)
         goto done;
-    json_tokener *tok = json_tokener_new_ex(4096);
+    json_tokener *tok = json_tokener_new_ex(GQL_EXEC_MAX_NESTING);
     if (!tok)
         goto done;
     result = json_tokener_parse_ex(tok, text.data, (int)text.len);
