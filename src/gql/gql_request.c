@@ -124,6 +124,15 @@ typedef struct coerce {
     int nomem;
 } coerce_t;
 
+/* A number as JavaScript's String() shows it, Infinity included. */
+static void js_num(double d, char *out, size_t cap)
+{
+    if (isinf(d))
+        snprintf(out, cap, "%s", d < 0 ? "-Infinity" : "Infinity");
+    else
+        gql_exec_format_number(d, out, cap);
+}
+
 /* graphql-js inspect() for JSON values (depth 2, 10 items). */
 static void inspect(rt_buf_t *b, json_object *v, int depth)
 {
@@ -142,7 +151,7 @@ static void inspect(rt_buf_t *b, json_object *v, int depth)
     }
     case json_type_double: {
         char n[64];
-        gql_exec_format_number(json_object_get_double(v), n, sizeof n);
+        js_num(json_object_get_double(v), n, sizeof n);
         rt_buf_puts(b, n);
         break;
     }
@@ -242,14 +251,14 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
                 *ok = false;
                 return NULL;
             }
-            if (d != floor(d)) {
-                gql_exec_format_number(d, num, sizeof num);
+            if (!isfinite(d) || d != floor(d)) {
+                js_num(d, num, sizeof num);
                 coerce_error(c, v, "Int cannot represent non-integer value: %s", num);
                 *ok = false;
                 return NULL;
             }
             if (d > INT_MAX || d < INT_MIN) {
-                gql_exec_format_number(d, num, sizeof num);
+                js_num(d, num, sizeof num);
                 coerce_error(c, v, "Int cannot represent non 32-bit signed integer value: %s", num);
                 *ok = false;
                 return NULL;
@@ -257,7 +266,8 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
             return json_object_new_int((int)d);
         }
         if (strcmp(n, "Float") == 0) {
-            if (jt != json_type_int && jt != json_type_double) {
+            if ((jt != json_type_int && jt != json_type_double) ||
+                (jt == json_type_double && !isfinite(json_object_get_double(v)))) {
                 rt_buf_t b = RT_BUF_INIT;
                 inspect(&b, v, 0);
                 coerce_error(c, v, "Float cannot represent non numeric value: %s", rt_buf_cstr(&b) ? b.data : "");
@@ -285,6 +295,11 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
                 return json_object_get(v);
             if (jt == json_type_int) {
                 snprintf(num, sizeof num, "%" PRId64, json_object_get_int64(v));
+                return json_object_new_string(num);
+            }
+            if (jt == json_type_double && isfinite(json_object_get_double(v)) &&
+                json_object_get_double(v) == floor(json_object_get_double(v))) {
+                js_num(json_object_get_double(v), num, sizeof num); /* JSON 5.0 is the JavaScript number 5 */
                 return json_object_new_string(num);
             }
             rt_buf_t b = RT_BUF_INIT;
@@ -361,17 +376,20 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
             }
         }
         if (ty->is_one_of) {
-            if (json_object_object_length(v) != 1) {
+            /* graphql-js checks the coerced object: defaults count, a null value names its key. */
+            if (json_object_object_length(out) != 1) {
                 coerce_error(c, v, "Exactly one key must be specified for OneOf type \"%s\".", ty->name);
                 *ok = false;
-            } else {
-                json_object_object_foreach(v, k1, v1)
-                {
-                    if (json_object_get_type(v1) == json_type_null) {
-                        coerce_error(c, v, "Field \"%s\" must be non-null.", k1);
-                        *ok = false;
-                    }
+            }
+            json_object_object_foreach(out, k1, v1)
+            {
+                if (!v1) {
+                    snprintf(c->path + plen, sizeof c->path - plen, ".%s", k1);
+                    coerce_error(c, NULL, "Field \"%s\" must be non-null.", k1);
+                    c->path[plen] = '\0';
+                    *ok = false;
                 }
+                break; /* only the first key, as graphql-js looks at keys[0] */
             }
         }
         return out;
