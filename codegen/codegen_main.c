@@ -112,6 +112,10 @@ static void emit_inputs(emitter_t *e, const gql_ast_input_value_def_t *const *li
     if (n == 0)
         return;
     int *refs = calloc((size_t)n, sizeof *refs);
+    if (!refs) {
+        e->rc = -1;
+        return;
+    }
     for (int i = 0; i < n; i++)
         refs[i] = emit_ref(e, list[i]->type);
     emit(e, "static const gql_input_value_t %s[] = {\n", name);
@@ -176,11 +180,26 @@ static bool implements(const cg_type_t *t, const char *iface)
 
 #define MAXLIST 1024
 
+static int count_list(const cg_type_t *t, int what);
+
 static void emit_type_tables(emitter_t *e, int ti)
 {
     const cg_model_t *m = e->m;
     const cg_type_t *t = &m->pool[m->order[ti]];
     char name[256];
+    for (int what = 0; what < 4; what++)
+        if (count_list(t, what) >= MAXLIST) {
+            fprintf(stderr, "rt_codegen: type %s has too many members (limit %d)\n", t->name, MAXLIST - 1);
+            e->rc = -1;
+            return;
+        }
+    for (int p = 0; p < t->nparts; p++)
+        for (const gql_ast_field_def_t *f = t->parts[p]->fields; f; f = f->next)
+            if (f->nargs >= MAXLIST) {
+                fprintf(stderr, "rt_codegen: field %s.%s has too many arguments\n", t->name, f->name.value);
+                e->rc = -1;
+                return;
+            }
     /* fields */
     if (t->kind == GQL_DEF_OBJECT || t->kind == GQL_DEF_INTERFACE) {
         const gql_ast_field_def_t *fields[MAXLIST];
