@@ -97,6 +97,7 @@ typedef struct v_refcache {
     char *key;
     const gql_ast_definition_t **frags;
     int n;
+    bool usages_done;               /* _recursiveVariableUsages has this fragments array */
     struct v_refcache *next;
 } v_refcache_t;
 
@@ -105,7 +106,7 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *c
 /* getRecursivelyReferencedFragmentsForOperations, including its cache keyed by the unordered set
  * of directly spread names (which decides the order a later operation with the same set sees). */
 static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int nops,
-                       const gql_ast_definition_t ***out, int *nout)
+                       const gql_ast_definition_t ***out, int *nout, v_refcache_t **entry)
 {
     const char **names = NULL;
     int nn = 0, cn = 0;
@@ -136,6 +137,7 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
             rt_buf_free(&kb);
             *out = c->frags;
             *nout = c->n;
+            if (entry) *entry = c;
             return 0;
         }
     v_refcache_t *c = v_alloc(ctx, sizeof *c);
@@ -144,6 +146,7 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
         return -1;
     }
     rt_buf_free(&kb);
+    if (v_spend_fragment_work(ctx, nn)) return -1;
     int fcap = 0;
     for (int i = 0; i < nn; i++) {
         const gql_ast_definition_t *f = v_fragment(ctx, names[i]);
@@ -152,6 +155,7 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
         const gql_ast_selection_t **sp;
         int nsp;
         if (v_spreads(ctx, f->selection_set, &sp, &nsp)) return -1;
+        if (v_spend_fragment_work(ctx, nsp)) return -1;
         for (int j = 0; j < nsp; j++)
             if (!name_in(names, nn, sp[j]->name.value) &&
                 push_ptr(ctx, (const void ***)&names, &nn, &cn, sp[j]->name.value))
@@ -161,6 +165,7 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
     ctx->refcache = c;
     *out = c->frags;
     *nout = c->n;
+    if (entry) *entry = c;
     return 0;
 }
 
@@ -176,14 +181,20 @@ static int v_recursive_usages(v_ctx_t *ctx, const gql_ast_definition_t *op, v_us
 {
     const gql_ast_definition_t **frags;
     int nf;
-    if (v_ref_frags(ctx, &op, 1, &frags, &nf)) return -1;
-    int total = 0;
+    v_refcache_t *entry = NULL;
+    if (v_ref_frags(ctx, &op, 1, &frags, &nf, &entry)) return -1;
+    int total = 0, ftotal = 0;
     v_def_usages_t *u = v_usages_of(ctx, op);
     total += u ? u->n : 0;
+    if (!entry->usages_done && v_spend_fragment_work(ctx, nf)) return -1;
     for (int i = 0; i < nf; i++) {
         v_def_usages_t *fu = v_usages_of(ctx, frags[i]);
-        total += fu ? fu->n : 0;
+        if (!entry->usages_done && v_spend_fragment_work(ctx, fu ? fu->n : 0)) return -1;
+        ftotal += fu ? fu->n : 0;
     }
+    entry->usages_done = true;
+    if (v_spend_fragment_work(ctx, ftotal)) return -1;
+    total += ftotal;
     v_usage_t *arr = v_alloc(ctx, (size_t)(total + 1) * sizeof *arr);
     if (!arr) return -1;
     int k = 0;
@@ -1212,6 +1223,15 @@ static bool sf_condition_matches(v_ctx_t *ctx, const gql_ast_type_t *cond, int t
 
 static int sf_collect(v_ctx_t *ctx, v_sfcollect_t *col, int type, const gql_ast_selection_set_t *ss)
 {
+    /* reserveSelectionSetWork */
+    if (v_spend_fragment_work(ctx, ss->count)) return -1;
+    for (const gql_ast_selection_t *s = ss->selections; s; s = s->next) {
+        if (v_spend_fragment_work(ctx, s->ndirectives)) return -1;
+        for (const gql_ast_directive_t *d = s->directives; d; d = d->next)
+            if ((strcmp(d->name.value, "skip") == 0 || strcmp(d->name.value, "include") == 0) &&
+                v_spend_fragment_work(ctx, d->nargs))
+                return -1;
+    }
     for (const gql_ast_selection_t *s = ss->selections; s; s = s->next) {
         switch (s->kind) {
         case GQL_SEL_FIELD: {
@@ -1258,6 +1278,10 @@ static int rule_single_field_subscriptions(v_walk_t *w, const gql_ast_definition
     if (op->operation != GQL_OPERATION_SUBSCRIPTION || ctx->s->subscription_type < 0) return 0;
     v_sfcollect_t col;
     memset(&col, 0, sizeof col);
+    if (!ctx->sf_fragments_done) {
+        ctx->sf_fragments_done = true;
+        if (v_spend_fragment_work(ctx, ctx->doc->count)) return -1;
+    }
     if (sf_collect(ctx, &col, ctx->s->subscription_type, op->selection_set)) return -1;
     const char *name = op->name.value;
     int rc = 0;
@@ -1551,7 +1575,7 @@ static int rule_unused_fragments(v_walk_t *w)
         if (d->kind == GQL_DEF_OPERATION && push_ptr(ctx, (const void ***)&ops, &nops, &cap, d)) return -1;
     const gql_ast_definition_t **used;
     int nused;
-    if (v_ref_frags(ctx, ops, nops, &used, &nused)) return -1;
+    if (v_ref_frags(ctx, ops, nops, &used, &nused, NULL)) return -1;
     for (const gql_ast_definition_t *d = ctx->doc->definitions; d; d = d->next) {
         if (d->kind != GQL_DEF_FRAGMENT) continue;
         bool u = false;
@@ -1704,6 +1728,7 @@ static int ctx_init(v_ctx_t *ctx, const gql_schema_t *s, const gql_document_t *d
     ctx->doc = doc;
     ctx->errors = errors;
     ctx->base_errors = (int)json_object_array_length(errors);
+    ctx->fragment_work = 50000;
     ctx->named = v_alloc(ctx, (size_t)(s->ntypes + 1) * sizeof *ctx->named);
     if (!ctx->named) return -1;
     for (int i = 0; i < s->ntypes; i++) {
