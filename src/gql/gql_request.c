@@ -11,6 +11,7 @@
 
 #include "gql/gql_exec_value.h"
 #include "gql/gql_request_int.h"
+#include "gql/gql_suggest.h"
 #include "gql/gql_validate.h"
 #include "gql/syntax/gql_arena.h"
 #include "gql/syntax/gql_parser.h"
@@ -312,21 +313,32 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
         return json_object_get(v); /* custom scalars: parseValue is the identity */
     }
     if (ty->kind == GQL_TK_ENUM) {
-        if (jt != json_type_string) {
-            rt_buf_t b = RT_BUF_INIT;
-            inspect(&b, v, 0);
-            coerce_error(c, v, "Enum \"%s\" cannot represent non-string value: %s.", ty->name,
-                         rt_buf_cstr(&b) ? b.data : "");
-            rt_buf_free(&b);
-            *ok = false;
-            return NULL;
+        bool is_str = jt == json_type_string;
+        if (is_str && gql_type_enum_value(ty, json_object_get_string(v)))
+            return json_object_get(v);
+        /* didYouMeanEnumValue: suggestions for the string, or for inspect() of a non-string. */
+        rt_buf_t shown = RT_BUF_INIT, hint = RT_BUF_INIT;
+        if (is_str)
+            rt_buf_puts(&shown, json_object_get_string(v));
+        else
+            inspect(&shown, v, 0);
+        const char **names = malloc(sizeof *names * (size_t)(ty->nenum_values + 1));
+        if (names) {
+            for (int i = 0; i < ty->nenum_values; i++)
+                names[i] = ty->enum_values[i].name;
+            gql_did_you_mean(&hint, "the enum value", rt_buf_cstr(&shown) ? shown.data : "", names, ty->nenum_values);
+            free(names);
         }
-        if (!gql_type_enum_value(ty, json_object_get_string(v))) {
-            coerce_error(c, v, "Value \"%s\" does not exist in \"%s\" enum.", json_object_get_string(v), ty->name);
-            *ok = false;
-            return NULL;
-        }
-        return json_object_get(v);
+        if (is_str)
+            coerce_error(c, v, "Value \"%s\" does not exist in \"%s\" enum.%s", json_object_get_string(v), ty->name,
+                         rt_buf_cstr(&hint) ? hint.data : "");
+        else
+            coerce_error(c, v, "Enum \"%s\" cannot represent non-string value: %s.%s", ty->name,
+                         rt_buf_cstr(&shown) ? shown.data : "", rt_buf_cstr(&hint) ? hint.data : "");
+        rt_buf_free(&shown);
+        rt_buf_free(&hint);
+        *ok = false;
+        return NULL;
     }
     if (ty->kind == GQL_TK_INPUT_OBJECT) {
         if (jt != json_type_object) {
@@ -371,7 +383,17 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
         {
             (void)val;
             if (!gql_type_input_field(ty, key)) {
-                coerce_error(c, v, "Field \"%s\" is not defined by type \"%s\".", key, ty->name);
+                rt_buf_t hint = RT_BUF_INIT;
+                const char **names = malloc(sizeof *names * (size_t)(ty->ninput_fields + 1));
+                if (names) {
+                    for (int i = 0; i < ty->ninput_fields; i++)
+                        names[i] = ty->input_fields[i].name;
+                    gql_did_you_mean(&hint, NULL, key, names, ty->ninput_fields);
+                    free(names);
+                }
+                coerce_error(c, v, "Field \"%s\" is not defined by type \"%s\".%s", key, ty->name,
+                             rt_buf_cstr(&hint) ? hint.data : "");
+                rt_buf_free(&hint);
                 *ok = false;
             }
         }

@@ -128,6 +128,16 @@ static void test_variables(void)
            "cannot represent value: { a: [1, 2, [Object]] }\",\"locations\":[{\"line\":1,\"column\":42}]}]");
     EXPECT(SUB, "{\"id\": \"x\", \"a\": {\"any\": [1, \"json\"]}}", NULL, &limits, GQL_OK,
            "{\"id\":\"x\",\"a\":{\"any\":[1,\"json\"]}}");
+    /* Suggestions, worded and ordered as graphql-js's didYouMean / suggestionList. */
+    EXPECT(SUB, "{\"id\": \"x\", \"n\": {\"status_in\": [\"RUNING\"]}}", NULL, &limits, GQL_ERR_REQUEST,
+           "[{\"message\":\"Variable \\\"$n\\\" got invalid value \\\"RUNING\\\" at \\\"n.status_in[0]\\\"; Value "
+           "\\\"RUNING\\\" does not exist in \\\"ExecutionStatus\\\" enum. Did you mean the enum value \\\"RUNNING\\\" "
+           "or \\\"PENDING\\\"?\",\"locations\":[{\"line\":1,\"column\":42}]}]");
+    EXPECT(SUB, "{\"id\": \"x\", \"w\": {\"updatedFields_contains_\": \"a\"}}", NULL, &limits, GQL_ERR_REQUEST,
+           "[{\"message\":\"Variable \\\"$w\\\" got invalid value { updatedFields_contains_: \\\"a\\\" }; Field "
+           "\\\"updatedFields_contains_\\\" is not defined by type \\\"ChangeFilter\\\". Did you mean "
+           "\\\"updatedFields_contains\\\", \\\"updatedFields_contains_some\\\", or "
+           "\\\"updatedFields_contains_every\\\"?\",\"locations\":[{\"line\":1,\"column\":24}]}]");
     const char *q2 = "subscription($s: String, $l: [String!] = \"x\") "
                      "{ blobs(where: {updatedFields_contains: $s, updatedFields_contains_some: $l}) { cursor } }";
     EXPECT(q2, "{}", NULL, &limits, GQL_OK, "{\"l\":[\"x\"]}");
