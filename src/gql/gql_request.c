@@ -399,14 +399,15 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
         /* didYouMeanEnumValue: suggestions for the string, or for inspect() of a non-string. */
         rt_buf_t shown = RT_BUF_INIT, hint = RT_BUF_INIT;
         if (is_str)
-            rt_buf_puts(&shown, json_object_get_string(v));
+            rt_buf_append(&shown, json_object_get_string(v), (size_t)json_object_get_string_len(v));
         else
             inspect(&shown, v, 0);
         const char **names = malloc(sizeof *names * (size_t)(ty->nenum_values + 1));
         if (names) {
             for (int i = 0; i < ty->nenum_values; i++)
                 names[i] = ty->enum_values[i].name;
-            gql_did_you_mean(&hint, "the enum value", rt_buf_cstr(&shown) ? shown.data : "", names, ty->nenum_values);
+            gql_did_you_mean_n(&hint, "the enum value", rt_buf_cstr(&shown) ? shown.data : "", shown.len, names,
+                               ty->nenum_values);
             free(names);
         }
         if (is_str) {

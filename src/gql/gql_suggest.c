@@ -9,9 +9,8 @@
 #include <string.h>
 
 /* Lower-cased code points of s (ASCII case folding: GraphQL names are ASCII). */
-static uint32_t *code_points(const char *s, size_t *n)
+static uint32_t *code_points(const char *s, size_t len, size_t *n)
 {
-    size_t len = strlen(s);
     uint32_t *cp = malloc((len + 1) * sizeof *cp);
     if (!cp)
         return NULL;
@@ -39,10 +38,10 @@ static uint32_t *code_points(const char *s, size_t *n)
     return cp;
 }
 
-static size_t utf16_len(const char *s)
+static size_t utf16_len(const char *s, size_t len)
 {
     size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; p < (const unsigned char *)s + len; p++) {
         if ((*p & 0xC0) != 0x80)
             n++;
         if ((*p & 0xF8) == 0xF0)
@@ -63,12 +62,13 @@ static int min3(int a, int b, int c)
 }
 
 /* LexicalDistance.measure; -1 for "undefined". */
-static int measure(const char *input, const uint32_t *in, size_t nin, const char *option, int threshold)
+static int measure(const char *input, size_t input_len, const uint32_t *in, size_t nin, const char *option,
+                   int threshold)
 {
-    if (strcmp(input, option) == 0)
+    if (strlen(option) == input_len && memcmp(input, option, input_len) == 0)
         return 0;
     size_t nopt;
-    uint32_t *opt = code_points(option, &nopt);
+    uint32_t *opt = code_points(option, strlen(option), &nopt);
     if (!opt)
         return -1;
     int result = -1;
@@ -173,15 +173,21 @@ static int cand_cmp(const void *x, const void *y)
 
 int gql_did_you_mean(rt_buf_t *b, const char *sub, const char *input, const char *const *options, int n)
 {
+    return gql_did_you_mean_n(b, sub, input, strlen(input), options, n);
+}
+
+int gql_did_you_mean_n(rt_buf_t *b, const char *sub, const char *input, size_t input_len, const char *const *options,
+                       int n)
+{
     if (n <= 0)
         return 0;
     size_t nin;
-    uint32_t *in = code_points(input, &nin);
+    uint32_t *in = code_points(input, input_len, &nin);
     cand_t *c = malloc((size_t)n * sizeof *c);
     int rc = -1;
     if (!in || !c)
         goto fail;
-    int threshold = (int)(utf16_len(input) * 4 / 10) + 1; /* Math.floor(length * 0.4) + 1 */
+    int threshold = (int)(utf16_len(input, input_len) * 4 / 10) + 1; /* Math.floor(length * 0.4) + 1 */
     int k = 0;
     for (int i = 0; i < n; i++) {
         bool dup = false; /* options are object keys in graphql-js: each once */
@@ -190,7 +196,7 @@ int gql_did_you_mean(rt_buf_t *b, const char *sub, const char *input, const char
                 dup = true;
         if (dup)
             continue;
-        int d = measure(input, in, nin, options[i], threshold);
+        int d = measure(input, input_len, in, nin, options[i], threshold);
         if (d >= 0)
             c[k++] = (cand_t){options[i], d};
     }

@@ -145,6 +145,14 @@ static void test_variables(void)
            "[{\"message\":\"Variable \\\"$s\\\" got invalid value [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... 2 more items]; "
            "String cannot represent a non string value: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... 2 more items]\","
            "\"locations\":[{\"line\":1,\"column\":14}]}]");
+    /* NUL bytes in a value: never an enum value, shown whole; big integers as JavaScript rounds them. */
+    const char *q4 = "subscription($m: [MutationType!]! = [CREATED]) { blobs(where: {mutation_in: $m}) { cursor } }";
+    EXPECT(q4, "{\"m\": \"CREATED\\u0000x\"}", NULL, &limits, GQL_ERR_REQUEST,
+           "[{\"message\":\"Variable \\\"$m\\\" got invalid value \\\"CREATED\\\\u0000x\\\"; Value "
+           "\\\"CREATED\\u0000x\\\" does not exist in \\\"MutationType\\\" enum. Did you mean the enum value "
+           "\\\"CREATED\\\"?\",\"locations\":[{\"line\":1,\"column\":14}]}]");
+    EXPECT("subscription($id: ID!) { blob(id: $id) { cursor } }", "{\"id\": 12345678901234567890}", NULL, &limits,
+           GQL_OK, "{\"id\":\"12345678901234567000\"}");
     const char *q3 = "query($b: Boolean! = true, $c: Boolean = false) { viewer @include(if: $b) @skip(if: $c) { id } }";
     EXPECT(q3, "{}", NULL, &limits, GQL_OK, "{\"b\":true,\"c\":false}");
     EXPECT(q3, "{\"c\": \"true\"}", NULL, &limits, GQL_ERR_REQUEST,
