@@ -1349,12 +1349,13 @@ static int sf_collect(v_ctx_t *ctx, v_sfcollect_t *col, int type, const gql_ast_
             if (push_ptr(ctx, (const void ***)&g->fields, &g->n, &g->cap, s)) return -1;
             break;
         }
-        case GQL_SEL_INLINE_FRAGMENT:
+        case GQL_SEL_INLINE_FRAGMENT: {
             int inc = sf_include(ctx, s->directives);
             if (inc < 0) return -1;
             if (!inc || !sf_condition_matches(ctx, s->type_condition, type)) continue;
             if (sf_collect(ctx, col, type, s->selection_set)) return -1;
             break;
+        }
         case GQL_SEL_FRAGMENT_SPREAD: {
             if (name_in(col->visited, col->nvisited, s->name.value)) continue;
             int inc = sf_include(ctx, s->directives);
