@@ -37,6 +37,11 @@ typedef struct v_walk {
     int nseen_frags, cap_seen_frags;
     int noperations;            /* LoneAnonymousOperation */
 
+    /* UniqueDirectivesPerLocation across type-system nodes: schema, and per type name */
+    const char **udpl_key;          /* "" for schema, else the type name */
+    const gql_ast_directive_t **udpl_dir;
+    int nudpl, cap_udpl_key, cap_udpl_dir;
+
     /* NoFragmentCycles */
     const char **cyc_visited;
     int ncyc_visited, cap_cyc_visited;
@@ -97,6 +102,7 @@ typedef struct v_refcache {
     char *key;
     const gql_ast_definition_t **frags;
     int n;
+    bool usages_done;               /* _recursiveVariableUsages has this fragments array */
     struct v_refcache *next;
 } v_refcache_t;
 
@@ -105,7 +111,7 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *c
 /* getRecursivelyReferencedFragmentsForOperations, including its cache keyed by the unordered set
  * of directly spread names (which decides the order a later operation with the same set sees). */
 static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int nops,
-                       const gql_ast_definition_t ***out, int *nout)
+                       const gql_ast_definition_t ***out, int *nout, v_refcache_t **entry)
 {
     const char **names = NULL;
     int nn = 0, cn = 0;
@@ -136,6 +142,7 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
             rt_buf_free(&kb);
             *out = c->frags;
             *nout = c->n;
+            if (entry) *entry = c;
             return 0;
         }
     v_refcache_t *c = v_alloc(ctx, sizeof *c);
@@ -144,6 +151,7 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
         return -1;
     }
     rt_buf_free(&kb);
+    if (v_spend_fragment_work(ctx, nn)) return -1;
     int fcap = 0;
     for (int i = 0; i < nn; i++) {
         const gql_ast_definition_t *f = v_fragment(ctx, names[i]);
@@ -152,6 +160,7 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
         const gql_ast_selection_t **sp;
         int nsp;
         if (v_spreads(ctx, f->selection_set, &sp, &nsp)) return -1;
+        if (v_spend_fragment_work(ctx, nsp)) return -1;
         for (int j = 0; j < nsp; j++)
             if (!name_in(names, nn, sp[j]->name.value) &&
                 push_ptr(ctx, (const void ***)&names, &nn, &cn, sp[j]->name.value))
@@ -161,6 +170,7 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
     ctx->refcache = c;
     *out = c->frags;
     *nout = c->n;
+    if (entry) *entry = c;
     return 0;
 }
 
@@ -176,14 +186,20 @@ static int v_recursive_usages(v_ctx_t *ctx, const gql_ast_definition_t *op, v_us
 {
     const gql_ast_definition_t **frags;
     int nf;
-    if (v_ref_frags(ctx, &op, 1, &frags, &nf)) return -1;
-    int total = 0;
+    v_refcache_t *entry = NULL;
+    if (v_ref_frags(ctx, &op, 1, &frags, &nf, &entry)) return -1;
+    int total = 0, ftotal = 0;
     v_def_usages_t *u = v_usages_of(ctx, op);
     total += u ? u->n : 0;
+    if (!entry->usages_done && v_spend_fragment_work(ctx, nf)) return -1;
     for (int i = 0; i < nf; i++) {
         v_def_usages_t *fu = v_usages_of(ctx, frags[i]);
-        total += fu ? fu->n : 0;
+        if (!entry->usages_done && v_spend_fragment_work(ctx, fu ? fu->n : 0)) return -1;
+        ftotal += fu ? fu->n : 0;
     }
+    entry->usages_done = true;
+    if (v_spend_fragment_work(ctx, ftotal)) return -1;
+    total += ftotal;
     v_usage_t *arr = v_alloc(ctx, (size_t)(total + 1) * sizeof *arr);
     if (!arr) return -1;
     int k = 0;
@@ -588,10 +604,24 @@ static const char *location_name(uint32_t loc)
     return "";
 }
 
+/* A directive definition in the document itself overrides the schema's for KnownDirectives,
+ * UniqueDirectivesPerLocation and the directive-argument rules (TypeInfo still only knows the
+ * schema's). The last definition of a name wins. */
+static const gql_ast_definition_t *doc_directive(const v_ctx_t *ctx, const char *name)
+{
+    const gql_ast_definition_t *found = NULL;
+    for (const gql_ast_definition_t *d = ctx->doc->definitions; d; d = d->next)
+        if (d->kind == GQL_DEF_DIRECTIVE && strcmp(d->name.value, name) == 0) found = d;
+    return found;
+}
+
+static const char *location_name(uint32_t loc);
+
 static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t location)
 {
     v_ctx_t *ctx = w->ctx;
     const gql_directive_t *def = gql_schema_directive(ctx->s, d->name.value);
+    const gql_ast_definition_t *adef = w->validate ? doc_directive(ctx, d->name.value) : NULL;
     const gql_directive_t *save_dir = w->directive;
     bool save_in = w->in_directive;
     int rc = 0;
@@ -599,10 +629,18 @@ static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t locat
     if (w->validate) {
         rt_buf_t b = RT_BUF_INIT;
         /* KnownDirectives */
-        if (!def) {
+        bool allowed = true;
+        if (adef) {
+            allowed = false;
+            for (int i = 0; i < adef->nlocations; i++)
+                if (strcmp(adef->locations[i].value, location_name(location)) == 0) allowed = true;
+        } else if (def) {
+            allowed = (def->locations & location) != 0;
+        }
+        if (!def && !adef) {
             if (rt_buf_printf(&b, "Unknown directive \"@%s\".", d->name.value)) goto oom;
             rc = v_report1(ctx, msg(&b), &d->loc);
-        } else if (location && !(def->locations & location)) {
+        } else if (location && !allowed) {
             if (rt_buf_printf(&b, "Directive \"@%s\" may not be used on %s.", d->name.value, location_name(location)))
                 goto oom;
             rc = v_report1(ctx, msg(&b), &d->loc);
@@ -610,15 +648,21 @@ static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t locat
         rt_buf_free(&b);
         if (rc) goto out;
         /* KnownArgumentNames on directives */
-        if (def) {
-            const char **names = v_alloc(ctx, (size_t)(def->nargs + 1) * sizeof *names);
+        if (def || adef) {
+            int n = adef ? adef->nargs : def->nargs, k = 0;
+            const char **names = v_alloc(ctx, (size_t)(n + 1) * sizeof *names);
             if (!names) goto oom;
-            for (int i = 0; i < def->nargs; i++) names[i] = def->args[i].name;
+            if (adef) {
+                for (const gql_ast_input_value_def_t *iv = adef->arguments; iv; iv = iv->next)
+                    if (!name_in(names, k, iv->name.value)) names[k++] = iv->name.value;
+            } else {
+                for (int i = 0; i < def->nargs; i++) names[k++] = def->args[i].name;
+            }
             for (const gql_ast_argument_t *a = d->arguments; a; a = a->next) {
-                if (find_arg(def->args, def->nargs, a->name.value)) continue;
+                if (name_in(names, k, a->name.value)) continue;
                 rt_buf_t m = RT_BUF_INIT;
                 if (rt_buf_printf(&m, "Unknown argument \"%s\" on directive \"@%s\".", a->name.value, d->name.value) ||
-                    v_did_you_mean(&m, NULL, a->name.value, names, def->nargs)) {
+                    v_did_you_mean(&m, NULL, a->name.value, names, k)) {
                     rt_buf_free(&m);
                     goto oom;
                 }
@@ -634,7 +678,36 @@ static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t locat
     for (const gql_ast_argument_t *a = d->arguments; a && !rc; a = a->next) rc = w_argument(w, a);
     w->in_directive = save_in;
     if (rc) goto out;
-    if (w->validate && def) {
+    if (w->validate && adef) {
+        /* ProvidedRequiredArguments on a directive defined in the document */
+        for (const gql_ast_input_value_def_t *iv = adef->arguments; iv && !rc; iv = iv->next) {
+            /* keyMap over the required ones: first position, last definition */
+            if (iv->type->kind != GQL_TYPE_NON_NULL || iv->default_value) continue;
+            bool earlier = false;
+            for (const gql_ast_input_value_def_t *q = adef->arguments; q != iv; q = q->next)
+                if (strcmp(q->name.value, iv->name.value) == 0 && q->type->kind == GQL_TYPE_NON_NULL && !q->default_value)
+                    earlier = true;
+            const gql_ast_input_value_def_t *last = iv;
+            for (const gql_ast_input_value_def_t *q = iv->next; q; q = q->next)
+                if (strcmp(q->name.value, iv->name.value) == 0 && q->type->kind == GQL_TYPE_NON_NULL && !q->default_value)
+                    last = q;
+            bool given = false;
+            for (const gql_ast_argument_t *a = d->arguments; a; a = a->next)
+                if (strcmp(a->name.value, iv->name.value) == 0) given = true;
+            if (given || earlier) continue;
+            rt_buf_t m = RT_BUF_INIT, ts = RT_BUF_INIT;
+            if (gql_print_type(&ts, last->type) ||
+                rt_buf_printf(&m, "Directive \"@%s\" argument \"%s\" of type \"%s\" is required, but it was not provided.",
+                              d->name.value, iv->name.value, msg(&ts))) {
+                rt_buf_free(&m);
+                rt_buf_free(&ts);
+                goto oom;
+            }
+            rc = v_report1(ctx, msg(&m), &d->loc);
+            rt_buf_free(&m);
+            rt_buf_free(&ts);
+        }
+    } else if (w->validate && def) {
         /* ProvidedRequiredArguments on directives (leave) */
         for (int i = 0; i < def->nargs && !rc; i++) {
             const gql_input_value_t *ad = &def->args[i];
@@ -670,7 +743,8 @@ static int rule_unique_directives(v_walk_t *w, const gql_ast_directive_t *dirs)
     if (!w->validate) return 0;
     for (const gql_ast_directive_t *d = dirs; d; d = d->next) {
         const gql_directive_t *def = gql_schema_directive(ctx->s, d->name.value);
-        if (!def || def->is_repeatable) continue;
+        const gql_ast_definition_t *adef = doc_directive(ctx, d->name.value);
+        if (adef ? adef->repeatable : (!def || def->is_repeatable)) continue;
         for (const gql_ast_directive_t *p = dirs; p != d; p = p->next)
             if (strcmp(p->name.value, d->name.value) == 0) {
                 rt_buf_t b = RT_BUF_INIT;
@@ -683,6 +757,42 @@ static int rule_unique_directives(v_walk_t *w, const gql_ast_directive_t *dirs)
                 if (rc) return rc;
                 break;
             }
+    }
+    return 0;
+}
+
+/* UniqueDirectivesPerLocation for a schema definition/extension (key "") or a type
+ * definition/extension (key: the type name): the seen directives persist across nodes. */
+static int rule_unique_directives_shared(v_walk_t *w, const char *key, const gql_ast_directive_t *dirs)
+{
+    v_ctx_t *ctx = w->ctx;
+    for (const gql_ast_directive_t *d = dirs; d; d = d->next) {
+        const gql_directive_t *def = gql_schema_directive(ctx->s, d->name.value);
+        const gql_ast_definition_t *adef = doc_directive(ctx, d->name.value);
+        if (adef ? adef->repeatable : (!def || def->is_repeatable)) continue;
+        const gql_ast_directive_t *first = NULL;
+        for (int i = 0; i < w->nudpl && !first; i++)
+            if (strcmp(w->udpl_key[i], key) == 0 && strcmp(w->udpl_dir[i]->name.value, d->name.value) == 0)
+                first = w->udpl_dir[i];
+        if (!first) {
+            int c1 = w->cap_udpl_key, c2 = w->cap_udpl_dir;
+            if (v_grow(ctx, (void **)&w->udpl_key, &c1, w->nudpl, sizeof *w->udpl_key) ||
+                v_grow(ctx, (void **)&w->udpl_dir, &c2, w->nudpl, sizeof *w->udpl_dir))
+                return -1;
+            w->cap_udpl_key = c1;
+            w->cap_udpl_dir = c2;
+            w->udpl_key[w->nudpl] = key;
+            w->udpl_dir[w->nudpl++] = d;
+            continue;
+        }
+        rt_buf_t b = RT_BUF_INIT;
+        if (rt_buf_printf(&b, "The directive \"@%s\" can only be used once at this location.", d->name.value)) {
+            ctx->oom = ctx->aborted = true;
+            return -1;
+        }
+        int rc = v_report2(ctx, msg(&b), &first->loc, &d->loc);
+        rt_buf_free(&b);
+        if (rc) return rc;
     }
     return 0;
 }
@@ -1212,6 +1322,15 @@ static bool sf_condition_matches(v_ctx_t *ctx, const gql_ast_type_t *cond, int t
 
 static int sf_collect(v_ctx_t *ctx, v_sfcollect_t *col, int type, const gql_ast_selection_set_t *ss)
 {
+    /* reserveSelectionSetWork */
+    if (v_spend_fragment_work(ctx, ss->count)) return -1;
+    for (const gql_ast_selection_t *s = ss->selections; s; s = s->next) {
+        if (v_spend_fragment_work(ctx, s->ndirectives)) return -1;
+        for (const gql_ast_directive_t *d = s->directives; d; d = d->next)
+            if ((strcmp(d->name.value, "skip") == 0 || strcmp(d->name.value, "include") == 0) &&
+                v_spend_fragment_work(ctx, d->nargs))
+                return -1;
+    }
     for (const gql_ast_selection_t *s = ss->selections; s; s = s->next) {
         switch (s->kind) {
         case GQL_SEL_FIELD: {
@@ -1230,12 +1349,13 @@ static int sf_collect(v_ctx_t *ctx, v_sfcollect_t *col, int type, const gql_ast_
             if (push_ptr(ctx, (const void ***)&g->fields, &g->n, &g->cap, s)) return -1;
             break;
         }
-        case GQL_SEL_INLINE_FRAGMENT:
+        case GQL_SEL_INLINE_FRAGMENT: {
             int inc = sf_include(ctx, s->directives);
             if (inc < 0) return -1;
             if (!inc || !sf_condition_matches(ctx, s->type_condition, type)) continue;
             if (sf_collect(ctx, col, type, s->selection_set)) return -1;
             break;
+        }
         case GQL_SEL_FRAGMENT_SPREAD: {
             if (name_in(col->visited, col->nvisited, s->name.value)) continue;
             int inc = sf_include(ctx, s->directives);
@@ -1258,6 +1378,10 @@ static int rule_single_field_subscriptions(v_walk_t *w, const gql_ast_definition
     if (op->operation != GQL_OPERATION_SUBSCRIPTION || ctx->s->subscription_type < 0) return 0;
     v_sfcollect_t col;
     memset(&col, 0, sizeof col);
+    if (!ctx->sf_fragments_done) {
+        ctx->sf_fragments_done = true;
+        if (v_spend_fragment_work(ctx, ctx->doc->count)) return -1;
+    }
     if (sf_collect(ctx, &col, ctx->s->subscription_type, op->selection_set)) return -1;
     const char *name = op->name.value;
     int rc = 0;
@@ -1551,7 +1675,7 @@ static int rule_unused_fragments(v_walk_t *w)
         if (d->kind == GQL_DEF_OPERATION && push_ptr(ctx, (const void ***)&ops, &nops, &cap, d)) return -1;
     const gql_ast_definition_t **used;
     int nused;
-    if (v_ref_frags(ctx, ops, nops, &used, &nused)) return -1;
+    if (v_ref_frags(ctx, ops, nops, &used, &nused, NULL)) return -1;
     for (const gql_ast_definition_t *d = ctx->doc->definitions; d; d = d->next) {
         if (d->kind != GQL_DEF_FRAGMENT) continue;
         bool u = false;
@@ -1639,7 +1763,8 @@ static int w_sdl_definition(v_walk_t *w, const gql_ast_definition_t *d)
     static const uint32_t locs[] = {0, 0, GQL_DL_SCHEMA, GQL_DL_SCALAR, GQL_DL_OBJECT, GQL_DL_INTERFACE,
                                     GQL_DL_UNION, GQL_DL_ENUM, GQL_DL_INPUT_OBJECT, 0};
     if (d->kind == GQL_DEF_DIRECTIVE) return w_sdl_input_values(w, d->arguments, GQL_DL_ARGUMENT_DEFINITION);
-    if ((rc = rule_unique_directives(w, d->directives))) return rc;
+    if ((rc = rule_unique_directives_shared(w, d->kind == GQL_DEF_SCHEMA ? "" : d->name.value, d->directives)))
+        return rc;
     if (d->kind == GQL_DEF_OBJECT || d->kind == GQL_DEF_INTERFACE)
         for (const gql_ast_type_t *t = d->interfaces; t && !rc; t = t->next) rc = w_sdl_named(w, t);
     if (!rc) rc = w_sdl_directives(w, d->directives, locs[d->kind]);
@@ -1704,6 +1829,7 @@ static int ctx_init(v_ctx_t *ctx, const gql_schema_t *s, const gql_document_t *d
     ctx->doc = doc;
     ctx->errors = errors;
     ctx->base_errors = (int)json_object_array_length(errors);
+    ctx->fragment_work = 50000;
     ctx->named = v_alloc(ctx, (size_t)(s->ntypes + 1) * sizeof *ctx->named);
     if (!ctx->named) return -1;
     for (int i = 0; i < s->ntypes; i++) {

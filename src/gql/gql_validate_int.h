@@ -53,6 +53,8 @@ typedef struct v_ctx {
     v_def_usages_t *usages;         /* per operation / fragment definition */
     int nusages;
 
+    long fragment_work;             /* graphql-js's _remainingFragmentWork (50000) */
+    bool sf_fragments_done;         /* SingleFieldSubscriptions built its fragment map */
     struct v_overlap *overlap;      /* OverlappingFieldsCanBeMerged state */
     struct v_refcache *refcache;    /* recursively referenced fragments, by name set */
 } v_ctx_t;
@@ -68,6 +70,11 @@ int v_grow(v_ctx_t *ctx, void **arr, int *cap, int need, size_t el);
 int v_report(v_ctx_t *ctx, const char *message, const gql_loc_t *const *locs, int n);
 int v_report1(v_ctx_t *ctx, const char *message, const gql_loc_t *loc);
 int v_report2(v_ctx_t *ctx, const char *message, const gql_loc_t *a, const gql_loc_t *b);
+/* graphql-js's validationAbortedError: appends "Validation aborted." (no limit check) and stops.
+ * Returns -1. */
+int v_abort_validation(v_ctx_t *ctx);
+/* ASTValidationContext.spendFragmentWork: 0, or -1 after v_abort_validation. */
+int v_spend_fragment_work(v_ctx_t *ctx, long cost);
 
 /* Types */
 const gql_type_t *v_type(const v_ctx_t *ctx, int idx); /* NULL for -1 */

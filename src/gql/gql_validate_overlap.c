@@ -15,6 +15,10 @@ typedef struct o_field {
     const gql_ast_selection_t *node;
     const gql_field_t *def;
     bool simple_leaf;
+    /* fieldInfo.comparisons: the reason found against another field (NULL = none) */
+    const struct o_field **cmp_other;
+    const char **cmp_reason;
+    int ncmp, ccmp, ccmpr;
 } o_field_t;
 
 typedef struct o_group {
@@ -33,6 +37,8 @@ typedef struct o_cfr {              /* collectFields result, cached per (parent 
     const char **cmp_names;         /* comparedFragments */
     bool *cmp_vals;
     int ncmp, ccmp, ccmpv;
+    const struct o_cfr **ov_seen;   /* getOverlappingFields already computed against these */
+    int nov, cov;
     struct o_cfr *next;
 } o_cfr_t;
 
@@ -45,7 +51,19 @@ typedef struct o_pair {
 typedef struct v_overlap {
     o_cfr_t *cache;
     o_pair_t *pairs;
+    long budget;                    /* remainingComplexityBudget */
 } v_overlap_t;
+
+#define MAX_COMPLEXITY_BUDGET 500000
+
+/* spendComplexityBudget: 0, or -1 once validation is aborted. */
+static int o_spend(v_ctx_t *ctx, long cost)
+{
+    v_overlap_t *st = ctx->overlap;
+    if (!st) return -1;
+    st->budget -= cost;
+    return st->budget < 0 ? v_abort_validation(ctx) : 0;
+}
 
 typedef struct o_conflict {
     const char *response_name;
@@ -68,7 +86,10 @@ static int o_push_conflict(v_ctx_t *ctx, o_list_t *l, const o_conflict_t *c)
 
 static v_overlap_t *o_state(v_ctx_t *ctx)
 {
-    if (!ctx->overlap) ctx->overlap = v_alloc(ctx, sizeof(v_overlap_t));
+    if (!ctx->overlap) {
+        ctx->overlap = v_alloc(ctx, sizeof(v_overlap_t));
+        if (ctx->overlap) ctx->overlap->budget = MAX_COMPLEXITY_BUDGET;
+    }
     return ctx->overlap;
 }
 
@@ -194,12 +215,13 @@ static int o_stringify(rt_buf_t *b, const gql_ast_value_t *v)
     return 0;
 }
 
-/* sameArguments; -1 on OOM, else 0/1. */
-static int o_same_arguments(const gql_ast_selection_t *n1, const gql_ast_selection_t *n2)
+/* sameArguments; -1 on OOM or abort, else 0/1. */
+static int o_same_arguments(v_ctx_t *ctx, const gql_ast_selection_t *n1, const gql_ast_selection_t *n2)
 {
     if (n1->nargs == 0) return n2->nargs == 0;
     if (n1->nargs != n2->nargs) return 0;
     for (const gql_ast_argument_t *a = n1->arguments; a; a = a->next) {
+        if (o_spend(ctx, 1)) return -1;
         const gql_ast_argument_t *m = NULL;
         for (const gql_ast_argument_t *q = n2->arguments; q; q = q->next)
             if (strcmp(q->name.value, a->name.value) == 0) m = q; /* Map: the last one wins */
@@ -218,16 +240,21 @@ static int o_same_arguments(const gql_ast_selection_t *n1, const gql_ast_selecti
     return 1;
 }
 
-static bool o_types_conflict(const v_ctx_t *ctx, vt_t t1, vt_t t2)
+/* doTypesConflict. graphql-js compares type objects by identity: named types are shared, but
+ * every field definition has its own list / non-null wrappers, so wrapped types are identical only
+ * when they come from the same field definition (`same_def`, top level only). Returns 1 conflict,
+ * 0 none, -1 aborted. */
+static int o_types_conflict(v_ctx_t *ctx, vt_t t1, vt_t t2, bool same_def)
 {
-    if (t1 == t2) return false;
-    if (v_is_list(t1)) return v_is_list(t2) ? o_types_conflict(ctx, t1->of, t2->of) : true;
-    if (v_is_list(t2)) return true;
-    if (v_is_nonnull(t1)) return v_is_nonnull(t2) ? o_types_conflict(ctx, t1->of, t2->of) : true;
-    if (v_is_nonnull(t2)) return true;
+    if (same_def || (t1->wrap == GQL_TR_NAMED && t2->wrap == GQL_TR_NAMED && t1->named == t2->named)) return 0;
+    if (o_spend(ctx, 1)) return -1;
+    if (v_is_list(t1)) return v_is_list(t2) ? o_types_conflict(ctx, t1->of, t2->of, false) : 1;
+    if (v_is_list(t2)) return 1;
+    if (v_is_nonnull(t1)) return v_is_nonnull(t2) ? o_types_conflict(ctx, t1->of, t2->of, false) : 1;
+    if (v_is_nonnull(t2)) return 1;
     int a = v_named_idx(t1), b = v_named_idx(t2);
     if (v_idx_is_leaf(ctx, a) || v_idx_is_leaf(ctx, b)) return a != b;
-    return false;
+    return 0;
 }
 
 /* ---- comparisons ---- */
@@ -274,23 +301,45 @@ static int o_find_conflict(v_ctx_t *ctx, o_list_t *out, bool parent_excl, const 
     bool excl = parent_excl || (f1->parent != f2->parent && v_idx_is_object(ctx, f1->parent) &&
                                 v_idx_is_object(ctx, f2->parent));
     vt_t t1 = f1->def ? f1->def->type : NULL, t2 = f2->def ? f2->def->type : NULL;
-    if (f1->simple_leaf && f2->simple_leaf && t1 == t2 && strcmp(n1->name.value, n2->name.value) == 0) return 0;
+    if (o_spend(ctx, 2)) return -1;
+    bool same_type = f1->def == f2->def ||
+                     (t1 && t2 && t1->wrap == GQL_TR_NAMED && t2->wrap == GQL_TR_NAMED && t1->named == t2->named);
+    if (f1->simple_leaf && f2->simple_leaf && same_type && strcmp(n1->name.value, n2->name.value) == 0) return 0;
     o_conflict_t c;
     memset(&c, 0, sizeof c);
     c.response_name = rn;
     if (!excl) {
         const char *reason = NULL;
         rt_buf_t b = RT_BUF_INIT;
-        if (strcmp(n1->name.value, n2->name.value) != 0) {
+        o_field_t *mf1 = (o_field_t *)f1;
+        int seen = -1;
+        for (int i = 0; i < mf1->ncmp; i++)
+            if (mf1->cmp_other[i] == f2) seen = i;
+        if (seen >= 0) {
+            reason = mf1->cmp_reason[seen];
+        } else if (strcmp(n1->name.value, n2->name.value) != 0) {
             const char *a = o_abbrev(ctx, n1->name.value), *bb = o_abbrev(ctx, n2->name.value);
             if (!a || !bb || rt_buf_printf(&b, "\"%s\" and \"%s\" are different fields", a, bb)) goto oom;
             reason = v_strdup(ctx, rt_buf_cstr(&b));
             rt_buf_free(&b);
             if (!reason) return -1;
         } else {
-            int same = o_same_arguments(n1, n2);
-            if (same < 0) goto oom;
+            int same = o_same_arguments(ctx, n1, n2);
+            if (same < 0) {
+                if (ctx->aborted) return -1;
+                goto oom;
+            }
             if (!same) reason = "they have differing arguments";
+        }
+        if (seen < 0) {
+            int c1 = mf1->ccmp, c2 = mf1->ccmpr;
+            if (v_grow(ctx, (void **)&mf1->cmp_other, &c1, mf1->ncmp, sizeof *mf1->cmp_other) ||
+                v_grow(ctx, (void **)&mf1->cmp_reason, &c2, mf1->ncmp, sizeof *mf1->cmp_reason))
+                return -1;
+            mf1->ccmp = c1;
+            mf1->ccmpr = c2;
+            mf1->cmp_other[mf1->ncmp] = f2;
+            mf1->cmp_reason[mf1->ncmp++] = reason;
         }
         if (reason) {
             c.reason = reason;
@@ -302,8 +351,10 @@ static int o_find_conflict(v_ctx_t *ctx, o_list_t *out, bool parent_excl, const 
         ctx->oom = ctx->aborted = true;
         return -1;
     }
-types:
-    if (t1 && t2 && o_types_conflict(ctx, t1, t2)) {
+types:;
+    int tc = t1 && t2 ? o_types_conflict(ctx, t1, t2, f1->def == f2->def) : 0;
+    if (tc < 0) return -1;
+    if (tc) {
         rt_buf_t b = RT_BUF_INIT;
         if (rt_buf_puts(&b, "they return conflicting types \"") || v_print_type(ctx, &b, t1) ||
             rt_buf_puts(&b, "\" and \"") || v_print_type(ctx, &b, t2) || rt_buf_putc(&b, '"') ||
@@ -362,9 +413,19 @@ static int o_conflicts_within(v_ctx_t *ctx, o_list_t *out, const o_cfr_t *r)
     return 0;
 }
 
-static int o_conflicts_between(v_ctx_t *ctx, o_list_t *out, bool excl, const o_cfr_t *r1, const o_cfr_t *r2)
+static int o_conflicts_between(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r1, const o_cfr_t *r2)
 {
     if (r1->ngroups == 0 || r2->ngroups == 0) return 0;
+    /* getOverlappingFields spends once per group the first time this pair is looked at */
+    bool seen = false;
+    for (int i = 0; i < r1->nov; i++)
+        if (r1->ov_seen[i] == r2) seen = true;
+    if (!seen) {
+        if (v_grow(ctx, (void **)&r1->ov_seen, &r1->cov, r1->nov, sizeof *r1->ov_seen)) return -1;
+        r1->ov_seen[r1->nov++] = r2;
+        for (int g = 0; g < r1->ngroups; g++)
+            if (o_spend(ctx, 1)) return -1;
+    }
     for (int g = 0; g < r1->ngroups; g++) {
         const o_group_t *g1 = &r1->groups[g], *g2 = NULL;
         for (int k = 0; k < r2->ngroups; k++)
@@ -379,6 +440,7 @@ static int o_conflicts_between(v_ctx_t *ctx, o_list_t *out, bool excl, const o_c
 
 static int o_fields_and_fragment(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name)
 {
+    if (o_spend(ctx, 1)) return -1;
     if (r->ngroups == 0) return 0;
     int idx = -1;
     for (int i = 0; i < r->ncmp; i++)
@@ -435,7 +497,7 @@ static int o_pair_add(v_ctx_t *ctx, v_overlap_t *st, const char *a, const char *
 static int o_between_fragments(v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2)
 {
     v_overlap_t *st = o_state(ctx);
-    if (!st) return -1;
+    if (!st || o_spend(ctx, 2)) return -1;
     if (strcmp(n1, n2) == 0) return 0;
     if (o_pair_has1(st, n1, n2, excl) || o_pair_has1(st, n2, n1, excl)) return 0;
     if (o_pair_add(ctx, st, n1, n2, excl)) return -1;
@@ -469,6 +531,7 @@ static int o_between_subsets(v_ctx_t *ctx, o_list_t *out, bool excl, int p1, con
 
 int v_overlap_selection_set(v_ctx_t *ctx, int parent_type, const gql_ast_selection_set_t *ss)
 {
+    if (!o_state(ctx)) return -1;
     o_list_t out;
     memset(&out, 0, sizeof out);
     o_cfr_t *r = o_collect(ctx, parent_type, ss);

@@ -110,6 +110,26 @@ int v_report(v_ctx_t *ctx, const char *message, const gql_loc_t *const *locs, in
     return 0;
 }
 
+int v_abort_validation(v_ctx_t *ctx)
+{
+    if (ctx->aborted) return -1;
+    json_object *e = v_error_obj("Validation aborted.", NULL, 0);
+    if (!e || json_object_array_add(ctx->errors, e) != 0) {
+        json_object_put(e);
+        ctx->oom = true;
+    } else {
+        ctx->nerrors++;
+    }
+    ctx->aborted = true;
+    return -1;
+}
+
+int v_spend_fragment_work(v_ctx_t *ctx, long cost)
+{
+    ctx->fragment_work -= cost;
+    return ctx->fragment_work < 0 ? v_abort_validation(ctx) : 0;
+}
+
 int v_report1(v_ctx_t *ctx, const char *message, const gql_loc_t *loc)
 {
     const gql_loc_t *l[1] = {loc};

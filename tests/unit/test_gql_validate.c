@@ -575,8 +575,31 @@ static void test_hostile(void)
     free(doc);
 }
 
+/* graphql-js meters OverlappingFieldsCanBeMerged (500000 units): 354 copies of the same field
+ * still validate, 355 end in its "Validation aborted." error, as graphql-js 16.15 does. */
+static void test_overlap_budget(void)
+{
+    size_t cap = 1 << 16;
+    char *doc = grow_doc(cap);
+    if (!doc) return;
+    for (int n = 354; n <= 355; n++) {
+        strcpy(doc, "{ ");
+        for (int i = 0; i < n; i++) strcat(doc, "person { id name } ");
+        strcat(doc, "}");
+        int rc;
+        json_object *errors = run(doc, &rc);
+        CHECK(rc == (n == 354 ? 0 : 1));
+        if (n == 355)
+            CHECK_STR(json_object_to_json_string_ext(errors, JSON_C_TO_STRING_PLAIN),
+                      "[{\"message\":\"Validation aborted.\"}]");
+        json_object_put(errors);
+    }
+    free(doc);
+}
+
 int main(void)
 {
+    test_overlap_budget();
     test_rules();
     test_error_limit();
     test_append();
