@@ -42,7 +42,9 @@ gql_op_kind_t gql_request_kind(const gql_request_t *req);
 /* Resolves a root field (Query fields) whose value the engine cannot take from a parent value.
  * `args` are the coerced arguments (borrowed). Set *value to a new reference (engine takes it;
  * NULL means null) and return 0; or return -1 and set *error_message (malloc'd, engine frees)
- * to produce a field error. Introspection fields never reach the resolver. */
+ * to produce a field error, optionally with *value set to a JSON object (engine takes it) that
+ * becomes the error's "extensions" (e.g. {"code":"UNAUTHENTICATED"}). Introspection fields
+ * never reach the resolver. */
 typedef int (*gql_resolve_fn)(void *ctx, const char *field_name, json_object *args, json_object **value,
                               char **error_message);
 

@@ -6,6 +6,7 @@
 #define RT_GQL_SCHEMA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum {
@@ -69,6 +70,7 @@ typedef struct gql_type {
     const gql_input_value_t *input_fields;  /* INPUT_OBJECT */
     int ninput_fields;
     bool builtin;                           /* String, Int, ..., and the __ introspection types */
+    bool is_one_of;                         /* INPUT_OBJECT marked @oneOf (__Type.isOneOf) */
 } gql_type_t;
 
 /* Directive locations, one bit each, in the order of the GraphQL spec's DirectiveLocation enum. */
@@ -92,6 +94,7 @@ typedef enum {
     GQL_DL_ENUM_VALUE = 1u << 16,
     GQL_DL_INPUT_OBJECT = 1u << 17,
     GQL_DL_INPUT_FIELD_DEFINITION = 1u << 18,
+    GQL_DL_DIRECTIVE_DEFINITION = 1u << 19, /* graphql-js 16.15: @deprecated may sit on directives */
 } gql_directive_location_t;
 
 typedef struct gql_directive {
@@ -101,6 +104,9 @@ typedef struct gql_directive {
     const gql_input_value_t *args;
     int nargs;
     bool is_repeatable;
+    bool builtin;                   /* @include, @skip, @deprecated, @specifiedBy, @oneOf */
+    bool deprecated;                /* __Directive.isDeprecated (graphql-js 16.15) */
+    const char *deprecation_reason;
 } gql_directive_t;
 
 typedef struct gql_schema {
@@ -121,5 +127,17 @@ const gql_field_t *gql_type_field(const gql_type_t *t, const char *name);
 const gql_directive_t *gql_schema_directive(const gql_schema_t *s, const char *name);
 /* The named type at the bottom of a reference. */
 const gql_type_t *gql_typeref_named(const gql_schema_t *s, const gql_typeref_t *r);
+const gql_input_value_t *gql_field_arg(const gql_field_t *f, const char *name);
+const gql_input_value_t *gql_directive_arg(const gql_directive_t *d, const char *name);
+const gql_input_value_t *gql_type_input_field(const gql_type_t *t, const char *name);
+const gql_enum_value_t *gql_type_enum_value(const gql_type_t *t, const char *name);
+/* The root type of an operation kind (0 query, 1 mutation, 2 subscription), or NULL. */
+const gql_type_t *gql_schema_root(const gql_schema_t *s, int operation);
+/* True when `possible` (an object type) is a possible type of abstract type `abstract`, or the
+ * two are the same type. */
+bool gql_schema_is_possible(const gql_schema_t *s, const gql_type_t *abstract, const gql_type_t *possible);
+/* Writes a reference the way graphql-js prints it ("[String!]!"); returns the would-be length
+ * like snprintf. */
+int gql_typeref_print(const gql_schema_t *s, const gql_typeref_t *r, char *out, size_t cap);
 
 #endif

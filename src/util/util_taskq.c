@@ -29,6 +29,14 @@ rt_taskq_t *rt_taskq_new(void (*wake)(void *), void *wake_arg)
     return q;
 }
 
+void rt_taskq_set_wake(rt_taskq_t *q, void (*wake)(void *), void *wake_arg)
+{
+    pthread_mutex_lock(&q->lock);
+    q->wake = wake;
+    q->wake_arg = wake_arg;
+    pthread_mutex_unlock(&q->lock);
+}
+
 int rt_taskq_push(rt_taskq_t *q, rt_task_fn fn, void *arg)
 {
     task_t *t = malloc(sizeof *t);
@@ -43,9 +51,10 @@ int rt_taskq_push(rt_taskq_t *q, rt_task_fn fn, void *arg)
     else
         q->head = t;
     q->tail = t;
-    pthread_mutex_unlock(&q->lock);
+    /* Woken under the lock so that set_wake cannot free the target in between. */
     if (q->wake)
         q->wake(q->wake_arg);
+    pthread_mutex_unlock(&q->lock);
     return 0;
 }
 

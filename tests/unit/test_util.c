@@ -1,7 +1,10 @@
 /* Unit tests for src/util: buffer growth and JSON string escaping. */
 #include "rt_test.h"
 #include "util/util_buf.h"
+#include "util/util_json.h"
 #include "util/util_log.h"
+#include "util/util_map.h"
+#include "util/util_utf8.h"
 
 #include <stdlib.h>
 
@@ -26,5 +29,56 @@ int main(void)
     rt_log_level_t lvl;
     CHECK(rt_log_parse_level("debug", &lvl) == 0 && lvl == RT_LOG_DEBUG);
     CHECK(rt_log_parse_level("verbose", &lvl) == -1);
+    /* strict JSON: what JSON.parse accepts, nothing more */
+    static const char *good[] = {"{}", "[]", "0", "-0.5e+3", "\"a\\u00e9\\n\"", " {\"a\":[1,true,null]} ", "null"};
+    static const char *bad[] = {"", "{", "[1,]", "{\"a\":1,}", "Infinity", "NaN", "-", "01", "1.", ".5", "1e",
+                                "\"tab\there\"", "'a'", "{a:1}", "[1] x", "\"\\x\"", "\"\\u12g4\"", "tru", "+1"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        CHECK(rt_json_validate(good[i], strlen(good[i]), 8) == 0);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_object *o = NULL;
+        CHECK(rt_json_parse(bad[i], strlen(bad[i]), 8, &o) == -1);
+    }
+    CHECK(rt_json_validate("[[[[]]]]", 8, 3) == -1);
+    CHECK(rt_json_validate("[[[]]]", 6, 3) == 0);
+    json_object *o = NULL;
+    CHECK(rt_json_parse("null", 4, 8, &o) == 0 && o == NULL);
+    CHECK(rt_json_parse("{\"k\":[1,2]}", 11, 8, &o) == 0 && o && json_object_is_type(o, json_type_object));
+    json_object_put(o);
+
+    /* integers past 64 bits become doubles (as JSON.parse reads them), not clamped values */
+    const char *big = "[123456789012345678901234567890,-99999999999999999999,18446744073709551615,1]";
+    CHECK(rt_json_parse(big, strlen(big), 8, &o) == 0 && o);
+    CHECK(json_object_get_type(json_object_array_get_idx(o, 0)) == json_type_double);
+    CHECK(json_object_get_double(json_object_array_get_idx(o, 0)) > 1.2e29);
+    CHECK(json_object_get_double(json_object_array_get_idx(o, 1)) < -9.9e19);
+    CHECK(json_object_get_type(json_object_array_get_idx(o, 3)) == json_type_int);
+    json_object_put(o);
+
+    /* UTF-8 as WHATWG's fatal decoder judges it */
+    CHECK(rt_utf8_valid("a\xc3\xa9\xe2\x82\xac\xf0\x9d\x84\x9e", 10));
+    CHECK(!rt_utf8_valid("\xc0\xaf", 2));         /* overlong */
+    CHECK(!rt_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    CHECK(!rt_utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+    CHECK(!rt_utf8_valid("\xe2\x82", 2));         /* truncated */
+    CHECK(!rt_utf8_valid("\xff", 1));
+
+    /* map: insert, replace, delete, growth past many tombstones */
+    rt_map_t *m = rt_map_new();
+    char key[32];
+    for (long i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "k%ld", i);
+        CHECK(rt_map_set(m, key, (void *)(i + 1)) == 0);
+    }
+    CHECK(rt_map_count(m) == 5000);
+    for (long i = 0; i < 5000; i += 2) {
+        snprintf(key, sizeof key, "k%ld", i);
+        CHECK(rt_map_del(m, key) == (void *)(i + 1));
+    }
+    CHECK(rt_map_count(m) == 2500);
+    CHECK(rt_map_get(m, "k1") == (void *)2);
+    CHECK(rt_map_get(m, "k0") == NULL);
+    CHECK(rt_map_set(m, "k1", (void *)7) == 0 && rt_map_get(m, "k1") == (void *)7);
+    rt_map_free(m);
     RT_TEST_MAIN_END();
 }

@@ -30,16 +30,20 @@ const SANITIZER_RE = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime erro
 // data dir (e.g. to test restarts); opts.serviceKey: defaults to a random key.
 export async function startServer(opts = {}) {
   if (!existsSync(BIN)) throw new Error(`server binary not found at ${BIN} (build first or set RT_BIN)`);
-  const port = await freePort();
+  const port = opts.port ?? await freePort();
   const ownDir = !opts.dataDir;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'rt-test-'));
   const serviceKey = opts.serviceKey ?? randomBytes(16).toString('hex');
-  const args = ['--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir,
+  // opts.bare: pass only opts.args (e.g. to configure the server from the environment alone);
+  // the caller then sets the port itself (opts.port) and the harness just knows where to look.
+  const args = opts.bare ? [...(opts.args ?? [])] : ['--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir,
     '--service-key', serviceKey, '--log-level', opts.logLevel ?? 'info', ...(opts.args ?? [])];
   const env = {
     ...process.env,
     ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:halt_on_error=1',
     UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+    // Bare servers are configured from the environment; they still get the key the tests use.
+    ...(opts.bare ? { BLOBHUB_RT_SERVICE_KEY: serviceKey } : {}),
     ...(opts.env ?? {}),
   };
   const proc = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -69,6 +73,12 @@ export async function startServer(opts = {}) {
     httpUrl: base,
     wsUrl: `ws://127.0.0.1:${port}/v1/graphql`,
     logs: () => stderr,
+    // The connection_init payload (connectionParams) that authenticates a test client: the
+    // service key as a Bearer token (a service principal, which sees everything). Tests of
+    // permissions build their own users and keys (lib/auth_fixtures.mjs).
+    async connectionParams() {
+      return { Authorization: `Bearer ${serviceKey}` };
+    },
     stdout: () => stdout,
     // Publishes records to /v1/events with the service key; returns {status, body}.
     async publish(records, { contentType = 'application/json', raw } = {}) {
@@ -143,4 +153,142 @@ export async function rawSocket(WebSocket, url, protocols = ['graphql-transport-
       return Promise.race([closedP, t]);
     },
   };
+}
+
+// Opens a graphql-transport-ws socket and completes connection_init / connection_ack with the
+// server's test credentials. Returns the rawSocket() handle.
+export async function ackedSocket(WebSocket, server, path = '/v1/graphql') {
+  const s = await rawSocket(WebSocket, `ws://127.0.0.1:${server.port}${path}`);
+  s.send({ type: 'connection_init', payload: await server.connectionParams() });
+  const ack = await s.next();
+  if (ack.type !== 'connection_ack') throw new Error(`expected connection_ack, got ${JSON.stringify(ack)}`);
+  return s;
+}
+
+// --- Raw RFC 6455 framing over a plain TCP socket, for what the `ws` package will not send
+// (unmasked frames, bad opcodes, peers that never answer pings).
+
+// Encodes one frame. Client frames are masked unless mask === false.
+export function encodeFrame({ opcode = 1, payload = Buffer.alloc(0), fin = true, mask = true, rsv = 0 } = {}) {
+  const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
+  const len = data.length;
+  const head = [((fin ? 0x80 : 0) | ((rsv & 7) << 4) | (opcode & 0x0f))];
+  const m = mask ? 0x80 : 0;
+  if (len < 126) head.push(m | len);
+  else if (len < 65536) head.push(m | 126, len >> 8, len & 0xff);
+  else {
+    head.push(m | 127);
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64BE(BigInt(len));
+    head.push(...b);
+  }
+  if (!mask) return Buffer.concat([Buffer.from(head), data]);
+  const key = randomBytes(4);
+  const masked = Buffer.alloc(len);
+  for (let i = 0; i < len; i++) masked[i] = data[i] ^ key[i & 3];
+  return Buffer.concat([Buffer.from(head), key, masked]);
+}
+
+// Incremental decoder of server frames (unmasked). push(buf) returns complete frames
+// {fin, opcode, payload}; for a close frame also {code, reason}.
+export function frameDecoder() {
+  let buf = Buffer.alloc(0);
+  return {
+    push(chunk) {
+      buf = Buffer.concat([buf, chunk]);
+      const out = [];
+      for (;;) {
+        if (buf.length < 2) break;
+        const fin = (buf[0] & 0x80) !== 0;
+        const opcode = buf[0] & 0x0f;
+        const masked = (buf[1] & 0x80) !== 0;
+        let len = buf[1] & 0x7f;
+        let off = 2;
+        if (len === 126) { if (buf.length < 4) break; len = buf.readUInt16BE(2); off = 4; }
+        else if (len === 127) { if (buf.length < 10) break; len = Number(buf.readBigUInt64BE(2)); off = 10; }
+        const keyOff = off;
+        if (masked) off += 4;
+        if (buf.length < off + len) break;
+        let payload = Buffer.from(buf.subarray(off, off + len));
+        if (masked) for (let i = 0; i < len; i++) payload[i] ^= buf[keyOff + (i & 3)];
+        buf = buf.subarray(off + len);
+        const f = { fin, opcode, payload };
+        if (opcode === 8) {
+          f.code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+          f.reason = payload.subarray(2).toString();
+        }
+        out.push(f);
+      }
+      return out;
+    },
+  };
+}
+
+// Performs the WebSocket upgrade by hand on a TCP socket. Resolves with {status, headers, socket,
+// frames, events, ended()}: `frames` collects decoded server frames with their arrival time `t`
+// (ms since the upgrade answer), `ended()` resolves (with the time) when the server ends the TCP
+// stream. opts.protocols: offered subprotocols (omitted: none); opts.autoPong: answer WebSocket pings.
+export function rawUpgrade(port, path = '/v1/graphql', opts = {}) {
+  const { protocols = ['graphql-transport-ws'], headers = {}, autoPong = false } = opts;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const key = randomBytes(16).toString('base64');
+    let head = Buffer.alloc(0);
+    let upgraded = false;
+    let isWs = false;
+    let result;
+    let t0 = 0;
+    const frames = [];
+    const dec = frameDecoder();
+    let endedRes;
+    const endedP = new Promise((r) => { endedRes = r; });
+    socket.on('error', () => {});
+    socket.on('close', () => { endedRes(Date.now() - t0); if (!upgraded) reject(new Error('connection closed before the upgrade answer')); });
+    socket.on('data', (chunk) => {
+      if (!upgraded) {
+        head = Buffer.concat([head, chunk]);
+        const i = head.indexOf('\r\n\r\n');
+        if (i < 0) return;
+        upgraded = true;
+        t0 = Date.now();
+        const lines = head.subarray(0, i).toString('latin1').split('\r\n');
+        const status = Number(lines[0].split(' ')[1]);
+        const hdrs = {};
+        for (const l of lines.slice(1)) {
+          const c = l.indexOf(':');
+          if (c > 0) hdrs[l.slice(0, c).trim().toLowerCase()] = l.slice(c + 1).trim();
+        }
+        const rest = head.subarray(i + 4);
+        result = {
+          status, headers: hdrs, socket, frames, body: rest,
+          ended: () => endedP,
+          send(frame) { socket.write(Buffer.isBuffer(frame) ? frame : encodeFrame(frame)); },
+          // Waits until a frame matching pred arrived (or the stream ended); returns it or null.
+          async waitFrame(pred, ms = 5000) {
+            const deadline = Date.now() + ms;
+            for (;;) {
+              const f = frames.find(pred);
+              if (f) return f;
+              if (socket.destroyed || socket.readableEnded || Date.now() > deadline) return null;
+              await sleep(10);
+            }
+          },
+        };
+        resolve(result);
+        isWs = status === 101;
+        if (isWs && rest.length) chunk = rest; else return;
+      }
+      if (!isWs) { result.body = Buffer.concat([result.body, chunk]); return; }
+      for (const f of dec.push(chunk)) {
+        f.t = Date.now() - t0;
+        frames.push(f);
+        if (autoPong && f.opcode === 9) socket.write(encodeFrame({ opcode: 10, payload: f.payload }));
+      }
+    });
+    const lines = [`GET ${path} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Upgrade: websocket', 'Connection: Upgrade',
+      `Sec-WebSocket-Key: ${key}`, 'Sec-WebSocket-Version: 13'];
+    if (protocols.length) lines.push(`Sec-WebSocket-Protocol: ${protocols.join(', ')}`);
+    for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+    socket.write(lines.join('\r\n') + '\r\n\r\n');
+  });
 }

@@ -1,0 +1,81 @@
+/* Internals shared by the auth layer's files (not for other layers): the auth context, the
+ * identity and the pending authentication. */
+#ifndef RT_AUTH_INT_H
+#define RT_AUTH_INT_H
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+
+#include "auth/auth.h"
+#include "auth/auth_cred.h"
+#include "auth/auth_dir.h"
+#include "auth/auth_map.h"
+#include "auth/auth_pool.h"
+#include "auth/auth_vcache.h"
+
+#define AUTH_ID_KEY_BYTES 16
+#define AUTH_WORKERS 2
+
+struct auth_identity {
+    auth_t *a;
+    int refs;       /* under a->id_lock */
+    bool interned;  /* present in a->identities under key */
+    uint8_t key[AUTH_ID_KEY_BYTES];
+    auth_kind_t kind;
+    auth_cred_form_t form;   /* SERVICE, JWT, PAT or API_KEY */
+    char *id;                /* user id, API key id, or "service" */
+    char *cred_id;           /* the PAT id of a PAT identity, else NULL */
+    char *scope_org;         /* resolved organization id of x-org-id, or NULL */
+    char *scope_blob;        /* x-blob-id, or NULL */
+    int64_t jwt_deadline_ms; /* when a JWT identity stops being valid; INT64_MAX otherwise */
+    /* Liveness memo for directory generation live_gen: the credential's deadline, INT64_MIN when
+     * not live. Written under the directory read lock only, so every concurrent writer computes
+     * the same values for the same generation (see auth_principal_live_cached). */
+    atomic_uint_least64_t live_gen;
+    atomic_int_least64_t live_deadline;
+};
+
+struct auth_pending {
+    auth_t *a;
+    struct auth_pending *prev, *next; /* a->jobs, under a->jobs_lock */
+    rt_taskq_t *q;
+    auth_done_fn done;
+    void *ctx;
+    atomic_bool cancelled;
+    auth_cred_t cred;
+    int attempts;                     /* worker round trips (bounded) */
+    uint8_t ckey[AUTH_VCACHE_KEY_BYTES];
+    char *hash;                       /* copy of the stored hash the worker checks against */
+    uint64_t version;                 /* directory version of that hash */
+    bool have_result, secret_ok;      /* worker verdict for `version` */
+};
+
+struct auth {
+    struct rt_server *srv;
+    auth_dir_t dir;
+    unsigned char *hs_secret;
+    size_t hs_len;
+    unsigned char ed_pk[crypto_sign_PUBLICKEYBYTES];
+    bool has_ed;
+    char *issuer, *audience, *service_key;
+    uint8_t hkey[crypto_generichash_KEYBYTES]; /* per-process key of every keyed hash */
+    pthread_mutex_t id_lock;
+    auth_map_t *identities;                    /* key -> auth_identity_t (not owned) */
+    pthread_mutex_t jobs_lock;
+    auth_pending_t *jobs;
+    auth_pool_t *pool;
+    auth_vcache_t *vcache;
+    atomic_long pwhash_count;
+};
+
+/* Under the directory read lock: is the principal still live (credential present, not revoked,
+ * its user / organization present and not banned, its scope organization not banned)? *deadline
+ * receives when its credential expires (INT64_MAX: never). */
+bool auth_principal_live(const auth_t *a, const auth_identity_t *id, int64_t *deadline);
+/* Same, memoised per identity and directory generation: the per-event path pays a lookup only
+ * after a directory change. Under the directory read lock. */
+bool auth_principal_live_cached(const auth_t *a, const auth_identity_t *id, int64_t *deadline);
+int64_t auth_now_ms(void);
+
+#endif

@@ -1,0 +1,595 @@
+/* The feed engine: subscriptions indexed by topic, per-change matching, render once per
+ * distinct selection, permission per subscriber, delivery lists, and the paged replay of the
+ * log for `after:` with its handover to live delivery. Runs on the network thread. */
+#include "feed/feed_core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "feed/feed_map.h"
+#include "feed/feed_match.h"
+#include "util/util_log.h"
+
+typedef struct feed_sel {
+    char *key;                  /* NULL for a private (uninterned) selection */
+    size_t refs;                /* subscriptions using it */
+    uint64_t stamp;             /* change stamp `frame` was rendered for */
+    rt_frame_t *frame;          /* payload for the change being published, or NULL */
+    struct feed_sel *touched;   /* list of selections rendered for the current change */
+} feed_sel_t;
+
+typedef struct feed_topic {
+    feed_sub_t *head;
+    size_t count;
+    size_t keylen;
+    char key[];
+} feed_topic_t;
+
+enum { FEED_SUB_LIVE = 0, FEED_SUB_REPLAYING = 1 };
+
+struct feed_sub {
+    feed_t *feed;
+    int refs;              /* 1 while subscribed + one per pending delivery or replay task */
+    bool dead;             /* unsubscribed or ended: the sink is never called again */
+    int state;
+    int64_t last_seq;      /* last change the replay read: live copies up to it are dropped */
+    bool replay_cut;       /* the page stopped early (byte budget, memory): read on, not live yet */
+    size_t replay_sent;    /* bytes delivered in the current page */
+    char *replay_cursor;   /* where the next replay page starts */
+    feed_match_t match;
+    gql_request_t *req;
+    auth_identity_t *who;
+    feed_sink_t sink;
+    void *sub_ctx;
+    feed_sel_t *sel;
+    feed_topic_t *topic;
+    feed_sub_t *tprev, *tnext; /* topic list */
+    feed_sub_t *aprev, *anext; /* every allocated subscription, for feed_free */
+};
+
+/* Deliveries for one subscriber thread, in log order. This list is the threading seam: today
+ * the publishing (network) thread builds it and runs feed_deliver_task at once; deps.deliver
+ * hands it to another thread instead (see feed_core.h). With several network threads,
+ * feed_publish_changes would build one list per thread and hand each to its own thread. */
+typedef struct feed_delivery {
+    feed_sub_t *sub;    /* referenced */
+    rt_frame_t *frame;  /* referenced */
+} feed_delivery_t;
+
+typedef struct feed_delivery_list {
+    feed_t *feed;
+    size_t n, cap;
+    feed_delivery_t *v;
+} feed_delivery_list_t;
+
+struct feed {
+    feed_deps_t deps;
+    rt_metrics_t *metrics;
+    feed_map_t *topics; /* topic key -> feed_topic_t */
+    feed_map_t *sels;   /* selection key -> feed_sel_t */
+    feed_sub_t *all;
+    size_t nsubs;       /* subscribed (not dead) */
+    uint64_t stamp;     /* one per published change */
+    rt_buf_t key;       /* scratch for topic keys */
+    rt_buf_t out;       /* scratch for rendering */
+};
+
+#define FEED_METRIC_ADD(f, field, n)                                                          \
+    do {                                                                                      \
+        if ((f)->metrics)                                                                     \
+            atomic_fetch_add_explicit(&(f)->metrics->field, (n), memory_order_relaxed);       \
+    } while (0)
+
+static const char *const feed_mutation_text[] = {"CREATED", "UPDATED", "DELETED"};
+
+feed_t *feed_new_with_deps(const feed_deps_t *deps, rt_metrics_t *metrics)
+{
+    feed_t *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->deps = *deps;
+    if (f->deps.replay_page <= 0)
+        f->deps.replay_page = 256;
+    if (f->deps.replay_bytes == 0)
+        f->deps.replay_bytes = 256 * 1024;
+    f->metrics = metrics;
+    f->topics = feed_map_new();
+    f->sels = feed_map_new();
+    if (!f->topics || !f->sels)
+        goto fail;
+    return f;
+fail:
+    feed_map_free(f->topics);
+    feed_map_free(f->sels);
+    free(f);
+    return NULL;
+}
+
+/* ---- selections ---- */
+
+static feed_sel_t *feed_sel_get(feed_t *f, const char *key)
+{
+    feed_sel_t *s = key ? feed_map_get(f->sels, key, strlen(key)) : NULL;
+    if (s) {
+        s->refs++;
+        return s;
+    }
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->refs = 1;
+    if (key) {
+        if (!(s->key = strdup(key)) || feed_map_put(f->sels, key, strlen(key), s) < 0)
+            goto fail;
+    }
+    return s;
+fail:
+    free(s->key);
+    free(s);
+    return NULL;
+}
+
+static void feed_sel_put(feed_t *f, feed_sel_t *s)
+{
+    if (!s || --s->refs > 0)
+        return;
+    if (s->key)
+        feed_map_del(f->sels, s->key, strlen(s->key));
+    rt_frame_unref(s->frame);
+    free(s->key);
+    free(s);
+}
+
+/* ---- subscriptions and the index ---- */
+
+static int feed_topic_add(feed_t *f, feed_sub_t *s)
+{
+    if (feed_topic_key(&f->key, s->match.type, s->match.topic_dim, s->match.topic_value) < 0)
+        return -1;
+    feed_topic_t *t = feed_map_get(f->topics, f->key.data, f->key.len);
+    if (!t) {
+        if (!(t = calloc(1, sizeof *t + f->key.len + 1)))
+            return -1;
+        t->keylen = f->key.len;
+        memcpy(t->key, f->key.data, f->key.len);
+        if (feed_map_put(f->topics, t->key, t->keylen, t) < 0) {
+            free(t);
+            return -1;
+        }
+    }
+    /* Appended at the tail would cost a walk; order inside a topic does not matter because
+     * each subscription gets the changes in log order on its own. */
+    s->tnext = t->head;
+    if (t->head)
+        t->head->tprev = s;
+    t->head = s;
+    t->count++;
+    s->topic = t;
+    return 0;
+}
+
+static void feed_topic_remove(feed_t *f, feed_sub_t *s)
+{
+    feed_topic_t *t = s->topic;
+    if (!t)
+        return;
+    if (s->tprev)
+        s->tprev->tnext = s->tnext;
+    else
+        t->head = s->tnext;
+    if (s->tnext)
+        s->tnext->tprev = s->tprev;
+    s->tprev = s->tnext = NULL;
+    s->topic = NULL;
+    if (--t->count == 0) {
+        feed_map_del(f->topics, t->key, t->keylen);
+        free(t);
+    }
+}
+
+static void feed_sub_free(feed_sub_t *s)
+{
+    feed_t *f = s->feed;
+    if (s->aprev)
+        s->aprev->anext = s->anext;
+    else
+        f->all = s->anext;
+    if (s->anext)
+        s->anext->aprev = s->aprev;
+    feed_topic_remove(f, s);
+    feed_sel_put(f, s->sel);
+    if (s->req && f->deps.request_free)
+        f->deps.request_free(s->req);
+    if (s->who && f->deps.identity_unref)
+        f->deps.identity_unref(s->who);
+    feed_match_clear(&s->match);
+    free(s->replay_cursor);
+    free(s);
+}
+
+static void feed_sub_unref(feed_sub_t *s)
+{
+    if (--s->refs == 0)
+        feed_sub_free(s);
+}
+
+/* Takes the subscription out of the index and drops the subscribed reference: no sink call
+ * happens for it afterwards, while pending deliveries/tasks still hold the memory. */
+static void feed_sub_kill(feed_sub_t *s)
+{
+    if (s->dead)
+        return;
+    s->dead = true;
+    feed_topic_remove(s->feed, s);
+    s->feed->nsubs--;
+    FEED_METRIC_ADD(s->feed, subscriptions, -1);
+    feed_sub_unref(s);
+}
+
+void feed_unsubscribe(feed_sub_t *sub)
+{
+    if (sub)
+        feed_sub_kill(sub);
+}
+
+static json_object *feed_errors1(feed_t *f, const char *message, const char *code)
+{
+    json_object *arr = json_object_new_array();
+    json_object *e = f->deps.error_new ? f->deps.error_new(message, code) : NULL;
+    if (arr && e)
+        json_object_array_add(arr, e);
+    else
+        json_object_put(e);
+    return arr;
+}
+
+/* Ends a subscription from the feed's side with one GraphQL error. */
+static void feed_sub_end(feed_sub_t *s, const char *message, const char *code)
+{
+    if (s->dead)
+        return;
+    json_object *errors = message ? feed_errors1(s->feed, message, code) : NULL;
+    s->refs++; /* keeps the memory valid through a reentrant feed_unsubscribe */
+    feed_sub_kill(s);
+    s->sink.end(s->sub_ctx, errors);
+    json_object_put(errors);
+    feed_sub_unref(s);
+}
+
+/* ---- the change value and rendering ---- */
+
+static json_object *feed_change_value(const feed_change_t *c)
+{
+    json_object *v = json_object_new_object();
+    if (!v)
+        return NULL;
+    json_object_object_add(v, "mutation", json_object_new_string(feed_mutation_text[c->mutation]));
+    json_object_object_add(v, "node", c->mutation == FEED_DELETED ? NULL : json_object_get(c->node));
+    json_object_object_add(v, "previousValues",
+                           c->mutation == FEED_CREATED ? NULL : json_object_get(c->previous));
+    json_object_object_add(v, "updatedFields",
+                           c->mutation == FEED_UPDATED ? json_object_get(c->updated_fields) : NULL);
+    json_object_object_add(v, "cursor", c->cursor ? json_object_new_string(c->cursor) : NULL);
+    return v;
+}
+
+/* Renders the change for `req`; returns a new frame owned by the caller, or NULL. */
+static rt_frame_t *feed_render(feed_t *f, const gql_request_t *req, json_object **value, const feed_change_t *c)
+{
+    if (!*value && !(*value = feed_change_value(c)))
+        return NULL;
+    f->out.len = 0;
+    if (f->deps.render(req, *value, &f->out) < 0) {
+        rt_log_warn("feed", "rendering a %s change failed", c->type);
+        return NULL;
+    }
+    return rt_frame_new(f->out.data, f->out.len);
+}
+
+/* ---- delivery ---- */
+
+static int feed_dl_push(feed_delivery_list_t *dl, feed_sub_t *s, rt_frame_t *frame)
+{
+    if (dl->n == dl->cap) {
+        size_t cap = dl->cap ? dl->cap * 2 : 64;
+        feed_delivery_t *v = realloc(dl->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        dl->v = v;
+        dl->cap = cap;
+    }
+    s->refs++;
+    dl->v[dl->n].sub = s;
+    dl->v[dl->n].frame = rt_frame_ref(frame);
+    dl->n++;
+    return 0;
+}
+
+/* rt_task_fn: delivers a list on the subscribers' thread and frees it. A subscription
+ * unsubscribed meanwhile (even by an earlier sink call of this very list) is skipped. */
+static void feed_deliver_task(void *arg)
+{
+    feed_delivery_list_t *dl = arg;
+    for (size_t i = 0; i < dl->n; i++) {
+        feed_sub_t *s = dl->v[i].sub;
+        if (!s->dead) {
+            FEED_METRIC_ADD(dl->feed, deliveries, 1);
+            s->sink.next(s->sub_ctx, dl->v[i].frame);
+        }
+        rt_frame_unref(dl->v[i].frame);
+        feed_sub_unref(s);
+    }
+    free(dl->v);
+    free(dl);
+}
+
+/* Matches one change against one topic's subscriptions, adding deliveries to dl. */
+static void feed_match_topic(feed_t *f, feed_topic_t *t, const feed_change_t *c, json_object **value,
+                             feed_sel_t **touched, feed_delivery_list_t *dl)
+{
+    for (feed_sub_t *s = t->head; s; s = s->tnext) {
+        /* A replaying subscription reads this change from the log (it was committed before
+         * it was published); one that just finished replaying already has it if seq <= last. */
+        if (s->state == FEED_SUB_REPLAYING || c->seq <= s->last_seq)
+            continue;
+        if (!feed_match_test(&s->match, c))
+            continue;
+        json_object *subject = c->mutation == FEED_DELETED ? c->previous : c->node;
+        if (!subject || !f->deps.can_view(f->deps.ctx, s->who, c->type, subject)) {
+            FEED_METRIC_ADD(f, deliveries_denied, 1);
+            continue;
+        }
+        feed_sel_t *sel = s->sel;
+        if (sel->stamp != f->stamp) {
+            sel->stamp = f->stamp;
+            rt_frame_unref(sel->frame);
+            sel->frame = feed_render(f, s->req, value, c);
+            sel->touched = *touched;
+            *touched = sel;
+        }
+        if (sel->frame && feed_dl_push(dl, s, sel->frame) < 0)
+            rt_log_error("feed", "out of memory: a delivery was dropped");
+    }
+}
+
+void feed_publish_changes(feed_t *f, const feed_change_t *changes, int n)
+{
+    feed_delivery_list_t *dl = calloc(1, sizeof *dl);
+    if (!dl) {
+        rt_log_error("feed", "out of memory: %d changes not delivered", n);
+        return;
+    }
+    dl->feed = f;
+    for (int i = 0; i < n; i++) {
+        const feed_change_t *c = &changes[i];
+        if (!c->type || (unsigned)c->mutation > FEED_DELETED)
+            continue;
+        json_object *value = NULL;
+        feed_sel_t *touched = NULL;
+        f->stamp++;
+        /* A subscription sits on exactly one topic, and a change's topics are distinct keys,
+         * so nobody is reached twice for one change. */
+        for (int d = FEED_DIM_ALL; d < FEED_DIM__COUNT; d++) {
+            const char *v = d == FEED_DIM_ALL ? "" : feed_change_dim(c, (feed_dim_t)d);
+            if (!v || feed_topic_key(&f->key, c->type, (feed_dim_t)d, v) < 0)
+                continue;
+            feed_topic_t *t = feed_map_get(f->topics, f->key.data, f->key.len);
+            if (t)
+                feed_match_topic(f, t, c, &value, &touched, dl);
+        }
+        /* The list holds its own references: selections keep no frame between changes. */
+        while (touched) {
+            feed_sel_t *next = touched->touched;
+            rt_frame_unref(touched->frame);
+            touched->frame = NULL;
+            touched->touched = NULL;
+            touched = next;
+        }
+        json_object_put(value);
+    }
+    if (dl->n && f->deps.deliver)
+        f->deps.deliver(f->deps.ctx, feed_deliver_task, dl);
+    else
+        feed_deliver_task(dl);
+}
+
+/* ---- replay ---- */
+
+static void feed_replay_task(void *arg);
+
+static int feed_replay_one(void *arg, const feed_change_t *c)
+{
+    feed_sub_t *s = arg;
+    feed_t *f = s->feed;
+    if (s->dead)
+        return 1;
+    char *cur = c->cursor ? strdup(c->cursor) : NULL;
+    if (!cur) {
+        s->replay_cut = true; /* the next page re-reads from the old cursor: nothing lost */
+        return 1;
+    }
+    free(s->replay_cursor);
+    s->replay_cursor = cur;
+    s->last_seq = c->seq;
+    if (!c->type || strcmp(c->type, s->match.type) != 0 || (unsigned)c->mutation > FEED_DELETED)
+        return 0;
+    if (s->match.topic_dim != FEED_DIM_ALL) {
+        const char *v = feed_change_dim(c, s->match.topic_dim);
+        if (!v || strcmp(v, s->match.topic_value) != 0)
+            return 0;
+    }
+    if (!feed_match_test(&s->match, c))
+        return 0;
+    json_object *subject = c->mutation == FEED_DELETED ? c->previous : c->node;
+    if (!subject || !f->deps.can_view(f->deps.ctx, s->who, c->type, subject)) {
+        FEED_METRIC_ADD(f, deliveries_denied, 1);
+        return 0;
+    }
+    json_object *value = NULL;
+    rt_frame_t *frame = feed_render(f, s->req, &value, c);
+    json_object_put(value);
+    if (frame) {
+        FEED_METRIC_ADD(f, deliveries, 1);
+        s->sink.next(s->sub_ctx, frame);
+        s->replay_sent += frame->len;
+        rt_frame_unref(frame);
+        if (s->replay_sent >= f->deps.replay_bytes) {
+            s->replay_cut = true;
+            return 1;
+        }
+    }
+    return s->dead ? 1 : 0;
+}
+
+static const char *feed_log_error_code(int rc, const char **message)
+{
+    switch (rc) {
+    case FEED_LOG_EXPIRED:
+        *message = "cursor expired: it is older than the retained change log";
+        return "CURSOR_EXPIRED";
+    case FEED_LOG_MALFORMED:
+        *message = "malformed cursor";
+        return "BAD_USER_INPUT";
+    default:
+        *message = "the change log cannot be read";
+        return "INTERNAL_SERVER_ERROR";
+    }
+}
+
+/* Schedules the next replay page; the task holds a reference. */
+static void feed_replay_schedule(feed_sub_t *s)
+{
+    feed_t *f = s->feed;
+    s->refs++;
+    if (!f->deps.defer || f->deps.defer(f->deps.ctx, feed_replay_task, s) < 0) {
+        s->refs--;
+        feed_sub_end(s, "the change log replay cannot be scheduled", "INTERNAL_SERVER_ERROR");
+    }
+}
+
+/* One replay page; a short page means the log is caught up: switch to live right here, in
+ * the same step, so no publish can fall between the read and the switch. */
+static void feed_replay_task(void *arg)
+{
+    feed_sub_t *s = arg;
+    feed_t *f = s->feed;
+    if (!s->dead) {
+        int page = f->deps.replay_page;
+        s->replay_cut = false;
+        s->replay_sent = 0;
+        int n = f->deps.log_read(f->deps.ctx, s->replay_cursor, page, feed_replay_one, s);
+        if (s->dead) {
+            /* unsubscribed by a sink call during the page */
+        } else if (n < 0) {
+            const char *msg, *code = feed_log_error_code(n, &msg);
+            feed_sub_end(s, msg, code);
+        } else if (n < page && !s->replay_cut) {
+            s->state = FEED_SUB_LIVE;
+            free(s->replay_cursor);
+            s->replay_cursor = NULL;
+        } else {
+            feed_replay_schedule(s);
+        }
+    }
+    feed_sub_unref(s);
+}
+
+/* ---- subscribe ---- */
+
+int feed_subscribe(feed_t *f, auth_identity_t *who, gql_request_t *req, const feed_sink_t *sink, void *sub_ctx,
+                   feed_sub_t **out, json_object **errors)
+{
+    const char *why = NULL;
+    feed_sub_t *s = NULL;
+    int rc;
+    *out = NULL;
+    *errors = NULL;
+    if (!(s = calloc(1, sizeof *s)))
+        goto nomem;
+    rc = feed_match_compile(f->deps.root_field(req), f->deps.root_args(req), &s->match, &why);
+    if (rc != FEED_MATCH_OK) {
+        free(s);
+        *errors = feed_errors1(f, why, rc == FEED_MATCH_NOMEM ? "INTERNAL_SERVER_ERROR" : "BAD_USER_INPUT");
+        return -1;
+    }
+    s->feed = f;
+    s->refs = 1;
+    s->last_seq = INT64_MIN;
+    s->sink = *sink;
+    s->sub_ctx = sub_ctx;
+    s->anext = f->all;
+    if (f->all)
+        f->all->aprev = s;
+    f->all = s;
+    if (!(s->sel = feed_sel_get(f, f->deps.selection_key(req))))
+        goto nomem_sub;
+    if (s->match.after) {
+        /* Validate the cursor now, so a bad one is an `error` answer to this subscribe;
+         * the pages themselves run later, after the caller has its handle. */
+        int lr = f->deps.log_read(f->deps.ctx, s->match.after, 0, feed_replay_one, s);
+        if (lr < 0) {
+            const char *msg, *code = feed_log_error_code(lr, &msg);
+            *errors = feed_errors1(f, msg, code);
+            feed_sub_free(s); /* req is still the caller's */
+            return -1;
+        }
+        if (!(s->replay_cursor = strdup(s->match.after)))
+            goto nomem_sub;
+        s->state = FEED_SUB_REPLAYING;
+    }
+    if (feed_topic_add(f, s) < 0)
+        goto nomem_sub;
+    if (s->state == FEED_SUB_REPLAYING) {
+        s->refs++; /* the replay task's reference */
+        if (!f->deps.defer || f->deps.defer(f->deps.ctx, feed_replay_task, s) < 0) {
+            s->refs--;
+            feed_sub_free(s);
+            *errors = feed_errors1(f, "the change log replay cannot be scheduled", "INTERNAL_SERVER_ERROR");
+            return -1;
+        }
+    }
+    s->req = req;
+    s->who = f->deps.identity_ref ? f->deps.identity_ref(who) : who;
+    f->nsubs++;
+    FEED_METRIC_ADD(f, subscriptions, 1);
+    *out = s;
+    return 0;
+nomem_sub:
+    feed_sub_free(s);
+nomem:
+    *errors = feed_errors1(f, "out of memory", "INTERNAL_SERVER_ERROR");
+    return -1;
+}
+
+/* ---- lifetime and introspection ---- */
+
+void feed_free(feed_t *f)
+{
+    if (!f)
+        return;
+    /* Pending replay tasks in the caller's task queue must be dropped, not run, after this. */
+    while (f->all) {
+        feed_sub_t *s = f->all;
+        feed_sub_free(s);
+    }
+    feed_map_free(f->topics);
+    feed_map_free(f->sels);
+    rt_buf_free(&f->key);
+    rt_buf_free(&f->out);
+    free(f);
+}
+
+size_t feed_subscription_count(const feed_t *f)
+{
+    return f->nsubs;
+}
+
+size_t feed_topic_count(const feed_t *f)
+{
+    return feed_map_count(f->topics);
+}
+
+size_t feed_selection_count(const feed_t *f)
+{
+    return feed_map_count(f->sels);
+}

@@ -1,0 +1,304 @@
+/* Subscription fields -> (node type, topic) rules and the per-change argument test. Adding a
+ * Subscription field to the SDL needs one row in feed_fields[] below and nothing else. */
+#include "feed/feed_match.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct feed_dim_arg {
+    const char *arg;
+    feed_dim_t dim;
+} feed_dim_arg_t;
+
+typedef struct feed_field_rule {
+    const char *field;
+    const char *type;
+    /* Ownership arguments, most selective first: the first present one is the topic, the
+     * others become equality checks. */
+    feed_dim_arg_t dims[3];
+    bool all_ok;        /* with no ownership argument: every change of the type */
+    bool where_ok;      /* accepts `where: ChangeFilter` */
+    bool node_where_ok; /* accepts `node: ExecutionWhere`; its sessionId can be the topic */
+} feed_field_rule_t;
+
+static const feed_field_rule_t feed_fields[] = {
+    {"execution", "Execution", {{"id", FEED_DIM_ID}}, false, false, false},
+    {"executions", "Execution", {{"sessionId", FEED_DIM_SESSION}, {"blobId", FEED_DIM_BLOB}}, true, true, true},
+    {"executionEvents", "ExecutionEvent", {{"executionId", FEED_DIM_EXECUTION}}, false, false, false},
+    {"session", "Session", {{"id", FEED_DIM_ID}}, false, false, false},
+    {"sessionEvents", "SessionEvent", {{"sessionId", FEED_DIM_SESSION}}, false, false, false},
+    {"blob", "Blob", {{"id", FEED_DIM_ID}}, false, false, false},
+    {"blobs", "Blob", {{"organizationId", FEED_DIM_ORG}}, true, true, false},
+    {"revisions", "Revision", {{"blobId", FEED_DIM_BLOB}}, false, true, false},
+};
+
+static const char *const feed_mutation_names[] = {"CREATED", "UPDATED", "DELETED"};
+
+const char *feed_change_dim(const feed_change_t *c, feed_dim_t d)
+{
+    switch (d) {
+    case FEED_DIM_ID: return c->id;
+    case FEED_DIM_ORG: return c->organization_id;
+    case FEED_DIM_BLOB: return c->blob_id;
+    case FEED_DIM_SESSION: return c->session_id;
+    case FEED_DIM_EXECUTION: return c->execution_id;
+    default: return NULL;
+    }
+}
+
+int feed_topic_key(rt_buf_t *out, const char *type, feed_dim_t dim, const char *value)
+{
+    /* \x1f cannot appear in a type name; ids may contain anything but are last. */
+    out->len = 0;
+    if (rt_buf_puts(out, type) < 0 || rt_buf_putc(out, '\x1f') < 0 || rt_buf_putc(out, (char)('0' + dim)) < 0)
+        return -1;
+    if (dim != FEED_DIM_ALL && (rt_buf_putc(out, '\x1f') < 0 || rt_buf_puts(out, value ? value : "") < 0))
+        return -1;
+    return 0;
+}
+
+json_object *feed_change_subject(const feed_change_t *c)
+{
+    return c->mutation == FEED_DELETED ? c->previous : c->node;
+}
+
+void feed_match_clear(feed_match_t *m)
+{
+    free(m->topic_value);
+    for (int d = 0; d < FEED_DIM__COUNT; d++)
+        free(m->eq[d]);
+    feed_strs_t *lists[] = {&m->uf_every, &m->uf_some, &m->status_in};
+    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+        for (int j = 0; j < lists[i]->n; j++)
+            free(lists[i]->v[j]);
+        free(lists[i]->v);
+    }
+    free(m->node_session_id);
+    free(m->after);
+    memset(m, 0, sizeof *m);
+}
+
+/* A present, non-null argument value, or NULL. */
+static json_object *feed_arg(json_object *obj, const char *name)
+{
+    json_object *v = NULL;
+    if (!obj || !json_object_is_type(obj, json_type_object) || !json_object_object_get_ex(obj, name, &v))
+        return NULL;
+    return json_object_is_type(v, json_type_null) ? NULL : v;
+}
+
+/* Copies a scalar argument (ID, String, Cursor) as text. */
+static int feed_arg_str(json_object *obj, const char *name, char **out)
+{
+    json_object *v = feed_arg(obj, name);
+    if (!v)
+        return FEED_MATCH_OK;
+    if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
+        return FEED_MATCH_BAD_ARG;
+    *out = strdup(json_object_get_string(v));
+    return *out ? FEED_MATCH_OK : FEED_MATCH_NOMEM;
+}
+
+/* Appends a list argument's items (a lone scalar counts as a one-item list, per GraphQL input
+ * coercion) to *list. */
+static int feed_arg_list(json_object *obj, const char *name, feed_strs_t *list)
+{
+    json_object *v = feed_arg(obj, name);
+    if (!v)
+        return FEED_MATCH_OK;
+    list->given = true;
+    size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 1;
+    char **nv = realloc(list->v, (size_t)(list->n + n + 1) * sizeof *nv);
+    if (!nv)
+        return FEED_MATCH_NOMEM;
+    list->v = nv;
+    for (size_t i = 0; i < n; i++) {
+        json_object *item = json_object_is_type(v, json_type_array) ? json_object_array_get_idx(v, i) : v;
+        if (!item || !json_object_is_type(item, json_type_string))
+            return FEED_MATCH_BAD_ARG;
+        if (!(list->v[list->n] = strdup(json_object_get_string(item))))
+            return FEED_MATCH_NOMEM;
+        list->n++;
+    }
+    return FEED_MATCH_OK;
+}
+
+static int feed_compile_where(json_object *where, feed_match_t *m, const char **why)
+{
+    int rc;
+    if (!json_object_is_type(where, json_type_object)) {
+        *why = "where must be a ChangeFilter object";
+        return FEED_MATCH_BAD_ARG;
+    }
+    feed_strs_t muts = {0};
+    if ((rc = feed_arg_list(where, "mutation_in", &muts)) == FEED_MATCH_OK && muts.given) {
+        m->mutation_mask = 0;
+        for (int i = 0; i < muts.n; i++) {
+            int k;
+            for (k = 0; k < 3 && strcmp(muts.v[i], feed_mutation_names[k]) != 0; k++)
+                ;
+            if (k == 3) {
+                *why = "mutation_in holds an unknown MutationType";
+                rc = FEED_MATCH_BAD_ARG;
+                break;
+            }
+            m->mutation_mask |= 1u << k;
+        }
+    }
+    for (int i = 0; i < muts.n; i++)
+        free(muts.v[i]);
+    free(muts.v);
+    if (rc != FEED_MATCH_OK)
+        return rc;
+    json_object *one = feed_arg(where, "updatedFields_contains");
+    if (one && !json_object_is_type(one, json_type_string)) {
+        *why = "updatedFields_contains must be a String";
+        return FEED_MATCH_BAD_ARG;
+    }
+    if ((rc = feed_arg_list(where, "updatedFields_contains", &m->uf_every)) != FEED_MATCH_OK ||
+        (rc = feed_arg_list(where, "updatedFields_contains_every", &m->uf_every)) != FEED_MATCH_OK ||
+        (rc = feed_arg_list(where, "updatedFields_contains_some", &m->uf_some)) != FEED_MATCH_OK)
+        *why = "updatedFields conditions take field names";
+    return rc;
+}
+
+static int feed_compile_node_where(json_object *nw, feed_match_t *m, const char **why)
+{
+    int rc;
+    if (!json_object_is_type(nw, json_type_object)) {
+        *why = "node must be an ExecutionWhere object";
+        return FEED_MATCH_BAD_ARG;
+    }
+    if ((rc = feed_arg_list(nw, "status_in", &m->status_in)) != FEED_MATCH_OK ||
+        (rc = feed_arg_str(nw, "sessionId", &m->node_session_id)) != FEED_MATCH_OK)
+        *why = "ill-typed ExecutionWhere";
+    return rc;
+}
+
+int feed_match_compile(const char *field, json_object *args, feed_match_t *m, const char **why)
+{
+    const feed_field_rule_t *rule = NULL;
+    int rc = FEED_MATCH_OK;
+    memset(m, 0, sizeof *m);
+    *why = "out of memory";
+    for (size_t i = 0; field && i < sizeof feed_fields / sizeof *feed_fields; i++)
+        if (strcmp(field, feed_fields[i].field) == 0)
+            rule = &feed_fields[i];
+    if (!rule) {
+        *why = "not a subscription field of the change feed";
+        return FEED_MATCH_UNKNOWN_FIELD;
+    }
+    m->type = rule->type;
+    m->topic_dim = FEED_DIM_ALL;
+    m->mutation_mask = 7u;
+
+    /* Ownership arguments: the first present is the topic, the rest are checks. */
+    for (int i = 0; i < 3 && rule->dims[i].arg; i++) {
+        char *v = NULL;
+        if ((rc = feed_arg_str(args, rule->dims[i].arg, &v)) != FEED_MATCH_OK) {
+            *why = "ill-typed ownership argument";
+            goto fail;
+        }
+        if (!v)
+            continue;
+        if (m->topic_dim == FEED_DIM_ALL) {
+            m->topic_dim = rule->dims[i].dim;
+            m->topic_value = v;
+        } else {
+            m->eq[rule->dims[i].dim] = v;
+        }
+    }
+    json_object *where = feed_arg(args, "where");
+    if (where && rule->where_ok && (rc = feed_compile_where(where, m, why)) != FEED_MATCH_OK)
+        goto fail;
+    json_object *nw = feed_arg(args, "node");
+    if (nw && rule->node_where_ok && (rc = feed_compile_node_where(nw, m, why)) != FEED_MATCH_OK)
+        goto fail;
+    /* node.sessionId is narrower than a blob or "everything": let it pick the topic. */
+    if (m->node_session_id && m->topic_dim != FEED_DIM_SESSION) {
+        if (m->topic_dim != FEED_DIM_ALL)
+            m->eq[m->topic_dim] = m->topic_value;
+        m->topic_dim = FEED_DIM_SESSION;
+        if (!(m->topic_value = strdup(m->node_session_id))) {
+            rc = FEED_MATCH_NOMEM;
+            goto fail;
+        }
+    }
+    if (m->topic_dim == FEED_DIM_ALL && !rule->all_ok) {
+        *why = "missing required argument";
+        rc = FEED_MATCH_BAD_ARG;
+        goto fail;
+    }
+    if ((rc = feed_arg_str(args, "after", &m->after)) != FEED_MATCH_OK) {
+        *why = "after must be a Cursor";
+        goto fail;
+    }
+    return FEED_MATCH_OK;
+fail:
+    feed_match_clear(m);
+    return rc;
+}
+
+static bool feed_strs_has(json_object *arr, const char *s)
+{
+    size_t n = json_object_array_length(arr);
+    for (size_t i = 0; i < n; i++) {
+        json_object *it = json_object_array_get_idx(arr, i);
+        if (it && json_object_is_type(it, json_type_string) && strcmp(json_object_get_string(it), s) == 0)
+            return true;
+    }
+    return false;
+}
+
+static const char *feed_node_str(json_object *node, const char *key)
+{
+    json_object *v;
+    if (!node || !json_object_object_get_ex(node, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+bool feed_match_test(const feed_match_t *m, const feed_change_t *c)
+{
+    if ((unsigned)c->mutation > FEED_DELETED || !(m->mutation_mask & (1u << c->mutation)))
+        return false;
+    for (int d = 1; d < FEED_DIM__COUNT; d++) {
+        const char *v;
+        if (m->eq[d] && (!(v = feed_change_dim(c, (feed_dim_t)d)) || strcmp(v, m->eq[d]) != 0))
+            return false;
+    }
+    if (m->uf_every.given || m->uf_some.given) {
+        /* updatedFields is null for CREATED and DELETED: an updatedFields condition only
+         * ever matches updates. */
+        json_object *uf = c->updated_fields;
+        if (c->mutation != FEED_UPDATED || !uf || !json_object_is_type(uf, json_type_array))
+            return false;
+        for (int i = 0; i < m->uf_every.n; i++)
+            if (!feed_strs_has(uf, m->uf_every.v[i]))
+                return false;
+        if (m->uf_some.given) {
+            bool any = false;
+            for (int i = 0; i < m->uf_some.n && !any; i++)
+                any = feed_strs_has(uf, m->uf_some.v[i]);
+            if (!any)
+                return false;
+        }
+    }
+    if (m->status_in.given || m->node_session_id) {
+        json_object *subject = feed_change_subject(c);
+        if (m->status_in.given) {
+            const char *st = feed_node_str(subject, "status");
+            bool in = false;
+            for (int i = 0; st && i < m->status_in.n && !in; i++)
+                in = strcmp(st, m->status_in.v[i]) == 0;
+            if (!in)
+                return false;
+        }
+        if (m->node_session_id) {
+            const char *sid = feed_node_str(subject, "sessionId");
+            if (!sid || strcmp(sid, m->node_session_id) != 0)
+                return false;
+        }
+    }
+    return true;
+}

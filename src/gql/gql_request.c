@@ -1,0 +1,751 @@
+/* Request preparation: parse (token limit), validate (gql_validate), depth limit, operation
+ * selection and variable coercion, with graphql-js's error messages, producing the immutable
+ * gql_request_t that execution and the feed share. */
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gql/gql_exec_value.h"
+#include "gql/gql_request_int.h"
+#include "gql/gql_suggest.h"
+#include "gql/gql_validate.h"
+#include "gql/syntax/gql_arena.h"
+#include "gql/syntax/gql_parser.h"
+
+/* {message, locations?: [{line, column}], extensions?: {code}}; the message may hold NUL bytes
+ * (from variable values), hence the length. */
+static json_object *error_obj_len(const char *message, size_t len, const gql_loc_t *loc, const char *code)
+{
+    json_object *e = json_object_new_object();
+    if (!e)
+        return NULL;
+    json_object_object_add(e, "message", json_object_new_string_len(message, (int)len));
+    if (loc && loc->line > 0) {
+        json_object *locs = json_object_new_array(), *l = json_object_new_object();
+        json_object_object_add(l, "line", json_object_new_int((int)loc->line));
+        json_object_object_add(l, "column", json_object_new_int((int)loc->column));
+        json_object_array_add(locs, l);
+        json_object_object_add(e, "locations", locs);
+    }
+    if (code) {
+        json_object *ext = json_object_new_object();
+        json_object_object_add(ext, "code", json_object_new_string(code));
+        json_object_object_add(e, "extensions", ext);
+    }
+    return e;
+}
+
+static json_object *error_obj(const char *message, const gql_loc_t *loc, const char *code)
+{
+    return error_obj_len(message, strlen(message), loc, code);
+}
+
+static int fail_with(json_object **errors, int rc, const char *message, const gql_loc_t *loc, const char *code)
+{
+    *errors = json_object_new_array();
+    json_object *e = error_obj(message, loc, code);
+    if (*errors && e)
+        json_object_array_add(*errors, e);
+    else
+        json_object_put(e);
+    return rc;
+}
+
+/* ---- depth ------------------------------------------------------------------------------- */
+
+typedef struct depth_ctx {
+    const gql_document_t *doc;
+    const gql_ast_definition_t **memo_def;
+    int *memo_depth;
+    int nmemo, cap;
+    int limit;
+} depth_ctx_t;
+
+static int selection_depth(depth_ctx_t *c, const gql_ast_selection_set_t *ss, int guard);
+
+/* Depth of a fragment's selection set, computed once per fragment so shared fragments cost
+ * nothing more (no exponential walk over fragment fan-out). */
+static int fragment_depth(depth_ctx_t *c, const char *name, int guard)
+{
+    for (int i = 0; i < c->nmemo; i++)
+        if (strcmp(c->memo_def[i]->name.value, name) == 0)
+            return c->memo_depth[i];
+    for (const gql_ast_definition_t *d = c->doc->definitions; d; d = d->next) {
+        if (d->kind != GQL_DEF_FRAGMENT || strcmp(d->name.value, name) != 0)
+            continue;
+        int depth = selection_depth(c, d->selection_set, guard + 1);
+        if (c->nmemo == c->cap) {
+            int cap = c->cap ? c->cap * 2 : 16;
+            const gql_ast_definition_t **md = realloc(c->memo_def, sizeof *md * (size_t)cap);
+            if (md)
+                c->memo_def = md;
+            int *mv = realloc(c->memo_depth, sizeof *mv * (size_t)cap);
+            if (mv)
+                c->memo_depth = mv;
+            if (!md || !mv)
+                return depth;
+            c->cap = cap;
+        }
+        c->memo_def[c->nmemo] = d;
+        c->memo_depth[c->nmemo++] = depth;
+        return depth;
+    }
+    return 0;
+}
+
+static int selection_depth(depth_ctx_t *c, const gql_ast_selection_set_t *ss, int guard)
+{
+    if (!ss || guard > 10000) /* validation already refused fragment cycles; belt and braces */
+        return 0;
+    int max = 0;
+    for (const gql_ast_selection_t *s = ss->selections; s; s = s->next) {
+        int d = 0;
+        if (s->kind == GQL_SEL_FIELD) {
+            if (strncmp(s->name.value, "__", 2) == 0)
+                continue; /* introspection: bounded by MaxIntrospectionDepthRule instead */
+            d = 1 + selection_depth(c, s->selection_set, guard + 1);
+        } else if (s->kind == GQL_SEL_INLINE_FRAGMENT) {
+            d = selection_depth(c, s->selection_set, guard + 1);
+        } else {
+            d = fragment_depth(c, s->name.value, guard);
+        }
+        if (d > max)
+            max = d;
+    }
+    return max;
+}
+
+/* ---- variables ------------------------------------------------------------------------ */
+
+typedef struct coerce {
+    const gql_schema_t *s;
+    gql_arena_t *arena;
+    json_object *errors;
+    const char *var;
+    const gql_loc_t *loc;
+    char path[512];
+    int nomem;
+} coerce_t;
+
+/* A number as JavaScript's String() shows it, Infinity included. */
+static void js_num(double d, char *out, size_t cap)
+{
+    if (isinf(d))
+        snprintf(out, cap, "%s", d < 0 ? "-Infinity" : "Infinity");
+    else
+        gql_exec_format_number(d, out, cap);
+}
+
+/* The JavaScript number a JSON number becomes (json-c keeps big integers as int64/uint64). */
+static double js_value(json_object *v)
+{
+    if (json_object_get_type(v) == json_type_double)
+        return json_object_get_double(v);
+    int64_t i = json_object_get_int64(v);
+    if (i == INT64_MAX)
+        return (double)json_object_get_uint64(v);
+    return (double)i;
+}
+
+/* A JSON number as JavaScript shows it: integers exactly while they are exact in a double. */
+static void js_number_text(json_object *v, char *out, size_t cap)
+{
+    if (json_object_get_type(v) == json_type_int) {
+        int64_t i = json_object_get_int64(v);
+        if (i > -(INT64_C(1) << 53) && i < (INT64_C(1) << 53)) {
+            snprintf(out, cap, "%" PRId64, i);
+            return;
+        }
+    }
+    js_num(js_value(v), out, cap);
+}
+
+/* Deep copy of a JSON value with the numbers JavaScript would hold: integral doubles become
+ * integers (JSON 3.0 is the number 3), integers beyond 2^53 become the double they round to. */
+static json_object *js_copy(json_object *v)
+{
+    switch (json_object_get_type(v)) {
+    case json_type_double:
+    case json_type_int: {
+        double d = js_value(v);
+        if (json_object_get_type(v) == json_type_int && fabs(d) < 9007199254740992.0)
+            return json_object_new_int64(json_object_get_int64(v));
+        if (isfinite(d) && d == floor(d) && fabs(d) < 9007199254740992.0)
+            return json_object_new_int64((int64_t)d);
+        /* Serialise as JavaScript would print the number, not json-c's %.17g. */
+        char text[64];
+        js_num(d, text, sizeof text);
+        return json_object_new_double_s(d, text);
+    }
+    case json_type_array: {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; a && i < json_object_array_length(v); i++)
+            json_object_array_add(a, js_copy(json_object_array_get_idx(v, i)));
+        return a;
+    }
+    case json_type_object: {
+        json_object *o = json_object_new_object();
+        json_object_object_foreach(v, key, val)
+        {
+            if (o)
+                json_object_object_add(o, key, js_copy(val));
+        }
+        return o;
+    }
+    default:
+        return json_object_get(v);
+    }
+}
+
+/* graphql-js inspect() for JSON values (depth 2, 10 items). */
+static void inspect(rt_buf_t *b, json_object *v, int depth)
+{
+    switch (json_object_get_type(v)) {
+    case json_type_null:
+        rt_buf_puts(b, "null");
+        break;
+    case json_type_boolean:
+        rt_buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
+        break;
+    case json_type_int: {
+        char n[64];
+        js_number_text(v, n, sizeof n);
+        rt_buf_puts(b, n);
+        break;
+    }
+    case json_type_double: {
+        char n[64];
+        js_num(json_object_get_double(v), n, sizeof n);
+        rt_buf_puts(b, n);
+        break;
+    }
+    case json_type_string:
+        rt_buf_json_str(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+        break;
+    case json_type_array: {
+        size_t n = json_object_array_length(v);
+        if (n == 0) {
+            rt_buf_puts(b, "[]");
+            break;
+        }
+        if (depth >= 2) {
+            rt_buf_puts(b, "[Array]");
+            break;
+        }
+        rt_buf_putc(b, '[');
+        for (size_t i = 0; i < n && i < 10; i++) {
+            if (i)
+                rt_buf_puts(b, ", ");
+            inspect(b, json_object_array_get_idx(v, i), depth + 1);
+        }
+        if (n > 10)
+            rt_buf_printf(b, ", ... %zu more item%s", n - 10, n - 10 == 1 ? "" : "s");
+        rt_buf_putc(b, ']');
+        break;
+    }
+    case json_type_object: {
+        if (json_object_object_length(v) == 0) {
+            rt_buf_puts(b, "{}");
+            break;
+        }
+        if (depth >= 2) {
+            rt_buf_puts(b, "[Object]");
+            break;
+        }
+        rt_buf_puts(b, "{ ");
+        bool first = true;
+        json_object_object_foreach(v, key, val)
+        {
+            if (!first)
+                rt_buf_puts(b, ", ");
+            first = false;
+            rt_buf_printf(b, "%s: ", key);
+            inspect(b, val, depth + 1);
+        }
+        rt_buf_puts(b, " }");
+        break;
+    }
+    }
+}
+
+/* Records `Variable "$x" got invalid value <inspect> [at "x<path>"]; <msg>`. */
+static void coerce_error_msg(coerce_t *c, json_object *value, const char *msg, size_t msg_len)
+{
+    rt_buf_t b = RT_BUF_INIT;
+    rt_buf_printf(&b, "Variable \"$%s\" got invalid value ", c->var);
+    inspect(&b, value, 0);
+    if (c->path[0])
+        rt_buf_printf(&b, " at \"%s%s\"", c->var, c->path);
+    rt_buf_puts(&b, "; ");
+    rt_buf_append(&b, msg, msg_len);
+    json_object *e = rt_buf_cstr(&b) ? error_obj_len(b.data, b.len, c->loc, NULL) : NULL;
+    if (e)
+        json_object_array_add(c->errors, e);
+    else
+        c->nomem = 1;
+    rt_buf_free(&b);
+}
+
+static void coerce_error(coerce_t *c, json_object *value, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void coerce_error(coerce_t *c, json_object *value, const char *fmt, ...)
+{
+    char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        c->nomem = 1;
+        return;
+    }
+    coerce_error_msg(c, value, msg, (size_t)n);
+    free(msg);
+}
+
+static void type_str(const gql_schema_t *s, const gql_typeref_t *t, char *out, size_t cap)
+{
+    gql_typeref_print(s, t, out, cap);
+}
+
+/* coerceInputValue: returns a new reference (NULL = JSON null) or sets errors. */
+static json_object *coerce_value(coerce_t *c, json_object *v, const gql_typeref_t *t, bool *ok);
+
+static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *ty, bool *ok)
+{
+    enum json_type jt = json_object_get_type(v);
+    char num[64];
+    if (ty->kind == GQL_TK_SCALAR) {
+        const char *n = ty->name;
+        if (strcmp(n, "Int") == 0) {
+            double d = jt == json_type_int || jt == json_type_double ? js_value(v) : 0;
+            if (jt != json_type_int && jt != json_type_double) {
+                rt_buf_t b = RT_BUF_INIT;
+                inspect(&b, v, 0);
+                coerce_error(c, v, "Int cannot represent non-integer value: %s", rt_buf_cstr(&b) ? b.data : "");
+                rt_buf_free(&b);
+                *ok = false;
+                return NULL;
+            }
+            if (!isfinite(d) || d != floor(d)) {
+                js_num(d, num, sizeof num);
+                coerce_error(c, v, "Int cannot represent non-integer value: %s", num);
+                *ok = false;
+                return NULL;
+            }
+            if (d > INT_MAX || d < INT_MIN) {
+                js_num(d, num, sizeof num);
+                coerce_error(c, v, "Int cannot represent non 32-bit signed integer value: %s", num);
+                *ok = false;
+                return NULL;
+            }
+            return json_object_new_int((int)d);
+        }
+        if (strcmp(n, "Float") == 0) {
+            if ((jt != json_type_int && jt != json_type_double) ||
+                (jt == json_type_double && !isfinite(json_object_get_double(v)))) {
+                rt_buf_t b = RT_BUF_INIT;
+                inspect(&b, v, 0);
+                coerce_error(c, v, "Float cannot represent non numeric value: %s", rt_buf_cstr(&b) ? b.data : "");
+                rt_buf_free(&b);
+                *ok = false;
+                return NULL;
+            }
+            return js_copy(v);
+        }
+        if (strcmp(n, "String") == 0 || strcmp(n, "Boolean") == 0) {
+            bool is_str = n[0] == 'S';
+            if (jt != (is_str ? json_type_string : json_type_boolean)) {
+                rt_buf_t b = RT_BUF_INIT;
+                inspect(&b, v, 0);
+                coerce_error(c, v, "%s cannot represent a non %s value: %s", n, is_str ? "string" : "boolean",
+                             rt_buf_cstr(&b) ? b.data : "");
+                rt_buf_free(&b);
+                *ok = false;
+                return NULL;
+            }
+            return json_object_get(v);
+        }
+        if (strcmp(n, "ID") == 0) {
+            if (jt == json_type_string)
+                return json_object_get(v);
+            if (jt == json_type_int) {
+                js_number_text(v, num, sizeof num);
+                return json_object_new_string(num);
+            }
+            if (jt == json_type_double && isfinite(json_object_get_double(v)) &&
+                json_object_get_double(v) == floor(json_object_get_double(v))) {
+                js_num(json_object_get_double(v), num, sizeof num); /* JSON 5.0 is the JavaScript number 5 */
+                return json_object_new_string(num);
+            }
+            rt_buf_t b = RT_BUF_INIT;
+            inspect(&b, v, 0);
+            coerce_error(c, v, "ID cannot represent value: %s", rt_buf_cstr(&b) ? b.data : "");
+            rt_buf_free(&b);
+            *ok = false;
+            return NULL;
+        }
+        return js_copy(v); /* custom scalars: parseValue is the identity on the JavaScript value */
+    }
+    if (ty->kind == GQL_TK_ENUM) {
+        bool is_str = jt == json_type_string;
+        /* A NUL inside the string can never name an enum value. */
+        bool clean = is_str && strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v);
+        if (clean && gql_type_enum_value(ty, json_object_get_string(v)))
+            return json_object_get(v);
+        /* didYouMeanEnumValue: suggestions for the string, or for inspect() of a non-string. */
+        rt_buf_t shown = RT_BUF_INIT, hint = RT_BUF_INIT;
+        if (is_str)
+            rt_buf_append(&shown, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+        else
+            inspect(&shown, v, 0);
+        const char **names = malloc(sizeof *names * (size_t)(ty->nenum_values + 1));
+        if (names) {
+            for (int i = 0; i < ty->nenum_values; i++)
+                names[i] = ty->enum_values[i].name;
+            gql_did_you_mean_n(&hint, "the enum value", rt_buf_cstr(&shown) ? shown.data : "", shown.len, names,
+                               ty->nenum_values);
+            free(names);
+        }
+        if (is_str) {
+            rt_buf_t msg = RT_BUF_INIT;
+            rt_buf_puts(&msg, "Value \"");
+            rt_buf_append(&msg, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+            rt_buf_printf(&msg, "\" does not exist in \"%s\" enum.%s", ty->name, rt_buf_cstr(&hint) ? hint.data : "");
+            if (rt_buf_cstr(&msg))
+                coerce_error_msg(c, v, msg.data, msg.len);
+            else
+                c->nomem = 1;
+            rt_buf_free(&msg);
+        } else
+            coerce_error(c, v, "Enum \"%s\" cannot represent non-string value: %s.%s", ty->name,
+                         rt_buf_cstr(&shown) ? shown.data : "", rt_buf_cstr(&hint) ? hint.data : "");
+        rt_buf_free(&shown);
+        rt_buf_free(&hint);
+        *ok = false;
+        return NULL;
+    }
+    if (ty->kind == GQL_TK_INPUT_OBJECT) {
+        if (jt != json_type_object) {
+            coerce_error(c, v, "Expected type \"%s\" to be an object.", ty->name);
+            *ok = false;
+            return NULL;
+        }
+        json_object *out = json_object_new_object();
+        if (!out) {
+            c->nomem = 1;
+            return NULL;
+        }
+        size_t plen = strlen(c->path);
+        for (int i = 0; i < ty->ninput_fields; i++) {
+            const gql_input_value_t *f = &ty->input_fields[i];
+            json_object *fv;
+            if (!json_object_object_get_ex(v, f->name, &fv)) {
+                if (f->default_value) {
+                    gql_document_t *holder;
+                    gql_ast_value_t *ast;
+                    gql_syntax_error_t err;
+                    json_object *dv = NULL;
+                    if (gql_parse_value(f->default_value, strlen(f->default_value), true, &holder, &ast, &err) == 0) {
+                        if (gql_exec_value_from_ast(c->s, f->type, ast, NULL, &dv) == 0)
+                            json_object_object_add(out, f->name, dv);
+                        gql_document_free(holder);
+                    }
+                } else if (f->type->wrap == GQL_TR_NON_NULL) {
+                    char ts[256];
+                    type_str(c->s, f->type, ts, sizeof ts);
+                    coerce_error(c, v, "Field \"%s\" of required type \"%s\" was not provided.", f->name, ts);
+                    *ok = false;
+                }
+                continue;
+            }
+            snprintf(c->path + plen, sizeof c->path - plen, ".%s", f->name);
+            json_object *cv = coerce_value(c, fv, f->type, ok);
+            c->path[plen] = '\0';
+            json_object_object_add(out, f->name, cv);
+        }
+        json_object_object_foreach(v, key, val)
+        {
+            (void)val;
+            if (!gql_type_input_field(ty, key)) {
+                rt_buf_t hint = RT_BUF_INIT;
+                const char **names = malloc(sizeof *names * (size_t)(ty->ninput_fields + 1));
+                if (names) {
+                    for (int i = 0; i < ty->ninput_fields; i++)
+                        names[i] = ty->input_fields[i].name;
+                    gql_did_you_mean(&hint, NULL, key, names, ty->ninput_fields);
+                    free(names);
+                }
+                coerce_error(c, v, "Field \"%s\" is not defined by type \"%s\".%s", key, ty->name,
+                             rt_buf_cstr(&hint) ? hint.data : "");
+                rt_buf_free(&hint);
+                *ok = false;
+            }
+        }
+        if (ty->is_one_of) {
+            /* graphql-js checks the coerced object: defaults count, a null value names its key. */
+            if (json_object_object_length(out) != 1) {
+                coerce_error(c, v, "Exactly one key must be specified for OneOf type \"%s\".", ty->name);
+                *ok = false;
+            }
+            json_object_object_foreach(out, k1, v1)
+            {
+                if (!v1) {
+                    snprintf(c->path + plen, sizeof c->path - plen, ".%s", k1);
+                    coerce_error(c, NULL, "Field \"%s\" must be non-null.", k1);
+                    c->path[plen] = '\0';
+                    *ok = false;
+                }
+                break; /* only the first key, as graphql-js looks at keys[0] */
+            }
+        }
+        return out;
+    }
+    coerce_error(c, v, "Expected type \"%s\".", ty->name);
+    *ok = false;
+    return NULL;
+}
+
+static json_object *coerce_value(coerce_t *c, json_object *v, const gql_typeref_t *t, bool *ok)
+{
+    if (t->wrap == GQL_TR_NON_NULL) {
+        if (!v || json_object_get_type(v) == json_type_null) {
+            char ts[256];
+            type_str(c->s, t, ts, sizeof ts);
+            coerce_error(c, v, "Expected non-nullable type \"%s\" not to be null.", ts);
+            *ok = false;
+            return NULL;
+        }
+        return coerce_value(c, v, t->of, ok);
+    }
+    if (!v || json_object_get_type(v) == json_type_null)
+        return NULL;
+    if (t->wrap == GQL_TR_LIST) {
+        json_object *out = json_object_new_array();
+        if (!out) {
+            c->nomem = 1;
+            return NULL;
+        }
+        if (json_object_get_type(v) == json_type_array) {
+            size_t plen = strlen(c->path);
+            for (size_t i = 0; i < json_object_array_length(v); i++) {
+                snprintf(c->path + plen, sizeof c->path - plen, "[%zu]", i);
+                json_object_array_add(out, coerce_value(c, json_object_array_get_idx(v, i), t->of, ok));
+                c->path[plen] = '\0';
+            }
+        } else {
+            json_object_array_add(out, coerce_value(c, v, t->of, ok));
+        }
+        return out;
+    }
+    const gql_type_t *ty = gql_typeref_named(c->s, t);
+    if (!ty) {
+        *ok = false;
+        return NULL;
+    }
+    return coerce_named(c, v, ty, ok);
+}
+
+/* Builds a schema type reference from an AST type in the document arena; NULL when a named type
+ * is unknown (validation refuses that before we get here). */
+static gql_typeref_t *ref_from_ast(const gql_schema_t *s, gql_arena_t *a, const gql_ast_type_t *t)
+{
+    gql_typeref_t *r = gql_arena_alloc(a, sizeof *r);
+    if (!r)
+        return NULL;
+    if (t->kind == GQL_TYPE_NAMED) {
+        r->wrap = GQL_TR_NAMED;
+        r->named = gql_schema_type_index(s, t->name.value);
+        return r->named < 0 ? NULL : r;
+    }
+    r->wrap = t->kind == GQL_TYPE_LIST ? GQL_TR_LIST : GQL_TR_NON_NULL;
+    r->named = -1;
+    r->of = ref_from_ast(s, a, t->of);
+    return r->of ? r : NULL;
+}
+
+static int coerce_variables(const gql_schema_t *s, gql_document_t *doc, const gql_ast_definition_t *op,
+                            json_object *inputs, json_object **out, json_object *errors)
+{
+    json_object *vars = json_object_new_object();
+    if (!vars)
+        return GQL_ERR_NOMEM;
+    coerce_t c = {.s = s, .arena = doc->arena, .errors = errors};
+    for (const gql_ast_variable_definition_t *vd = op->variable_definitions; vd; vd = vd->next) {
+        const char *name = vd->variable->str;
+        gql_typeref_t *t = ref_from_ast(s, doc->arena, vd->type);
+        if (!t)
+            continue;
+        char ts[256];
+        type_str(s, t, ts, sizeof ts);
+        json_object *v = NULL;
+        bool has = inputs && json_object_get_type(inputs) == json_type_object &&
+                   json_object_object_get_ex(inputs, name, &v);
+        if (!has) {
+            if (vd->default_value) {
+                json_object *dv = NULL;
+                int rc = gql_exec_value_from_ast(s, t, vd->default_value, NULL, &dv);
+                if (rc == 0)
+                    json_object_object_add(vars, name, dv);
+                else if (rc == -2)
+                    c.nomem = 1;
+            } else if (t->wrap == GQL_TR_NON_NULL) {
+                char msg[600];
+                snprintf(msg, sizeof msg, "Variable \"$%s\" of required type \"%s\" was not provided.", name, ts);
+                json_object_array_add(errors, error_obj(msg, &vd->loc, NULL));
+            }
+            continue;
+        }
+        if ((!v || json_object_get_type(v) == json_type_null) && t->wrap == GQL_TR_NON_NULL) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "Variable \"$%s\" of non-null type \"%s\" must not be null.", name, ts);
+            json_object_array_add(errors, error_obj(msg, &vd->loc, NULL));
+            continue;
+        }
+        c.var = name;
+        c.loc = &vd->loc;
+        c.path[0] = '\0';
+        bool ok = true;
+        json_object *cv = coerce_value(&c, v, t, &ok);
+        if (ok)
+            json_object_object_add(vars, name, cv);
+        else
+            json_object_put(cv);
+    }
+    if (c.nomem) {
+        json_object_put(vars);
+        return GQL_ERR_NOMEM;
+    }
+    *out = vars;
+    return json_object_array_length(errors) ? GQL_ERR_REQUEST : GQL_OK;
+}
+
+/* ---- prepare -------------------------------------------------------------------------- */
+
+void gql_request_free(gql_request_t *req)
+{
+    if (!req)
+        return;
+    if (req->root)
+        gql_exec_root_free(req->root);
+    json_object_put(req->env.variables);
+    gql_document_free((gql_document_t *)req->env.doc);
+    free(req);
+}
+
+gql_op_kind_t gql_request_kind(const gql_request_t *req)
+{
+    return req->kind;
+}
+
+int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t len, json_object *variables,
+                        const char *operation_name, const gql_limits_t *limits, gql_request_t **out,
+                        json_object **errors)
+{
+    *out = NULL;
+    *errors = NULL;
+    gql_parse_options_t po = {limits ? limits->max_tokens : 0, 0};
+    gql_document_t *doc = NULL;
+    gql_syntax_error_t serr;
+    int prc = gql_parse(query, len, &po, &doc, &serr);
+    if (prc == GQL_PARSE_NOMEM)
+        return fail_with(errors, GQL_ERR_NOMEM, "Out of memory", NULL, NULL);
+    if (prc == GQL_PARSE_TOO_MANY_TOKENS || prc == GQL_PARSE_TOO_DEEP)
+        return fail_with(errors, GQL_ERR_TOO_COMPLEX, serr.message, &serr.loc, "QUERY_TOO_COMPLEX");
+    if (prc != GQL_PARSE_OK)
+        return fail_with(errors, GQL_ERR_SYNTAX, serr.message, &serr.loc, NULL);
+
+    gql_request_t *req = calloc(1, sizeof *req);
+    json_object *errs = json_object_new_array();
+    int rc = GQL_ERR_NOMEM;
+    if (!req || !errs)
+        goto fail;
+    req->env.schema = schema;
+    req->env.doc = doc;
+
+    int nerr = gql_validate(schema, doc, errs);
+    if (nerr < 0)
+        goto fail;
+    if (nerr > 0) {
+        rc = GQL_ERR_VALIDATION;
+        goto fail;
+    }
+
+    /* getOperationRootType / buildExecutionContext: choose the operation. */
+    const gql_ast_definition_t *op = NULL;
+    for (const gql_ast_definition_t *d = doc->definitions; d; d = d->next) {
+        if (d->kind != GQL_DEF_OPERATION)
+            continue;
+        if (!operation_name) {
+            if (op) {
+                rc = GQL_ERR_REQUEST;
+                json_object_array_add(
+                    errs, error_obj("Must provide operation name if query contains multiple operations.", NULL, NULL));
+                goto fail;
+            }
+            op = d;
+        } else if (d->name.value && strcmp(d->name.value, operation_name) == 0) {
+            op = d;
+        }
+    }
+    if (!op) {
+        char msg[600];
+        if (operation_name)
+            snprintf(msg, sizeof msg, "Unknown operation named \"%.500s\".", operation_name);
+        else
+            snprintf(msg, sizeof msg, "Must provide an operation.");
+        json_object_array_add(errs, error_obj(msg, NULL, NULL));
+        rc = GQL_ERR_REQUEST;
+        goto fail;
+    }
+    req->env.op = op;
+    req->kind = op->operation == GQL_OPERATION_MUTATION       ? GQL_OP_MUTATION
+                : op->operation == GQL_OPERATION_SUBSCRIPTION ? GQL_OP_SUBSCRIPTION
+                                                              : GQL_OP_QUERY;
+
+    if (limits && limits->max_depth > 0) {
+        depth_ctx_t dc = {.doc = doc, .limit = limits->max_depth};
+        int depth = selection_depth(&dc, op->selection_set, 0);
+        free(dc.memo_def);
+        free(dc.memo_depth);
+        if (depth > limits->max_depth) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "Query is too deep: depth %d exceeds the maximum of %d.", depth,
+                     limits->max_depth);
+            json_object_array_add(errs, error_obj(msg, &op->loc, "QUERY_TOO_COMPLEX"));
+            rc = GQL_ERR_TOO_COMPLEX;
+            goto fail;
+        }
+    }
+
+    rc = coerce_variables(schema, doc, op, variables, &req->env.variables, errs);
+    if (rc != GQL_OK)
+        goto fail;
+
+    if (req->kind == GQL_OP_SUBSCRIPTION) {
+        json_object *rerr = NULL;
+        rc = gql_exec_root_new(&req->env, &req->root, &rerr);
+        if (rc != GQL_OK) {
+            if (rerr) {
+                json_object_put(errs);
+                errs = rerr;
+            }
+            goto fail;
+        }
+    }
+    json_object_put(errs);
+    *out = req;
+    return GQL_OK;
+fail:
+    if (rc == GQL_ERR_NOMEM && errs && json_object_array_length(errs) == 0)
+        json_object_array_add(errs, error_obj("Out of memory", NULL, NULL));
+    *errors = errs;
+    if (req)
+        gql_request_free(req);
+    else
+        gql_document_free(doc);
+    return rc;
+}

@@ -1,0 +1,114 @@
+/* Internals shared by the validation files: the validation context (schema, document, error
+ * sink), type helpers mirroring graphql-js's type predicates over the schema tables, and the
+ * suggestion machinery (suggestionList / didYouMean). Not for use outside gql_validate*.c. */
+#ifndef RT_GQL_VALIDATE_INT_H
+#define RT_GQL_VALIDATE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "gql/gql_schema.h"
+#include "gql/syntax/gql_ast.h"
+#include "util/util_buf.h"
+
+/* A type as graphql-js sees one: NULL is "undefined" (unknown or not applicable). */
+typedef const gql_typeref_t *vt_t;
+
+typedef struct v_block v_block_t; /* arena chunk */
+
+typedef struct v_usage {
+    const gql_ast_value_t *var;     /* the Variable node */
+    vt_t type;                      /* input type at the usage, or NULL */
+    bool has_default;               /* the location (argument / input field) has a default */
+    vt_t parent_type;               /* parent input type, or NULL */
+} v_usage_t;
+
+typedef struct v_def_usages {
+    const gql_ast_definition_t *def;
+    v_usage_t *items;
+    int n, cap;
+} v_def_usages_t;
+
+typedef struct v_ctx {
+    const gql_schema_t *s;
+    const gql_document_t *doc;
+    json_object *errors;
+    int nerrors;
+    int base_errors;                /* entries the caller's array held before validation */
+    bool aborted;                   /* error limit reached: stop everything */
+    bool oom;
+    v_block_t *arena;
+
+    gql_typeref_t *named;           /* one NAMED reference per schema type */
+    gql_typeref_t tr_schema_nn, tr_schema, tr_type, tr_string, tr_string_nn;
+    gql_field_t meta_schema, meta_type, meta_typename;
+    gql_input_value_t meta_type_arg;
+
+    /* fragments by name (the last definition of a name wins, like graphql-js) */
+    const gql_ast_definition_t **frags;
+    int nfrags;
+
+    v_def_usages_t *usages;         /* per operation / fragment definition */
+    int nusages;
+
+    long fragment_work;             /* graphql-js's _remainingFragmentWork (50000) */
+    bool sf_fragments_done;         /* SingleFieldSubscriptions built its fragment map */
+    struct v_overlap *overlap;      /* OverlappingFieldsCanBeMerged state */
+    struct v_refcache *refcache;    /* recursively referenced fragments, by name set */
+} v_ctx_t;
+
+/* Arena: memory lives until validation ends. Returns NULL (and sets ctx->oom) on failure. */
+void *v_alloc(v_ctx_t *ctx, size_t size);
+char *v_strdup(v_ctx_t *ctx, const char *s);
+void v_free_all(v_ctx_t *ctx);
+/* Grows *arr (element size el) so that index `need` fits; arena-backed. 0 or -1. */
+int v_grow(v_ctx_t *ctx, void **arr, int *cap, int need, size_t el);
+
+/* Errors. locs may be NULL when n == 0. Returns 0, or -1 when validation must stop. */
+int v_report(v_ctx_t *ctx, const char *message, const gql_loc_t *const *locs, int n);
+int v_report1(v_ctx_t *ctx, const char *message, const gql_loc_t *loc);
+int v_report2(v_ctx_t *ctx, const char *message, const gql_loc_t *a, const gql_loc_t *b);
+/* graphql-js's validationAbortedError: appends "Validation aborted." (no limit check) and stops.
+ * Returns -1. */
+int v_abort_validation(v_ctx_t *ctx);
+/* ASTValidationContext.spendFragmentWork: 0, or -1 after v_abort_validation. */
+int v_spend_fragment_work(v_ctx_t *ctx, long cost);
+
+/* Types */
+const gql_type_t *v_type(const v_ctx_t *ctx, int idx); /* NULL for -1 */
+int v_named_idx(vt_t t);                               /* -1 for NULL */
+vt_t v_named(const v_ctx_t *ctx, int idx);             /* NULL for -1 */
+vt_t v_nullable(vt_t t);
+bool v_is_nonnull(vt_t t);
+bool v_is_list(vt_t t);
+bool v_idx_is_composite(const v_ctx_t *ctx, int idx);
+bool v_idx_is_leaf(const v_ctx_t *ctx, int idx);
+bool v_idx_is_abstract(const v_ctx_t *ctx, int idx);
+bool v_idx_is_object(const v_ctx_t *ctx, int idx);
+bool v_idx_is_kind(const v_ctx_t *ctx, int idx, gql_type_kind_t k);
+bool v_is_input(const v_ctx_t *ctx, vt_t t);
+bool v_is_output(const v_ctx_t *ctx, vt_t t);
+int v_print_type(const v_ctx_t *ctx, rt_buf_t *b, vt_t t);
+/* typeFromAST: NULL when the named type is unknown. */
+vt_t v_type_from_ast(v_ctx_t *ctx, const gql_ast_type_t *t);
+/* schema.isSubType(abstract, maybeSub) */
+bool v_is_possible(const v_ctx_t *ctx, int abstract, int sub);
+bool v_types_overlap(const v_ctx_t *ctx, int a, int b);
+bool v_is_subtype_of(const v_ctx_t *ctx, vt_t sub, vt_t super);
+/* TypeInfo's field lookup, including __schema, __type and __typename. */
+const gql_field_t *v_field_def(const v_ctx_t *ctx, int parent, const char *name);
+const gql_ast_definition_t *v_fragment(const v_ctx_t *ctx, const char *name);
+
+/* suggestionList(input, options) then didYouMean([sub,] list) appended to b. */
+int v_did_you_mean(rt_buf_t *b, const char *sub, const char *input, const char *const *options, int n);
+/* didYouMean over an already ordered list. */
+int v_did_you_mean_list(rt_buf_t *b, const char *sub, const char *const *list, int n);
+/* graphql-js naturalCompare */
+int v_natural_compare(const char *a, const char *b);
+
+/* OverlappingFieldsCanBeMerged at a selection set (gql_validate_overlap.c). */
+int v_overlap_selection_set(v_ctx_t *ctx, int parent_type, const gql_ast_selection_set_t *ss);
+
+#endif

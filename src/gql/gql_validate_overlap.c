@@ -1,0 +1,572 @@
+/* OverlappingFieldsCanBeMergedRule, ported from graphql-js 16.15 step by step (including its
+ * memoisation of fragment comparisons, which decides which conflicts get reported once only):
+ * two fields with the same response name in one selection must be the same field with the same
+ * arguments and compatible types, recursively through their sub-selections. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gql/gql_validate_int.h"
+
+#define MAX_DETAIL 1000
+#define MAX_NODES 20
+
+typedef struct o_field {
+    int parent;                     /* type index, -1 undefined */
+    const gql_ast_selection_t *node;
+    const gql_field_t *def;
+    bool simple_leaf;
+    /* fieldInfo.comparisons: the reason found against another field (NULL = none) */
+    const struct o_field **cmp_other;
+    const char **cmp_reason;
+    int ncmp, ccmp, ccmpr;
+} o_field_t;
+
+typedef struct o_group {
+    const char *response_name;
+    o_field_t **fields;
+    int n, cap;
+} o_group_t;
+
+typedef struct o_cfr {              /* collectFields result, cached per (parent type, selection set) */
+    int parent;
+    const gql_ast_selection_set_t *ss;
+    o_group_t *groups;
+    int ngroups, cgroups;
+    const char **frags;
+    int nfrags, cfrags;
+    const char **cmp_names;         /* comparedFragments */
+    bool *cmp_vals;
+    int ncmp, ccmp, ccmpv;
+    const struct o_cfr **ov_seen;   /* getOverlappingFields already computed against these */
+    int nov, cov;
+    struct o_cfr *next;
+} o_cfr_t;
+
+typedef struct o_pair {
+    const char *a, *b;
+    bool weak;
+    struct o_pair *next;
+} o_pair_t;
+
+typedef struct v_overlap {
+    o_cfr_t *cache;
+    o_pair_t *pairs;
+    long budget;                    /* remainingComplexityBudget */
+} v_overlap_t;
+
+#define MAX_COMPLEXITY_BUDGET 500000
+
+/* spendComplexityBudget: 0, or -1 once validation is aborted. */
+static int o_spend(v_ctx_t *ctx, long cost)
+{
+    v_overlap_t *st = ctx->overlap;
+    if (!st) return -1;
+    st->budget -= cost;
+    return st->budget < 0 ? v_abort_validation(ctx) : 0;
+}
+
+typedef struct o_conflict {
+    const char *response_name;
+    const char *reason;
+    const gql_ast_selection_t **f1, **f2;
+    int n1, n2;
+} o_conflict_t;
+
+typedef struct o_list {
+    o_conflict_t *items;
+    int n, cap;
+} o_list_t;
+
+static int o_push_conflict(v_ctx_t *ctx, o_list_t *l, const o_conflict_t *c)
+{
+    if (v_grow(ctx, (void **)&l->items, &l->cap, l->n, sizeof *l->items)) return -1;
+    l->items[l->n++] = *c;
+    return 0;
+}
+
+static v_overlap_t *o_state(v_ctx_t *ctx)
+{
+    if (!ctx->overlap) {
+        ctx->overlap = v_alloc(ctx, sizeof(v_overlap_t));
+        if (ctx->overlap) ctx->overlap->budget = MAX_COMPLEXITY_BUDGET;
+    }
+    return ctx->overlap;
+}
+
+static int o_collect_impl(v_ctx_t *ctx, int parent, const gql_ast_selection_set_t *ss, o_cfr_t *r)
+{
+    for (const gql_ast_selection_t *s = ss->selections; s; s = s->next) {
+        switch (s->kind) {
+        case GQL_SEL_FIELD: {
+            const gql_field_t *def = NULL;
+            const gql_type_t *pt = v_type(ctx, parent);
+            if (pt && (pt->kind == GQL_TK_OBJECT || pt->kind == GQL_TK_INTERFACE))
+                for (int i = 0; i < pt->nfields; i++)
+                    if (strcmp(pt->fields[i].name, s->name.value) == 0) def = &pt->fields[i];
+            const char *rn = s->alias.value ? s->alias.value : s->name.value;
+            o_group_t *g = NULL;
+            for (int i = 0; i < r->ngroups; i++)
+                if (strcmp(r->groups[i].response_name, rn) == 0) g = &r->groups[i];
+            if (!g) {
+                if (v_grow(ctx, (void **)&r->groups, &r->cgroups, r->ngroups, sizeof *r->groups)) return -1;
+                g = &r->groups[r->ngroups++];
+                g->response_name = rn;
+            }
+            o_field_t *f = v_alloc(ctx, sizeof *f);
+            if (!f || v_grow(ctx, (void **)&g->fields, &g->cap, g->n, sizeof *g->fields)) return -1;
+            f->parent = parent;
+            f->node = s;
+            f->def = def;
+            f->simple_leaf = s->nargs == 0 && !s->selection_set;
+            g->fields[g->n++] = f;
+            break;
+        }
+        case GQL_SEL_FRAGMENT_SPREAD: {
+            bool have = false;
+            for (int i = 0; i < r->nfrags; i++)
+                if (strcmp(r->frags[i], s->name.value) == 0) have = true;
+            if (!have) {
+                if (v_grow(ctx, (void **)&r->frags, &r->cfrags, r->nfrags, sizeof *r->frags)) return -1;
+                r->frags[r->nfrags++] = s->name.value;
+            }
+            break;
+        }
+        case GQL_SEL_INLINE_FRAGMENT: {
+            int t = s->type_condition ? v_named_idx(v_type_from_ast(ctx, s->type_condition)) : parent;
+            if (ctx->aborted) return -1;
+            if (o_collect_impl(ctx, t, s->selection_set, r)) return -1;
+            break;
+        }
+        }
+    }
+    return 0;
+}
+
+static o_cfr_t *o_collect(v_ctx_t *ctx, int parent, const gql_ast_selection_set_t *ss)
+{
+    v_overlap_t *st = o_state(ctx);
+    if (!st) return NULL;
+    for (o_cfr_t *c = st->cache; c; c = c->next)
+        if (c->parent == parent && c->ss == ss) return c;
+    o_cfr_t *r = v_alloc(ctx, sizeof *r);
+    if (!r) return NULL;
+    r->parent = parent;
+    r->ss = ss;
+    if (o_collect_impl(ctx, parent, ss, r)) return NULL;
+    r->next = st->cache;
+    st->cache = r;
+    return r;
+}
+
+static o_cfr_t *o_collect_fragment(v_ctx_t *ctx, const gql_ast_definition_t *frag)
+{
+    int t = v_named_idx(v_type_from_ast(ctx, frag->type_condition));
+    if (ctx->aborted) return NULL;
+    return o_collect(ctx, t, frag->selection_set);
+}
+
+/* ---- argument comparison ---- */
+
+static int o_stringify(rt_buf_t *b, const gql_ast_value_t *v);
+
+static int o_field_cmp(const void *x, const void *y)
+{
+    const gql_ast_object_field_t *a = *(const gql_ast_object_field_t *const *)x;
+    const gql_ast_object_field_t *b = *(const gql_ast_object_field_t *const *)y;
+    int c = strcmp(a->name.value, b->name.value);
+    if (c) return c;
+    return a->loc.offset < b->loc.offset ? -1 : a->loc.offset > b->loc.offset; /* stable */
+}
+
+static int o_stringify(rt_buf_t *b, const gql_ast_value_t *v)
+{
+    switch (v->kind) {
+    case GQL_VAL_VARIABLE: return rt_buf_printf(b, "V%s;", v->str);
+    case GQL_VAL_INT: return rt_buf_printf(b, "I%s;", v->str);
+    case GQL_VAL_FLOAT: return rt_buf_printf(b, "F%s;", v->str);
+    case GQL_VAL_STRING:
+        if (rt_buf_printf(b, "S%d:%zu:", v->block ? 1 : 0, v->len)) return -1;
+        return rt_buf_append(b, v->str, v->len);
+    case GQL_VAL_BOOLEAN: return rt_buf_puts(b, v->boolean ? "Bt;" : "Bf;");
+    case GQL_VAL_NULL: return rt_buf_puts(b, "N;");
+    case GQL_VAL_ENUM: return rt_buf_printf(b, "E%s;", v->str);
+    case GQL_VAL_LIST:
+        if (rt_buf_putc(b, '[')) return -1;
+        for (const gql_ast_value_t *i = v->items; i; i = i->next)
+            if (o_stringify(b, i)) return -1;
+        return rt_buf_putc(b, ']');
+    case GQL_VAL_OBJECT: {
+        int n = 0;
+        for (const gql_ast_object_field_t *f = v->fields; f; f = f->next) n++;
+        const gql_ast_object_field_t **arr = malloc((size_t)(n + 1) * sizeof *arr);
+        if (!arr) return -1;
+        n = 0;
+        for (const gql_ast_object_field_t *f = v->fields; f; f = f->next) arr[n++] = f;
+        qsort(arr, (size_t)n, sizeof *arr, o_field_cmp);
+        int rc = rt_buf_putc(b, '{');
+        for (int i = 0; i < n && !rc; i++) {
+            rc = rt_buf_printf(b, "%s:", arr[i]->name.value);
+            if (!rc) rc = o_stringify(b, arr[i]->value);
+        }
+        free(arr);
+        return rc ? rc : rt_buf_putc(b, '}');
+    }
+    }
+    return 0;
+}
+
+/* sameArguments; -1 on OOM or abort, else 0/1. */
+static int o_same_arguments(v_ctx_t *ctx, const gql_ast_selection_t *n1, const gql_ast_selection_t *n2)
+{
+    if (n1->nargs == 0) return n2->nargs == 0;
+    if (n1->nargs != n2->nargs) return 0;
+    for (const gql_ast_argument_t *a = n1->arguments; a; a = a->next) {
+        if (o_spend(ctx, 1)) return -1;
+        const gql_ast_argument_t *m = NULL;
+        for (const gql_ast_argument_t *q = n2->arguments; q; q = q->next)
+            if (strcmp(q->name.value, a->name.value) == 0) m = q; /* Map: the last one wins */
+        if (!m) return 0;
+        rt_buf_t x = RT_BUF_INIT, y = RT_BUF_INIT;
+        if (o_stringify(&x, a->value) || o_stringify(&y, m->value)) {
+            rt_buf_free(&x);
+            rt_buf_free(&y);
+            return -1;
+        }
+        bool same = x.len == y.len && (x.len == 0 || memcmp(x.data, y.data, x.len) == 0);
+        rt_buf_free(&x);
+        rt_buf_free(&y);
+        if (!same) return 0;
+    }
+    return 1;
+}
+
+/* doTypesConflict. graphql-js compares type objects by identity: named types are shared, but
+ * every field definition has its own list / non-null wrappers, so wrapped types are identical only
+ * when they come from the same field definition (`same_def`, top level only). Returns 1 conflict,
+ * 0 none, -1 aborted. */
+static int o_types_conflict(v_ctx_t *ctx, vt_t t1, vt_t t2, bool same_def)
+{
+    if (same_def || (t1->wrap == GQL_TR_NAMED && t2->wrap == GQL_TR_NAMED && t1->named == t2->named)) return 0;
+    if (o_spend(ctx, 1)) return -1;
+    if (v_is_list(t1)) return v_is_list(t2) ? o_types_conflict(ctx, t1->of, t2->of, false) : 1;
+    if (v_is_list(t2)) return 1;
+    if (v_is_nonnull(t1)) return v_is_nonnull(t2) ? o_types_conflict(ctx, t1->of, t2->of, false) : 1;
+    if (v_is_nonnull(t2)) return 1;
+    int a = v_named_idx(t1), b = v_named_idx(t2);
+    if (v_idx_is_leaf(ctx, a) || v_idx_is_leaf(ctx, b)) return a != b;
+    return 0;
+}
+
+/* ---- comparisons ---- */
+
+static int o_between_subsets(v_ctx_t *ctx, o_list_t *out, bool excl, int p1, const gql_ast_selection_set_t *s1,
+                             int p2, const gql_ast_selection_set_t *s2);
+
+static const char *o_abbrev(v_ctx_t *ctx, const char *text)
+{
+    size_t n = strlen(text);
+    if (n <= MAX_DETAIL) return text;
+    char *p = v_alloc(ctx, MAX_DETAIL + 4);
+    if (!p) return NULL;
+    memcpy(p, text, MAX_DETAIL);
+    memcpy(p + MAX_DETAIL, "...", 4);
+    return p;
+}
+
+static int o_collect_nodes(v_ctx_t *ctx, const gql_ast_selection_t *node, const o_list_t *cs, bool first,
+                           const gql_ast_selection_t ***out, int *nout)
+{
+    const gql_ast_selection_t **nodes = v_alloc(ctx, MAX_NODES * sizeof *nodes);
+    if (!nodes) return -1;
+    int n = 0;
+    nodes[n++] = node;
+    for (int i = 0; i < cs->n; i++) {
+        int remaining = MAX_NODES - n;
+        const gql_ast_selection_t **side = first ? cs->items[i].f1 : cs->items[i].f2;
+        int ns = first ? cs->items[i].n1 : cs->items[i].n2;
+        int start = ns > remaining ? ns - remaining : 0;
+        for (int k = start; k < ns; k++) nodes[n++] = side[k];
+        if (n == MAX_NODES) break;
+    }
+    *out = nodes;
+    *nout = n;
+    return 0;
+}
+
+/* findConflict: appends at most one conflict to out. */
+static int o_find_conflict(v_ctx_t *ctx, o_list_t *out, bool parent_excl, const char *rn, const o_field_t *f1,
+                           const o_field_t *f2)
+{
+    const gql_ast_selection_t *n1 = f1->node, *n2 = f2->node;
+    bool excl = parent_excl || (f1->parent != f2->parent && v_idx_is_object(ctx, f1->parent) &&
+                                v_idx_is_object(ctx, f2->parent));
+    vt_t t1 = f1->def ? f1->def->type : NULL, t2 = f2->def ? f2->def->type : NULL;
+    if (o_spend(ctx, 2)) return -1;
+    bool same_type = f1->def == f2->def ||
+                     (t1 && t2 && t1->wrap == GQL_TR_NAMED && t2->wrap == GQL_TR_NAMED && t1->named == t2->named);
+    if (f1->simple_leaf && f2->simple_leaf && same_type && strcmp(n1->name.value, n2->name.value) == 0) return 0;
+    o_conflict_t c;
+    memset(&c, 0, sizeof c);
+    c.response_name = rn;
+    if (!excl) {
+        const char *reason = NULL;
+        rt_buf_t b = RT_BUF_INIT;
+        o_field_t *mf1 = (o_field_t *)f1;
+        int seen = -1;
+        for (int i = 0; i < mf1->ncmp; i++)
+            if (mf1->cmp_other[i] == f2) seen = i;
+        if (seen >= 0) {
+            reason = mf1->cmp_reason[seen];
+        } else if (strcmp(n1->name.value, n2->name.value) != 0) {
+            const char *a = o_abbrev(ctx, n1->name.value), *bb = o_abbrev(ctx, n2->name.value);
+            if (!a || !bb || rt_buf_printf(&b, "\"%s\" and \"%s\" are different fields", a, bb)) goto oom;
+            reason = v_strdup(ctx, rt_buf_cstr(&b));
+            rt_buf_free(&b);
+            if (!reason) return -1;
+        } else {
+            int same = o_same_arguments(ctx, n1, n2);
+            if (same < 0) {
+                if (ctx->aborted) return -1;
+                goto oom;
+            }
+            if (!same) reason = "they have differing arguments";
+        }
+        if (seen < 0) {
+            int c1 = mf1->ccmp, c2 = mf1->ccmpr;
+            if (v_grow(ctx, (void **)&mf1->cmp_other, &c1, mf1->ncmp, sizeof *mf1->cmp_other) ||
+                v_grow(ctx, (void **)&mf1->cmp_reason, &c2, mf1->ncmp, sizeof *mf1->cmp_reason))
+                return -1;
+            mf1->ccmp = c1;
+            mf1->ccmpr = c2;
+            mf1->cmp_other[mf1->ncmp] = f2;
+            mf1->cmp_reason[mf1->ncmp++] = reason;
+        }
+        if (reason) {
+            c.reason = reason;
+            goto single;
+        }
+        goto types;
+    oom:
+        rt_buf_free(&b);
+        ctx->oom = ctx->aborted = true;
+        return -1;
+    }
+types:;
+    int tc = t1 && t2 ? o_types_conflict(ctx, t1, t2, f1->def == f2->def) : 0;
+    if (tc < 0) return -1;
+    if (tc) {
+        rt_buf_t b = RT_BUF_INIT;
+        if (rt_buf_puts(&b, "they return conflicting types \"") || v_print_type(ctx, &b, t1) ||
+            rt_buf_puts(&b, "\" and \"") || v_print_type(ctx, &b, t2) || rt_buf_putc(&b, '"') ||
+            !(c.reason = v_strdup(ctx, rt_buf_cstr(&b)))) {
+            rt_buf_free(&b);
+            ctx->oom = ctx->aborted = true;
+            return -1;
+        }
+        rt_buf_free(&b);
+        goto single;
+    }
+    if (n1->selection_set && n2->selection_set) {
+        o_list_t sub;
+        memset(&sub, 0, sizeof sub);
+        if (o_between_subsets(ctx, &sub, excl, v_named_idx(t1), n1->selection_set, v_named_idx(t2), n2->selection_set))
+            return -1;
+        if (sub.n == 0) return 0;
+        rt_buf_t m = RT_BUF_INIT;
+        for (int i = 0; i < sub.n; i++) {
+            const char *nm = o_abbrev(ctx, sub.items[i].response_name);
+            if (!nm || rt_buf_printf(&m, "%ssubfields \"%s\" conflict because %s", m.len ? " and " : "", nm,
+                                     sub.items[i].reason)) {
+                rt_buf_free(&m);
+                ctx->oom = ctx->aborted = true;
+                return -1;
+            }
+            if (m.len > MAX_DETAIL) break;
+        }
+        const char *full = rt_buf_cstr(&m);
+        c.reason = full && strlen(full) > MAX_DETAIL ? o_abbrev(ctx, full) : v_strdup(ctx, full ? full : "");
+        rt_buf_free(&m);
+        if (!c.reason) return -1;
+        if (o_collect_nodes(ctx, n1, &sub, true, &c.f1, &c.n1) || o_collect_nodes(ctx, n2, &sub, false, &c.f2, &c.n2))
+            return -1;
+        return o_push_conflict(ctx, out, &c);
+    }
+    return 0;
+single:
+    c.f1 = v_alloc(ctx, sizeof *c.f1);
+    c.f2 = v_alloc(ctx, sizeof *c.f2);
+    if (!c.f1 || !c.f2) return -1;
+    c.f1[0] = n1;
+    c.f2[0] = n2;
+    c.n1 = c.n2 = 1;
+    return o_push_conflict(ctx, out, &c);
+}
+
+static int o_conflicts_within(v_ctx_t *ctx, o_list_t *out, const o_cfr_t *r)
+{
+    for (int g = 0; g < r->ngroups; g++) {
+        const o_group_t *gr = &r->groups[g];
+        for (int i = 0; i < gr->n; i++)
+            for (int j = i + 1; j < gr->n; j++)
+                if (o_find_conflict(ctx, out, false, gr->response_name, gr->fields[i], gr->fields[j])) return -1;
+    }
+    return 0;
+}
+
+static int o_conflicts_between(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r1, const o_cfr_t *r2)
+{
+    if (r1->ngroups == 0 || r2->ngroups == 0) return 0;
+    /* getOverlappingFields spends once per group the first time this pair is looked at */
+    bool seen = false;
+    for (int i = 0; i < r1->nov; i++)
+        if (r1->ov_seen[i] == r2) seen = true;
+    if (!seen) {
+        if (v_grow(ctx, (void **)&r1->ov_seen, &r1->cov, r1->nov, sizeof *r1->ov_seen)) return -1;
+        r1->ov_seen[r1->nov++] = r2;
+        for (int g = 0; g < r1->ngroups; g++)
+            if (o_spend(ctx, 1)) return -1;
+    }
+    for (int g = 0; g < r1->ngroups; g++) {
+        const o_group_t *g1 = &r1->groups[g], *g2 = NULL;
+        for (int k = 0; k < r2->ngroups; k++)
+            if (strcmp(r2->groups[k].response_name, g1->response_name) == 0) g2 = &r2->groups[k];
+        if (!g2) continue;
+        for (int i = 0; i < g1->n; i++)
+            for (int j = 0; j < g2->n; j++)
+                if (o_find_conflict(ctx, out, excl, g1->response_name, g1->fields[i], g2->fields[j])) return -1;
+    }
+    return 0;
+}
+
+static int o_fields_and_fragment(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name)
+{
+    if (o_spend(ctx, 1)) return -1;
+    if (r->ngroups == 0) return 0;
+    int idx = -1;
+    for (int i = 0; i < r->ncmp; i++)
+        if (strcmp(r->cmp_names[i], frag_name) == 0) idx = i;
+    if (idx >= 0) {
+        bool compared = r->cmp_vals[idx];
+        if (compared == false || (excl && compared == true)) return 0;
+        r->cmp_vals[idx] = excl;
+    } else {
+        int c1 = r->ccmp, c2 = r->ccmpv;
+        if (v_grow(ctx, (void **)&r->cmp_names, &c1, r->ncmp, sizeof *r->cmp_names) ||
+            v_grow(ctx, (void **)&r->cmp_vals, &c2, r->ncmp, sizeof *r->cmp_vals))
+            return -1;
+        r->ccmp = c1;
+        r->ccmpv = c2;
+        r->cmp_names[r->ncmp] = frag_name;
+        r->cmp_vals[r->ncmp++] = excl;
+    }
+    const gql_ast_definition_t *frag = v_fragment(ctx, frag_name);
+    if (!frag) return 0;
+    o_cfr_t *r2 = o_collect_fragment(ctx, frag);
+    if (!r2) return -1;
+    if (r == r2) return 0;
+    if (o_conflicts_between(ctx, out, excl, r, r2)) return -1;
+    for (int i = 0; i < r2->nfrags; i++)
+        if (o_fields_and_fragment(ctx, out, excl, r, r2->frags[i])) return -1;
+    return 0;
+}
+
+static bool o_pair_has1(const v_overlap_t *st, const char *a, const char *b, bool weak)
+{
+    for (const o_pair_t *p = st->pairs; p; p = p->next)
+        if (strcmp(p->a, a) == 0 && strcmp(p->b, b) == 0) return weak ? true : weak == p->weak;
+    return false;
+}
+
+static int o_pair_add(v_ctx_t *ctx, v_overlap_t *st, const char *a, const char *b, bool weak)
+{
+    for (o_pair_t *p = st->pairs; p; p = p->next)
+        if (strcmp(p->a, a) == 0 && strcmp(p->b, b) == 0) {
+            p->weak = weak;
+            return 0;
+        }
+    o_pair_t *p = v_alloc(ctx, sizeof *p);
+    if (!p) return -1;
+    p->a = a;
+    p->b = b;
+    p->weak = weak;
+    p->next = st->pairs;
+    st->pairs = p;
+    return 0;
+}
+
+static int o_between_fragments(v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2)
+{
+    v_overlap_t *st = o_state(ctx);
+    if (!st || o_spend(ctx, 2)) return -1;
+    if (strcmp(n1, n2) == 0) return 0;
+    if (o_pair_has1(st, n1, n2, excl) || o_pair_has1(st, n2, n1, excl)) return 0;
+    if (o_pair_add(ctx, st, n1, n2, excl)) return -1;
+    const gql_ast_definition_t *f1 = v_fragment(ctx, n1), *f2 = v_fragment(ctx, n2);
+    if (!f1 || !f2) return 0;
+    o_cfr_t *r1 = o_collect_fragment(ctx, f1), *r2 = r1 ? o_collect_fragment(ctx, f2) : NULL;
+    if (!r1 || !r2) return -1;
+    if (o_conflicts_between(ctx, out, excl, r1, r2)) return -1;
+    for (int i = 0; i < r2->nfrags; i++)
+        if (o_between_fragments(ctx, out, excl, n1, r2->frags[i])) return -1;
+    for (int i = 0; i < r1->nfrags; i++)
+        if (o_between_fragments(ctx, out, excl, r1->frags[i], n2)) return -1;
+    return 0;
+}
+
+static int o_between_subsets(v_ctx_t *ctx, o_list_t *out, bool excl, int p1, const gql_ast_selection_set_t *s1,
+                             int p2, const gql_ast_selection_set_t *s2)
+{
+    o_cfr_t *r1 = o_collect(ctx, p1, s1), *r2 = r1 ? o_collect(ctx, p2, s2) : NULL;
+    if (!r1 || !r2) return -1;
+    if (o_conflicts_between(ctx, out, excl, r1, r2)) return -1;
+    for (int i = 0; i < r2->nfrags; i++)
+        if (o_fields_and_fragment(ctx, out, excl, r1, r2->frags[i])) return -1;
+    for (int i = 0; i < r1->nfrags; i++)
+        if (o_fields_and_fragment(ctx, out, excl, r2, r1->frags[i])) return -1;
+    for (int i = 0; i < r1->nfrags; i++)
+        for (int j = 0; j < r2->nfrags; j++)
+            if (o_between_fragments(ctx, out, excl, r1->frags[i], r2->frags[j])) return -1;
+    return 0;
+}
+
+int v_overlap_selection_set(v_ctx_t *ctx, int parent_type, const gql_ast_selection_set_t *ss)
+{
+    if (!o_state(ctx)) return -1;
+    o_list_t out;
+    memset(&out, 0, sizeof out);
+    o_cfr_t *r = o_collect(ctx, parent_type, ss);
+    if (!r) return -1;
+    if (o_conflicts_within(ctx, &out, r)) return -1;
+    if (r->nfrags != 0 && (r->ngroups != 0 || r->nfrags > 1)) {
+        for (int i = 0; i < r->nfrags; i++) {
+            if (o_fields_and_fragment(ctx, &out, false, r, r->frags[i])) return -1;
+            for (int j = i + 1; j < r->nfrags; j++)
+                if (o_between_fragments(ctx, &out, false, r->frags[i], r->frags[j])) return -1;
+        }
+    }
+    for (int i = 0; i < out.n; i++) {
+        const o_conflict_t *c = &out.items[i];
+        const char *rn = o_abbrev(ctx, c->response_name);
+        rt_buf_t b = RT_BUF_INIT;
+        if (!rn || rt_buf_printf(&b,
+                                 "Fields \"%s\" conflict because %s. Use different aliases on the fields to fetch both "
+                                 "if this was intentional.",
+                                 rn, c->reason)) {
+            rt_buf_free(&b);
+            ctx->oom = ctx->aborted = true;
+            return -1;
+        }
+        int n = c->n1 + c->n2;
+        const gql_loc_t **locs = v_alloc(ctx, (size_t)n * sizeof *locs);
+        if (!locs) {
+            rt_buf_free(&b);
+            return -1;
+        }
+        for (int k = 0; k < c->n1; k++) locs[k] = &c->f1[k]->loc;
+        for (int k = 0; k < c->n2; k++) locs[c->n1 + k] = &c->f2[k]->loc;
+        int rc = v_report(ctx, rt_buf_cstr(&b), locs, n);
+        rt_buf_free(&b);
+        if (rc) return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,450 @@
+/* Validation helpers: an arena for the pass, graphql-js-shaped error objects, type predicates
+ * over the schema tables, and graphql-js's suggestionList / didYouMean / naturalCompare. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gql/gql_validate.h"
+#include "gql/gql_validate_int.h"
+
+struct v_block {
+    struct v_block *next;
+    size_t used, cap;
+    max_align_t data[];
+};
+
+void *v_alloc(v_ctx_t *ctx, size_t size)
+{
+    size = (size + 15) & ~(size_t)15;
+    v_block_t *b = ctx->arena;
+    if (!b || b->cap - b->used < size) {
+        size_t cap = size > 16384 ? size : 16384;
+        b = malloc(sizeof *b + cap);
+        if (!b) {
+            ctx->oom = true;
+            ctx->aborted = true;
+            return NULL;
+        }
+        b->next = ctx->arena;
+        b->used = 0;
+        b->cap = cap;
+        ctx->arena = b;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += size;
+    memset(p, 0, size);
+    return p;
+}
+
+void v_free_all(v_ctx_t *ctx)
+{
+    v_block_t *b = ctx->arena;
+    while (b) {
+        v_block_t *n = b->next;
+        free(b);
+        b = n;
+    }
+    ctx->arena = NULL;
+}
+
+char *v_strdup(v_ctx_t *ctx, const char *s)
+{
+    size_t n = strlen(s);
+    char *p = v_alloc(ctx, n + 1);
+    if (p) memcpy(p, s, n + 1);
+    return p;
+}
+
+int v_grow(v_ctx_t *ctx, void **arr, int *cap, int need, size_t el)
+{
+    if (need < *cap) return 0;
+    int ncap = *cap ? *cap * 2 : 8;
+    while (ncap <= need) ncap *= 2;
+    void *n = v_alloc(ctx, (size_t)ncap * el);
+    if (!n) return -1;
+    if (*arr && *cap) memcpy(n, *arr, (size_t)*cap * el);
+    *arr = n;
+    *cap = ncap;
+    return 0;
+}
+
+static json_object *v_error_obj(const char *message, const gql_loc_t *const *locs, int n)
+{
+    json_object *e = json_object_new_object();
+    if (!e) return NULL;
+    json_object_object_add(e, "message", json_object_new_string(message));
+    if (n > 0) {
+        json_object *arr = json_object_new_array();
+        for (int i = 0; i < n; i++) {
+            json_object *l = json_object_new_object();
+            json_object_object_add(l, "line", json_object_new_int((int)locs[i]->line));
+            json_object_object_add(l, "column", json_object_new_int((int)locs[i]->column));
+            json_object_array_add(arr, l);
+        }
+        json_object_object_add(e, "locations", arr);
+    }
+    return e;
+}
+
+int v_report(v_ctx_t *ctx, const char *message, const gql_loc_t *const *locs, int n)
+{
+    if (ctx->aborted) return -1;
+    if (ctx->nerrors >= GQL_VALIDATE_MAX_ERRORS) {
+        json_object *e = v_error_obj("Too many validation errors, error limit reached. Validation aborted.", NULL, 0);
+        if (!e || json_object_array_add(ctx->errors, e) != 0) {
+            json_object_put(e);
+            ctx->oom = true;
+        } else {
+            ctx->nerrors++;
+        }
+        ctx->aborted = true;
+        return -1;
+    }
+    json_object *e = v_error_obj(message, locs, n);
+    if (!e || json_object_array_add(ctx->errors, e) != 0) {
+        json_object_put(e);
+        ctx->oom = true;
+        ctx->aborted = true;
+        return -1;
+    }
+    ctx->nerrors++;
+    return 0;
+}
+
+int v_abort_validation(v_ctx_t *ctx)
+{
+    if (ctx->aborted) return -1;
+    json_object *e = v_error_obj("Validation aborted.", NULL, 0);
+    if (!e || json_object_array_add(ctx->errors, e) != 0) {
+        json_object_put(e);
+        ctx->oom = true;
+    } else {
+        ctx->nerrors++;
+    }
+    ctx->aborted = true;
+    return -1;
+}
+
+int v_spend_fragment_work(v_ctx_t *ctx, long cost)
+{
+    ctx->fragment_work -= cost;
+    return ctx->fragment_work < 0 ? v_abort_validation(ctx) : 0;
+}
+
+int v_report1(v_ctx_t *ctx, const char *message, const gql_loc_t *loc)
+{
+    const gql_loc_t *l[1] = {loc};
+    return v_report(ctx, message, l, 1);
+}
+
+int v_report2(v_ctx_t *ctx, const char *message, const gql_loc_t *a, const gql_loc_t *b)
+{
+    const gql_loc_t *l[2] = {a, b};
+    return v_report(ctx, message, l, 2);
+}
+
+/* ---- types ---- */
+
+const gql_type_t *v_type(const v_ctx_t *ctx, int idx)
+{
+    return idx >= 0 && idx < ctx->s->ntypes ? &ctx->s->types[idx] : NULL;
+}
+
+int v_named_idx(vt_t t)
+{
+    while (t && t->wrap != GQL_TR_NAMED) t = t->of;
+    return t ? t->named : -1;
+}
+
+vt_t v_named(const v_ctx_t *ctx, int idx)
+{
+    return idx >= 0 && idx < ctx->s->ntypes ? &ctx->named[idx] : NULL;
+}
+
+vt_t v_nullable(vt_t t)
+{
+    return t && t->wrap == GQL_TR_NON_NULL ? t->of : t;
+}
+
+bool v_is_nonnull(vt_t t) { return t && t->wrap == GQL_TR_NON_NULL; }
+bool v_is_list(vt_t t) { return t && t->wrap == GQL_TR_LIST; }
+
+bool v_idx_is_kind(const v_ctx_t *ctx, int idx, gql_type_kind_t k)
+{
+    const gql_type_t *t = v_type(ctx, idx);
+    return t && t->kind == k;
+}
+
+bool v_idx_is_composite(const v_ctx_t *ctx, int idx)
+{
+    const gql_type_t *t = v_type(ctx, idx);
+    return t && (t->kind == GQL_TK_OBJECT || t->kind == GQL_TK_INTERFACE || t->kind == GQL_TK_UNION);
+}
+
+bool v_idx_is_leaf(const v_ctx_t *ctx, int idx)
+{
+    const gql_type_t *t = v_type(ctx, idx);
+    return t && (t->kind == GQL_TK_SCALAR || t->kind == GQL_TK_ENUM);
+}
+
+bool v_idx_is_abstract(const v_ctx_t *ctx, int idx)
+{
+    const gql_type_t *t = v_type(ctx, idx);
+    return t && (t->kind == GQL_TK_INTERFACE || t->kind == GQL_TK_UNION);
+}
+
+bool v_idx_is_object(const v_ctx_t *ctx, int idx) { return v_idx_is_kind(ctx, idx, GQL_TK_OBJECT); }
+
+bool v_is_input(const v_ctx_t *ctx, vt_t t)
+{
+    const gql_type_t *n = v_type(ctx, v_named_idx(t));
+    return n && (n->kind == GQL_TK_SCALAR || n->kind == GQL_TK_ENUM || n->kind == GQL_TK_INPUT_OBJECT);
+}
+
+bool v_is_output(const v_ctx_t *ctx, vt_t t)
+{
+    const gql_type_t *n = v_type(ctx, v_named_idx(t));
+    return n && n->kind != GQL_TK_INPUT_OBJECT;
+}
+
+int v_print_type(const v_ctx_t *ctx, rt_buf_t *b, vt_t t)
+{
+    if (!t) return rt_buf_puts(b, "undefined");
+    switch (t->wrap) {
+    case GQL_TR_NAMED: {
+        const gql_type_t *n = v_type(ctx, t->named);
+        return rt_buf_puts(b, n ? n->name : "undefined");
+    }
+    case GQL_TR_LIST:
+        if (rt_buf_putc(b, '[') || v_print_type(ctx, b, t->of)) return -1;
+        return rt_buf_putc(b, ']');
+    case GQL_TR_NON_NULL:
+        if (v_print_type(ctx, b, t->of)) return -1;
+        return rt_buf_putc(b, '!');
+    }
+    return 0;
+}
+
+vt_t v_type_from_ast(v_ctx_t *ctx, const gql_ast_type_t *t)
+{
+    if (!t) return NULL;
+    if (t->kind == GQL_TYPE_NAMED) return v_named(ctx, gql_schema_type_index(ctx->s, t->name.value));
+    vt_t inner = v_type_from_ast(ctx, t->of);
+    if (!inner) return NULL;
+    gql_typeref_t *r = v_alloc(ctx, sizeof *r);
+    if (!r) return NULL;
+    r->wrap = t->kind == GQL_TYPE_LIST ? GQL_TR_LIST : GQL_TR_NON_NULL;
+    r->named = -1;
+    r->of = inner;
+    return r;
+}
+
+bool v_is_possible(const v_ctx_t *ctx, int abstract, int sub)
+{
+    const gql_type_t *a = v_type(ctx, abstract), *s = v_type(ctx, sub);
+    if (!a || !s) return false;
+    if (a->kind == GQL_TK_UNION) {
+        for (int i = 0; i < a->npossible; i++)
+            if (a->possible_types[i] == sub) return true;
+        return false;
+    }
+    if (a->kind != GQL_TK_INTERFACE) return false;
+    if (s->kind != GQL_TK_OBJECT && s->kind != GQL_TK_INTERFACE) return false;
+    for (int i = 0; i < s->ninterfaces; i++)
+        if (s->interfaces[i] == abstract) return true;
+    return false;
+}
+
+bool v_types_overlap(const v_ctx_t *ctx, int a, int b)
+{
+    if (a == b) return true;
+    if (v_idx_is_abstract(ctx, a)) {
+        if (v_idx_is_abstract(ctx, b)) {
+            /* getPossibleTypes(a) are object types; isSubType(b, t) for each */
+            for (int i = 0; i < ctx->s->ntypes; i++)
+                if (v_idx_is_object(ctx, i) && v_is_possible(ctx, a, i) && v_is_possible(ctx, b, i)) return true;
+            return false;
+        }
+        return v_is_possible(ctx, a, b);
+    }
+    if (v_idx_is_abstract(ctx, b)) return v_is_possible(ctx, b, a);
+    return false;
+}
+
+bool v_is_subtype_of(const v_ctx_t *ctx, vt_t sub, vt_t super)
+{
+    if (!sub || !super) return sub == super;
+    if (sub == super) return true;
+    if (sub->wrap == GQL_TR_NAMED && super->wrap == GQL_TR_NAMED && sub->named == super->named) return true;
+    if (super->wrap == GQL_TR_NON_NULL) {
+        if (sub->wrap == GQL_TR_NON_NULL) return v_is_subtype_of(ctx, sub->of, super->of);
+        return false;
+    }
+    if (sub->wrap == GQL_TR_NON_NULL) return v_is_subtype_of(ctx, sub->of, super);
+    if (super->wrap == GQL_TR_LIST) {
+        if (sub->wrap == GQL_TR_LIST) return v_is_subtype_of(ctx, sub->of, super->of);
+        return false;
+    }
+    if (sub->wrap == GQL_TR_LIST) return false;
+    return v_idx_is_abstract(ctx, super->named) &&
+           (v_idx_is_kind(ctx, sub->named, GQL_TK_INTERFACE) || v_idx_is_object(ctx, sub->named)) &&
+           v_is_possible(ctx, super->named, sub->named);
+}
+
+const gql_field_t *v_field_def(const v_ctx_t *ctx, int parent, const char *name)
+{
+    if (parent < 0) return NULL;
+    if (parent == ctx->s->query_type && strcmp(name, "__schema") == 0) return &ctx->meta_schema;
+    if (parent == ctx->s->query_type && strcmp(name, "__type") == 0) return &ctx->meta_type;
+    if (strcmp(name, "__typename") == 0 && v_idx_is_composite(ctx, parent)) return &ctx->meta_typename;
+    const gql_type_t *t = v_type(ctx, parent);
+    if (t && (t->kind == GQL_TK_OBJECT || t->kind == GQL_TK_INTERFACE)) {
+        for (int i = 0; i < t->nfields; i++)
+            if (strcmp(t->fields[i].name, name) == 0) return &t->fields[i];
+    }
+    return NULL;
+}
+
+const gql_ast_definition_t *v_fragment(const v_ctx_t *ctx, const char *name)
+{
+    for (int i = ctx->nfrags - 1; i >= 0; i--)
+        if (strcmp(ctx->frags[i]->name.value, name) == 0) return ctx->frags[i];
+    return NULL;
+}
+
+/* ---- suggestions ---- */
+
+static bool v_isdigit(int c) { return c >= '0' && c <= '9'; }
+
+int v_natural_compare(const char *a, const char *b)
+{
+    size_t ai = 0, bi = 0, al = strlen(a), bl = strlen(b);
+    while (ai < al && bi < bl) {
+        int ac = (unsigned char)a[ai], bc = (unsigned char)b[bi];
+        if (v_isdigit(ac) && v_isdigit(bc)) {
+            double an = 0, bn = 0;
+            do {
+                ++ai;
+                an = an * 10 + (ac - '0');
+                ac = ai < al ? (unsigned char)a[ai] : -1;
+            } while (v_isdigit(ac) && an > 0);
+            do {
+                ++bi;
+                bn = bn * 10 + (bc - '0');
+                bc = bi < bl ? (unsigned char)b[bi] : -1;
+            } while (v_isdigit(bc) && bn > 0);
+            if (an < bn) return -1;
+            if (an > bn) return 1;
+        } else {
+            if (ac < bc) return -1;
+            if (ac > bc) return 1;
+            ++ai;
+            ++bi;
+        }
+    }
+    return (int)((long)al - (long)bl);
+}
+
+static int v_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+/* LexicalDistance.measure; -1 for "undefined". Strings are ASCII names (or printed values,
+ * compared byte-wise: enum suggestions only ever match ASCII names). */
+static int v_lexical_distance(const char *input, const char *option, int threshold)
+{
+    if (strcmp(input, option) == 0) return 0;
+    size_t il = strlen(input), ol = strlen(option);
+    if (il == ol) {
+        size_t i = 0;
+        while (i < il && v_lower((unsigned char)input[i]) == v_lower((unsigned char)option[i])) i++;
+        if (i == il) return 1;
+    }
+    const char *a = option, *b = input;
+    size_t alen = ol, blen = il;
+    if (alen < blen) {
+        a = input; b = option;
+        alen = il; blen = ol;
+    }
+    if ((long)alen - (long)blen > threshold) return -1;
+    int *rows = malloc(3 * (blen + 1) * sizeof(int));
+    if (!rows) return -1;
+    int *r[3] = {rows, rows + blen + 1, rows + 2 * (blen + 1)};
+    for (size_t j = 0; j <= blen; j++) r[0][j] = (int)j;
+    for (size_t i = 1; i <= alen; i++) {
+        int *up = r[(i - 1) % 3], *cur = r[i % 3];
+        int smallest = cur[0] = (int)i;
+        for (size_t j = 1; j <= blen; j++) {
+            int ac = v_lower((unsigned char)a[i - 1]), bc = v_lower((unsigned char)b[j - 1]);
+            int cost = ac == bc ? 0 : 1;
+            int cell = up[j] + 1;
+            if (cur[j - 1] + 1 < cell) cell = cur[j - 1] + 1;
+            if (up[j - 1] + cost < cell) cell = up[j - 1] + cost;
+            if (i > 1 && j > 1 && ac == v_lower((unsigned char)b[j - 2]) && v_lower((unsigned char)a[i - 2]) == bc) {
+                int dd = r[(i - 2) % 3][j - 2] + 1;
+                if (dd < cell) cell = dd;
+            }
+            if (cell < smallest) smallest = cell;
+            cur[j] = cell;
+        }
+        if (smallest > threshold) {
+            free(rows);
+            return -1;
+        }
+    }
+    int d = r[alen % 3][blen];
+    free(rows);
+    return d <= threshold ? d : -1;
+}
+
+typedef struct {
+    const char *name;
+    int dist;
+} v_sugg_t;
+
+static int v_sugg_cmp(const void *x, const void *y)
+{
+    const v_sugg_t *a = x, *b = y;
+    if (a->dist != b->dist) return a->dist - b->dist;
+    return v_natural_compare(a->name, b->name);
+}
+
+int v_did_you_mean_list(rt_buf_t *b, const char *sub, const char *const *list, int n)
+{
+    if (n == 0) return 0;
+    if (rt_buf_puts(b, " Did you mean ")) return -1;
+    if (sub && (rt_buf_puts(b, sub) || rt_buf_putc(b, ' '))) return -1;
+    if (n == 1) return rt_buf_printf(b, "\"%s\"?", list[0]);
+    if (n == 2) return rt_buf_printf(b, "\"%s\" or \"%s\"?", list[0], list[1]);
+    int m = n > 5 ? 5 : n;
+    for (int i = 0; i < m - 1; i++)
+        if (rt_buf_printf(b, "\"%s\", ", list[i])) return -1;
+    return rt_buf_printf(b, "or \"%s\"?", list[m - 1]);
+}
+
+int v_did_you_mean(rt_buf_t *b, const char *sub, const char *input, const char *const *options, int n)
+{
+    if (n <= 0) return 0;
+    v_sugg_t *s = malloc((size_t)n * sizeof *s);
+    const char **names = malloc((size_t)n * sizeof *names);
+    int rc = -1, k = 0;
+    if (!s || !names) goto fail;
+    int threshold = (int)(strlen(input) * 4 / 10) + 1;
+    for (int i = 0; i < n; i++) {
+        bool dup = false;
+        for (int j = 0; j < k; j++)
+            if (strcmp(s[j].name, options[i]) == 0) dup = true;
+        if (dup) continue;
+        int d = v_lexical_distance(input, options[i], threshold);
+        if (d >= 0) {
+            s[k].name = options[i];
+            s[k].dist = d;
+            k++;
+        }
+    }
+    /* qsort is not stable, but (distance, naturalCompare) only ties on equal names */
+    qsort(s, (size_t)k, sizeof *s, v_sugg_cmp);
+    for (int i = 0; i < k; i++) names[i] = s[i].name;
+    rc = v_did_you_mean_list(b, sub, names, k);
+fail:
+    free(s);
+    free(names);
+    return rc;
+}

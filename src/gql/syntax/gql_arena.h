@@ -1,0 +1,17 @@
+/* Bump allocator that owns every node and string of one parsed document: nodes are never freed
+ * one by one, the whole arena goes at once with gql_arena_free. */
+#ifndef RT_GQL_ARENA_H
+#define RT_GQL_ARENA_H
+
+#include <stddef.h>
+
+typedef struct gql_arena gql_arena_t;
+
+gql_arena_t *gql_arena_new(void);
+/* Zeroed, 16-byte aligned memory owned by the arena; NULL when memory runs out. */
+void *gql_arena_alloc(gql_arena_t *a, size_t size);
+/* Copy of s[0..len) plus a NUL, owned by the arena. */
+char *gql_arena_strndup(gql_arena_t *a, const char *s, size_t len);
+void gql_arena_free(gql_arena_t *a);
+
+#endif

@@ -1,0 +1,34 @@
+/* Prometheus text format of the server's counters and gauges; names are prefixed
+ * blobhub_rt_ and documented with HELP/TYPE lines. */
+#include "http/http_metrics.h"
+
+#include "auth/auth.h"
+
+static void metric(rt_buf_t *b, const char *name, const char *type, const char *help, long value)
+{
+    rt_buf_printf(b, "# HELP blobhub_rt_%s %s\n# TYPE blobhub_rt_%s %s\nblobhub_rt_%s %ld\n", name, help, name, type,
+                  name, value);
+}
+
+#define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+
+void http_metrics_render(rt_server_t *srv, rt_buf_t *out)
+{
+    rt_metrics_t *m = &srv->metrics;
+    metric(out, "connections", "gauge", "Open WebSocket connections.", LOAD(m->connections));
+    metric(out, "subscriptions", "gauge", "Active subscriptions.", LOAD(m->subscriptions));
+    metric(out, "changes_ingested_total", "counter", "Changes accepted by POST /v1/events.",
+           LOAD(m->changes_ingested));
+    metric(out, "deliveries_total", "counter", "Events delivered to subscriptions.", LOAD(m->deliveries));
+    metric(out, "deliveries_denied_total", "counter", "Events withheld by the permission check.",
+           LOAD(m->deliveries_denied));
+    metric(out, "slow_consumer_closes_total", "counter", "Connections closed 1013 Slow consumer.",
+           LOAD(m->slow_consumer_closes));
+    metric(out, "outgoing_queue_bytes", "gauge", "Bytes queued for sending over all connections.",
+           LOAD(m->queue_bytes));
+    rt_buf_puts(out, "# HELP blobhub_rt_auth_failures_total Authentication failures by reason.\n"
+                     "# TYPE blobhub_rt_auth_failures_total counter\n");
+    for (int r = 1; r < AUTH_FAIL__COUNT; r++)
+        rt_buf_printf(out, "blobhub_rt_auth_failures_total{reason=\"%s\"} %ld\n", auth_failure_name((auth_failure_t)r),
+                      LOAD(m->auth_failures[r]));
+}

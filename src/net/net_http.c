@@ -1,0 +1,496 @@
+/* HTTP side of the port: routing, request bodies with their limit, the exchange that handlers
+ * answer (at once or later from the network thread), responses, and the checks made before a
+ * WebSocket upgrade is accepted (path, client id, subprotocol, drain). */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "feed/feed_query.h"
+#include "http/http_events.h"
+#include "http/http_graphql.h"
+#include "http/http_metrics.h"
+#include "net/net_int.h"
+#include "util/util_log.h"
+
+enum { H_CONTENT_TYPE, H_ACCEPT, H_AUTHORIZATION, H_X_API_KEY, H_X_TOKEN_ID, H_X_TOKEN_SECRET, H_X_ORG_ID,
+       H_X_BLOB_ID, H_COUNT };
+static const char *const hdr_names[H_COUNT] = {"content-type", "accept", "authorization", "x-api-key",
+                                               "x-token-id", "x-token-secret", "x-org-id", "x-blob-id"};
+
+typedef enum { ROUTE_NONE, ROUTE_GRAPHQL, ROUTE_EVENTS } route_t;
+
+struct http_exchange {
+    struct lws *wsi; /* NULL once the client went away */
+    net_t *net;
+    route_t route;
+    http_request_t req;
+    char *method, *path, *query;
+    char *hdr[H_COUNT];
+    rt_buf_t body;
+    bool body_too_large;
+    bool dispatched;
+    bool responded;
+    auth_pending_t *pending;
+    auth_identity_t *who;
+    feed_query_ctx_t qctx;
+    /* the answer */
+    int status;
+    char *content_type;
+    char *extra_headers;
+    rt_buf_t out;
+    size_t sent;
+    bool headers_sent;
+};
+
+static const char *x_header(void *ctx, const char *lower_name)
+{
+    http_exchange_t *x = ctx;
+    for (int i = 0; i < H_COUNT; i++)
+        if (strcmp(hdr_names[i], lower_name) == 0)
+            return x->hdr[i];
+    return NULL;
+}
+
+static void x_free(http_exchange_t *x)
+{
+    if (x->pending)
+        auth_cancel(x->pending);
+    if (x->who)
+        auth_identity_unref(x->who);
+    for (int i = 0; i < H_COUNT; i++)
+        free(x->hdr[i]);
+    free(x->method);
+    free(x->path);
+    free(x->query);
+    rt_buf_free(&x->body);
+    free(x->content_type);
+    free(x->extra_headers);
+    rt_buf_free(&x->out);
+    free(x);
+}
+
+const http_request_t *http_exchange_request(http_exchange_t *x) { return &x->req; }
+
+void http_exchange_respond(http_exchange_t *x, int status, const char *content_type, rt_buf_t *body,
+                           const char *extra_headers)
+{
+    if (x->responded)
+        return;
+    x->responded = true;
+    if (!x->wsi) {
+        /* The client left while the handler worked: nothing to send, nobody else owns x. */
+        if (body)
+            rt_buf_free(body);
+        x_free(x);
+        return;
+    }
+    x->status = status;
+    x->content_type = strdup(content_type ? content_type : "application/json");
+    x->extra_headers = extra_headers ? strdup(extra_headers) : NULL;
+    if (body) {
+        x->out = *body;
+        *body = (rt_buf_t)RT_BUF_INIT;
+    }
+    lws_callback_on_writable(x->wsi);
+}
+
+void http_respond_error(http_exchange_t *x, int status, const char *message)
+{
+    rt_buf_t b = RT_BUF_INIT;
+    rt_buf_puts(&b, "{\"error\":");
+    rt_buf_json_str(&b, message, strlen(message));
+    rt_buf_puts(&b, "}");
+    http_exchange_respond(x, status, "application/json", &b, NULL);
+}
+
+/* Writes a complete small response from inside a callback where the headers can be sent at
+ * once (upgrade refusals). Returns 0 or -1. */
+static int write_now(struct lws *wsi, int status, const char *json)
+{
+    unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+    size_t len = strlen(json);
+    if (lws_add_http_common_headers(wsi, (unsigned)status, "application/json", len, &p, end) ||
+        lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    unsigned char body[LWS_PRE + 512];
+    if (len > sizeof body - LWS_PRE)
+        return -1;
+    memcpy(body + LWS_PRE, json, len);
+    return lws_write(wsi, body + LWS_PRE, len, LWS_WRITE_HTTP_FINAL) < (int)len ? -1 : 0;
+}
+
+static bool valid_client_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 128)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+            return false;
+    return true;
+}
+
+static bool is_ws_path(const char *path) { return !strcmp(path, "/v1/graphql") || !strcmp(path, "/v1/") || !strcmp(path, "/v1"); }
+
+/* True when a comma-separated Sec-WebSocket-Protocol list names one of ours. */
+static bool offers_known_protocol(const char *list)
+{
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',' || *p == '\t')
+            p++;
+        const char *s = p;
+        while (*p && *p != ',' && *p != ' ' && *p != '\t')
+            p++;
+        size_t n = (size_t)(p - s);
+        if ((n == 20 && !strncmp(s, "graphql-transport-ws", n)) || (n == 10 && !strncmp(s, "graphql-ws", n)))
+            return true;
+    }
+    return false;
+}
+
+int net_http_confirm_upgrade(struct lws *wsi)
+{
+    net_t *n = lws_context_user(lws_get_context(wsi));
+    char path[512] = "";
+    if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) < 0)
+        return write_now(wsi, 414, "{\"error\":\"URI too long\"}") < 0 ? -1 : 1;
+    if (n->draining)
+        return write_now(wsi, 503, "{\"error\":\"Server is shutting down\"}") < 0 ? -1 : 1;
+    if (strncmp(path, "/v1/ws/", 7) == 0) {
+        if (!valid_client_id(path + 7))
+            return write_now(wsi, 400, "{\"error\":\"Invalid clientId: 1-128 of [A-Za-z0-9_-]\"}") < 0 ? -1 : 1;
+    } else if (!is_ws_path(path)) {
+        return write_now(wsi, 404, "{\"error\":\"Not found\"}") < 0 ? -1 : 1;
+    }
+    char protos[256] = "";
+    int plen = lws_hdr_copy(wsi, protos, sizeof protos, WSI_TOKEN_PROTOCOL);
+    /* libwebsockets would hang up on a list naming none of our subprotocols; answer instead.
+     * With no list at all the upgrade proceeds and the socket is closed 4406. */
+    if (plen > 0 && !offers_known_protocol(protos))
+        return write_now(wsi, 400, "{\"error\":\"Subprotocol not acceptable\"}") < 0 ? -1 : 1;
+    return 0;
+}
+
+static char *copy_header(struct lws *wsi, enum lws_token_indexes tok)
+{
+    int len = lws_hdr_total_length(wsi, tok);
+    if (len <= 0)
+        return NULL;
+    char *s = malloc((size_t)len + 1);
+    if (s && lws_hdr_copy(wsi, s, len + 1, tok) < 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static char *copy_custom(struct lws *wsi, const char *name)
+{
+    char key[64];
+    int klen = snprintf(key, sizeof key, "%s:", name);
+    int len = lws_hdr_custom_length(wsi, key, klen);
+    if (len <= 0)
+        return NULL;
+    char *s = malloc((size_t)len + 1);
+    if (s && lws_hdr_custom_copy(wsi, s, len + 1, key, klen) < 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void pct_encode(rt_buf_t *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            rt_buf_putc(b, (char)c);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            rt_buf_append(b, e, 3);
+        }
+    }
+}
+
+/* libwebsockets hands the query string decoded and split at '&'; rebuild a raw, re-encoded one
+ * so handlers parse a single well-formed form. */
+static char *copy_query(struct lws *wsi)
+{
+    rt_buf_t q = RT_BUF_INIT;
+    char frag[8192];
+    for (int i = 0;; i++) {
+        int len = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (len < 0)
+            break;
+        if (q.len)
+            rt_buf_putc(&q, '&');
+        char *eq = memchr(frag, '=', (size_t)len);
+        if (eq) {
+            pct_encode(&q, frag, (size_t)(eq - frag));
+            rt_buf_putc(&q, '=');
+            pct_encode(&q, eq + 1, (size_t)(len - (eq + 1 - frag)));
+        } else {
+            pct_encode(&q, frag, (size_t)len);
+        }
+    }
+    rt_buf_cstr(&q);
+    return rt_buf_steal(&q, NULL);
+}
+
+static const char *method_name(int m)
+{
+    switch (m) {
+    case LWSHUMETH_GET: return "GET";
+    case LWSHUMETH_POST: return "POST";
+    case LWSHUMETH_OPTIONS: return "OPTIONS";
+    case LWSHUMETH_PUT: return "PUT";
+    case LWSHUMETH_PATCH: return "PATCH";
+    case LWSHUMETH_DELETE: return "DELETE";
+    case LWSHUMETH_HEAD: return "HEAD";
+    default: return "OTHER";
+    }
+}
+
+static void graphql_auth_done(void *ctx, auth_failure_t result, auth_identity_t *identity)
+{
+    http_exchange_t *x = ctx;
+    x->pending = NULL;
+    if (result != AUTH_OK && result != AUTH_FAIL_NO_CREDENTIAL) {
+        http_respond_error(x, result == AUTH_FAIL_SCOPE ? 403 : 401,
+                           result == AUTH_FAIL_SCOPE ? "Forbidden" : "Unauthorized");
+        return;
+    }
+    x->who = identity;
+    x->qctx.srv = x->net->srv;
+    x->qctx.who = identity;
+    http_graphql_handle(x->net->srv, x, feed_query_resolve, &x->qctx);
+}
+
+static void dispatch(http_exchange_t *x)
+{
+    rt_server_t *srv = x->net->srv;
+    x->dispatched = true;
+    x->req.body = x->body.data ? rt_buf_cstr(&x->body) : NULL;
+    x->req.body_len = x->body.len;
+    if (x->body_too_large) {
+        http_respond_error(x, 413, "Request body too large");
+        return;
+    }
+    if (x->route == ROUTE_EVENTS) {
+        http_events_handle(srv, x);
+        return;
+    }
+    if (!srv->auth) {
+        graphql_auth_done(x, AUTH_FAIL_NO_CREDENTIAL, NULL);
+        return;
+    }
+    auth_request_t ar = {.header = x_header, .header_ctx = x};
+    if (auth_authenticate(srv->auth, &ar, srv->net_q, graphql_auth_done, x, &x->pending) < 0) {
+        x->pending = NULL;
+        http_respond_error(x, 500, "Internal error");
+    }
+}
+
+static int simple_routes(http_exchange_t *x)
+{
+    rt_server_t *srv = x->net->srv;
+    const char *path = x->path;
+    bool get = !strcmp(x->method, "GET") || !strcmp(x->method, "HEAD");
+    rt_buf_t b = RT_BUF_INIT;
+    if (!strcmp(path, "/healthz")) {
+        if (!get)
+            goto not_allowed;
+        rt_buf_puts(&b, "{\"status\":\"ok\"}");
+        http_exchange_respond(x, 200, "application/json", &b, NULL);
+        return 1;
+    }
+    if (!strcmp(path, "/readyz")) {
+        if (!get)
+            goto not_allowed;
+        bool ready = !srv->draining && srv->store;
+        rt_buf_puts(&b, ready ? "{\"status\":\"ready\"}" : "{\"status\":\"not ready\"}");
+        http_exchange_respond(x, ready ? 200 : 503, "application/json", &b, NULL);
+        return 1;
+    }
+    if (!strcmp(path, "/metrics")) {
+        if (!get)
+            goto not_allowed;
+        http_metrics_render(srv, &b);
+        http_exchange_respond(x, 200, "text/plain; version=0.0.4; charset=utf-8", &b, NULL);
+        return 1;
+    }
+    return 0;
+not_allowed:
+    rt_buf_puts(&b, "{\"error\":\"Method not allowed\"}");
+    http_exchange_respond(x, 405, "application/json", &b, "allow: GET\r\n");
+    return 1;
+}
+
+static int on_http(struct lws *wsi, net_pss_t *pss, const char *uri)
+{
+    net_t *n = lws_context_user(lws_get_context(wsi));
+    http_exchange_t *x = calloc(1, sizeof *x);
+    if (!x)
+        return -1;
+    char *uptr = NULL;
+    int ulen = 0;
+    int m = lws_http_get_uri_and_method(wsi, &uptr, &ulen);
+    x->wsi = wsi;
+    x->net = n;
+    x->method = strdup(method_name(m));
+    x->path = strdup(uri ? uri : "/");
+    x->query = copy_query(wsi);
+    if (!x->method || !x->path || !x->query) {
+        x_free(x);
+        return -1;
+    }
+    x->hdr[H_CONTENT_TYPE] = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+    x->hdr[H_ACCEPT] = copy_header(wsi, WSI_TOKEN_HTTP_ACCEPT);
+    x->hdr[H_AUTHORIZATION] = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    for (int i = H_X_API_KEY; i < H_COUNT; i++)
+        x->hdr[i] = copy_custom(wsi, hdr_names[i]);
+    x->req = (http_request_t){.method = x->method, .path = x->path, .query_string = x->query,
+                              .header = x_header, .header_ctx = x};
+    pss->x = x;
+
+    if (n->draining) {
+        http_respond_error(x, 503, "Server is shutting down");
+        return 0;
+    }
+    if (simple_routes(x))
+        return 0;
+    if (!strcmp(x->path, "/v1/graphql"))
+        x->route = ROUTE_GRAPHQL;
+    else if (!strcmp(x->path, "/v1/events"))
+        x->route = ROUTE_EVENTS;
+    else {
+        http_respond_error(x, 404, "Not found");
+        return 0;
+    }
+    if (x->route == ROUTE_EVENTS && strcmp(x->method, "POST") != 0) {
+        rt_buf_t b = RT_BUF_INIT;
+        rt_buf_puts(&b, "{\"error\":\"Method not allowed\"}");
+        http_exchange_respond(x, 405, "application/json", &b, "allow: POST\r\n");
+        return 0;
+    }
+    /* A body follows when the request announces one; else dispatch now. */
+    char cl[32] = "";
+    bool has_body = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+    if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && strtoull(cl, NULL, 10) > 0)
+        has_body = true;
+    if (!has_body)
+        dispatch(x);
+    return 0;
+}
+
+static int on_writeable(struct lws *wsi, http_exchange_t *x)
+{
+    if (!x || !x->responded)
+        return 0;
+    if (!x->headers_sent) {
+        unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+        if (lws_add_http_common_headers(wsi, (unsigned)x->status, x->content_type, x->out.len, &p, end))
+            return -1;
+        /* extra_headers: "name: value\r\n" lines */
+        for (char *line = x->extra_headers; line && *line;) {
+            char *eol = strstr(line, "\r\n");
+            char *colon = strchr(line, ':');
+            if (!eol || !colon || colon > eol)
+                break;
+            char name[64];
+            int nl = snprintf(name, sizeof name, "%.*s:", (int)(colon - line), line);
+            const char *v = colon + 1;
+            while (*v == ' ')
+                v++;
+            if (nl > 0 && nl < (int)sizeof name &&
+                lws_add_http_header_by_name(wsi, (unsigned char *)name, (const unsigned char *)v, (int)(eol - v), &p,
+                                            end))
+                return -1;
+            line = eol + 2;
+        }
+        if (lws_finalize_write_http_header(wsi, start, &p, end))
+            return -1;
+        x->headers_sent = true;
+        if (x->out.len == 0 || !strcmp(x->method, "HEAD"))
+            goto done;
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    /* Body in chunks the socket takes without buffering inside lws. */
+    size_t chunk = x->out.len - x->sent;
+    if (chunk > 65536)
+        chunk = 65536;
+    rt_buf_t *s = &x->net->scratch;
+    if (rt_buf_reserve(s, LWS_PRE + chunk) < 0)
+        return -1;
+    memcpy(s->data + LWS_PRE, x->out.data + x->sent, chunk);
+    bool last = x->sent + chunk == x->out.len;
+    if (lws_write(wsi, (unsigned char *)s->data + LWS_PRE, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) <
+        (int)chunk)
+        return -1;
+    x->sent += chunk;
+    if (!last) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+done:;
+    net_pss_t *pss = lws_wsi_user(wsi);
+    pss->x = NULL;
+    x_free(x);
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* The connection or transaction ended: an exchange still being worked on is orphaned and
+ * freed by its eventual answer; an answered one is freed here. */
+static void detach(net_pss_t *pss)
+{
+    http_exchange_t *x = pss ? pss->x : NULL;
+    if (!x)
+        return;
+    pss->x = NULL;
+    x->wsi = NULL;
+    if (x->responded || !x->dispatched) {
+        x_free(x);
+        return;
+    }
+    if (x->pending) {
+        /* Authentication in flight: cancelled, so nothing will answer; free now. */
+        auth_cancel(x->pending);
+        x->pending = NULL;
+        x_free(x);
+    }
+}
+
+int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t *pss, void *in, size_t len)
+{
+    http_exchange_t *x = pss ? pss->x : NULL;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        return on_http(wsi, pss, in);
+    case LWS_CALLBACK_HTTP_BODY:
+        if (!x || x->dispatched)
+            return 0;
+        if (x->body_too_large || x->body.len + len > x->net->srv->cfg.max_body_bytes) {
+            /* Keep reading and discard, so the client sees the 413 rather than a reset. */
+            x->body_too_large = true;
+            rt_buf_free(&x->body);
+            return 0;
+        }
+        return rt_buf_append(&x->body, in, len) < 0 ? -1 : 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (x && !x->dispatched && !x->responded)
+            dispatch(x);
+        return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return on_writeable(wsi, x);
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        detach(pss);
+        return 0;
+    default:
+        return 0;
+    }
+}

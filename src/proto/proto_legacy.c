@@ -1,0 +1,99 @@
+/* The legacy graphql-ws protocol of subscriptions-transport-ws: start/stop/data/ka. Errors are
+ * answered as that library's server answers them, without closing; only authentication
+ * failures and oversize messages close the socket. */
+#include <string.h>
+
+#include "proto/proto_int.h"
+#include "util/util_json.h"
+
+static void send_error_msg(proto_conn_t *c, const char *type, const char *id, const char *message)
+{
+    json_object *m = json_object_new_object();
+    json_object *p = json_object_new_object();
+    json_object_object_add(p, "message", json_object_new_string(message));
+    if (id)
+        json_object_object_add(m, "id", json_object_new_string(id));
+    json_object_object_add(m, "type", json_object_new_string(type));
+    json_object_object_add(m, "payload", p);
+    proto_send_json(c, m);
+    json_object_put(m);
+}
+
+static void start_op(proto_conn_t *c, const char *id, json_object *payload)
+{
+    json_object *q = rt_json_get(payload, "query");
+    if (!q || !json_object_is_type(q, json_type_string)) {
+        send_error_msg(c, "error", id, "Must provide a query string.");
+        return;
+    }
+    /* A start reusing a running id replaces that operation. */
+    proto_stop_sub(c, id);
+    proto_run_operation(c, id, payload);
+}
+
+void proto_legacy_acked(proto_conn_t *c)
+{
+    proto_send_simple(c, "ka", NULL);
+    json_object *d = c->deferred;
+    c->deferred = NULL;
+    if (!d)
+        return;
+    size_t n = json_object_array_length(d);
+    for (size_t i = 0; i < n && c->state == ST_READY; i++) {
+        json_object *m = json_object_array_get_idx(d, i);
+        start_op(c, json_object_get_string(rt_json_get(m, "id")), rt_json_get(m, "payload"));
+    }
+    json_object_put(d);
+}
+
+void proto_legacy_message(proto_conn_t *c, json_object *msg)
+{
+    if (!json_object_is_type(msg, json_type_object)) {
+        send_error_msg(c, "connection_error", NULL, "Message must be a JSON object");
+        return;
+    }
+    json_object *type = rt_json_get(msg, "type");
+    json_object *idv = rt_json_get(msg, "id");
+    json_object *payload = rt_json_get(msg, "payload");
+    const char *t = type && json_object_is_type(type, json_type_string) ? json_object_get_string(type) : "";
+    const char *id = NULL;
+    if (idv && json_object_is_type(idv, json_type_string) && json_object_get_string_len(idv) > 0)
+        id = json_object_get_string(idv);
+
+    if (!strcmp(t, "connection_init")) {
+        if (c->state != ST_WAIT_INIT) {
+            proto_close(c, 4429, "Too many initialisation requests");
+            return;
+        }
+        proto_begin_auth(c, payload && json_object_is_type(payload, json_type_object) ? payload : NULL);
+    } else if (!strcmp(t, "start")) {
+        if (!id || !payload || !json_object_is_type(payload, json_type_object)) {
+            send_error_msg(c, "error", id, "Invalid start message: needs a string id and an object payload");
+            return;
+        }
+        if (c->state == ST_AUTHING) {
+            /* subscriptions-transport-ws clients send start right after connection_init
+             * without waiting for the ack: keep them until authentication ends. */
+            if (!c->deferred)
+                c->deferred = json_object_new_array();
+            if ((int)json_object_array_length(c->deferred) >= c->srv->cfg.max_subscriptions) {
+                send_error_msg(c, "error", id, "Too many subscriptions on this connection");
+                return;
+            }
+            json_object_array_add(c->deferred, json_object_get(msg));
+            return;
+        }
+        if (c->state != ST_READY) {
+            proto_close(c, 4401, "Unauthorized");
+            return;
+        }
+        start_op(c, id, payload);
+    } else if (!strcmp(t, "stop")) {
+        if (id)
+            proto_stop_sub(c, id);
+    } else if (!strcmp(t, "connection_terminate")) {
+        proto_close(c, 1000, "Normal closure");
+    } else {
+        send_error_msg(c, "error", id, "Invalid message type!");
+    }
+}
