@@ -29,7 +29,9 @@ let server;
 let base = process.env.RT_URL;
 let key = process.env.RT_SERVICE_KEY;
 if (!base) {
-  server = await startServer({ logLevel: 'warn' });
+  // RT_SERVER_ARGS="--redis redis://127.0.0.1:6379" measures cluster mode
+  const extra = (process.env.RT_SERVER_ARGS ?? '').split(' ').filter(Boolean);
+  server = await startServer({ logLevel: 'warn', args: extra });
   base = server.httpUrl;
   key = server.serviceKey;
 }

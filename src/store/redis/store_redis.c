@@ -461,6 +461,10 @@ static void compute_job(redis_store_t *s, rjob_t *j, json_object *group_ov, json
                     redisReply *rr = run1(s, &s->w, "GET", bk);
                     if (rr && rr->type == REDIS_REPLY_STRING)
                         blob = json_tokener_parse(rr->str);
+                    /* remembered for the group's other records of this blob (read-only use) */
+                    if (rr)
+                        json_object_object_add(base, bk, rr->type == REDIS_REPLY_STRING ? json_object_new_string(rr->str)
+                                                                                           : NULL);
                     if (rr)
                         freeReplyObject(rr);
                 }
@@ -583,14 +587,16 @@ static int attempt_group(redis_store_t *s, rjob_t *group)
         rc = 0;
         goto out;
     }
-    /* one transaction: node writes, id sets, log entries */
-    rr = run1(s, &s->w, "MULTI", NULL);
-    if (!rr || rr->type == REDIS_REPLY_ERROR) {
+    /* one transaction: node writes, id sets, log entries; pipelined (one round trip) */
+    if (!s->w) {
         rc = STORE_ERR_IO;
         goto out;
     }
-    freeReplyObject(rr);
-    rr = NULL;
+    int queued = 0;
+    const char *multi[] = {"MULTI"};
+    if (redisAppendCommandArgv(s->w, 1, multi, NULL) != REDIS_OK)
+        goto io;
+    queued++;
     char maxlen[32], tbuf[32], mbuf[4];
     snprintf(maxlen, sizeof maxlen, "%ld", s->retention_max);
     for (rjob_t *j = group; j; j = j->next) {
@@ -599,77 +605,75 @@ static int attempt_group(redis_store_t *s, rjob_t *group)
             char *key = node_key(c->type, c->id), *ids = NULL;
             if (!key || asprintf(&ids, "bh:ids:%s", c->type) < 0) {
                 free(key);
-                goto out;
+                goto io;
             }
             const char *a[3];
-            redisReply *q1, *q2;
+            int ok1, ok2;
             if (c->mutation == STORE_DELETED) {
                 a[0] = "DEL", a[1] = key;
-                q1 = run(s, &s->w, 2, a, NULL);
+                ok1 = redisAppendCommandArgv(s->w, 2, a, NULL);
                 a[0] = "SREM", a[1] = ids, a[2] = c->id;
             } else {
                 a[0] = "SET", a[1] = key, a[2] = jtext(c->node);
-                q1 = run(s, &s->w, 3, a, NULL);
+                ok1 = redisAppendCommandArgv(s->w, 3, a, NULL);
                 a[0] = "SADD", a[1] = ids, a[2] = c->id;
             }
-            q2 = run(s, &s->w, 3, a, NULL);
-            bool ok = q1 && q2 && q1->type == REDIS_REPLY_STATUS && q2->type == REDIS_REPLY_STATUS;
-            if (q1)
-                freeReplyObject(q1);
-            if (q2)
-                freeReplyObject(q2);
+            ok2 = redisAppendCommandArgv(s->w, 3, a, NULL);
             free(key);
             free(ids);
-            if (!ok) {
-                rc = STORE_ERR_IO;
-                goto out;
-            }
+            if (ok1 != REDIS_OK || ok2 != REDIS_OK)
+                goto io;
+            queued += 2;
             cb_reset(&b);
             snprintf(tbuf, sizeof tbuf, "%" PRId64, c->time_ms);
             snprintf(mbuf, sizeof mbuf, "%d", (int)c->mutation);
-            cb_add(&b, "XADD", false);
-            cb_add(&b, KEY_LOG, false);
-            cb_add(&b, "MAXLEN", false);
-            cb_add(&b, "~", false);
-            cb_add(&b, maxlen, false);
-            cb_add(&b, "*", false);
-            cb_add(&b, "p", false);
-            cb_add(&b, s->producer, false);
-            cb_add(&b, "t", false);
-            cb_add(&b, tbuf, true);
-            cb_add(&b, "ty", false);
-            cb_add(&b, c->type, false);
-            cb_add(&b, "id", false);
-            cb_add(&b, c->id, false);
-            cb_add(&b, "m", false);
-            cb_add(&b, mbuf, true);
+            const char *fixed[] = {"XADD", KEY_LOG, "MAXLEN", "~", maxlen, "*", "p", s->producer, "t", tbuf, "ty",
+                                   c->type, "id", c->id, "m", mbuf};
+            for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
+                if (cb_add(&b, fixed[k], false))
+                    goto io;
             if (c->node && (cb_add(&b, "n", false) || cb_add(&b, jtext(c->node), true)))
-                goto out;
+                goto io;
             if (c->previous && (cb_add(&b, "pv", false) || cb_add(&b, jtext(c->previous), true)))
-                goto out;
+                goto io;
             if (c->updated_fields && (cb_add(&b, "u", false) || cb_add(&b, jtext(c->updated_fields), true)))
-                goto out;
+                goto io;
             const struct {
                 const char *k, *v;
             } owners[] = {{"o", c->organization_id}, {"b", c->blob_id}, {"s", c->session_id}, {"e", c->execution_id}};
             for (size_t k = 0; k < 4; k++)
                 if (owners[k].v && (cb_add(&b, owners[k].k, false) || cb_add(&b, owners[k].v, false)))
-                    goto out;
-            redisReply *q = run(s, &s->w, b.n, b.argv, b.lens);
-            ok = q && q->type == REDIS_REPLY_STATUS;
-            if (q)
-                freeReplyObject(q);
-            if (!ok) {
-                rc = STORE_ERR_IO;
-                goto out;
-            }
+                    goto io;
+            if (redisAppendCommandArgv(s->w, b.n, b.argv, b.lens) != REDIS_OK)
+                goto io;
+            queued++;
         }
     }
-    rr = run1(s, &s->w, "EXEC", NULL);
-    if (!rr) {
-        rc = STORE_ERR_IO;
-        goto out;
+    const char *exec_cmd[] = {"EXEC"};
+    if (redisAppendCommandArgv(s->w, 1, exec_cmd, NULL) != REDIS_OK)
+        goto io;
+    queued++;
+    /* MULTI's OK and one QUEUED per command, then EXEC's array */
+    for (int i = 0; i < queued; i++) {
+        void *reply = NULL;
+        if (redisGetReply(s->w, &reply) != REDIS_OK || !reply) {
+            rt_log_warn("store", "redis connection lost: %s", s->w->errstr);
+            redisFree(s->w);
+            s->w = NULL;
+            goto io;
+        }
+        if (i < queued - 1) {
+            redisReply *q = reply;
+            bool ok = q->type == REDIS_REPLY_STATUS;
+            freeReplyObject(q);
+            if (!ok)
+                rc = STORE_ERR_IO; /* keep reading so the connection stays in step */
+        } else {
+            rr = reply;
+        }
     }
+    if (rc == STORE_ERR_IO)
+        goto out;
     if (rr->type == REDIS_REPLY_NIL) {
         rc = 1; /* a watched node changed meanwhile (another server): recompute */
         goto out;
@@ -695,6 +699,14 @@ static int attempt_group(redis_store_t *s, rjob_t *group)
         }
     }
     rc = 0;
+    goto out;
+io:
+    /* the connection may hold half a pipeline: start the next attempt on a fresh one */
+    rc = STORE_ERR_IO;
+    if (s->w) {
+        redisFree(s->w);
+        s->w = NULL;
+    }
 out:
     if (rr)
         freeReplyObject(rr);
