@@ -15,7 +15,7 @@ static const gql_typeref_t r_string_nn = {GQL_TR_NON_NULL, 0, &r_string};
 static const gql_typeref_t r_datetime_nn = {GQL_TR_NON_NULL, 0, &r_datetime};
 static const gql_typeref_t r_role_nn = {GQL_TR_NON_NULL, 0, &r_role};
 
-#define F(n, t) {n, NULL, &t, NULL, 0, false, NULL}
+#define F(n, t) {.name = n, .type = &t}
 
 static const gql_field_t f_org[] = {F("id", r_id_nn), F("slug", r_string_nn), F("name", r_string_nn),
                                     F("createdAt", r_datetime_nn), F("banned", r_boolean)};
@@ -29,21 +29,17 @@ static const gql_field_t f_apikey[] = {F("id", r_id_nn), F("organizationId", r_i
 static const gql_field_t f_pat[] = {F("id", r_id_nn), F("userId", r_id_nn), F("secretHash", r_string_nn),
                                     F("expiresAt", r_datetime), F("revoked", r_boolean)};
 
-static const gql_enum_value_t e_role[] = {{"OWNER", NULL, false, NULL},
-                                          {"ADMIN", NULL, false, NULL},
-                                          {"MEMBER", NULL, false, NULL},
-                                          {"VIEWER", NULL, false, NULL}};
+static const gql_enum_value_t e_role[] = {{.name = "OWNER"}, {.name = "ADMIN"}, {.name = "MEMBER"}, {.name = "VIEWER"}};
 
-#define SCALAR(n) {GQL_TK_SCALAR, n, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, true}
-#define OBJECT(n, f) \
-    {GQL_TK_OBJECT, n, NULL, NULL, f, (int)(sizeof f / sizeof *f), NULL, 0, NULL, 0, NULL, 0, NULL, 0, false}
+#define SCALAR(n) {.kind = GQL_TK_SCALAR, .name = n, .builtin = true}
+#define OBJECT(n, f) {.kind = GQL_TK_OBJECT, .name = n, .fields = f, .nfields = (int)(sizeof f / sizeof *f)}
 
 static const gql_type_t types[T_COUNT] = {
     [T_ID] = SCALAR("ID"),
     [T_STRING] = SCALAR("String"),
     [T_BOOLEAN] = SCALAR("Boolean"),
-    [T_DATETIME] = {GQL_TK_SCALAR, "DateTime", NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, false},
-    [T_ROLE] = {GQL_TK_ENUM, "Role", NULL, NULL, NULL, 0, NULL, 0, NULL, 0, e_role, 4, NULL, 0, false},
+    [T_DATETIME] = {.kind = GQL_TK_SCALAR, .name = "DateTime"},
+    [T_ROLE] = {.kind = GQL_TK_ENUM, .name = "Role", .enum_values = e_role, .nenum_values = 4},
     [T_ORG] = OBJECT("Organization", f_org),
     [T_USER] = OBJECT("User", f_user),
     [T_MEMBERSHIP] = OBJECT("Membership", f_membership),
@@ -51,4 +47,5 @@ static const gql_type_t types[T_COUNT] = {
     [T_PAT] = OBJECT("PersonalAccessToken", f_pat),
 };
 
-const gql_schema_t store_directory_schema_builtin = {NULL, types, T_COUNT, -1, -1, -1, NULL, 0};
+const gql_schema_t store_directory_schema_builtin = {
+    .types = types, .ntypes = T_COUNT, .query_type = -1, .mutation_type = -1, .subscription_type = -1};
