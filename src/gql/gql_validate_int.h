@@ -59,6 +59,50 @@ typedef struct v_ctx {
     struct v_refcache *refcache;    /* recursively referenced fragments, by name set */
 } v_ctx_t;
 
+/* Traversal state: TypeInfo's stacks are kept as "current" values saved and restored by the
+ * recursion (every push has its pop on the same node). */
+typedef struct v_walk {
+    v_ctx_t *ctx;
+    bool validate;              /* false: only collect variable usages into `out` */
+    v_def_usages_t *out;
+
+    vt_t type;                  /* getType() */
+    int parent;                 /* getParentType(), -1 undefined */
+    const gql_field_t *field;   /* getFieldDef() */
+    vt_t input;                 /* getInputType() */
+    vt_t parent_input;          /* getParentInputType() */
+    bool has_default;           /* getDefaultValue() !== undefined */
+    const gql_directive_t *directive; /* getDirective() */
+
+    bool in_directive;          /* KnownArgumentNames skips directive arguments */
+    bool vct_skip;              /* ValuesOfCorrectType returned false above */
+    bool mid_skip;              /* MaxIntrospectionDepth returned false above */
+    struct v_mid *mid;          /* MaxIntrospectionDepth's checked/exceeded fragments */
+
+    const gql_ast_definition_t *op; /* operation being visited */
+    const gql_ast_definition_t **seen_ops; /* UniqueOperationNames */
+    int nseen_ops, cap_seen_ops;
+    const gql_ast_definition_t **seen_frags; /* UniqueFragmentNames */
+    int nseen_frags, cap_seen_frags;
+    int noperations;            /* LoneAnonymousOperation */
+
+    /* UniqueDirectivesPerLocation across type-system nodes: schema, and per type name */
+    const char **udpl_key;          /* "" for schema, else the type name */
+    const gql_ast_directive_t **udpl_dir;
+    int nudpl, cap_udpl_key, cap_udpl_dir;
+
+    /* NoFragmentCycles */
+    const char **cyc_visited;
+    int ncyc_visited, cap_cyc_visited;
+    const gql_ast_selection_t **cyc_path;
+    int ncyc_path, cap_cyc_path;
+    const char **cyc_idx_name;  /* spreadPathIndexByName */
+    int *cyc_idx_val;
+    int ncyc_idx, cap_cyc_idx, cap_cyc_idx_val;
+} v_walk_t;
+
+#define STOP(w) ((w)->ctx->aborted)
+
 /* Arena: memory lives until validation ends. Returns NULL (and sets ctx->oom) on failure. */
 void *v_alloc(v_ctx_t *ctx, size_t size);
 char *v_strdup(v_ctx_t *ctx, const char *s);
@@ -107,6 +151,32 @@ int v_did_you_mean(rt_buf_t *b, const char *sub, const char *input, const char *
 int v_did_you_mean_list(rt_buf_t *b, const char *sub, const char *const *list, int n);
 /* graphql-js naturalCompare */
 int v_natural_compare(const char *a, const char *b);
+
+/* Small helpers: the buffer's text ("" when empty); append a pointer to an arena array; linear
+ * name lookup. */
+const char *v_msg(rt_buf_t *b);
+int v_push_ptr(v_ctx_t *ctx, const void ***arr, int *n, int *cap, const void *p);
+bool v_name_in(const char *const *names, int n, const char *name);
+
+/* Whole-document fragment analyses (gql_validate_fragments.c). */
+/* getFragmentSpreads: the spreads under a selection set, in graphql-js's (stack) order. */
+int v_spreads(v_ctx_t *ctx, const gql_ast_selection_set_t *ss, const gql_ast_selection_t ***out, int *n);
+/* getRecursiveVariableUsages(operation): a fresh arena array. */
+int v_recursive_usages(v_ctx_t *ctx, const gql_ast_definition_t *op, v_usage_t **out, int *n);
+/* NoFragmentCycles at a fragment definition. */
+int v_detect_cycle(v_walk_t *w, const gql_ast_definition_t *frag);
+/* NoUnusedFragments at document leave. */
+int v_rule_unused_fragments(v_walk_t *w);
+/* MaxIntrospectionDepthRule's check at a __schema / __type field: 1 too deep, 0 fine, -1 OOM. */
+int v_introspection_too_deep(v_walk_t *w, const gql_ast_selection_t *f);
+
+/* Values (gql_validate_values.c): visits a value literal keeping TypeInfo's input types, running
+ * ValuesOfCorrectType and UniqueInputFieldNames, and (when not validating) collecting variable
+ * usages. */
+int v_walk_value(v_walk_t *w, const gql_ast_value_t *v);
+
+/* SingleFieldSubscriptions at an operation (gql_validate_subscriptions.c). */
+int v_rule_single_field_subscriptions(v_walk_t *w, const gql_ast_definition_t *op);
 
 /* OverlappingFieldsCanBeMerged at a selection set (gql_validate_overlap.c). */
 int v_overlap_selection_set(v_ctx_t *ctx, int parent_type, const gql_ast_selection_set_t *ss);

@@ -143,6 +143,22 @@ int v_report2(v_ctx_t *ctx, const char *message, const gql_loc_t *a, const gql_l
     return v_report(ctx, message, l, 2);
 }
 
+const char *v_msg(rt_buf_t *b) { return b->data ? rt_buf_cstr(b) : ""; }
+
+int v_push_ptr(v_ctx_t *ctx, const void ***arr, int *n, int *cap, const void *p)
+{
+    if (v_grow(ctx, (void **)arr, cap, *n, sizeof(void *))) return -1;
+    (*arr)[(*n)++] = p;
+    return 0;
+}
+
+bool v_name_in(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0) return true;
+    return false;
+}
+
 /* ---- types ---- */
 
 const gql_type_t *v_type(const v_ctx_t *ctx, int idx)
