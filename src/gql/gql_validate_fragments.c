@@ -214,7 +214,9 @@ static int mid_check_sel(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const
         const gql_ast_definition_t *f = v_fragment(ctx, name);
         if (!f) return 0;
         if (dm_set(ctx, visited, name, depth)) return -1;
+        if (v_enter_fragment(ctx)) return -1;
         int r = mid_check_set(ctx, st, visited, f->selection_set, depth);
+        v_leave_fragment(ctx);
         if (r < 0) return r;
         if (r) {
             if (dm_set(ctx, &st->exceeded, name, depth)) return -1;
@@ -277,7 +279,12 @@ int v_detect_cycle(v_walk_t *w, const gql_ast_definition_t *frag)
         if (v_push_ptr(ctx, (const void ***)&w->cyc_path, &w->ncyc_path, &w->cap_cyc_path, sp[i])) return -1;
         if (cycle < 0) {
             const gql_ast_definition_t *f = v_fragment(ctx, sname);
-            if (f && v_detect_cycle(w, f)) return -1;
+            if (f) {
+                if (v_enter_fragment(ctx)) return -1;
+                int r = v_detect_cycle(w, f);
+                v_leave_fragment(ctx);
+                if (r) return -1;
+            }
         } else {
             rt_buf_t b = RT_BUF_INIT;
             int n = w->ncyc_path - cycle;

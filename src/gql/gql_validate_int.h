@@ -53,6 +53,7 @@ typedef struct v_ctx {
     v_def_usages_t *usages;         /* per operation / fragment definition */
     int nusages;
 
+    int fragment_depth;             /* recursion through fragment spreads, see v_enter_fragment */
     long fragment_work;             /* graphql-js's _remainingFragmentWork (50000) */
     bool sf_fragments_done;         /* SingleFieldSubscriptions built its fragment map */
     struct v_overlap *overlap;      /* OverlappingFieldsCanBeMerged state */
@@ -117,6 +118,13 @@ int v_report2(v_ctx_t *ctx, const char *message, const gql_loc_t *a, const gql_l
 /* graphql-js's validationAbortedError: appends "Validation aborted." (no limit check) and stops.
  * Returns -1. */
 int v_abort_validation(v_ctx_t *ctx);
+/* Bounds recursion that follows fragment spreads (cycles, overlap, introspection depth, subscription
+ * fields): past V_MAX_FRAGMENT_DEPTH nested fragments validation ends with "Validation aborted."
+ * instead of exhausting the C stack. Documents within the server's token limit never get close
+ * (a spread and its fragment take at least 8 tokens). Pair every successful enter with a leave. */
+#define V_MAX_FRAGMENT_DEPTH 1000
+int v_enter_fragment(v_ctx_t *ctx);
+void v_leave_fragment(v_ctx_t *ctx);
 /* ASTValidationContext.spendFragmentWork: 0, or -1 after v_abort_validation. */
 int v_spend_fragment_work(v_ctx_t *ctx, long cost);
 

@@ -438,7 +438,10 @@ static int o_conflicts_between(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *
     return 0;
 }
 
-static int o_fields_and_fragment(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name)
+static int o_fields_and_fragment(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name);
+static int o_between_fragments(v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2);
+
+static int o_fields_and_fragment_impl(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name)
 {
     if (o_spend(ctx, 1)) return -1;
     if (r->ngroups == 0) return 0;
@@ -470,6 +473,15 @@ static int o_fields_and_fragment(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t
     return 0;
 }
 
+/* Each fragment followed is one level of recursion: bounded by v_enter_fragment. */
+static int o_fields_and_fragment(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name)
+{
+    if (v_enter_fragment(ctx)) return -1;
+    int rc = o_fields_and_fragment_impl(ctx, out, excl, r, frag_name);
+    v_leave_fragment(ctx);
+    return rc;
+}
+
 static bool o_pair_has1(const v_overlap_t *st, const char *a, const char *b, bool weak)
 {
     for (const o_pair_t *p = st->pairs; p; p = p->next)
@@ -494,7 +506,7 @@ static int o_pair_add(v_ctx_t *ctx, v_overlap_t *st, const char *a, const char *
     return 0;
 }
 
-static int o_between_fragments(v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2)
+static int o_between_fragments_impl(v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2)
 {
     v_overlap_t *st = o_state(ctx);
     if (!st || o_spend(ctx, 2)) return -1;
@@ -511,6 +523,14 @@ static int o_between_fragments(v_ctx_t *ctx, o_list_t *out, bool excl, const cha
     for (int i = 0; i < r1->nfrags; i++)
         if (o_between_fragments(ctx, out, excl, r1->frags[i], n2)) return -1;
     return 0;
+}
+
+static int o_between_fragments(v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2)
+{
+    if (v_enter_fragment(ctx)) return -1;
+    int rc = o_between_fragments_impl(ctx, out, excl, n1, n2);
+    v_leave_fragment(ctx);
+    return rc;
 }
 
 static int o_between_subsets(v_ctx_t *ctx, o_list_t *out, bool excl, int p1, const gql_ast_selection_set_t *s1,

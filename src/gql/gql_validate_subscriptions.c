@@ -126,7 +126,10 @@ static int sf_collect(v_ctx_t *ctx, v_sfcollect_t *col, int type, const gql_ast_
             if (v_push_ptr(ctx, (const void ***)&col->visited, &col->nvisited, &col->cvisited, s->name.value)) return -1;
             const gql_ast_definition_t *f = v_fragment(ctx, s->name.value);
             if (!f || !sf_condition_matches(ctx, f->type_condition, type)) continue;
-            if (sf_collect(ctx, col, type, f->selection_set)) return -1;
+            if (v_enter_fragment(ctx)) return -1;
+            int r = sf_collect(ctx, col, type, f->selection_set);
+            v_leave_fragment(ctx);
+            if (r) return -1;
             break;
         }
         }

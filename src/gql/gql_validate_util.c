@@ -125,6 +125,15 @@ int v_abort_validation(v_ctx_t *ctx)
     return -1;
 }
 
+int v_enter_fragment(v_ctx_t *ctx)
+{
+    if (ctx->fragment_depth >= V_MAX_FRAGMENT_DEPTH) return v_abort_validation(ctx);
+    ctx->fragment_depth++;
+    return 0;
+}
+
+void v_leave_fragment(v_ctx_t *ctx) { ctx->fragment_depth--; }
+
 int v_spend_fragment_work(v_ctx_t *ctx, long cost)
 {
     ctx->fragment_work -= cost;

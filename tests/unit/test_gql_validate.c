@@ -572,6 +572,20 @@ static void test_hostile(void)
     errors = run(doc, &rc);
     CHECK(rc == 101);
     json_object_put(errors);
+
+    /* fragment chains far beyond the server's token limit: recursion stays bounded and validation
+     * ends with "Validation aborted." rather than exhausting the stack */
+    const char *shapes[] = {"fragment K%d on Person { id ...K%d }\n", "fragment K%d on Person { friends { ...K%d } }\n"};
+    for (int k = 0; k < 2; k++) {
+        strcpy(doc, "{ person { ...K0 } }\n");
+        for (int i = 0; i < 5000; i++) snprintf(doc + strlen(doc), cap - strlen(doc), shapes[k], i, i + 1);
+        errors = run(doc, &rc);
+        CHECK(rc >= 1);
+        int n = (int)json_object_array_length(errors);
+        const char *lm = n ? json_object_get_string(json_object_object_get(json_object_array_get_idx(errors, n - 1), "message")) : NULL;
+        CHECK_STR(lm, "Validation aborted.");
+        json_object_put(errors);
+    }
     free(doc);
 }
 
