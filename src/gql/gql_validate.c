@@ -1015,8 +1015,12 @@ static int ctx_init(v_ctx_t *ctx, const gql_schema_t *s, const gql_document_t *d
     ctx->meta_type = (gql_field_t){.name = "__type", .type = &ctx->tr_type, .args = &ctx->meta_type_arg, .nargs = 1};
     ctx->meta_typename = (gql_field_t){.name = "__typename", .type = &ctx->tr_string_nn};
     int cap = 0;
+    ctx->frag_map.kind = V_MAP_STR;
     for (const gql_ast_definition_t *d = doc->definitions; d; d = d->next)
-        if (d->kind == GQL_DEF_FRAGMENT && v_push_ptr(ctx, (const void ***)&ctx->frags, &ctx->nfrags, &cap, d)) return -1;
+        if (d->kind == GQL_DEF_FRAGMENT &&
+            (v_push_ptr(ctx, (const void ***)&ctx->frags, &ctx->nfrags, &cap, d) ||
+             !v_map_put(ctx, &ctx->frag_map, d->name.value, NULL, (void *)d)))
+            return -1;
     return 0;
 }
 

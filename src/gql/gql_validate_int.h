@@ -16,6 +16,21 @@
 /* A type as graphql-js sees one: NULL is "undefined" (unknown or not applicable). */
 typedef const gql_typeref_t *vt_t;
 
+/* A hash map from a key pair (a, b) to a pointer, arena-backed. Keys are compared as strings
+ * (V_MAP_STR: a and b are names, b may be NULL) or by address (V_MAP_PTR). Keeps the checks
+ * graphql-js does with Maps and Sets linear, so large documents cannot make them quadratic. */
+typedef enum { V_MAP_STR, V_MAP_PTR } v_map_kind_t;
+typedef struct v_map_slot {
+    const void *a, *b;
+    void *val;
+    bool used;
+} v_map_slot_t;
+typedef struct v_map {
+    v_map_kind_t kind;
+    v_map_slot_t *slots;
+    size_t cap, n;
+} v_map_t;
+
 typedef struct v_block v_block_t; /* arena chunk */
 
 typedef struct v_usage {
@@ -49,6 +64,7 @@ typedef struct v_ctx {
     /* fragments by name (the last definition of a name wins, like graphql-js) */
     const gql_ast_definition_t **frags;
     int nfrags;
+    v_map_t frag_map;
 
     v_def_usages_t *usages;         /* per operation / fragment definition */
     int nusages;
@@ -104,10 +120,15 @@ typedef struct v_walk {
 
 #define STOP(w) ((w)->ctx->aborted)
 
+
 /* Arena: memory lives until validation ends. Returns NULL (and sets ctx->oom) on failure. */
 void *v_alloc(v_ctx_t *ctx, size_t size);
 char *v_strdup(v_ctx_t *ctx, const char *s);
 void v_free_all(v_ctx_t *ctx);
+/* Map lookups: v_map_get returns the slot (NULL when absent); v_map_put inserts or overwrites,
+ * returning the slot or NULL when memory ran out. */
+v_map_slot_t *v_map_get(const v_map_t *m, const void *a, const void *b);
+v_map_slot_t *v_map_put(v_ctx_t *ctx, v_map_t *m, const void *a, const void *b, void *val);
 /* Grows *arr (element size el) so that index `need` fits; arena-backed. 0 or -1. */
 int v_grow(v_ctx_t *ctx, void **arr, int *cap, int need, size_t el);
 

@@ -47,6 +47,68 @@ void v_free_all(v_ctx_t *ctx)
     ctx->arena = NULL;
 }
 
+static uint64_t v_hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; s && *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t v_map_hash(const v_map_t *m, const void *a, const void *b)
+{
+    if (m->kind == V_MAP_STR) return v_hash_str(a) * 31 + v_hash_str(b) + (b != NULL);
+    uint64_t x = (uint64_t)(uintptr_t)a * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)b * 0xC2B2AE3D27D4EB4Full;
+    return x ^ (x >> 29);
+}
+
+static bool v_map_eq(const v_map_t *m, const v_map_slot_t *s, const void *a, const void *b)
+{
+    if (m->kind == V_MAP_PTR) return s->a == a && s->b == b;
+    if (strcmp(s->a, a) != 0) return false;
+    if (!s->b || !b) return s->b == b;
+    return strcmp(s->b, b) == 0;
+}
+
+v_map_slot_t *v_map_get(const v_map_t *m, const void *a, const void *b)
+{
+    if (!m->cap) return NULL;
+    size_t i = (size_t)v_map_hash(m, a, b) & (m->cap - 1);
+    while (m->slots[i].used) {
+        if (v_map_eq(m, &m->slots[i], a, b)) return &m->slots[i];
+        i = (i + 1) & (m->cap - 1);
+    }
+    return NULL;
+}
+
+v_map_slot_t *v_map_put(v_ctx_t *ctx, v_map_t *m, const void *a, const void *b, void *val)
+{
+    v_map_slot_t *s = v_map_get(m, a, b);
+    if (s) {
+        s->val = val;
+        return s;
+    }
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 16;
+        v_map_slot_t *old = m->slots;
+        size_t ocap = m->cap;
+        m->slots = v_alloc(ctx, ncap * sizeof *m->slots);
+        if (!m->slots) return NULL;
+        m->cap = ncap;
+        m->n = 0;
+        for (size_t i = 0; i < ocap; i++)
+            if (old[i].used) v_map_put(ctx, m, old[i].a, old[i].b, old[i].val);
+    }
+    size_t i = (size_t)v_map_hash(m, a, b) & (m->cap - 1);
+    while (m->slots[i].used) i = (i + 1) & (m->cap - 1);
+    s = &m->slots[i];
+    s->used = true;
+    s->a = a;
+    s->b = b;
+    s->val = val;
+    m->n++;
+    return s;
+}
+
 char *v_strdup(v_ctx_t *ctx, const char *s)
 {
     size_t n = strlen(s);
@@ -332,9 +394,8 @@ const gql_field_t *v_field_def(const v_ctx_t *ctx, int parent, const char *name)
 
 const gql_ast_definition_t *v_fragment(const v_ctx_t *ctx, const char *name)
 {
-    for (int i = ctx->nfrags - 1; i >= 0; i--)
-        if (strcmp(ctx->frags[i]->name.value, name) == 0) return ctx->frags[i];
-    return NULL;
+    const v_map_slot_t *s = v_map_get(&ctx->frag_map, name, NULL);
+    return s ? s->val : NULL;
 }
 
 /* ---- suggestions ---- */
