@@ -1028,6 +1028,7 @@ int gql_validate(const gql_schema_t *schema, const gql_document_t *doc, json_obj
 {
     v_ctx_t ctx;
     int rc = 0;
+    if (!schema || !doc || !errors || !json_object_is_type(errors, json_type_array)) return -1;
     if (ctx_init(&ctx, schema, doc, errors)) goto done;
     /* variable usages of every operation and fragment, each with a fresh TypeInfo */
     int n = 0;
