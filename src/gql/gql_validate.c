@@ -861,9 +861,9 @@ out:
     return rc;
 }
 
-static const char *def_kind_is_executable(const gql_ast_definition_t *d)
+static bool is_executable(const gql_ast_definition_t *d)
 {
-    return d->kind == GQL_DEF_OPERATION || d->kind == GQL_DEF_FRAGMENT ? "" : NULL;
+    return d->kind == GQL_DEF_OPERATION || d->kind == GQL_DEF_FRAGMENT;
 }
 
 /* Type-system definitions inside an executable document: graphql-js visits them with every
@@ -906,12 +906,6 @@ static int w_sdl_named(v_walk_t *w, const gql_ast_type_t *t)
     return rc;
 }
 
-static int w_sdl_directives(v_walk_t *w, const gql_ast_directive_t *dirs, uint32_t location)
-{
-    /* type-system locations; directives defined in the document are not looked up */
-    return w_directives(w, dirs, location);
-}
-
 static int w_sdl_input_values(v_walk_t *w, const gql_ast_input_value_def_t *iv, uint32_t location)
 {
     int rc = 0;
@@ -919,7 +913,7 @@ static int w_sdl_input_values(v_walk_t *w, const gql_ast_input_value_def_t *iv, 
         rc = rule_unique_directives(w, iv->directives);
         if (!rc) rc = w_sdl_named(w, iv->type);
         if (!rc && iv->default_value) rc = v_walk_value(w, iv->default_value);
-        if (!rc) rc = w_sdl_directives(w, iv->directives, location);
+        if (!rc) rc = w_directives(w, iv->directives, location);
     }
     return rc;
 }
@@ -934,7 +928,7 @@ static int w_sdl_definition(v_walk_t *w, const gql_ast_definition_t *d)
         return rc;
     if (d->kind == GQL_DEF_OBJECT || d->kind == GQL_DEF_INTERFACE)
         for (const gql_ast_type_t *t = d->interfaces; t && !rc; t = t->next) rc = w_sdl_named(w, t);
-    if (!rc) rc = w_sdl_directives(w, d->directives, locs[d->kind]);
+    if (!rc) rc = w_directives(w, d->directives, locs[d->kind]);
     for (const gql_ast_operation_type_def_t *o = d->operation_types; o && !rc; o = o->next)
         rc = w_sdl_named(w, o->type);
     for (const gql_ast_type_t *t = d->types; t && !rc; t = t->next) rc = w_sdl_named(w, t);
@@ -942,11 +936,11 @@ static int w_sdl_definition(v_walk_t *w, const gql_ast_definition_t *d)
         rc = rule_unique_directives(w, f->directives);
         if (!rc) rc = w_sdl_input_values(w, f->arguments, GQL_DL_ARGUMENT_DEFINITION);
         if (!rc) rc = w_sdl_named(w, f->type);
-        if (!rc) rc = w_sdl_directives(w, f->directives, GQL_DL_FIELD_DEFINITION);
+        if (!rc) rc = w_directives(w, f->directives, GQL_DL_FIELD_DEFINITION);
     }
     for (const gql_ast_enum_value_def_t *e = d->values; e && !rc; e = e->next) {
         rc = rule_unique_directives(w, e->directives);
-        if (!rc) rc = w_sdl_directives(w, e->directives, GQL_DL_ENUM_VALUE);
+        if (!rc) rc = w_directives(w, e->directives, GQL_DL_ENUM_VALUE);
     }
     if (!rc) rc = w_sdl_input_values(w, d->input_fields, GQL_DL_INPUT_FIELD_DEFINITION);
     return rc;
@@ -959,7 +953,7 @@ static int w_document(v_walk_t *w)
     int rc = 0;
     /* ExecutableDefinitions */
     for (d = ctx->doc->definitions; d; d = d->next) {
-        if (def_kind_is_executable(d)) continue;
+        if (is_executable(d)) continue;
         rt_buf_t b = RT_BUF_INIT;
         if (d->kind == GQL_DEF_SCHEMA ? rt_buf_puts(&b, "The schema definition is not executable.")
                                       : rt_buf_printf(&b, "The \"%s\" definition is not executable.", d->name.value)) {
