@@ -1,7 +1,7 @@
 /* The Redis store (cluster mode) against a private redis-server on a free port: the same
  * semantics as the SQLite store (atomic requests, log, cursors), two stores as two servers on
  * one Redis (shared state, concurrent writers to one node, every change reaching each watcher
- * in log order), and trimming by count. Needs redis-server (installed by .ci/setup). */
+ * in log order), and trimming by count. Needs redis-server (installed by scripts/deps.sh test). */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -282,7 +282,7 @@ static void test_trim(void)
 int main(void)
 {
     if (start_redis() != 0) {
-        fprintf(stderr, "cannot start redis-server (install it: .ci/setup)\n");
+        fprintf(stderr, "cannot start redis-server (install it: scripts/deps.sh test)\n");
         CHECK(0);
         RT_TEST_MAIN_END();
     }
