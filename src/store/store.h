@@ -103,8 +103,8 @@ typedef void (*store_done_fn)(void *ctx, const store_result_t *res);
 
 /* Called per change during a log read; return non-zero to stop early. `c` is borrowed. */
 typedef int (*store_change_fn)(void *ctx, const store_change_t *c);
-/* Called with changes committed by someone else (an operator command on the same data dir;
- * in cluster mode another server), in log order; borrowed for the call. */
+/* Called with changes the caller did not get as results (see store_watch), in log order;
+ * borrowed for the call (keep copies, not references). */
 typedef void (*store_changes_fn)(void *ctx, const store_change_t *changes, int n);
 /* Called per record at start-up; `node` is borrowed. */
 typedef void (*store_record_fn)(void *ctx, const char *type, const char *id, json_object *node);
@@ -113,7 +113,8 @@ typedef void (*store_record_fn)(void *ctx, const char *type, const char *id, jso
 typedef struct store_ops {
     const char *name;
     void (*close)(store_t *s);
-    /* Takes ownership of `records` (an array of n, freed with free()) in every case. */
+    /* Takes ownership of `records` (an array of n, freed with free()) in every case. The
+     * store_* functions below document each operation. */
     int (*submit)(store_t *s, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx);
     int (*submit_prepared)(store_t *s, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
                            void *ctx);
@@ -166,8 +167,9 @@ int store_submit(store_t *s, store_record_t *records, int n, rt_taskq_t *q, stor
  * done gets STORE_ERR_INVALID with res->errors and nothing is applied. */
 int store_submit_prepared(store_t *s, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
                           void *ctx);
-/* Blocking form for the operator commands: waits for the commit. `res_out` (may be NULL)
- * receives the status, index and message (copied into msg, which may be NULL). Returns status. */
+/* Blocking form for the operator commands and the demo seed (never on a network thread):
+ * waits for the commit. Returns the status; cursor_out, index_out and msg (copied, msg_size
+ * bytes) may each be NULL. Ownership of `records` passes as with store_submit. */
 int store_apply_sync(store_t *s, store_record_t *records, int n, char cursor_out[STORE_CURSOR_MAX],
                      char *msg, size_t msg_size, int *index_out);
 
@@ -188,9 +190,11 @@ int store_log_head(store_t *s, char out[STORE_CURSOR_MAX]);
 /* 0 when `cursor` can be resumed from; STORE_ERR_CURSOR_MALFORMED or _EXPIRED otherwise. */
 int store_cursor_check(store_t *s, const char *cursor);
 void store_flush(store_t *s);
-/* Asks to hear of changes that other processes commit to the same store (checked about twice
- * a second and before each group commit): `fn` runs on the thread draining `q`. One watcher;
- * call once at start, before serving. */
+/* Asks to hear of changes that reach the store other than through this process's results:
+ * SQLite: what other processes (operator commands) commit to the same data dir, checked about
+ * twice a second and before each group commit. Redis (cluster mode): every change of every
+ * server, this one's included, in log order (results then carry via_watch). `fn` runs on the
+ * thread draining `q`. One watcher; call once at start, before serving. */
 int store_watch(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx);
 
 /* ---- Schema-driven validation and change computation (pure; store/store_change.c) ---- */

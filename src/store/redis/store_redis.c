@@ -23,8 +23,11 @@
 #define MAX_RETRIES 20
 #define GROUP_MAX_JOBS 256
 
+struct redis_store;
+
 typedef struct rjob {
     struct rjob *next;
+    struct redis_store *owner;
     store_record_t *records;
     int n;
     rt_taskq_t *q;
@@ -60,6 +63,13 @@ typedef struct redis_store {
     store_changes_fn watch_fn;
     void *watch_ctx;
     char watch_from[STORE_CURSOR_MAX]; /* stream id (without 'r') to follow from */
+    /* Results and followed batches come back here to be freed by the writer, not by the
+     * network thread that consumed them (see the SQLite store); `out` counts those not yet
+     * consumed, and a closed store is freed by the last of them. */
+    struct rjob *jtrash;
+    struct rbatch *btrash;
+    int out;
+    bool writer_done, closed;
 } redis_store_t;
 
 static int64_t now_ms(void)
@@ -309,6 +319,13 @@ static void rjob_free(rjob_t *j)
     free(j);
 }
 
+static void store_free_struct(redis_store_t *s);
+static void empty_trash(redis_store_t *s);
+
+/* A consumed item goes back to the writer; returns true when the caller must free it itself
+ * (the writer is gone), with *free_store set when it was the last one of a closed store. */
+static bool hand_back(redis_store_t *s, rjob_t *j, struct rbatch *b, bool *free_store);
+
 static void rjob_finish(void *arg)
 {
     rjob_t *j = arg;
@@ -324,7 +341,16 @@ static void rjob_finish(void *arg)
     memcpy(res.cursor, j->cursor, STORE_CURSOR_MAX);
     if (j->done)
         j->done(j->ctx, &res);
-    rjob_free(j);
+    if (!j->q) {
+        rjob_free(j);
+        return;
+    }
+    bool free_store = false;
+    redis_store_t *s = j->owner;
+    if (hand_back(s, j, NULL, &free_store))
+        rjob_free(j);
+    if (free_store)
+        store_free_struct(s);
 }
 
 static void rjob_deliver(rjob_t *j)
@@ -333,12 +359,19 @@ static void rjob_deliver(rjob_t *j)
         rjob_finish(j);
         return;
     }
+    redis_store_t *s = j->owner;
+    pthread_mutex_lock(&s->mu);
+    s->out++;
+    pthread_mutex_unlock(&s->mu);
     for (int tries = 0; tries < 100; tries++) {
         if (rt_taskq_push(j->q, rjob_finish, j) == 0)
             return;
         usleep(10000);
     }
     rt_log_error("store", "cannot hand a commit result back (out of memory)");
+    pthread_mutex_lock(&s->mu);
+    s->out--;
+    pthread_mutex_unlock(&s->mu);
     rjob_free(j);
 }
 
@@ -767,8 +800,15 @@ static void *writer_main(void *arg)
     redis_store_t *s = arg;
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->head && !s->closing)
+        while (!s->head && !s->closing) {
+            if (s->jtrash || s->btrash) {
+                pthread_mutex_unlock(&s->mu);
+                empty_trash(s);
+                pthread_mutex_lock(&s->mu);
+                continue;
+            }
             pthread_cond_wait(&s->cv, &s->mu);
+        }
         if (!s->head && s->closing)
             break;
         rjob_t *group = s->head, *last = s->head;
@@ -784,13 +824,16 @@ static void *writer_main(void *arg)
         s->busy = true;
         pthread_mutex_unlock(&s->mu);
         run_group(s, group);
+        empty_trash(s);
         pthread_mutex_lock(&s->mu);
         s->busy = false;
         if (!s->head)
             pthread_cond_broadcast(&s->idle_cv);
     }
+    s->writer_done = true;
     pthread_cond_broadcast(&s->idle_cv);
     pthread_mutex_unlock(&s->mu);
+    empty_trash(s);
     return NULL;
 }
 
@@ -821,7 +864,8 @@ static int r_submit(store_t *base, store_record_t *records, int n, rt_taskq_t *q
         free(records);
         return STORE_ERR_NOMEM;
     }
-    *j = (rjob_t){.records = records, .n = n, .q = q, .done = done, .ctx = ctx, .error_index = -1};
+    *j = (rjob_t){.owner = (redis_store_t *)base, .records = records, .n = n, .q = q, .done = done, .ctx = ctx,
+                  .error_index = -1};
     return enqueue((redis_store_t *)base, j);
 }
 
@@ -831,7 +875,8 @@ static int r_submit_prepared(store_t *base, store_prepare_fn prepare, void *pctx
     rjob_t *j = calloc(1, sizeof *j);
     if (!j)
         return STORE_ERR_NOMEM;
-    *j = (rjob_t){.prepare = prepare, .pctx = pctx, .q = q, .done = done, .ctx = ctx, .error_index = -1};
+    *j = (rjob_t){.owner = (redis_store_t *)base, .prepare = prepare, .pctx = pctx, .q = q, .done = done,
+                  .ctx = ctx, .error_index = -1};
     return enqueue((redis_store_t *)base, j);
 }
 
@@ -1023,20 +1068,74 @@ static int r_log_read(store_t *base, const char *after, int max, store_change_fn
 /* ---- follower: every server's changes, in stream order, to the watcher ---- */
 
 typedef struct rbatch {
+    struct rbatch *next;
+    redis_store_t *owner;
     store_changes_fn fn;
     void *ctx;
     store_change_t *changes;
     int n;
 } rbatch_t;
 
-static void rbatch_run(void *arg)
+static void rbatch_free(rbatch_t *b)
 {
-    rbatch_t *b = arg;
-    b->fn(b->ctx, b->changes, b->n);
     for (int i = 0; i < b->n; i++)
         store_change_clear(&b->changes[i]);
     free(b->changes);
     free(b);
+}
+
+static void rbatch_run(void *arg)
+{
+    rbatch_t *b = arg;
+    b->fn(b->ctx, b->changes, b->n);
+    bool free_store = false;
+    redis_store_t *s = b->owner;
+    if (hand_back(s, NULL, b, &free_store))
+        rbatch_free(b);
+    if (free_store)
+        store_free_struct(s);
+}
+
+static bool hand_back(redis_store_t *s, rjob_t *j, rbatch_t *b, bool *free_store)
+{
+    pthread_mutex_lock(&s->mu);
+    s->out--;
+    if (!s->writer_done) {
+        if (j) {
+            j->next = s->jtrash;
+            s->jtrash = j;
+        } else {
+            b->next = s->btrash;
+            s->btrash = b;
+        }
+        pthread_cond_signal(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        return false;
+    }
+    *free_store = s->closed && s->out == 0;
+    pthread_mutex_unlock(&s->mu);
+    return true;
+}
+
+/* Writer thread, without the lock held on entry. */
+static void empty_trash(redis_store_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    rjob_t *j = s->jtrash;
+    rbatch_t *b = s->btrash;
+    s->jtrash = NULL;
+    s->btrash = NULL;
+    pthread_mutex_unlock(&s->mu);
+    while (j) {
+        rjob_t *next = j->next;
+        rjob_free(j);
+        j = next;
+    }
+    while (b) {
+        rbatch_t *next = b->next;
+        rbatch_free(b);
+        b = next;
+    }
 }
 
 static void *watch_main(void *arg)
@@ -1072,17 +1171,22 @@ static void *watch_main(void *arg)
                     store_change_clear(&b->changes[b->n]);
             }
             if (b && b->n > 0) {
+                b->owner = s;
                 b->fn = s->watch_fn;
                 b->ctx = s->watch_ctx;
-                if (rt_taskq_push(s->watch_q, rbatch_run, b) == 0)
+                pthread_mutex_lock(&s->mu);
+                s->out++;
+                pthread_mutex_unlock(&s->mu);
+                if (rt_taskq_push(s->watch_q, rbatch_run, b) == 0) {
                     b = NULL;
+                } else {
+                    pthread_mutex_lock(&s->mu);
+                    s->out--;
+                    pthread_mutex_unlock(&s->mu);
+                }
             }
-            if (b) {
-                for (int i = 0; i < b->n; i++)
-                    store_change_clear(&b->changes[i]);
-                free(b->changes);
-                free(b);
-            }
+            if (b)
+                rbatch_free(b);
         }
         freeReplyObject(r);
     }
@@ -1112,6 +1216,15 @@ static int r_watch(store_t *base, rt_taskq_t *q, store_changes_fn fn, void *ctx)
     return 0;
 }
 
+static void store_free_struct(redis_store_t *s)
+{
+    pthread_mutex_destroy(&s->rmu);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    pthread_cond_destroy(&s->idle_cv);
+    free(s);
+}
+
 static void r_close(store_t *base)
 {
     redis_store_t *s = (redis_store_t *)base;
@@ -1128,11 +1241,29 @@ static void r_close(store_t *base)
     if (s->r)
         redisFree(s->r);
     free(s->host);
-    pthread_mutex_destroy(&s->rmu);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
-    pthread_cond_destroy(&s->idle_cv);
-    free(s);
+    s->host = NULL;
+    /* Results and batches still queued for their consumers keep the struct alive. */
+    pthread_mutex_lock(&s->mu);
+    s->writer_done = true;
+    s->closed = true;
+    bool last = s->out == 0;
+    rjob_t *j = s->jtrash;
+    rbatch_t *b = s->btrash;
+    s->jtrash = NULL;
+    s->btrash = NULL;
+    pthread_mutex_unlock(&s->mu);
+    while (j) {
+        rjob_t *next = j->next;
+        rjob_free(j);
+        j = next;
+    }
+    while (b) {
+        rbatch_t *next = b->next;
+        rbatch_free(b);
+        b = next;
+    }
+    if (last)
+        store_free_struct(s);
 }
 
 static const store_ops_t redis_ops = {
