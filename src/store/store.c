@@ -2,6 +2,8 @@
  * vtable, and the blocking submit the operator commands use. Implementation-independent. */
 #include "store/store.h"
 
+#include "gql_schema_gen.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +71,7 @@ void store_record_clear(store_record_t *r)
 
 store_t *store_open(struct rt_server *srv)
 {
-    const gql_schema_t *dir = srv->directory_schema ? srv->directory_schema : &store_directory_schema_builtin;
+    const gql_schema_t *dir = srv->directory_schema ? srv->directory_schema : &gql_schema_directory;
     long ret_sec = srv->cfg.log_retention_sec > 0 ? srv->cfg.log_retention_sec : 86400;
     long ret_max = srv->cfg.log_retention_max > 0 ? srv->cfg.log_retention_max : 1000000;
     if (srv->cfg.redis) {

@@ -227,7 +227,4 @@ char *store_node_id(const char *type, json_object *node);
  * for a deletion); `blob_org` (may be NULL) is the organization of the node's blob. */
 int store_change_owners(store_change_t *c, const char *blob_org);
 
-/* The built-in directory schema (SPEC 7), used when srv->directory_schema is NULL. */
-extern const gql_schema_t store_directory_schema_builtin;
-
 #endif

@@ -6,9 +6,10 @@
 
 #include "http/http_events_body.h"
 #include "rt_test.h"
+#include "gql_schema_gen.h"
 #include "store_test_schema.h"
 
-static store_t S = {.nodes = &test_node_schema, .directory = &store_directory_schema_builtin};
+static store_t S = {.nodes = &test_node_schema, .directory = &gql_schema_directory};
 
 static void test_auth(void)
 {

@@ -7,9 +7,10 @@
 #include "rt_test.h"
 #include "store/store.h"
 #include "store/store_cursor.h"
+#include "gql_schema_gen.h"
 #include "store_test_schema.h"
 
-static store_t S = {.nodes = &test_node_schema, .directory = &store_directory_schema_builtin};
+static store_t S = {.nodes = &test_node_schema, .directory = &gql_schema_directory};
 
 static bool jeq(const char *a, const char *b)
 {

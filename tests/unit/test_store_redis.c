@@ -15,6 +15,7 @@
 
 #include "rt_test.h"
 #include "store/redis/store_redis.h"
+#include "gql_schema_gen.h"
 #include "store/store.h"
 #include "store_test_schema.h"
 
@@ -66,7 +67,7 @@ static int start_redis(void)
 
 static store_t *open_store(long ret_max)
 {
-    store_redis_opts_t o = {url, 86400, ret_max, &test_node_schema, &store_directory_schema_builtin};
+    store_redis_opts_t o = {url, 86400, ret_max, &test_node_schema, &gql_schema_directory};
     return store_redis_open(&o);
 }
 

@@ -9,6 +9,7 @@
 
 #include "rt_test.h"
 #include "store/sqlite/store_sqlite.h"
+#include "gql_schema_gen.h"
 #include "store/store.h"
 #include "store_test_schema.h"
 
@@ -16,7 +17,7 @@ static char dir[256];
 
 static store_t *open_store(long ret_sec, long ret_max)
 {
-    store_sqlite_opts_t o = {dir, ret_sec, ret_max, &test_node_schema, &store_directory_schema_builtin};
+    store_sqlite_opts_t o = {dir, ret_sec, ret_max, &test_node_schema, &gql_schema_directory};
     return store_sqlite_open(&o);
 }
 
@@ -186,7 +187,7 @@ static void test_retention(void)
 {
     char sub[300];
     snprintf(sub, sizeof sub, "%s/ret", dir);
-    store_sqlite_opts_t o = {sub, 86400, 3, &test_node_schema, &store_directory_schema_builtin};
+    store_sqlite_opts_t o = {sub, 86400, 3, &test_node_schema, &gql_schema_directory};
     store_t *s = store_sqlite_open(&o);
     if (!s) {
         CHECK(0);
@@ -208,7 +209,7 @@ static void test_retention(void)
 
     /* by age: one second */
     snprintf(sub, sizeof sub, "%s/age", dir);
-    store_sqlite_opts_t o2 = {sub, 1, 1000000, &test_node_schema, &store_directory_schema_builtin};
+    store_sqlite_opts_t o2 = {sub, 1, 1000000, &test_node_schema, &gql_schema_directory};
     s = store_sqlite_open(&o2);
     if (!s) {
         CHECK(0);
@@ -257,7 +258,7 @@ static void test_group(void)
 {
     char sub[300];
     snprintf(sub, sizeof sub, "%s/group", dir);
-    store_sqlite_opts_t o = {sub, 86400, 1000000, &test_node_schema, &store_directory_schema_builtin};
+    store_sqlite_opts_t o = {sub, 86400, 1000000, &test_node_schema, &gql_schema_directory};
     store_t *s = store_sqlite_open(&o);
     if (!s) {
         CHECK(0);
@@ -315,7 +316,7 @@ static void test_blob_org(void)
 {
     char sub[300];
     snprintf(sub, sizeof sub, "%s/blob-org", dir);
-    store_sqlite_opts_t o = {sub, 86400, 1000000, &test_node_schema, &store_directory_schema_builtin};
+    store_sqlite_opts_t o = {sub, 86400, 1000000, &test_node_schema, &gql_schema_directory};
     store_t *s = store_sqlite_open(&o);
     if (!s) {
         CHECK(0);
@@ -389,7 +390,7 @@ static void test_prepared(void)
 {
     char sub[300];
     snprintf(sub, sizeof sub, "%s/prepared", dir);
-    store_sqlite_opts_t o = {sub, 86400, 1000000, &test_node_schema, &store_directory_schema_builtin};
+    store_sqlite_opts_t o = {sub, 86400, 1000000, &test_node_schema, &gql_schema_directory};
     store_t *s = store_sqlite_open(&o);
     if (!s) {
         CHECK(0);
@@ -428,7 +429,7 @@ static void test_foreign(void)
 {
     char sub[300];
     snprintf(sub, sizeof sub, "%s/foreign", dir);
-    store_sqlite_opts_t o = {sub, 86400, 1000000, &test_node_schema, &store_directory_schema_builtin};
+    store_sqlite_opts_t o = {sub, 86400, 1000000, &test_node_schema, &gql_schema_directory};
     store_t *a = store_sqlite_open(&o), *b = store_sqlite_open(&o);
     if (!a || !b) {
         CHECK(0);
