@@ -188,6 +188,17 @@ static int jv_run(jv_t *v)
     return v->p == v->end ? 0 : -1;
 }
 
+int rt_json_scan(const char *data, size_t len, int max_depth, size_t *used)
+{
+    jv_t v = {(const unsigned char *)data, (const unsigned char *)data + len, (const unsigned char *)data, 0,
+              max_depth, false, NULL, 0, 0};
+    *used = 0;
+    if (jv_value(&v) < 0)
+        return v.p >= v.end ? -2 : -1;
+    *used = (size_t)(v.p - v.start);
+    return 0;
+}
+
 int rt_json_validate(const char *data, size_t len, int max_depth)
 {
     jv_t v = {(const unsigned char *)data, (const unsigned char *)data + len, (const unsigned char *)data, 0,

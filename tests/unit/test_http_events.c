@@ -61,6 +61,11 @@ static void test_decode(void)
     CHECK(D("[{\"a\":1}][]") < 0);
     CHECK(D("{\"a\":1}}") == -2);
     CHECK(D("nope") == -1);
+    /* what JSON.parse refuses is refused here too (json-c alone would take these) */
+    CHECK(D("{\"a\":NaN}") == -1);
+    CHECK(D("{\"a\":1}\n{\"b\":Infinity}") == -2);
+    CHECK(D("{\"a\":\"tab\there\"}") == -1);
+    CHECK(D("[{\"a\":1},]") == -1);
     /* an embedded NUL inside the body is not silently accepted as the end */
     CHECK(decode("{\"a\":1}\0{\"b\":2}", 15, NULL, 0) < 0);
     /* deep nesting is rejected by the tokener's depth limit, not by a crash */
