@@ -14,6 +14,7 @@
 
 #include "store/sqlite/store_sqlite.h"
 #include "store/store.h"
+#include "gql_schema_gen.h"
 #include "store_test_schema.h"
 
 typedef struct bench {
@@ -55,7 +56,7 @@ int main(int argc, char **argv)
         snprintf(dir, sizeof dir, "%s", argv[4]);
     else if (!mkdtemp(strcpy(dir, "/tmp/rt-bench-XXXXXX")))
         return 1;
-    store_sqlite_opts_t o = {dir, 86400, 1000000, &test_node_schema, &store_directory_schema_builtin};
+    store_sqlite_opts_t o = {dir, 86400, 1000000, &test_node_schema, &gql_schema_directory};
     store_t *s = store_sqlite_open(&o);
     if (!s)
         return 1;

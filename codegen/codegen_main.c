@@ -1,6 +1,7 @@
 /* rt_codegen: schema/X.graphql files -> generated/gql_schema_gen.{c,h}, one constant
  * `gql_schema_t gql_schema_X` per file in the shapes of src/gql/gql_schema.h.
- * Usage: rt_codegen --out-dir DIR file.graphql... */
+ * Usage: rt_codegen --out-dir DIR file.graphql...
+ *        rt_codegen --dump file.graphql   (the schema model as text, for tests against graphql-js) */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -112,6 +113,10 @@ static void emit_inputs(emitter_t *e, const gql_ast_input_value_def_t *const *li
     if (n == 0)
         return;
     int *refs = calloc((size_t)n, sizeof *refs);
+    if (!refs) {
+        e->rc = -1;
+        return;
+    }
     for (int i = 0; i < n; i++)
         refs[i] = emit_ref(e, list[i]->type);
     emit(e, "static const gql_input_value_t %s[] = {\n", name);
@@ -176,11 +181,26 @@ static bool implements(const cg_type_t *t, const char *iface)
 
 #define MAXLIST 1024
 
+static int count_list(const cg_type_t *t, int what);
+
 static void emit_type_tables(emitter_t *e, int ti)
 {
     const cg_model_t *m = e->m;
     const cg_type_t *t = &m->pool[m->order[ti]];
     char name[256];
+    for (int what = 0; what < 4; what++)
+        if (count_list(t, what) >= MAXLIST) {
+            fprintf(stderr, "rt_codegen: type %s has too many members (limit %d)\n", t->name, MAXLIST - 1);
+            e->rc = -1;
+            return;
+        }
+    for (int p = 0; p < t->nparts; p++)
+        for (const gql_ast_field_def_t *f = t->parts[p]->fields; f; f = f->next)
+            if (f->nargs >= MAXLIST) {
+                fprintf(stderr, "rt_codegen: field %s.%s has too many arguments\n", t->name, f->name.value);
+                e->rc = -1;
+                return;
+            }
     /* fields */
     if (t->kind == GQL_DEF_OBJECT || t->kind == GQL_DEF_INTERFACE) {
         const gql_ast_field_def_t *fields[MAXLIST];
@@ -374,6 +394,136 @@ static void emit_schema(emitter_t *e, const char *ident)
     emit(e, "    .directives = %sdirectives,\n    .ndirectives = %d,\n};\n\n", e->prefix, m->ndirectives);
 }
 
+/* ---- --dump: the model as canonical text, for comparison with graphql-js buildSchema ---- */
+
+static void dump_str(const char *s, size_t len)
+{
+    rt_buf_t b = RT_BUF_INIT;
+    if (s)
+        rt_buf_json_str(&b, s, len);
+    else
+        rt_buf_puts(&b, "null");
+    fwrite(b.data, 1, b.len, stdout);
+    rt_buf_free(&b);
+}
+
+static void dump_desc(const gql_ast_value_t *d)
+{
+    dump_str(d ? d->str : NULL, d ? d->len : 0);
+}
+
+static void dump_type(const gql_ast_type_t *t)
+{
+    rt_buf_t b = RT_BUF_INIT;
+    gql_print_type(&b, t);
+    fwrite(b.data, 1, b.len, stdout);
+    rt_buf_free(&b);
+}
+
+static void dump_deprecation(const gql_ast_directive_t *dirs)
+{
+    bool present;
+    const gql_ast_value_t *reason = cg_directive_arg(dirs, "deprecated", "reason", &present);
+    printf(" deprecated=");
+    if (!present || (reason && reason->kind == GQL_VAL_NULL))
+        printf("null");
+    else if (reason && reason->kind == GQL_VAL_STRING)
+        dump_str(reason->str, reason->len);
+    else
+        dump_str("No longer supported", 19);
+}
+
+static void dump_input(const cg_model_t *m, const char *what, const gql_ast_input_value_def_t *iv)
+{
+    printf("    %s %s: ", what, iv->name.value);
+    dump_type(iv->type);
+    printf(" = ");
+    if (iv->default_value) {
+        rt_buf_t b = RT_BUF_INIT;
+        cg_print_default(m, iv->default_value, iv->type, &b);
+        fwrite(b.data, 1, b.len, stdout);
+        rt_buf_free(&b);
+    } else {
+        printf("-");
+    }
+    printf(" desc=");
+    dump_desc(iv->description);
+    dump_deprecation(iv->directives);
+    printf("\n");
+}
+
+static void dump_model(const cg_model_t *m)
+{
+    static const char *const kinds[] = {[GQL_DEF_SCALAR] = "SCALAR", [GQL_DEF_OBJECT] = "OBJECT",
+                                        [GQL_DEF_INTERFACE] = "INTERFACE", [GQL_DEF_UNION] = "UNION",
+                                        [GQL_DEF_ENUM] = "ENUM", [GQL_DEF_INPUT_OBJECT] = "INPUT_OBJECT"};
+    printf("schema desc=");
+    dump_desc(m->description);
+    printf(" query=%s mutation=%s subscription=%s\n", m->roots[0] ? m->roots[0] : "-",
+           m->roots[1] ? m->roots[1] : "-", m->roots[2] ? m->roots[2] : "-");
+    for (int i = 0; i < m->norder; i++) {
+        const cg_type_t *t = &m->pool[m->order[i]];
+        printf("type %s %s desc=", t->name, kinds[t->kind]);
+        dump_desc(t->parts[0]->description);
+        for (int p = 0; p < t->nparts; p++) {
+            bool present;
+            const gql_ast_value_t *url = cg_directive_arg(t->parts[p]->directives, "specifiedBy", "url", &present);
+            if (present && url && url->kind == GQL_VAL_STRING) {
+                printf(" specifiedBy=");
+                dump_str(url->str, url->len);
+            }
+            cg_directive_arg(t->parts[p]->directives, "oneOf", "", &present);
+            if (present)
+                printf(" oneOf");
+        }
+        printf("\n");
+        if (t->kind == GQL_DEF_OBJECT || t->kind == GQL_DEF_INTERFACE) {
+            for (int p = 0; p < t->nparts; p++)
+                for (const gql_ast_type_t *it = t->parts[p]->interfaces; it; it = it->next)
+                    printf("  implements %s\n", it->name.value);
+        }
+        if (t->kind == GQL_DEF_UNION)
+            for (int p = 0; p < t->nparts; p++)
+                for (const gql_ast_type_t *u = t->parts[p]->types; u; u = u->next)
+                    printf("  possible %s\n", u->name.value);
+        if (t->kind == GQL_DEF_INTERFACE)
+            for (int k = 0; k < m->norder; k++)
+                if (m->pool[m->order[k]].kind == GQL_DEF_OBJECT && implements(&m->pool[m->order[k]], t->name))
+                    printf("  possible %s\n", m->pool[m->order[k]].name);
+        for (int p = 0; p < t->nparts; p++) {
+            for (const gql_ast_field_def_t *f = t->parts[p]->fields; f; f = f->next) {
+                printf("  field %s: ", f->name.value);
+                dump_type(f->type);
+                printf(" desc=");
+                dump_desc(f->description);
+                dump_deprecation(f->directives);
+                printf("\n");
+                for (const gql_ast_input_value_def_t *a = f->arguments; a; a = a->next)
+                    dump_input(m, "arg", a);
+            }
+            for (const gql_ast_enum_value_def_t *v = t->parts[p]->values; v; v = v->next) {
+                printf("  value %s desc=", v->name.value);
+                dump_desc(v->description);
+                dump_deprecation(v->directives);
+                printf("\n");
+            }
+            for (const gql_ast_input_value_def_t *f = t->parts[p]->input_fields; f; f = f->next)
+                dump_input(m, "input", f);
+        }
+    }
+    for (int i = 0; i < m->ndirectives; i++) {
+        const gql_ast_definition_t *d = m->directives[i];
+        printf("directive @%s repeatable=%s locations=", d->name.value, d->repeatable ? "true" : "false");
+        for (int k = 0; k < d->nlocations; k++)
+            printf("%s%s", k ? "|" : "", d->locations[k].value);
+        printf(" desc=");
+        dump_desc(d->description);
+        printf("\n");
+        for (const gql_ast_input_value_def_t *a = d->arguments; a; a = a->next)
+            dump_input(m, "arg", a);
+    }
+}
+
 static char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -413,9 +563,14 @@ int main(int argc, char **argv)
                     "#ifndef RT_GQL_SCHEMA_GEN_H\n#define RT_GQL_SCHEMA_GEN_H\n\n#include \"gql/gql_schema.h\"\n\n");
     rt_buf_puts(&c, "/* Generated by rt_codegen from the SDL files under schema/: do not edit. */\n"
                     "#include \"gql_schema_gen.h\"\n\n#include <stddef.h>\n\n");
+    bool dump = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--out-dir") == 0 && i + 1 < argc) {
             dir = argv[++i];
+            continue;
+        }
+        if (strcmp(argv[i], "--dump") == 0) { /* print the model instead of writing tables */
+            dump = true;
             continue;
         }
         const char *path = argv[i];
@@ -434,7 +589,9 @@ int main(int argc, char **argv)
         }
         cg_model_t m;
         int rc = cg_model_build(&m, path, sdl, len);
-        if (rc == 0) {
+        if (rc == 0 && dump) {
+            dump_model(&m);
+        } else if (rc == 0) {
             char prefix[160];
             snprintf(prefix, sizeof prefix, "gs_%s_", ident);
             emitter_t e = {&m, &c, prefix, 0, 0};
@@ -450,6 +607,10 @@ int main(int argc, char **argv)
         }
     }
     rt_buf_puts(&h, "\n#endif\n");
+    if (dump) {
+        status = 0;
+        goto fail;
+    }
     if (write_file(dir, "gql_schema_gen.h", &h) < 0 || write_file(dir, "gql_schema_gen.c", &c) < 0)
         goto fail;
     status = 0;

@@ -127,6 +127,72 @@ static int parse_doc(const char *path, const char *src, size_t len, gql_document
     return 0;
 }
 
+static bool is_input_kind(gql_definition_kind_t k)
+{
+    return k == GQL_DEF_SCALAR || k == GQL_DEF_ENUM || k == GQL_DEF_INPUT_OBJECT;
+}
+
+static bool is_output_kind(gql_definition_kind_t k)
+{
+    return k != GQL_DEF_INPUT_OBJECT;
+}
+
+/* The structural rules of graphql-js validateSchema that would otherwise yield tables the
+ * engine cannot serve: reference kinds, union members, implemented interfaces. */
+static int check_types(const cg_model_t *m, const char *path)
+{
+    int bad = 0;
+    for (int i = 0; i < m->npool; i++) {
+        const cg_type_t *t = &m->pool[i];
+        if (t->builtin)
+            continue;
+        for (int p = 0; p < t->nparts; p++) {
+            const gql_ast_definition_t *d = t->parts[p];
+            for (const gql_ast_field_def_t *f = d->fields; f; f = f->next) {
+                const cg_type_t *ft = cg_model_type(m, named(f->type));
+                if (ft && !is_output_kind(ft->kind)) {
+                    fprintf(stderr, "%s:%u: %s.%s: field type must be an output type\n", path, f->loc.line, t->name,
+                            f->name.value);
+                    bad = 1;
+                }
+                for (const gql_ast_input_value_def_t *a = f->arguments; a; a = a->next) {
+                    const cg_type_t *at = cg_model_type(m, named(a->type));
+                    if (at && !is_input_kind(at->kind)) {
+                        fprintf(stderr, "%s:%u: %s.%s(%s:): argument type must be an input type\n", path, a->loc.line,
+                                t->name, f->name.value, a->name.value);
+                        bad = 1;
+                    }
+                }
+            }
+            for (const gql_ast_input_value_def_t *f = d->input_fields; f; f = f->next) {
+                const cg_type_t *ft = cg_model_type(m, named(f->type));
+                if (ft && !is_input_kind(ft->kind)) {
+                    fprintf(stderr, "%s:%u: %s.%s: input field type must be an input type\n", path, f->loc.line,
+                            t->name, f->name.value);
+                    bad = 1;
+                }
+            }
+            for (const gql_ast_type_t *u = d->types; u; u = u->next) {
+                const cg_type_t *ut = cg_model_type(m, u->name.value);
+                if (ut && ut->kind != GQL_DEF_OBJECT) {
+                    fprintf(stderr, "%s:%u: union %s: member %s must be an object type\n", path, u->loc.line, t->name,
+                            u->name.value);
+                    bad = 1;
+                }
+            }
+            for (const gql_ast_type_t *it = d->interfaces; it; it = it->next) {
+                const cg_type_t *iface = cg_model_type(m, it->name.value);
+                if (iface && iface->kind != GQL_DEF_INTERFACE) {
+                    fprintf(stderr, "%s:%u: %s implements %s, which is not an interface\n", path, it->loc.line,
+                            t->name, it->name.value);
+                    bad = 1;
+                }
+            }
+        }
+    }
+    return bad ? -1 : 0;
+}
+
 int cg_model_build(cg_model_t *m, const char *path, const char *sdl, size_t len)
 {
     memset(m, 0, sizeof *m);
@@ -207,7 +273,7 @@ int cg_model_build(cg_model_t *m, const char *path, const char *sdl, size_t len)
         for (const gql_ast_input_value_def_t *a = m->directives[i]->arguments; a; a = a->next)
             if (collect_type(m, a->type) < 0)
                 return -1;
-    if (collect(m, "__Schema") < 0)
+    if (collect(m, "__Schema") < 0 || check_types(m, path) < 0)
         return -1;
     if (!m->roots[0]) {
         fprintf(stderr, "%s: the schema has no query type\n", path);

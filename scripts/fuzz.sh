@@ -5,7 +5,7 @@
 set -eu
 secs=${1:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${RT_FUZZ_BUILD_DIR:-/tmp/build-fuzz}
+build=${RT_FUZZ_BUILD_DIR:-$root/build-fuzz}
 CC=clang cmake -S "$root" -B "$build" -DRT_FUZZ=ON -DRT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 status=0
 for src in "$root"/tests/fuzz/fuzz_*.c; do

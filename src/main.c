@@ -127,6 +127,7 @@ int main(int argc, char **argv)
     }
     rt_log_set_level(lvl);
     srv.schema = &gql_schema_blobhub;
+    srv.directory_schema = &gql_schema_directory;
 
     sigset_t set;
     sigemptyset(&set);

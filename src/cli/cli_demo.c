@@ -22,13 +22,34 @@ static json_object *obj(const char *json_text)
     return json_tokener_parse(json_text);
 }
 
+static void count_record(void *ctx, const char *type, const char *id, json_object *node)
+{
+    (*(int *)ctx)++;
+}
+
+static int count_change(void *ctx, const store_change_t *c)
+{
+    (*(int *)ctx)++;
+    return 1;
+}
+
+/* Empty: no change retained in the log and no organization or user (whatever the store). */
+static int store_is_empty(store_t *s)
+{
+    int n = 0;
+    if (store_log_read(s, NULL, 1, count_change, &n) < 0 || store_find(s, "Organization", NULL, NULL, count_record, &n) != 0 ||
+        store_find(s, "User", NULL, NULL, count_record, &n) != 0)
+        return -1;
+    return n == 0;
+}
+
 int store_seed_demo(rt_server_t *srv, FILE *out)
 {
     store_t *s = srv->store;
-    char head[STORE_CURSOR_MAX];
-    if (!s || store_log_head(s, head) != 0)
+    int empty = s ? store_is_empty(s) : -1;
+    if (empty < 0)
         return -1;
-    if (strcmp(head, "s0") != 0)
+    if (!empty)
         return 0; /* not an empty data dir: leave it alone */
     char now[32], akid[64], patid[64], aksec[CLI_SECRET_LEN], patsec[CLI_SECRET_LEN];
     char akhash[crypto_pwhash_STRBYTES], pathash[crypto_pwhash_STRBYTES];

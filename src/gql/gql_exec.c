@@ -1014,7 +1014,7 @@ json_object *gql_exec_execute(const gql_exec_env_t *env, gql_resolve_fn resolve,
     w |= rt_buf_append(&text, data.data, data.len) | rt_buf_putc(&text, '}');
     if (w)
         goto done;
-    json_tokener *tok = json_tokener_new_ex(4096);
+    json_tokener *tok = json_tokener_new_ex(GQL_EXEC_MAX_NESTING);
     if (!tok)
         goto done;
     result = json_tokener_parse_ex(tok, text.data, (int)text.len);
@@ -1191,8 +1191,9 @@ static int key_selection_set(const exec_t *ex, rt_buf_t *b, const gql_ast_select
             continue;
         switch (sel->kind) {
         case GQL_SEL_FIELD:
+            /* Field errors carry the field's location, so it is part of what renders. */
             rc |= rt_buf_puts(b, sel->alias.value ? sel->alias.value : sel->name.value) | rt_buf_putc(b, ':') |
-                  rt_buf_puts(b, sel->name.value);
+                  rt_buf_puts(b, sel->name.value) | rt_buf_printf(b, "@%u:%u", sel->loc.line, sel->loc.column);
             if (sel->arguments) {
                 rc |= rt_buf_putc(b, '(');
                 for (const gql_ast_argument_t *a = sel->arguments; a; a = a->next)
@@ -1302,8 +1303,10 @@ int gql_exec_root_new(const gql_exec_env_t *env, gql_exec_root_t **out, json_obj
     } else if (!(r->args = json_object_new_object())) {
         goto fail;
     }
-    /* Only the root field's response key, name and merged sub-selections matter for rendering. */
-    if (rt_buf_puts(&key, g->key) < 0 || rt_buf_putc(&key, ':') < 0 || rt_buf_puts(&key, node->name.value) < 0)
+    /* Only the root field's response key, name, location and merged sub-selections matter for
+     * rendering (locations because field errors carry them). */
+    if (rt_buf_puts(&key, g->key) < 0 || rt_buf_putc(&key, ':') < 0 || rt_buf_puts(&key, node->name.value) < 0 ||
+        rt_buf_printf(&key, "@%u:%u", node->loc.line, node->loc.column) < 0)
         goto fail;
     frag_path_t fp = {.n = 0};
     for (int i = 0; i < g->n; i++)

@@ -11,17 +11,19 @@
 
 #include "gql/gql_exec_value.h"
 #include "gql/gql_request_int.h"
+#include "gql/gql_suggest.h"
 #include "gql/gql_validate.h"
 #include "gql/syntax/gql_arena.h"
 #include "gql/syntax/gql_parser.h"
 
-/* {message, locations?: [{line, column}], extensions?: {code}} */
-static json_object *error_obj(const char *message, const gql_loc_t *loc, const char *code)
+/* {message, locations?: [{line, column}], extensions?: {code}}; the message may hold NUL bytes
+ * (from variable values), hence the length. */
+static json_object *error_obj_len(const char *message, size_t len, const gql_loc_t *loc, const char *code)
 {
     json_object *e = json_object_new_object();
     if (!e)
         return NULL;
-    json_object_object_add(e, "message", json_object_new_string(message));
+    json_object_object_add(e, "message", json_object_new_string_len(message, (int)len));
     if (loc && loc->line > 0) {
         json_object *locs = json_object_new_array(), *l = json_object_new_object();
         json_object_object_add(l, "line", json_object_new_int((int)loc->line));
@@ -35,6 +37,11 @@ static json_object *error_obj(const char *message, const gql_loc_t *loc, const c
         json_object_object_add(e, "extensions", ext);
     }
     return e;
+}
+
+static json_object *error_obj(const char *message, const gql_loc_t *loc, const char *code)
+{
+    return error_obj_len(message, strlen(message), loc, code);
 }
 
 static int fail_with(json_object **errors, int rc, const char *message, const gql_loc_t *loc, const char *code)
@@ -124,6 +131,76 @@ typedef struct coerce {
     int nomem;
 } coerce_t;
 
+/* A number as JavaScript's String() shows it, Infinity included. */
+static void js_num(double d, char *out, size_t cap)
+{
+    if (isinf(d))
+        snprintf(out, cap, "%s", d < 0 ? "-Infinity" : "Infinity");
+    else
+        gql_exec_format_number(d, out, cap);
+}
+
+/* The JavaScript number a JSON number becomes (json-c keeps big integers as int64/uint64). */
+static double js_value(json_object *v)
+{
+    if (json_object_get_type(v) == json_type_double)
+        return json_object_get_double(v);
+    int64_t i = json_object_get_int64(v);
+    if (i == INT64_MAX)
+        return (double)json_object_get_uint64(v);
+    return (double)i;
+}
+
+/* A JSON number as JavaScript shows it: integers exactly while they are exact in a double. */
+static void js_number_text(json_object *v, char *out, size_t cap)
+{
+    if (json_object_get_type(v) == json_type_int) {
+        int64_t i = json_object_get_int64(v);
+        if (i > -(INT64_C(1) << 53) && i < (INT64_C(1) << 53)) {
+            snprintf(out, cap, "%" PRId64, i);
+            return;
+        }
+    }
+    js_num(js_value(v), out, cap);
+}
+
+/* Deep copy of a JSON value with the numbers JavaScript would hold: integral doubles become
+ * integers (JSON 3.0 is the number 3), integers beyond 2^53 become the double they round to. */
+static json_object *js_copy(json_object *v)
+{
+    switch (json_object_get_type(v)) {
+    case json_type_double:
+    case json_type_int: {
+        double d = js_value(v);
+        if (json_object_get_type(v) == json_type_int && fabs(d) < 9007199254740992.0)
+            return json_object_new_int64(json_object_get_int64(v));
+        if (isfinite(d) && d == floor(d) && fabs(d) < 9007199254740992.0)
+            return json_object_new_int64((int64_t)d);
+        /* Serialise as JavaScript would print the number, not json-c's %.17g. */
+        char text[64];
+        js_num(d, text, sizeof text);
+        return json_object_new_double_s(d, text);
+    }
+    case json_type_array: {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; a && i < json_object_array_length(v); i++)
+            json_object_array_add(a, js_copy(json_object_array_get_idx(v, i)));
+        return a;
+    }
+    case json_type_object: {
+        json_object *o = json_object_new_object();
+        json_object_object_foreach(v, key, val)
+        {
+            if (o)
+                json_object_object_add(o, key, js_copy(val));
+        }
+        return o;
+    }
+    default:
+        return json_object_get(v);
+    }
+}
+
 /* graphql-js inspect() for JSON values (depth 2, 10 items). */
 static void inspect(rt_buf_t *b, json_object *v, int depth)
 {
@@ -135,14 +212,14 @@ static void inspect(rt_buf_t *b, json_object *v, int depth)
         rt_buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
         break;
     case json_type_int: {
-        char n[32];
-        snprintf(n, sizeof n, "%" PRId64, json_object_get_int64(v));
+        char n[64];
+        js_number_text(v, n, sizeof n);
         rt_buf_puts(b, n);
         break;
     }
     case json_type_double: {
         char n[64];
-        gql_exec_format_number(json_object_get_double(v), n, sizeof n);
+        js_num(json_object_get_double(v), n, sizeof n);
         rt_buf_puts(b, n);
         break;
     }
@@ -195,8 +272,8 @@ static void inspect(rt_buf_t *b, json_object *v, int depth)
     }
 }
 
-static void coerce_error(coerce_t *c, json_object *value, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void coerce_error(coerce_t *c, json_object *value, const char *fmt, ...)
+/* Records `Variable "$x" got invalid value <inspect> [at "x<path>"]; <msg>`. */
+static void coerce_error_msg(coerce_t *c, json_object *value, const char *msg, size_t msg_len)
 {
     rt_buf_t b = RT_BUF_INIT;
     rt_buf_printf(&b, "Variable \"$%s\" got invalid value ", c->var);
@@ -204,18 +281,29 @@ static void coerce_error(coerce_t *c, json_object *value, const char *fmt, ...)
     if (c->path[0])
         rt_buf_printf(&b, " at \"%s%s\"", c->var, c->path);
     rt_buf_puts(&b, "; ");
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    rt_buf_puts(&b, msg);
-    json_object *e = error_obj(rt_buf_cstr(&b) ? rt_buf_cstr(&b) : "Out of memory", c->loc, NULL);
+    rt_buf_append(&b, msg, msg_len);
+    json_object *e = rt_buf_cstr(&b) ? error_obj_len(b.data, b.len, c->loc, NULL) : NULL;
     if (e)
         json_object_array_add(c->errors, e);
     else
         c->nomem = 1;
     rt_buf_free(&b);
+}
+
+static void coerce_error(coerce_t *c, json_object *value, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void coerce_error(coerce_t *c, json_object *value, const char *fmt, ...)
+{
+    char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        c->nomem = 1;
+        return;
+    }
+    coerce_error_msg(c, value, msg, (size_t)n);
+    free(msg);
 }
 
 static void type_str(const gql_schema_t *s, const gql_typeref_t *t, char *out, size_t cap)
@@ -233,7 +321,7 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
     if (ty->kind == GQL_TK_SCALAR) {
         const char *n = ty->name;
         if (strcmp(n, "Int") == 0) {
-            double d = jt == json_type_int ? (double)json_object_get_int64(v) : json_object_get_double(v);
+            double d = jt == json_type_int || jt == json_type_double ? js_value(v) : 0;
             if (jt != json_type_int && jt != json_type_double) {
                 rt_buf_t b = RT_BUF_INIT;
                 inspect(&b, v, 0);
@@ -242,14 +330,14 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
                 *ok = false;
                 return NULL;
             }
-            if (d != floor(d)) {
-                gql_exec_format_number(d, num, sizeof num);
+            if (!isfinite(d) || d != floor(d)) {
+                js_num(d, num, sizeof num);
                 coerce_error(c, v, "Int cannot represent non-integer value: %s", num);
                 *ok = false;
                 return NULL;
             }
             if (d > INT_MAX || d < INT_MIN) {
-                gql_exec_format_number(d, num, sizeof num);
+                js_num(d, num, sizeof num);
                 coerce_error(c, v, "Int cannot represent non 32-bit signed integer value: %s", num);
                 *ok = false;
                 return NULL;
@@ -257,7 +345,8 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
             return json_object_new_int((int)d);
         }
         if (strcmp(n, "Float") == 0) {
-            if (jt != json_type_int && jt != json_type_double) {
+            if ((jt != json_type_int && jt != json_type_double) ||
+                (jt == json_type_double && !isfinite(json_object_get_double(v)))) {
                 rt_buf_t b = RT_BUF_INIT;
                 inspect(&b, v, 0);
                 coerce_error(c, v, "Float cannot represent non numeric value: %s", rt_buf_cstr(&b) ? b.data : "");
@@ -265,7 +354,7 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
                 *ok = false;
                 return NULL;
             }
-            return json_object_get(v);
+            return js_copy(v);
         }
         if (strcmp(n, "String") == 0 || strcmp(n, "Boolean") == 0) {
             bool is_str = n[0] == 'S';
@@ -284,7 +373,12 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
             if (jt == json_type_string)
                 return json_object_get(v);
             if (jt == json_type_int) {
-                snprintf(num, sizeof num, "%" PRId64, json_object_get_int64(v));
+                js_number_text(v, num, sizeof num);
+                return json_object_new_string(num);
+            }
+            if (jt == json_type_double && isfinite(json_object_get_double(v)) &&
+                json_object_get_double(v) == floor(json_object_get_double(v))) {
+                js_num(json_object_get_double(v), num, sizeof num); /* JSON 5.0 is the JavaScript number 5 */
                 return json_object_new_string(num);
             }
             rt_buf_t b = RT_BUF_INIT;
@@ -294,24 +388,45 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
             *ok = false;
             return NULL;
         }
-        return json_object_get(v); /* custom scalars: parseValue is the identity */
+        return js_copy(v); /* custom scalars: parseValue is the identity on the JavaScript value */
     }
     if (ty->kind == GQL_TK_ENUM) {
-        if (jt != json_type_string) {
-            rt_buf_t b = RT_BUF_INIT;
-            inspect(&b, v, 0);
-            coerce_error(c, v, "Enum \"%s\" cannot represent non-string value: %s.", ty->name,
-                         rt_buf_cstr(&b) ? b.data : "");
-            rt_buf_free(&b);
-            *ok = false;
-            return NULL;
+        bool is_str = jt == json_type_string;
+        /* A NUL inside the string can never name an enum value. */
+        bool clean = is_str && strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v);
+        if (clean && gql_type_enum_value(ty, json_object_get_string(v)))
+            return json_object_get(v);
+        /* didYouMeanEnumValue: suggestions for the string, or for inspect() of a non-string. */
+        rt_buf_t shown = RT_BUF_INIT, hint = RT_BUF_INIT;
+        if (is_str)
+            rt_buf_append(&shown, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+        else
+            inspect(&shown, v, 0);
+        const char **names = malloc(sizeof *names * (size_t)(ty->nenum_values + 1));
+        if (names) {
+            for (int i = 0; i < ty->nenum_values; i++)
+                names[i] = ty->enum_values[i].name;
+            gql_did_you_mean_n(&hint, "the enum value", rt_buf_cstr(&shown) ? shown.data : "", shown.len, names,
+                               ty->nenum_values);
+            free(names);
         }
-        if (!gql_type_enum_value(ty, json_object_get_string(v))) {
-            coerce_error(c, v, "Value \"%s\" does not exist in \"%s\" enum.", json_object_get_string(v), ty->name);
-            *ok = false;
-            return NULL;
-        }
-        return json_object_get(v);
+        if (is_str) {
+            rt_buf_t msg = RT_BUF_INIT;
+            rt_buf_puts(&msg, "Value \"");
+            rt_buf_append(&msg, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+            rt_buf_printf(&msg, "\" does not exist in \"%s\" enum.%s", ty->name, rt_buf_cstr(&hint) ? hint.data : "");
+            if (rt_buf_cstr(&msg))
+                coerce_error_msg(c, v, msg.data, msg.len);
+            else
+                c->nomem = 1;
+            rt_buf_free(&msg);
+        } else
+            coerce_error(c, v, "Enum \"%s\" cannot represent non-string value: %s.%s", ty->name,
+                         rt_buf_cstr(&shown) ? shown.data : "", rt_buf_cstr(&hint) ? hint.data : "");
+        rt_buf_free(&shown);
+        rt_buf_free(&hint);
+        *ok = false;
+        return NULL;
     }
     if (ty->kind == GQL_TK_INPUT_OBJECT) {
         if (jt != json_type_object) {
@@ -356,22 +471,35 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
         {
             (void)val;
             if (!gql_type_input_field(ty, key)) {
-                coerce_error(c, v, "Field \"%s\" is not defined by type \"%s\".", key, ty->name);
+                rt_buf_t hint = RT_BUF_INIT;
+                const char **names = malloc(sizeof *names * (size_t)(ty->ninput_fields + 1));
+                if (names) {
+                    for (int i = 0; i < ty->ninput_fields; i++)
+                        names[i] = ty->input_fields[i].name;
+                    gql_did_you_mean(&hint, NULL, key, names, ty->ninput_fields);
+                    free(names);
+                }
+                coerce_error(c, v, "Field \"%s\" is not defined by type \"%s\".%s", key, ty->name,
+                             rt_buf_cstr(&hint) ? hint.data : "");
+                rt_buf_free(&hint);
                 *ok = false;
             }
         }
         if (ty->is_one_of) {
-            if (json_object_object_length(v) != 1) {
+            /* graphql-js checks the coerced object: defaults count, a null value names its key. */
+            if (json_object_object_length(out) != 1) {
                 coerce_error(c, v, "Exactly one key must be specified for OneOf type \"%s\".", ty->name);
                 *ok = false;
-            } else {
-                json_object_object_foreach(v, k1, v1)
-                {
-                    if (json_object_get_type(v1) == json_type_null) {
-                        coerce_error(c, v, "Field \"%s\" must be non-null.", k1);
-                        *ok = false;
-                    }
+            }
+            json_object_object_foreach(out, k1, v1)
+            {
+                if (!v1) {
+                    snprintf(c->path + plen, sizeof c->path - plen, ".%s", k1);
+                    coerce_error(c, NULL, "Field \"%s\" must be non-null.", k1);
+                    c->path[plen] = '\0';
+                    *ok = false;
                 }
+                break; /* only the first key, as graphql-js looks at keys[0] */
             }
         }
         return out;

@@ -1,7 +1,7 @@
 /* Validation of executable documents: one traversal of the document in graphql-js visit() order
  * keeping TypeInfo's state, calling each rule of specifiedRules at each node in the order graphql-js
- * lists them, so errors come out in exactly graphql-js's order. Rules that need the whole document
- * (variable usages through fragments, fragment cycles, unused fragments) use precomputed data. */
+ * lists them, so errors come out in exactly graphql-js's order. The rules local to a node live here;
+ * values, fragment analyses, subscriptions and overlapping fields have their own files. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,462 +9,7 @@
 #include "gql/gql_validate.h"
 #include "gql/gql_validate_int.h"
 
-/* Traversal state: TypeInfo's stacks are kept as "current" values saved and restored by the
- * recursion (every push has its pop on the same node). */
-typedef struct v_walk {
-    v_ctx_t *ctx;
-    bool validate;              /* false: only collect variable usages into `out` */
-    v_def_usages_t *out;
-
-    vt_t type;                  /* getType() */
-    int parent;                 /* getParentType(), -1 undefined */
-    const gql_field_t *field;   /* getFieldDef() */
-    vt_t input;                 /* getInputType() */
-    vt_t parent_input;          /* getParentInputType() */
-    bool has_default;           /* getDefaultValue() !== undefined */
-    const gql_directive_t *directive;
-    bool directive_known;       /* inside a Directive node whose definition exists */
-
-    bool in_directive;          /* KnownArgumentNames skips directive arguments */
-    bool vct_skip;              /* ValuesOfCorrectType returned false above */
-    bool mid_skip;              /* MaxIntrospectionDepth returned false above */
-    struct v_mid *mid;          /* MaxIntrospectionDepth's checked/exceeded fragments */
-
-    const gql_ast_definition_t *op; /* operation being visited */
-    const gql_ast_definition_t **seen_ops; /* UniqueOperationNames */
-    int nseen_ops, cap_seen_ops;
-    const gql_ast_definition_t **seen_frags; /* UniqueFragmentNames */
-    int nseen_frags, cap_seen_frags;
-    int noperations;            /* LoneAnonymousOperation */
-
-    /* NoFragmentCycles */
-    const char **cyc_visited;
-    int ncyc_visited, cap_cyc_visited;
-    const gql_ast_selection_t **cyc_path;
-    int ncyc_path, cap_cyc_path;
-    const char **cyc_idx_name;  /* spreadPathIndexByName */
-    int *cyc_idx_val;
-    int ncyc_idx, cap_cyc_idx, cap_cyc_idx_val;
-} v_walk_t;
-
-#define STOP(w) ((w)->ctx->aborted)
-
 static int w_selection_set(v_walk_t *w, const gql_ast_selection_set_t *ss, bool parent_is_inline);
-static int w_value(v_walk_t *w, const gql_ast_value_t *v, const gql_ast_value_t *parent_obj);
-
-static const char *msg(rt_buf_t *b) { return b->data ? rt_buf_cstr(b) : ""; }
-
-static int push_ptr(v_ctx_t *ctx, const void ***arr, int *n, int *cap, const void *p)
-{
-    if (v_grow(ctx, (void **)arr, cap, *n, sizeof(void *))) return -1;
-    (*arr)[(*n)++] = p;
-    return 0;
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* Fragments: spreads, recursively referenced fragments, variable usages                    */
-
-/* ASTValidationContext.getFragmentSpreads: a stack walk, so nested sets come out last-first. */
-static int v_spreads(v_ctx_t *ctx, const gql_ast_selection_set_t *ss, const gql_ast_selection_t ***out, int *n)
-{
-    const gql_ast_selection_set_t **stack = NULL;
-    int ns = 0, cap = 0, ocap = 0;
-    *out = NULL;
-    *n = 0;
-    if (!ss) return 0;
-    if (push_ptr(ctx, (const void ***)&stack, &ns, &cap, ss)) return -1;
-    while (ns > 0) {
-        const gql_ast_selection_set_t *set = stack[--ns];
-        for (const gql_ast_selection_t *s = set->selections; s; s = s->next) {
-            if (s->kind == GQL_SEL_FRAGMENT_SPREAD) {
-                if (push_ptr(ctx, (const void ***)out, n, &ocap, s)) return -1;
-            } else if (s->selection_set) {
-                if (push_ptr(ctx, (const void ***)&stack, &ns, &cap, s->selection_set)) return -1;
-            }
-        }
-    }
-    return 0;
-}
-
-static bool name_in(const char *const *names, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(names[i], name) == 0) return true;
-    return false;
-}
-
-typedef struct v_refcache {
-    char *key;
-    const gql_ast_definition_t **frags;
-    int n;
-    struct v_refcache *next;
-} v_refcache_t;
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
-
-/* getRecursivelyReferencedFragmentsForOperations, including its cache keyed by the unordered set
- * of directly spread names (which decides the order a later operation with the same set sees). */
-static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int nops,
-                       const gql_ast_definition_t ***out, int *nout)
-{
-    const char **names = NULL;
-    int nn = 0, cn = 0;
-    for (int i = 0; i < nops; i++) {
-        const gql_ast_selection_t **sp;
-        int nsp;
-        if (v_spreads(ctx, ops[i]->selection_set, &sp, &nsp)) return -1;
-        for (int j = 0; j < nsp; j++)
-            if (!name_in(names, nn, sp[j]->name.value) &&
-                push_ptr(ctx, (const void ***)&names, &nn, &cn, sp[j]->name.value))
-                return -1;
-    }
-    /* cache key: sorted names */
-    const char **sorted = v_alloc(ctx, (size_t)(nn + 1) * sizeof *sorted);
-    if (!sorted) return -1;
-    if (nn) memcpy(sorted, names, (size_t)nn * sizeof *sorted);
-    qsort(sorted, (size_t)nn, sizeof *sorted, cmp_str);
-    rt_buf_t kb = RT_BUF_INIT;
-    for (int i = 0; i < nn; i++)
-        if (rt_buf_puts(&kb, sorted[i]) || rt_buf_putc(&kb, ',')) {
-            rt_buf_free(&kb);
-            ctx->oom = ctx->aborted = true;
-            return -1;
-        }
-    const char *key = msg(&kb);
-    for (v_refcache_t *c = ctx->refcache; c; c = c->next)
-        if (strcmp(c->key, key) == 0) {
-            rt_buf_free(&kb);
-            *out = c->frags;
-            *nout = c->n;
-            return 0;
-        }
-    v_refcache_t *c = v_alloc(ctx, sizeof *c);
-    if (!c || !(c->key = v_strdup(ctx, key))) {
-        rt_buf_free(&kb);
-        return -1;
-    }
-    rt_buf_free(&kb);
-    int fcap = 0;
-    for (int i = 0; i < nn; i++) {
-        const gql_ast_definition_t *f = v_fragment(ctx, names[i]);
-        if (!f) continue;
-        if (push_ptr(ctx, (const void ***)&c->frags, &c->n, &fcap, f)) return -1;
-        const gql_ast_selection_t **sp;
-        int nsp;
-        if (v_spreads(ctx, f->selection_set, &sp, &nsp)) return -1;
-        for (int j = 0; j < nsp; j++)
-            if (!name_in(names, nn, sp[j]->name.value) &&
-                push_ptr(ctx, (const void ***)&names, &nn, &cn, sp[j]->name.value))
-                return -1;
-    }
-    c->next = ctx->refcache;
-    ctx->refcache = c;
-    *out = c->frags;
-    *nout = c->n;
-    return 0;
-}
-
-static v_def_usages_t *v_usages_of(v_ctx_t *ctx, const gql_ast_definition_t *def)
-{
-    for (int i = 0; i < ctx->nusages; i++)
-        if (ctx->usages[i].def == def) return &ctx->usages[i];
-    return NULL;
-}
-
-/* getRecursiveVariableUsages(operation) as a fresh array. */
-static int v_recursive_usages(v_ctx_t *ctx, const gql_ast_definition_t *op, v_usage_t **out, int *n)
-{
-    const gql_ast_definition_t **frags;
-    int nf;
-    if (v_ref_frags(ctx, &op, 1, &frags, &nf)) return -1;
-    int total = 0;
-    v_def_usages_t *u = v_usages_of(ctx, op);
-    total += u ? u->n : 0;
-    for (int i = 0; i < nf; i++) {
-        v_def_usages_t *fu = v_usages_of(ctx, frags[i]);
-        total += fu ? fu->n : 0;
-    }
-    v_usage_t *arr = v_alloc(ctx, (size_t)(total + 1) * sizeof *arr);
-    if (!arr) return -1;
-    int k = 0;
-    if (u)
-        for (int j = 0; j < u->n; j++) arr[k++] = u->items[j];
-    for (int i = 0; i < nf; i++) {
-        v_def_usages_t *fu = v_usages_of(ctx, frags[i]);
-        if (fu)
-            for (int j = 0; j < fu->n; j++) arr[k++] = fu->items[j];
-    }
-    *out = arr;
-    *n = k;
-    return 0;
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* Values                                                                                    */
-
-static int print_value(rt_buf_t *b, const gql_ast_value_t *v) { return gql_print_value(b, v); }
-
-/* ValuesOfCorrectType's isValidValueNode. */
-static int vct_is_valid(v_walk_t *w, const gql_ast_value_t *v)
-{
-    v_ctx_t *ctx = w->ctx;
-    vt_t loc_type = w->input;
-    if (!loc_type) return 0;
-    int idx = v_named_idx(loc_type);
-    const gql_type_t *t = v_type(ctx, idx);
-    rt_buf_t b = RT_BUF_INIT, vs = RT_BUF_INIT;
-    int rc = 0;
-    if (print_value(&vs, v)) goto oom;
-    if (!v_idx_is_leaf(ctx, idx)) {
-        if (rt_buf_puts(&b, "Expected value of type \"") || v_print_type(ctx, &b, loc_type) ||
-            rt_buf_printf(&b, "\", found %s.", msg(&vs)))
-            goto oom;
-        rc = v_report1(ctx, msg(&b), &v->loc);
-        goto done;
-    }
-    if (t->kind == GQL_TK_ENUM) {
-        bool ok = false;
-        if (v->kind == GQL_VAL_ENUM)
-            for (int i = 0; i < t->nenum_values; i++)
-                if (strcmp(t->enum_values[i].name, v->str) == 0) ok = true;
-        if (ok) goto done;
-        if (v->kind != GQL_VAL_ENUM) {
-            if (rt_buf_printf(&b, "Enum \"%s\" cannot represent non-enum value: %s.", t->name, msg(&vs))) goto oom;
-        } else {
-            if (rt_buf_printf(&b, "Value \"%s\" does not exist in \"%s\" enum.", msg(&vs), t->name)) goto oom;
-        }
-        const char **names = v_alloc(ctx, (size_t)(t->nenum_values + 1) * sizeof *names);
-        if (!names) goto oom;
-        for (int i = 0; i < t->nenum_values; i++) names[i] = t->enum_values[i].name;
-        if (v_did_you_mean(&b, "the enum value", msg(&vs), names, t->nenum_values)) goto oom;
-        rc = v_report1(ctx, msg(&b), &v->loc);
-        goto done;
-    }
-    const char *n = t->name;
-    if (strcmp(n, "Int") == 0) {
-        if (v->kind != GQL_VAL_INT) {
-            if (rt_buf_printf(&b, "Int cannot represent non-integer value: %s", msg(&vs))) goto oom;
-        } else {
-            double d = strtod(v->str, NULL);
-            if (!(d <= 2147483647.0 && d >= -2147483648.0)) {
-                if (rt_buf_printf(&b, "Int cannot represent non 32-bit signed integer value: %s", v->str)) goto oom;
-            } else {
-                goto done;
-            }
-        }
-    } else if (strcmp(n, "Float") == 0) {
-        if (v->kind == GQL_VAL_FLOAT || v->kind == GQL_VAL_INT) goto done;
-        if (rt_buf_printf(&b, "Float cannot represent non numeric value: %s", msg(&vs))) goto oom;
-    } else if (strcmp(n, "String") == 0) {
-        if (v->kind == GQL_VAL_STRING) goto done;
-        if (rt_buf_printf(&b, "String cannot represent a non string value: %s", msg(&vs))) goto oom;
-    } else if (strcmp(n, "Boolean") == 0) {
-        if (v->kind == GQL_VAL_BOOLEAN) goto done;
-        if (rt_buf_printf(&b, "Boolean cannot represent a non boolean value: %s", msg(&vs))) goto oom;
-    } else if (strcmp(n, "ID") == 0) {
-        if (v->kind == GQL_VAL_STRING || v->kind == GQL_VAL_INT) goto done;
-        if (rt_buf_printf(&b, "ID cannot represent a non-string and non-integer value: %s", msg(&vs))) goto oom;
-    } else {
-        goto done; /* custom scalars take any literal (valueFromASTUntyped) */
-    }
-    rc = v_report1(ctx, msg(&b), &v->loc);
-    goto done;
-oom:
-    ctx->oom = ctx->aborted = true;
-    rc = -1;
-done:
-    rt_buf_free(&b);
-    rt_buf_free(&vs);
-    return rc;
-}
-
-static int w_object_field(v_walk_t *w, const gql_ast_object_field_t *f, const gql_ast_value_t *obj)
-{
-    v_ctx_t *ctx = w->ctx;
-    vt_t save_input = w->input, save_parent = w->parent_input;
-    bool save_def = w->has_default;
-    int rc = 0;
-    /* TypeInfo enter ObjectField */
-    const gql_type_t *ot = v_type(ctx, v_named_idx(w->input));
-    const gql_input_value_t *field = NULL;
-    if (ot && ot->kind == GQL_TK_INPUT_OBJECT)
-        for (int i = 0; i < ot->ninput_fields; i++)
-            if (strcmp(ot->input_fields[i].name, f->name.value) == 0) {
-                field = &ot->input_fields[i];
-                break;
-            }
-    w->parent_input = w->input;
-    w->input = field && v_is_input(ctx, field->type) ? field->type : NULL;
-    w->has_default = field && field->default_value;
-
-    if (w->validate) {
-        /* ValuesOfCorrectType ObjectField */
-        if (!w->vct_skip) {
-            const gql_type_t *pt = v_type(ctx, v_named_idx(w->parent_input));
-            if (!w->input && pt && pt->kind == GQL_TK_INPUT_OBJECT) {
-                rt_buf_t b = RT_BUF_INIT;
-                const char **names = v_alloc(ctx, (size_t)(pt->ninput_fields + 1) * sizeof *names);
-                if (!names) goto oom;
-                for (int i = 0; i < pt->ninput_fields; i++) names[i] = pt->input_fields[i].name;
-                if (rt_buf_printf(&b, "Field \"%s\" is not defined by type \"%s\".", f->name.value, pt->name) ||
-                    v_did_you_mean(&b, NULL, f->name.value, names, pt->ninput_fields)) {
-                    rt_buf_free(&b);
-                    goto oom;
-                }
-                rc = v_report1(ctx, msg(&b), &f->loc);
-                rt_buf_free(&b);
-                if (rc) goto out;
-            }
-        }
-        /* UniqueInputFieldNames */
-        for (const gql_ast_object_field_t *p = obj->fields; p && p != f; p = p->next)
-            if (strcmp(p->name.value, f->name.value) == 0) {
-                char *m = NULL;
-                rt_buf_t b = RT_BUF_INIT;
-                (void)m;
-                if (rt_buf_printf(&b, "There can be only one input field named \"%s\".", f->name.value)) goto oom;
-                rc = v_report2(ctx, msg(&b), &p->name.loc, &f->name.loc);
-                rt_buf_free(&b);
-                if (rc) goto out;
-                break;
-            }
-    }
-    rc = w_value(w, f->value, obj);
-    goto out;
-oom:
-    ctx->oom = ctx->aborted = true;
-    rc = -1;
-out:
-    w->input = save_input;
-    w->parent_input = save_parent;
-    w->has_default = save_def;
-    return rc;
-}
-
-/* validateOneOfInputObject: exactly one distinct key, and its value not the null literal. */
-static int vct_one_of(v_walk_t *w, const gql_ast_value_t *v, const gql_type_t *t)
-{
-    v_ctx_t *ctx = w->ctx;
-    int keys = 0;
-    const gql_ast_object_field_t *last = NULL;
-    for (const gql_ast_object_field_t *f = v->fields; f; f = f->next) {
-        bool dup = false;
-        for (const gql_ast_object_field_t *p = v->fields; p != f; p = p->next)
-            if (strcmp(p->name.value, f->name.value) == 0) dup = true;
-        if (!dup) keys++;
-    }
-    rt_buf_t b = RT_BUF_INIT;
-    int rc = 0;
-    if (keys != 1) {
-        if (rt_buf_printf(&b, "OneOf Input Object \"%s\" must specify exactly one key.", t->name)) goto oom;
-        rc = v_report1(ctx, msg(&b), &v->loc);
-    } else {
-        for (const gql_ast_object_field_t *f = v->fields; f; f = f->next) last = f; /* keyMap: last wins */
-        if (!last->value || last->value->kind == GQL_VAL_NULL) {
-            if (rt_buf_printf(&b, "Field \"%s.%s\" must be non-null.", t->name, last->name.value)) goto oom;
-            rc = v_report1(ctx, msg(&b), &v->loc);
-        }
-    }
-    rt_buf_free(&b);
-    return rc;
-oom:
-    rt_buf_free(&b);
-    ctx->oom = ctx->aborted = true;
-    return -1;
-}
-
-static int w_value(v_walk_t *w, const gql_ast_value_t *v, const gql_ast_value_t *parent_obj)
-{
-    v_ctx_t *ctx = w->ctx;
-    (void)parent_obj;
-    if (!v || STOP(w)) return STOP(w) ? -1 : 0;
-    switch (v->kind) {
-    case GQL_VAL_VARIABLE:
-        if (!w->validate && w->out) {
-            v_def_usages_t *o = w->out;
-            if (v_grow(ctx, (void **)&o->items, &o->cap, o->n, sizeof *o->items)) return -1;
-            o->items[o->n].var = v;
-            o->items[o->n].type = w->input;
-            o->items[o->n].has_default = w->has_default;
-            o->items[o->n].parent_type = w->parent_input;
-            o->n++;
-        }
-        return 0;
-    case GQL_VAL_LIST: {
-        vt_t save_input = w->input, save_parent = w->parent_input;
-        bool save_def = w->has_default, save_skip = w->vct_skip;
-        vt_t lt = v_nullable(w->input);
-        vt_t item = v_is_list(lt) ? lt->of : lt;
-        w->parent_input = w->input;
-        w->has_default = false;
-        w->input = v_is_input(ctx, item) ? item : NULL;
-        int rc = 0;
-        if (w->validate && !w->vct_skip) {
-            if (!v_is_list(v_nullable(w->parent_input))) {
-                rc = vct_is_valid(w, v);
-                w->vct_skip = true;
-            }
-        }
-        for (const gql_ast_value_t *it = v->items; it && !rc; it = it->next) rc = w_value(w, it, NULL);
-        w->input = save_input;
-        w->parent_input = save_parent;
-        w->has_default = save_def;
-        w->vct_skip = save_skip;
-        return rc;
-    }
-    case GQL_VAL_OBJECT: {
-        bool save_skip = w->vct_skip;
-        int rc = 0;
-        if (w->validate && !w->vct_skip) {
-            const gql_type_t *t = v_type(ctx, v_named_idx(w->input));
-            if (!t || t->kind != GQL_TK_INPUT_OBJECT) {
-                rc = vct_is_valid(w, v);
-                w->vct_skip = true;
-            } else {
-                for (int i = 0; i < t->ninput_fields && !rc; i++) {
-                    const gql_input_value_t *fd = &t->input_fields[i];
-                    bool given = false;
-                    for (const gql_ast_object_field_t *f = v->fields; f; f = f->next)
-                        if (strcmp(f->name.value, fd->name) == 0) given = true;
-                    if (!given && v_is_nonnull(fd->type) && !fd->default_value) {
-                        rt_buf_t b = RT_BUF_INIT;
-                        if (rt_buf_printf(&b, "Field \"%s.%s\" of required type \"", t->name, fd->name) ||
-                            v_print_type(ctx, &b, fd->type) || rt_buf_puts(&b, "\" was not provided.")) {
-                            rt_buf_free(&b);
-                            ctx->oom = ctx->aborted = true;
-                            return -1;
-                        }
-                        rc = v_report1(ctx, msg(&b), &v->loc);
-                        rt_buf_free(&b);
-                    }
-                }
-                if (!rc && t->is_one_of) rc = vct_one_of(w, v, t);
-            }
-        }
-        for (const gql_ast_object_field_t *f = v->fields; f && !rc; f = f->next) rc = w_object_field(w, f, v);
-        w->vct_skip = save_skip;
-        return rc;
-    }
-    case GQL_VAL_NULL:
-        if (w->validate && !w->vct_skip && v_is_nonnull(w->input)) {
-            rt_buf_t b = RT_BUF_INIT;
-            int rc;
-            if (rt_buf_puts(&b, "Expected value of type \"") || v_print_type(ctx, &b, w->input) ||
-                rt_buf_puts(&b, "\", found null.")) {
-                rt_buf_free(&b);
-                ctx->oom = ctx->aborted = true;
-                return -1;
-            }
-            rc = v_report1(ctx, msg(&b), &v->loc);
-            rt_buf_free(&b);
-            return rc;
-        }
-        return 0;
-    default:
-        if (w->validate && !w->vct_skip) return vct_is_valid(w, v);
-        return 0;
-    }
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* Named types, arguments, directives                                                        */
@@ -497,7 +42,7 @@ static int w_named_type(v_walk_t *w, const gql_ast_type_t *t)
         ctx->oom = ctx->aborted = true;
         return -1;
     }
-    rc = v_report1(ctx, msg(&b), &t->loc);
+    rc = v_report1(ctx, v_msg(&b), &t->loc);
     rt_buf_free(&b);
     return rc;
 }
@@ -536,10 +81,10 @@ static int w_argument(v_walk_t *w, const gql_ast_argument_t *a)
             ctx->oom = ctx->aborted = true;
             return -1;
         }
-        rc = v_report1(ctx, msg(&b), &a->loc);
+        rc = v_report1(ctx, v_msg(&b), &a->loc);
         rt_buf_free(&b);
     }
-    if (!rc) rc = w_value(w, a->value, NULL);
+    if (!rc) rc = v_walk_value(w, a->value);
     w->input = save_input;
     w->parent_input = save_parent;
     w->has_default = save_def;
@@ -569,7 +114,7 @@ static int rule_unique_args(v_walk_t *w, const gql_ast_argument_t *args)
             ctx->oom = ctx->aborted = true;
             return -1;
         }
-        int rc = v_report(ctx, msg(&b), locs, n);
+        int rc = v_report(ctx, v_msg(&b), locs, n);
         rt_buf_free(&b);
         if (rc) return rc;
     }
@@ -588,10 +133,24 @@ static const char *location_name(uint32_t loc)
     return "";
 }
 
+/* A directive definition in the document itself overrides the schema's for KnownDirectives,
+ * UniqueDirectivesPerLocation and the directive-argument rules (TypeInfo still only knows the
+ * schema's). The last definition of a name wins. */
+static const gql_ast_definition_t *doc_directive(const v_ctx_t *ctx, const char *name)
+{
+    const gql_ast_definition_t *found = NULL;
+    for (const gql_ast_definition_t *d = ctx->doc->definitions; d; d = d->next)
+        if (d->kind == GQL_DEF_DIRECTIVE && strcmp(d->name.value, name) == 0) found = d;
+    return found;
+}
+
+static const char *location_name(uint32_t loc);
+
 static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t location)
 {
     v_ctx_t *ctx = w->ctx;
     const gql_directive_t *def = gql_schema_directive(ctx->s, d->name.value);
+    const gql_ast_definition_t *adef = w->validate ? doc_directive(ctx, d->name.value) : NULL;
     const gql_directive_t *save_dir = w->directive;
     bool save_in = w->in_directive;
     int rc = 0;
@@ -599,30 +158,44 @@ static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t locat
     if (w->validate) {
         rt_buf_t b = RT_BUF_INIT;
         /* KnownDirectives */
-        if (!def) {
+        bool allowed = true;
+        if (adef) {
+            allowed = false;
+            for (int i = 0; i < adef->nlocations; i++)
+                if (strcmp(adef->locations[i].value, location_name(location)) == 0) allowed = true;
+        } else if (def) {
+            allowed = (def->locations & location) != 0;
+        }
+        if (!def && !adef) {
             if (rt_buf_printf(&b, "Unknown directive \"@%s\".", d->name.value)) goto oom;
-            rc = v_report1(ctx, msg(&b), &d->loc);
-        } else if (location && !(def->locations & location)) {
+            rc = v_report1(ctx, v_msg(&b), &d->loc);
+        } else if (location && !allowed) {
             if (rt_buf_printf(&b, "Directive \"@%s\" may not be used on %s.", d->name.value, location_name(location)))
                 goto oom;
-            rc = v_report1(ctx, msg(&b), &d->loc);
+            rc = v_report1(ctx, v_msg(&b), &d->loc);
         }
         rt_buf_free(&b);
         if (rc) goto out;
         /* KnownArgumentNames on directives */
-        if (def) {
-            const char **names = v_alloc(ctx, (size_t)(def->nargs + 1) * sizeof *names);
+        if (def || adef) {
+            int n = adef ? adef->nargs : def->nargs, k = 0;
+            const char **names = v_alloc(ctx, (size_t)(n + 1) * sizeof *names);
             if (!names) goto oom;
-            for (int i = 0; i < def->nargs; i++) names[i] = def->args[i].name;
+            if (adef) {
+                for (const gql_ast_input_value_def_t *iv = adef->arguments; iv; iv = iv->next)
+                    if (!v_name_in(names, k, iv->name.value)) names[k++] = iv->name.value;
+            } else {
+                for (int i = 0; i < def->nargs; i++) names[k++] = def->args[i].name;
+            }
             for (const gql_ast_argument_t *a = d->arguments; a; a = a->next) {
-                if (find_arg(def->args, def->nargs, a->name.value)) continue;
+                if (v_name_in(names, k, a->name.value)) continue;
                 rt_buf_t m = RT_BUF_INIT;
                 if (rt_buf_printf(&m, "Unknown argument \"%s\" on directive \"@%s\".", a->name.value, d->name.value) ||
-                    v_did_you_mean(&m, NULL, a->name.value, names, def->nargs)) {
+                    v_did_you_mean(&m, NULL, a->name.value, names, k)) {
                     rt_buf_free(&m);
                     goto oom;
                 }
-                rc = v_report1(ctx, msg(&m), &a->loc);
+                rc = v_report1(ctx, v_msg(&m), &a->loc);
                 rt_buf_free(&m);
                 if (rc) goto out;
             }
@@ -634,7 +207,36 @@ static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t locat
     for (const gql_ast_argument_t *a = d->arguments; a && !rc; a = a->next) rc = w_argument(w, a);
     w->in_directive = save_in;
     if (rc) goto out;
-    if (w->validate && def) {
+    if (w->validate && adef) {
+        /* ProvidedRequiredArguments on a directive defined in the document */
+        for (const gql_ast_input_value_def_t *iv = adef->arguments; iv && !rc; iv = iv->next) {
+            /* keyMap over the required ones: first position, last definition */
+            if (iv->type->kind != GQL_TYPE_NON_NULL || iv->default_value) continue;
+            bool earlier = false;
+            for (const gql_ast_input_value_def_t *q = adef->arguments; q != iv; q = q->next)
+                if (strcmp(q->name.value, iv->name.value) == 0 && q->type->kind == GQL_TYPE_NON_NULL && !q->default_value)
+                    earlier = true;
+            const gql_ast_input_value_def_t *last = iv;
+            for (const gql_ast_input_value_def_t *q = iv->next; q; q = q->next)
+                if (strcmp(q->name.value, iv->name.value) == 0 && q->type->kind == GQL_TYPE_NON_NULL && !q->default_value)
+                    last = q;
+            bool given = false;
+            for (const gql_ast_argument_t *a = d->arguments; a; a = a->next)
+                if (strcmp(a->name.value, iv->name.value) == 0) given = true;
+            if (given || earlier) continue;
+            rt_buf_t m = RT_BUF_INIT, ts = RT_BUF_INIT;
+            if (gql_print_type(&ts, last->type) ||
+                rt_buf_printf(&m, "Directive \"@%s\" argument \"%s\" of type \"%s\" is required, but it was not provided.",
+                              d->name.value, iv->name.value, v_msg(&ts))) {
+                rt_buf_free(&m);
+                rt_buf_free(&ts);
+                goto oom;
+            }
+            rc = v_report1(ctx, v_msg(&m), &d->loc);
+            rt_buf_free(&m);
+            rt_buf_free(&ts);
+        }
+    } else if (w->validate && def) {
         /* ProvidedRequiredArguments on directives (leave) */
         for (int i = 0; i < def->nargs && !rc; i++) {
             const gql_input_value_t *ad = &def->args[i];
@@ -649,7 +251,7 @@ static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t locat
                 rt_buf_free(&m);
                 goto oom;
             }
-            rc = v_report1(ctx, msg(&m), &d->loc);
+            rc = v_report1(ctx, v_msg(&m), &d->loc);
             rt_buf_free(&m);
         }
     }
@@ -670,7 +272,8 @@ static int rule_unique_directives(v_walk_t *w, const gql_ast_directive_t *dirs)
     if (!w->validate) return 0;
     for (const gql_ast_directive_t *d = dirs; d; d = d->next) {
         const gql_directive_t *def = gql_schema_directive(ctx->s, d->name.value);
-        if (!def || def->is_repeatable) continue;
+        const gql_ast_definition_t *adef = doc_directive(ctx, d->name.value);
+        if (adef ? adef->repeatable : (!def || def->is_repeatable)) continue;
         for (const gql_ast_directive_t *p = dirs; p != d; p = p->next)
             if (strcmp(p->name.value, d->name.value) == 0) {
                 rt_buf_t b = RT_BUF_INIT;
@@ -678,11 +281,47 @@ static int rule_unique_directives(v_walk_t *w, const gql_ast_directive_t *dirs)
                     ctx->oom = ctx->aborted = true;
                     return -1;
                 }
-                int rc = v_report2(ctx, msg(&b), &p->loc, &d->loc);
+                int rc = v_report2(ctx, v_msg(&b), &p->loc, &d->loc);
                 rt_buf_free(&b);
                 if (rc) return rc;
                 break;
             }
+    }
+    return 0;
+}
+
+/* UniqueDirectivesPerLocation for a schema definition/extension (key "") or a type
+ * definition/extension (key: the type name): the seen directives persist across nodes. */
+static int rule_unique_directives_shared(v_walk_t *w, const char *key, const gql_ast_directive_t *dirs)
+{
+    v_ctx_t *ctx = w->ctx;
+    for (const gql_ast_directive_t *d = dirs; d; d = d->next) {
+        const gql_directive_t *def = gql_schema_directive(ctx->s, d->name.value);
+        const gql_ast_definition_t *adef = doc_directive(ctx, d->name.value);
+        if (adef ? adef->repeatable : (!def || def->is_repeatable)) continue;
+        const gql_ast_directive_t *first = NULL;
+        for (int i = 0; i < w->nudpl && !first; i++)
+            if (strcmp(w->udpl_key[i], key) == 0 && strcmp(w->udpl_dir[i]->name.value, d->name.value) == 0)
+                first = w->udpl_dir[i];
+        if (!first) {
+            int c1 = w->cap_udpl_key, c2 = w->cap_udpl_dir;
+            if (v_grow(ctx, (void **)&w->udpl_key, &c1, w->nudpl, sizeof *w->udpl_key) ||
+                v_grow(ctx, (void **)&w->udpl_dir, &c2, w->nudpl, sizeof *w->udpl_dir))
+                return -1;
+            w->cap_udpl_key = c1;
+            w->cap_udpl_dir = c2;
+            w->udpl_key[w->nudpl] = key;
+            w->udpl_dir[w->nudpl++] = d;
+            continue;
+        }
+        rt_buf_t b = RT_BUF_INIT;
+        if (rt_buf_printf(&b, "The directive \"@%s\" can only be used once at this location.", d->name.value)) {
+            ctx->oom = ctx->aborted = true;
+            return -1;
+        }
+        int rc = v_report2(ctx, v_msg(&b), &first->loc, &d->loc);
+        rt_buf_free(&b);
+        if (rc) return rc;
     }
     return 0;
 }
@@ -692,89 +331,6 @@ static int w_directives(v_walk_t *w, const gql_ast_directive_t *dirs, uint32_t l
     int rc = 0;
     for (const gql_ast_directive_t *d = dirs; d && !rc; d = d->next) rc = w_directive(w, d, location);
     return rc;
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* MaxIntrospectionDepthRule                                                                 */
-
-typedef struct {
-    const char **names;
-    int *depths;
-    int n, cap, dcap;
-} v_depthmap_t;
-
-static int dm_get(const v_depthmap_t *m, const char *name)
-{
-    for (int i = 0; i < m->n; i++)
-        if (strcmp(m->names[i], name) == 0) return m->depths[i];
-    return -1;
-}
-
-static int dm_set(v_ctx_t *ctx, v_depthmap_t *m, const char *name, int depth)
-{
-    for (int i = 0; i < m->n; i++)
-        if (strcmp(m->names[i], name) == 0) {
-            m->depths[i] = depth;
-            return 0;
-        }
-    int c1 = m->cap, c2 = m->dcap;
-    if (v_grow(ctx, (void **)&m->names, &c1, m->n, sizeof *m->names) ||
-        v_grow(ctx, (void **)&m->depths, &c2, m->n, sizeof *m->depths))
-        return -1;
-    m->cap = c1;
-    m->dcap = c2;
-    m->names[m->n] = name;
-    m->depths[m->n] = depth;
-    m->n++;
-    return 0;
-}
-
-typedef struct v_mid {
-    v_depthmap_t checked, exceeded;
-} v_mid_t;
-
-/* checkDepth over a selection (kind FIELD/INLINE/SPREAD). Returns 1 exceeded, 0 not, -1 oom. */
-static int mid_check_sel(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const gql_ast_selection_t *node, int depth);
-
-static int mid_check_set(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const gql_ast_selection_set_t *ss, int depth)
-{
-    if (!ss) return 0;
-    for (const gql_ast_selection_t *c = ss->selections; c; c = c->next) {
-        int r = mid_check_sel(ctx, st, visited, c, depth);
-        if (r) return r;
-    }
-    return 0;
-}
-
-static int mid_check_sel(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const gql_ast_selection_t *node, int depth)
-{
-    if (node->kind == GQL_SEL_FRAGMENT_SPREAD) {
-        const char *name = node->name.value;
-        int ex = dm_get(&st->exceeded, name);
-        if (ex >= 0 && ex <= depth) return 1;
-        int vis = dm_get(visited, name), chk = dm_get(&st->checked, name);
-        if ((vis >= 0 && vis >= depth) || (chk >= 0 && chk >= depth)) return 0;
-        const gql_ast_definition_t *f = v_fragment(ctx, name);
-        if (!f) return 0;
-        if (dm_set(ctx, visited, name, depth)) return -1;
-        int r = mid_check_set(ctx, st, visited, f->selection_set, depth);
-        if (r < 0) return r;
-        if (r) {
-            if (dm_set(ctx, &st->exceeded, name, depth)) return -1;
-            return 1;
-        }
-        if (dm_set(ctx, &st->checked, name, depth)) return -1;
-        return 0;
-    }
-    if (node->kind == GQL_SEL_FIELD) {
-        const char *n = node->name.value;
-        if (strcmp(n, "fields") == 0 || strcmp(n, "interfaces") == 0 || strcmp(n, "possibleTypes") == 0 ||
-            strcmp(n, "inputFields") == 0) {
-            depth++;
-            if (depth >= 3) return 1;
-        }
-    }
-    return mid_check_set(ctx, st, visited, node->selection_set, depth);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -792,18 +348,18 @@ static int rule_scalar_leafs(v_walk_t *w, const gql_ast_selection_t *f)
             if (rt_buf_printf(&b, "Field \"%s\" must not have a selection since type \"", f->name.value) ||
                 v_print_type(ctx, &b, type) || rt_buf_puts(&b, "\" has no subfields."))
                 goto oom;
-            rc = v_report1(ctx, msg(&b), &f->selection_set->loc);
+            rc = v_report1(ctx, v_msg(&b), &f->selection_set->loc);
         }
     } else if (!f->selection_set) {
         if (rt_buf_printf(&b, "Field \"%s\" of type \"", f->name.value) || v_print_type(ctx, &b, type) ||
             rt_buf_printf(&b, "\" must have a selection of subfields. Did you mean \"%s { ... }\"?", f->name.value))
             goto oom;
-        rc = v_report1(ctx, msg(&b), &f->loc);
+        rc = v_report1(ctx, v_msg(&b), &f->loc);
     } else if (f->selection_set->count == 0) {
         if (rt_buf_printf(&b, "Field \"%s\" of type \"", f->name.value) || v_print_type(ctx, &b, type) ||
             rt_buf_puts(&b, "\" must have at least one field selected."))
             goto oom;
-        rc = v_report1(ctx, msg(&b), &f->loc);
+        rc = v_report1(ctx, v_msg(&b), &f->loc);
     }
     rt_buf_free(&b);
     return rc;
@@ -879,7 +435,7 @@ static int rule_fields_on_correct_type(v_walk_t *w, const gql_ast_selection_t *f
         for (int i = 0; i < pt->nfields; i++) names[i] = pt->fields[i].name;
         if (v_did_you_mean(&b, NULL, f->name.value, names, pt->nfields)) goto oom;
     }
-    int rc = v_report1(ctx, msg(&b), &f->loc);
+    int rc = v_report1(ctx, v_msg(&b), &f->loc);
     rt_buf_free(&b);
     return rc;
 oom:
@@ -904,13 +460,7 @@ static int w_field(v_walk_t *w, const gql_ast_selection_t *f)
         if ((rc = rule_unique_directives(w, f->directives))) goto out;
         if ((rc = rule_unique_args(w, f->arguments))) goto out;
         if (!w->mid_skip && (strcmp(f->name.value, "__schema") == 0 || strcmp(f->name.value, "__type") == 0)) {
-            v_depthmap_t visited;
-            memset(&visited, 0, sizeof visited);
-            if (!w->mid && !(w->mid = v_alloc(ctx, sizeof *w->mid))) {
-                rc = -1;
-                goto out;
-            }
-            int r = mid_check_sel(ctx, w->mid, &visited, f, 0);
+            int r = v_introspection_too_deep(w, f);
             if (r < 0) {
                 rc = -1;
                 goto out;
@@ -942,7 +492,7 @@ static int w_field(v_walk_t *w, const gql_ast_selection_t *f)
                 rc = -1;
                 goto out;
             }
-            rc = v_report1(ctx, msg(&m), &f->loc);
+            rc = v_report1(ctx, v_msg(&m), &f->loc);
             rt_buf_free(&m);
         }
     }
@@ -968,7 +518,7 @@ static int rule_possible_spread(v_walk_t *w, const char *frag_name, int frag_typ
                           ctx->s->types[w->parent].name, ctx->s->types[frag_type].name))
             goto oom;
     }
-    rc = v_report1(ctx, msg(&b), loc);
+    rc = v_report1(ctx, v_msg(&b), loc);
     rt_buf_free(&b);
     return rc;
 oom:
@@ -989,7 +539,7 @@ static int w_spread(v_walk_t *w, const gql_ast_selection_t *s)
                 ctx->oom = ctx->aborted = true;
                 return -1;
             }
-            rc = v_report1(ctx, msg(&b), &s->name.loc);
+            rc = v_report1(ctx, v_msg(&b), &s->name.loc);
             rt_buf_free(&b);
             if (rc) return rc;
         } else {
@@ -1011,10 +561,10 @@ static int rule_fragment_on_composite(v_walk_t *w, const char *frag_name, const 
     rt_buf_t b = RT_BUF_INIT, ts = RT_BUF_INIT;
     int rc;
     if (gql_print_type(&ts, cond)) goto oom;
-    if (frag_name ? rt_buf_printf(&b, "Fragment \"%s\" cannot condition on non composite type \"%s\".", frag_name, msg(&ts))
-                  : rt_buf_printf(&b, "Fragment cannot condition on non composite type \"%s\".", msg(&ts)))
+    if (frag_name ? rt_buf_printf(&b, "Fragment \"%s\" cannot condition on non composite type \"%s\".", frag_name, v_msg(&ts))
+                  : rt_buf_printf(&b, "Fragment cannot condition on non composite type \"%s\".", v_msg(&ts)))
         goto oom;
-    rc = v_report1(ctx, msg(&b), &cond->loc);
+    rc = v_report1(ctx, v_msg(&b), &cond->loc);
     rt_buf_free(&b);
     rt_buf_free(&ts);
     return rc;
@@ -1085,20 +635,20 @@ static int w_variable_definition(v_walk_t *w, const gql_ast_variable_definition_
     if (t && !v_is_input(ctx, t)) {
         rt_buf_t b = RT_BUF_INIT, ts = RT_BUF_INIT;
         if (gql_print_type(&ts, vd->type) ||
-            rt_buf_printf(&b, "Variable \"$%s\" cannot be non-input type \"%s\".", vd->variable->str, msg(&ts))) {
+            rt_buf_printf(&b, "Variable \"$%s\" cannot be non-input type \"%s\".", vd->variable->str, v_msg(&ts))) {
             rt_buf_free(&b);
             rt_buf_free(&ts);
             ctx->oom = ctx->aborted = true;
             return -1;
         }
-        rc = v_report1(ctx, msg(&b), &vd->type->loc);
+        rc = v_report1(ctx, v_msg(&b), &vd->type->loc);
         rt_buf_free(&b);
         rt_buf_free(&ts);
         if (rc) goto out;
     }
     if ((rc = rule_unique_directives(w, vd->directives))) goto out;
     if ((rc = w_named_type(w, vd->type))) goto out;
-    if (vd->default_value && (rc = w_value(w, vd->default_value, NULL))) goto out;
+    if (vd->default_value && (rc = v_walk_value(w, vd->default_value))) goto out;
     rc = w_directives(w, vd->directives, GQL_DL_VARIABLE_DEFINITION);
 out:
     w->input = save_input;
@@ -1128,172 +678,11 @@ static int rule_unique_variables(v_walk_t *w, const gql_ast_definition_t *op)
             ctx->oom = ctx->aborted = true;
             return -1;
         }
-        int rc = v_report(ctx, msg(&b), locs, n);
+        int rc = v_report(ctx, v_msg(&b), locs, n);
         rt_buf_free(&b);
         if (rc) return rc;
     }
     return 0;
-}
-
-/* SingleFieldSubscriptions' collectFields with no variable values. */
-typedef struct {
-    const char *key;
-    const gql_ast_selection_t **fields;
-    int n, cap;
-} v_sfgroup_t;
-
-typedef struct {
-    v_sfgroup_t *groups;
-    int n, cap;
-    const char **visited;
-    int nvisited, cvisited;
-} v_sfcollect_t;
-
-/* shouldIncludeNode with no variable values: 1 include, 0 skip, -1 when graphql-js's
- * getArgumentValues would throw (validate() itself then throws that error; we report it alone). */
-static int sf_include(v_ctx_t *ctx, const gql_ast_directive_t *dirs)
-{
-    for (int k = 0; k < 2; k++) {
-        const char *dname = k ? "include" : "skip";
-        const gql_ast_directive_t *d = NULL;
-        for (const gql_ast_directive_t *x = dirs; x && !d; x = x->next)
-            if (strcmp(x->name.value, dname) == 0) d = x;
-        if (!d) continue;
-        const gql_ast_argument_t *arg = NULL;
-        for (const gql_ast_argument_t *a = d->arguments; a; a = a->next)
-            if (strcmp(a->name.value, "if") == 0) arg = a; /* keyMap: the last one wins */
-        rt_buf_t b = RT_BUF_INIT, vs = RT_BUF_INIT;
-        const gql_loc_t *loc;
-        int r;
-        if (!arg) {
-            r = rt_buf_puts(&b, "Argument \"if\" of required type \"Boolean!\" was not provided.");
-            loc = &d->loc;
-        } else if (arg->value->kind == GQL_VAL_VARIABLE) {
-            r = rt_buf_printf(&b, "Argument \"if\" of required type \"Boolean!\" was provided the variable \"$%s\" "
-                                  "which was not provided a runtime value.", arg->value->str);
-            loc = &arg->value->loc;
-        } else if (arg->value->kind == GQL_VAL_NULL) {
-            r = rt_buf_puts(&b, "Argument \"if\" of non-null type \"Boolean!\" must not be null.");
-            loc = &arg->value->loc;
-        } else if (arg->value->kind != GQL_VAL_BOOLEAN) {
-            r = gql_print_value(&vs, arg->value) ||
-                rt_buf_printf(&b, "Argument \"if\" has invalid value %s.", msg(&vs));
-            loc = &arg->value->loc;
-        } else {
-            if (arg->value->boolean == (k == 0)) return 0;
-            continue;
-        }
-        if (r) {
-            ctx->oom = true;
-        } else {
-            int n = (int)json_object_array_length(ctx->errors);
-            if (n > ctx->base_errors)
-                json_object_array_del_idx(ctx->errors, (size_t)ctx->base_errors, (size_t)(n - ctx->base_errors));
-            ctx->nerrors = 0;
-            v_report1(ctx, msg(&b), loc);
-        }
-        ctx->aborted = true;
-        rt_buf_free(&b);
-        rt_buf_free(&vs);
-        return -1;
-    }
-    return 1;
-}
-
-static bool sf_condition_matches(v_ctx_t *ctx, const gql_ast_type_t *cond, int type)
-{
-    if (!cond) return true;
-    int c = v_named_idx(v_type_from_ast(ctx, cond));
-    if (c < 0) return false;
-    if (c == type) return true;
-    if (v_idx_is_abstract(ctx, c)) return v_is_possible(ctx, c, type);
-    return false;
-}
-
-static int sf_collect(v_ctx_t *ctx, v_sfcollect_t *col, int type, const gql_ast_selection_set_t *ss)
-{
-    for (const gql_ast_selection_t *s = ss->selections; s; s = s->next) {
-        switch (s->kind) {
-        case GQL_SEL_FIELD: {
-            int inc = sf_include(ctx, s->directives);
-            if (inc < 0) return -1;
-            if (!inc) continue;
-            const char *key = s->alias.value ? s->alias.value : s->name.value;
-            v_sfgroup_t *g = NULL;
-            for (int i = 0; i < col->n; i++)
-                if (strcmp(col->groups[i].key, key) == 0) g = &col->groups[i];
-            if (!g) {
-                if (v_grow(ctx, (void **)&col->groups, &col->cap, col->n, sizeof *col->groups)) return -1;
-                g = &col->groups[col->n++];
-                g->key = key;
-            }
-            if (push_ptr(ctx, (const void ***)&g->fields, &g->n, &g->cap, s)) return -1;
-            break;
-        }
-        case GQL_SEL_INLINE_FRAGMENT:
-            int inc = sf_include(ctx, s->directives);
-            if (inc < 0) return -1;
-            if (!inc || !sf_condition_matches(ctx, s->type_condition, type)) continue;
-            if (sf_collect(ctx, col, type, s->selection_set)) return -1;
-            break;
-        case GQL_SEL_FRAGMENT_SPREAD: {
-            if (name_in(col->visited, col->nvisited, s->name.value)) continue;
-            int inc = sf_include(ctx, s->directives);
-            if (inc < 0) return -1;
-            if (!inc) continue;
-            if (push_ptr(ctx, (const void ***)&col->visited, &col->nvisited, &col->cvisited, s->name.value)) return -1;
-            const gql_ast_definition_t *f = v_fragment(ctx, s->name.value);
-            if (!f || !sf_condition_matches(ctx, f->type_condition, type)) continue;
-            if (sf_collect(ctx, col, type, f->selection_set)) return -1;
-            break;
-        }
-        }
-    }
-    return 0;
-}
-
-static int rule_single_field_subscriptions(v_walk_t *w, const gql_ast_definition_t *op)
-{
-    v_ctx_t *ctx = w->ctx;
-    if (op->operation != GQL_OPERATION_SUBSCRIPTION || ctx->s->subscription_type < 0) return 0;
-    v_sfcollect_t col;
-    memset(&col, 0, sizeof col);
-    if (sf_collect(ctx, &col, ctx->s->subscription_type, op->selection_set)) return -1;
-    const char *name = op->name.value;
-    int rc = 0;
-    rt_buf_t b = RT_BUF_INIT;
-    if (col.n > 1) {
-        int n = 0, k = 0;
-        for (int i = 1; i < col.n; i++) n += col.groups[i].n;
-        const gql_loc_t **locs = v_alloc(ctx, (size_t)n * sizeof *locs);
-        if (!locs) return -1;
-        for (int i = 1; i < col.n; i++)
-            for (int j = 0; j < col.groups[i].n; j++) locs[k++] = &col.groups[i].fields[j]->loc;
-        if (name ? rt_buf_printf(&b, "Subscription \"%s\" must select only one top level field.", name)
-                 : rt_buf_puts(&b, "Anonymous Subscription must select only one top level field."))
-            goto oom;
-        rc = v_report(ctx, msg(&b), locs, n);
-        if (rc) goto out;
-    }
-    for (int i = 0; i < col.n; i++) {
-        if (strncmp(col.groups[i].fields[0]->name.value, "__", 2) != 0) continue;
-        const gql_loc_t **locs = v_alloc(ctx, (size_t)col.groups[i].n * sizeof *locs);
-        if (!locs) return -1;
-        for (int j = 0; j < col.groups[i].n; j++) locs[j] = &col.groups[i].fields[j]->loc;
-        rt_buf_reset(&b);
-        if (name ? rt_buf_printf(&b, "Subscription \"%s\" must not select an introspection top level field.", name)
-                 : rt_buf_puts(&b, "Anonymous Subscription must not select an introspection top level field."))
-            goto oom;
-        rc = v_report(ctx, msg(&b), locs, col.groups[i].n);
-        if (rc) goto out;
-    }
-    goto out;
-oom:
-    ctx->oom = ctx->aborted = true;
-    rc = -1;
-out:
-    rt_buf_free(&b);
-    return rc;
 }
 
 /* NoUndefinedVariables, NoUnusedVariables, VariablesInAllowedPosition at operation leave. */
@@ -1323,7 +712,7 @@ static int rules_operation_leave(v_walk_t *w, const gql_ast_definition_t *op)
         if (opname ? rt_buf_printf(&b, "Variable \"$%s\" is not defined by operation \"%s\".", vn, opname)
                    : rt_buf_printf(&b, "Variable \"$%s\" is not defined.", vn))
             goto oom;
-        rc = v_report2(ctx, msg(&b), &us[i].var->loc, &op->loc);
+        rc = v_report2(ctx, v_msg(&b), &us[i].var->loc, &op->loc);
     }
     for (const gql_ast_variable_definition_t *vd = op->variable_definitions; vd && !rc; vd = vd->next) {
         bool used = false;
@@ -1334,7 +723,7 @@ static int rules_operation_leave(v_walk_t *w, const gql_ast_definition_t *op)
         if (opname ? rt_buf_printf(&b, "Variable \"$%s\" is never used in operation \"%s\".", vd->variable->str, opname)
                    : rt_buf_printf(&b, "Variable \"$%s\" is never used.", vd->variable->str))
             goto oom;
-        rc = v_report1(ctx, msg(&b), &vd->loc);
+        rc = v_report1(ctx, v_msg(&b), &vd->loc);
     }
     for (int i = 0; i < n && !rc; i++) {
         const gql_ast_variable_definition_t *vd = find_vardef(op, us[i].var->str, true);
@@ -1359,7 +748,7 @@ static int rules_operation_leave(v_walk_t *w, const gql_ast_definition_t *op)
                 rt_buf_puts(&b, "\" used in position expecting type \"") || v_print_type(ctx, &b, loc) ||
                 rt_buf_puts(&b, "\"."))
                 goto oom;
-            if ((rc = v_report2(ctx, msg(&b), &vd->loc, &us[i].var->loc))) break;
+            if ((rc = v_report2(ctx, v_msg(&b), &vd->loc, &us[i].var->loc))) break;
         }
         const gql_type_t *pt = v_type(ctx, v_named_idx(us[i].parent_type));
         if (us[i].parent_type && us[i].parent_type->wrap == GQL_TR_NAMED && pt && pt->kind == GQL_TK_INPUT_OBJECT &&
@@ -1368,7 +757,7 @@ static int rules_operation_leave(v_walk_t *w, const gql_ast_definition_t *op)
             if (rt_buf_printf(&b, "Variable \"$%s\" is of type \"", us[i].var->str) || v_print_type(ctx, &b, vt) ||
                 rt_buf_printf(&b, "\" but must be non-nullable to be used for OneOf Input Object \"%s\".", pt->name))
                 goto oom;
-            rc = v_report2(ctx, msg(&b), &vd->loc, &us[i].var->loc);
+            rc = v_report2(ctx, v_msg(&b), &vd->loc, &us[i].var->loc);
         }
     }
     rt_buf_free(&b);
@@ -1398,10 +787,10 @@ static int w_operation(v_walk_t *w, const gql_ast_definition_t *op)
                 if (strcmp(w->seen_ops[i]->name.value, op->name.value) == 0) prev = w->seen_ops[i];
             if (prev) {
                 if (rt_buf_printf(&b, "There can be only one operation named \"%s\".", op->name.value)) goto oom;
-                rc = v_report2(ctx, msg(&b), &prev->name.loc, &op->name.loc);
+                rc = v_report2(ctx, v_msg(&b), &prev->name.loc, &op->name.loc);
                 rt_buf_free(&b);
                 if (rc) goto out;
-            } else if (push_ptr(ctx, (const void ***)&w->seen_ops, &w->nseen_ops, &w->cap_seen_ops, op)) {
+            } else if (v_push_ptr(ctx, (const void ***)&w->seen_ops, &w->nseen_ops, &w->cap_seen_ops, op)) {
                 rc = -1;
                 goto out;
             }
@@ -1410,7 +799,7 @@ static int w_operation(v_walk_t *w, const gql_ast_definition_t *op)
         if (!op->name.value && w->noperations > 1 &&
             (rc = v_report1(ctx, "This anonymous operation must be the only defined operation.", &op->loc)))
             goto out;
-        if ((rc = rule_single_field_subscriptions(w, op))) goto out;
+        if ((rc = v_rule_single_field_subscriptions(w, op))) goto out;
         if ((rc = rule_unique_variables(w, op))) goto out;
         if ((rc = rule_unique_directives(w, op->directives))) goto out;
     }
@@ -1434,75 +823,6 @@ out:
     return rc;
 }
 
-/* NoFragmentCycles' detectCycleRecursive. */
-static int cyc_index(v_walk_t *w, const char *name)
-{
-    for (int i = w->ncyc_idx - 1; i >= 0; i--)
-        if (strcmp(w->cyc_idx_name[i], name) == 0) return w->cyc_idx_val[i];
-    return -1;
-}
-
-static int cyc_set_index(v_walk_t *w, const char *name, int val)
-{
-    for (int i = 0; i < w->ncyc_idx; i++)
-        if (strcmp(w->cyc_idx_name[i], name) == 0) {
-            w->cyc_idx_val[i] = val;
-            return 0;
-        }
-    int c1 = w->cap_cyc_idx, c2 = w->cap_cyc_idx_val;
-    if (v_grow(w->ctx, (void **)&w->cyc_idx_name, &c1, w->ncyc_idx, sizeof *w->cyc_idx_name) ||
-        v_grow(w->ctx, (void **)&w->cyc_idx_val, &c2, w->ncyc_idx, sizeof *w->cyc_idx_val))
-        return -1;
-    w->cap_cyc_idx = c1;
-    w->cap_cyc_idx_val = c2;
-    w->cyc_idx_name[w->ncyc_idx] = name;
-    w->cyc_idx_val[w->ncyc_idx++] = val;
-    return 0;
-}
-
-static int detect_cycle(v_walk_t *w, const gql_ast_definition_t *frag)
-{
-    v_ctx_t *ctx = w->ctx;
-    const char *fname = frag->name.value;
-    if (name_in(w->cyc_visited, w->ncyc_visited, fname)) return 0;
-    if (push_ptr(ctx, (const void ***)&w->cyc_visited, &w->ncyc_visited, &w->cap_cyc_visited, fname)) return -1;
-    const gql_ast_selection_t **sp;
-    int nsp;
-    if (v_spreads(ctx, frag->selection_set, &sp, &nsp)) return -1;
-    if (nsp == 0) return 0;
-    if (cyc_set_index(w, fname, w->ncyc_path)) return -1;
-    for (int i = 0; i < nsp; i++) {
-        const char *sname = sp[i]->name.value;
-        int cycle = cyc_index(w, sname);
-        if (push_ptr(ctx, (const void ***)&w->cyc_path, &w->ncyc_path, &w->cap_cyc_path, sp[i])) return -1;
-        if (cycle < 0) {
-            const gql_ast_definition_t *f = v_fragment(ctx, sname);
-            if (f && detect_cycle(w, f)) return -1;
-        } else {
-            rt_buf_t b = RT_BUF_INIT;
-            int n = w->ncyc_path - cycle;
-            const gql_loc_t **locs = v_alloc(ctx, (size_t)n * sizeof *locs);
-            if (!locs) return -1;
-            if (rt_buf_printf(&b, "Cannot spread fragment \"%s\" within itself", sname)) goto oom;
-            for (int k = cycle; k < w->ncyc_path - 1; k++)
-                if (rt_buf_printf(&b, "%s\"%s\"", k == cycle ? " via " : ", ", w->cyc_path[k]->name.value)) goto oom;
-            if (rt_buf_putc(&b, '.')) goto oom;
-            for (int k = 0; k < n; k++) locs[k] = &w->cyc_path[cycle + k]->loc;
-            int rc = v_report(ctx, msg(&b), locs, n);
-            rt_buf_free(&b);
-            if (rc) return rc;
-            goto next;
-        oom:
-            rt_buf_free(&b);
-            ctx->oom = ctx->aborted = true;
-            return -1;
-        }
-    next:
-        w->ncyc_path--;
-    }
-    return cyc_set_index(w, fname, -1);
-}
-
 static int w_fragment(v_walk_t *w, const gql_ast_definition_t *fd)
 {
     v_ctx_t *ctx = w->ctx;
@@ -1523,14 +843,14 @@ static int w_fragment(v_walk_t *w, const gql_ast_definition_t *fd)
                 rc = -1;
                 goto out;
             }
-            rc = v_report2(ctx, msg(&b), &prev->name.loc, &fd->name.loc);
+            rc = v_report2(ctx, v_msg(&b), &prev->name.loc, &fd->name.loc);
             rt_buf_free(&b);
             if (rc) goto out;
-        } else if (push_ptr(ctx, (const void ***)&w->seen_frags, &w->nseen_frags, &w->cap_seen_frags, fd)) {
+        } else if (v_push_ptr(ctx, (const void ***)&w->seen_frags, &w->nseen_frags, &w->cap_seen_frags, fd)) {
             rc = -1;
             goto out;
         }
-        if ((rc = detect_cycle(w, fd))) goto out;
+        if ((rc = v_detect_cycle(w, fd))) goto out;
         if ((rc = rule_unique_directives(w, fd->directives))) goto out;
         if ((rc = w_named_type(w, fd->type_condition))) goto out;
     }
@@ -1541,38 +861,9 @@ out:
     return rc;
 }
 
-/* NoUnusedFragments at document leave. */
-static int rule_unused_fragments(v_walk_t *w)
+static bool is_executable(const gql_ast_definition_t *d)
 {
-    v_ctx_t *ctx = w->ctx;
-    const gql_ast_definition_t **ops = NULL;
-    int nops = 0, cap = 0;
-    for (const gql_ast_definition_t *d = ctx->doc->definitions; d; d = d->next)
-        if (d->kind == GQL_DEF_OPERATION && push_ptr(ctx, (const void ***)&ops, &nops, &cap, d)) return -1;
-    const gql_ast_definition_t **used;
-    int nused;
-    if (v_ref_frags(ctx, ops, nops, &used, &nused)) return -1;
-    for (const gql_ast_definition_t *d = ctx->doc->definitions; d; d = d->next) {
-        if (d->kind != GQL_DEF_FRAGMENT) continue;
-        bool u = false;
-        for (int i = 0; i < nused; i++)
-            if (strcmp(used[i]->name.value, d->name.value) == 0) u = true;
-        if (u) continue;
-        rt_buf_t b = RT_BUF_INIT;
-        if (rt_buf_printf(&b, "Fragment \"%s\" is never used.", d->name.value)) {
-            ctx->oom = ctx->aborted = true;
-            return -1;
-        }
-        int rc = v_report1(ctx, msg(&b), &d->loc);
-        rt_buf_free(&b);
-        if (rc) return rc;
-    }
-    return 0;
-}
-
-static const char *def_kind_is_executable(const gql_ast_definition_t *d)
-{
-    return d->kind == GQL_DEF_OPERATION || d->kind == GQL_DEF_FRAGMENT ? "" : NULL;
+    return d->kind == GQL_DEF_OPERATION || d->kind == GQL_DEF_FRAGMENT;
 }
 
 /* Type-system definitions inside an executable document: graphql-js visits them with every
@@ -1610,15 +901,9 @@ static int w_sdl_named(v_walk_t *w, const gql_ast_type_t *t)
         ctx->oom = ctx->aborted = true;
         return -1;
     }
-    int rc = v_report1(ctx, msg(&b), &t->loc);
+    int rc = v_report1(ctx, v_msg(&b), &t->loc);
     rt_buf_free(&b);
     return rc;
-}
-
-static int w_sdl_directives(v_walk_t *w, const gql_ast_directive_t *dirs, uint32_t location)
-{
-    /* type-system locations; directives defined in the document are not looked up */
-    return w_directives(w, dirs, location);
 }
 
 static int w_sdl_input_values(v_walk_t *w, const gql_ast_input_value_def_t *iv, uint32_t location)
@@ -1627,8 +912,8 @@ static int w_sdl_input_values(v_walk_t *w, const gql_ast_input_value_def_t *iv, 
     for (; iv && !rc; iv = iv->next) {
         rc = rule_unique_directives(w, iv->directives);
         if (!rc) rc = w_sdl_named(w, iv->type);
-        if (!rc && iv->default_value) rc = w_value(w, iv->default_value, NULL);
-        if (!rc) rc = w_sdl_directives(w, iv->directives, location);
+        if (!rc && iv->default_value) rc = v_walk_value(w, iv->default_value);
+        if (!rc) rc = w_directives(w, iv->directives, location);
     }
     return rc;
 }
@@ -1639,10 +924,11 @@ static int w_sdl_definition(v_walk_t *w, const gql_ast_definition_t *d)
     static const uint32_t locs[] = {0, 0, GQL_DL_SCHEMA, GQL_DL_SCALAR, GQL_DL_OBJECT, GQL_DL_INTERFACE,
                                     GQL_DL_UNION, GQL_DL_ENUM, GQL_DL_INPUT_OBJECT, 0};
     if (d->kind == GQL_DEF_DIRECTIVE) return w_sdl_input_values(w, d->arguments, GQL_DL_ARGUMENT_DEFINITION);
-    if ((rc = rule_unique_directives(w, d->directives))) return rc;
+    if ((rc = rule_unique_directives_shared(w, d->kind == GQL_DEF_SCHEMA ? "" : d->name.value, d->directives)))
+        return rc;
     if (d->kind == GQL_DEF_OBJECT || d->kind == GQL_DEF_INTERFACE)
         for (const gql_ast_type_t *t = d->interfaces; t && !rc; t = t->next) rc = w_sdl_named(w, t);
-    if (!rc) rc = w_sdl_directives(w, d->directives, locs[d->kind]);
+    if (!rc) rc = w_directives(w, d->directives, locs[d->kind]);
     for (const gql_ast_operation_type_def_t *o = d->operation_types; o && !rc; o = o->next)
         rc = w_sdl_named(w, o->type);
     for (const gql_ast_type_t *t = d->types; t && !rc; t = t->next) rc = w_sdl_named(w, t);
@@ -1650,11 +936,11 @@ static int w_sdl_definition(v_walk_t *w, const gql_ast_definition_t *d)
         rc = rule_unique_directives(w, f->directives);
         if (!rc) rc = w_sdl_input_values(w, f->arguments, GQL_DL_ARGUMENT_DEFINITION);
         if (!rc) rc = w_sdl_named(w, f->type);
-        if (!rc) rc = w_sdl_directives(w, f->directives, GQL_DL_FIELD_DEFINITION);
+        if (!rc) rc = w_directives(w, f->directives, GQL_DL_FIELD_DEFINITION);
     }
     for (const gql_ast_enum_value_def_t *e = d->values; e && !rc; e = e->next) {
         rc = rule_unique_directives(w, e->directives);
-        if (!rc) rc = w_sdl_directives(w, e->directives, GQL_DL_ENUM_VALUE);
+        if (!rc) rc = w_directives(w, e->directives, GQL_DL_ENUM_VALUE);
     }
     if (!rc) rc = w_sdl_input_values(w, d->input_fields, GQL_DL_INPUT_FIELD_DEFINITION);
     return rc;
@@ -1667,14 +953,14 @@ static int w_document(v_walk_t *w)
     int rc = 0;
     /* ExecutableDefinitions */
     for (d = ctx->doc->definitions; d; d = d->next) {
-        if (def_kind_is_executable(d)) continue;
+        if (is_executable(d)) continue;
         rt_buf_t b = RT_BUF_INIT;
         if (d->kind == GQL_DEF_SCHEMA ? rt_buf_puts(&b, "The schema definition is not executable.")
                                       : rt_buf_printf(&b, "The \"%s\" definition is not executable.", d->name.value)) {
             ctx->oom = ctx->aborted = true;
             return -1;
         }
-        rc = v_report1(ctx, msg(&b), &d->loc);
+        rc = v_report1(ctx, v_msg(&b), &d->loc);
         rt_buf_free(&b);
         if (rc) return rc;
     }
@@ -1689,7 +975,7 @@ static int w_document(v_walk_t *w)
         else
             rc = w_sdl_definition(w, d);
     }
-    if (!rc) rc = rule_unused_fragments(w);
+    if (!rc) rc = v_rule_unused_fragments(w);
     return rc;
 }
 
@@ -1704,6 +990,7 @@ static int ctx_init(v_ctx_t *ctx, const gql_schema_t *s, const gql_document_t *d
     ctx->doc = doc;
     ctx->errors = errors;
     ctx->base_errors = (int)json_object_array_length(errors);
+    ctx->fragment_work = 50000;
     ctx->named = v_alloc(ctx, (size_t)(s->ntypes + 1) * sizeof *ctx->named);
     if (!ctx->named) return -1;
     for (int i = 0; i < s->ntypes; i++) {
@@ -1722,8 +1009,12 @@ static int ctx_init(v_ctx_t *ctx, const gql_schema_t *s, const gql_document_t *d
     ctx->meta_type = (gql_field_t){.name = "__type", .type = &ctx->tr_type, .args = &ctx->meta_type_arg, .nargs = 1};
     ctx->meta_typename = (gql_field_t){.name = "__typename", .type = &ctx->tr_string_nn};
     int cap = 0;
+    ctx->frag_map.kind = V_MAP_STR;
     for (const gql_ast_definition_t *d = doc->definitions; d; d = d->next)
-        if (d->kind == GQL_DEF_FRAGMENT && push_ptr(ctx, (const void ***)&ctx->frags, &ctx->nfrags, &cap, d)) return -1;
+        if (d->kind == GQL_DEF_FRAGMENT &&
+            (v_push_ptr(ctx, (const void ***)&ctx->frags, &ctx->nfrags, &cap, d) ||
+             !v_map_put(ctx, &ctx->frag_map, d->name.value, NULL, (void *)d)))
+            return -1;
     return 0;
 }
 
@@ -1731,6 +1022,7 @@ int gql_validate(const gql_schema_t *schema, const gql_document_t *doc, json_obj
 {
     v_ctx_t ctx;
     int rc = 0;
+    if (!schema || !doc || !errors || !json_object_is_type(errors, json_type_array)) return -1;
     if (ctx_init(&ctx, schema, doc, errors)) goto done;
     /* variable usages of every operation and fragment, each with a fresh TypeInfo */
     int n = 0;

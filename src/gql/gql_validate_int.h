@@ -16,6 +16,21 @@
 /* A type as graphql-js sees one: NULL is "undefined" (unknown or not applicable). */
 typedef const gql_typeref_t *vt_t;
 
+/* A hash map from a key pair (a, b) to a pointer, arena-backed. Keys are compared as strings
+ * (V_MAP_STR: a and b are names, b may be NULL) or by address (V_MAP_PTR). Keeps the checks
+ * graphql-js does with Maps and Sets linear, so large documents cannot make them quadratic. */
+typedef enum { V_MAP_STR, V_MAP_PTR } v_map_kind_t;
+typedef struct v_map_slot {
+    const void *a, *b;
+    void *val;
+    bool used;
+} v_map_slot_t;
+typedef struct v_map {
+    v_map_kind_t kind;
+    v_map_slot_t *slots;
+    size_t cap, n;
+} v_map_t;
+
 typedef struct v_block v_block_t; /* arena chunk */
 
 typedef struct v_usage {
@@ -49,18 +64,71 @@ typedef struct v_ctx {
     /* fragments by name (the last definition of a name wins, like graphql-js) */
     const gql_ast_definition_t **frags;
     int nfrags;
+    v_map_t frag_map;
 
     v_def_usages_t *usages;         /* per operation / fragment definition */
     int nusages;
 
+    int fragment_depth;             /* recursion through fragment spreads, see v_enter_fragment */
+    long fragment_work;             /* graphql-js's _remainingFragmentWork (50000) */
+    bool sf_fragments_done;         /* SingleFieldSubscriptions built its fragment map */
     struct v_overlap *overlap;      /* OverlappingFieldsCanBeMerged state */
     struct v_refcache *refcache;    /* recursively referenced fragments, by name set */
 } v_ctx_t;
+
+/* Traversal state: TypeInfo's stacks are kept as "current" values saved and restored by the
+ * recursion (every push has its pop on the same node). */
+typedef struct v_walk {
+    v_ctx_t *ctx;
+    bool validate;              /* false: only collect variable usages into `out` */
+    v_def_usages_t *out;
+
+    vt_t type;                  /* getType() */
+    int parent;                 /* getParentType(), -1 undefined */
+    const gql_field_t *field;   /* getFieldDef() */
+    vt_t input;                 /* getInputType() */
+    vt_t parent_input;          /* getParentInputType() */
+    bool has_default;           /* getDefaultValue() !== undefined */
+    const gql_directive_t *directive; /* getDirective() */
+
+    bool in_directive;          /* KnownArgumentNames skips directive arguments */
+    bool vct_skip;              /* ValuesOfCorrectType returned false above */
+    bool mid_skip;              /* MaxIntrospectionDepth returned false above */
+    struct v_mid *mid;          /* MaxIntrospectionDepth's checked/exceeded fragments */
+
+    const gql_ast_definition_t *op; /* operation being visited */
+    const gql_ast_definition_t **seen_ops; /* UniqueOperationNames */
+    int nseen_ops, cap_seen_ops;
+    const gql_ast_definition_t **seen_frags; /* UniqueFragmentNames */
+    int nseen_frags, cap_seen_frags;
+    int noperations;            /* LoneAnonymousOperation */
+
+    /* UniqueDirectivesPerLocation across type-system nodes: schema, and per type name */
+    const char **udpl_key;          /* "" for schema, else the type name */
+    const gql_ast_directive_t **udpl_dir;
+    int nudpl, cap_udpl_key, cap_udpl_dir;
+
+    /* NoFragmentCycles */
+    const char **cyc_visited;
+    int ncyc_visited, cap_cyc_visited;
+    const gql_ast_selection_t **cyc_path;
+    int ncyc_path, cap_cyc_path;
+    const char **cyc_idx_name;  /* spreadPathIndexByName */
+    int *cyc_idx_val;
+    int ncyc_idx, cap_cyc_idx, cap_cyc_idx_val;
+} v_walk_t;
+
+#define STOP(w) ((w)->ctx->aborted)
+
 
 /* Arena: memory lives until validation ends. Returns NULL (and sets ctx->oom) on failure. */
 void *v_alloc(v_ctx_t *ctx, size_t size);
 char *v_strdup(v_ctx_t *ctx, const char *s);
 void v_free_all(v_ctx_t *ctx);
+/* Map lookups: v_map_get returns the slot (NULL when absent); v_map_put inserts or overwrites,
+ * returning the slot or NULL when memory ran out. */
+v_map_slot_t *v_map_get(const v_map_t *m, const void *a, const void *b);
+v_map_slot_t *v_map_put(v_ctx_t *ctx, v_map_t *m, const void *a, const void *b, void *val);
 /* Grows *arr (element size el) so that index `need` fits; arena-backed. 0 or -1. */
 int v_grow(v_ctx_t *ctx, void **arr, int *cap, int need, size_t el);
 
@@ -68,6 +136,18 @@ int v_grow(v_ctx_t *ctx, void **arr, int *cap, int need, size_t el);
 int v_report(v_ctx_t *ctx, const char *message, const gql_loc_t *const *locs, int n);
 int v_report1(v_ctx_t *ctx, const char *message, const gql_loc_t *loc);
 int v_report2(v_ctx_t *ctx, const char *message, const gql_loc_t *a, const gql_loc_t *b);
+/* graphql-js's validationAbortedError: appends "Validation aborted." (no limit check) and stops.
+ * Returns -1. */
+int v_abort_validation(v_ctx_t *ctx);
+/* Bounds recursion that follows fragment spreads (cycles, overlap, introspection depth, subscription
+ * fields): past V_MAX_FRAGMENT_DEPTH nested fragments validation ends with "Validation aborted."
+ * instead of exhausting the C stack. Documents within the server's token limit never get close
+ * (a spread and its fragment take at least 8 tokens). Pair every successful enter with a leave. */
+#define V_MAX_FRAGMENT_DEPTH 1000
+int v_enter_fragment(v_ctx_t *ctx);
+void v_leave_fragment(v_ctx_t *ctx);
+/* ASTValidationContext.spendFragmentWork: 0, or -1 after v_abort_validation. */
+int v_spend_fragment_work(v_ctx_t *ctx, long cost);
 
 /* Types */
 const gql_type_t *v_type(const v_ctx_t *ctx, int idx); /* NULL for -1 */
@@ -100,6 +180,32 @@ int v_did_you_mean(rt_buf_t *b, const char *sub, const char *input, const char *
 int v_did_you_mean_list(rt_buf_t *b, const char *sub, const char *const *list, int n);
 /* graphql-js naturalCompare */
 int v_natural_compare(const char *a, const char *b);
+
+/* Small helpers: the buffer's text ("" when empty); append a pointer to an arena array; linear
+ * name lookup. */
+const char *v_msg(rt_buf_t *b);
+int v_push_ptr(v_ctx_t *ctx, const void ***arr, int *n, int *cap, const void *p);
+bool v_name_in(const char *const *names, int n, const char *name);
+
+/* Whole-document fragment analyses (gql_validate_fragments.c). */
+/* getFragmentSpreads: the spreads under a selection set, in graphql-js's (stack) order. */
+int v_spreads(v_ctx_t *ctx, const gql_ast_selection_set_t *ss, const gql_ast_selection_t ***out, int *n);
+/* getRecursiveVariableUsages(operation): a fresh arena array. */
+int v_recursive_usages(v_ctx_t *ctx, const gql_ast_definition_t *op, v_usage_t **out, int *n);
+/* NoFragmentCycles at a fragment definition. */
+int v_detect_cycle(v_walk_t *w, const gql_ast_definition_t *frag);
+/* NoUnusedFragments at document leave. */
+int v_rule_unused_fragments(v_walk_t *w);
+/* MaxIntrospectionDepthRule's check at a __schema / __type field: 1 too deep, 0 fine, -1 OOM. */
+int v_introspection_too_deep(v_walk_t *w, const gql_ast_selection_t *f);
+
+/* Values (gql_validate_values.c): visits a value literal keeping TypeInfo's input types, running
+ * ValuesOfCorrectType and UniqueInputFieldNames, and (when not validating) collecting variable
+ * usages. */
+int v_walk_value(v_walk_t *w, const gql_ast_value_t *v);
+
+/* SingleFieldSubscriptions at an operation (gql_validate_subscriptions.c). */
+int v_rule_single_field_subscriptions(v_walk_t *w, const gql_ast_definition_t *op);
 
 /* OverlappingFieldsCanBeMerged at a selection set (gql_validate_overlap.c). */
 int v_overlap_selection_set(v_ctx_t *ctx, int parent_type, const gql_ast_selection_set_t *ss);

@@ -30,22 +30,30 @@ typedef struct o_cfr {              /* collectFields result, cached per (parent 
     int ngroups, cgroups;
     const char **frags;
     int nfrags, cfrags;
-    const char **cmp_names;         /* comparedFragments */
-    bool *cmp_vals;
-    int ncmp, ccmp, ccmpv;
+    v_map_t group_index;            /* response name -> group index + 1 */
+    v_map_t frag_set;               /* names already in frags */
+    v_map_t compared;               /* comparedFragments: name -> 1 (false) / 2 (true) */
+    v_map_t ov_seen;                /* getOverlappingFields already computed against these */
     struct o_cfr *next;
 } o_cfr_t;
 
-typedef struct o_pair {
-    const char *a, *b;
-    bool weak;
-    struct o_pair *next;
-} o_pair_t;
-
 typedef struct v_overlap {
     o_cfr_t *cache;
-    o_pair_t *pairs;
+    v_map_t pairs;                  /* comparedFragmentPairs: (a, b) -> 1 (false) / 2 (true) */
+    v_map_t comparisons;            /* fieldInfo.comparisons: (field1, field2) -> reason */
+    long budget;                    /* remainingComplexityBudget */
 } v_overlap_t;
+
+#define MAX_COMPLEXITY_BUDGET 500000
+
+/* spendComplexityBudget: 0, or -1 once validation is aborted. */
+static int o_spend(v_ctx_t *ctx, long cost)
+{
+    v_overlap_t *st = ctx->overlap;
+    if (!st) return -1;
+    st->budget -= cost;
+    return st->budget < 0 ? v_abort_validation(ctx) : 0;
+}
 
 typedef struct o_conflict {
     const char *response_name;
@@ -68,7 +76,14 @@ static int o_push_conflict(v_ctx_t *ctx, o_list_t *l, const o_conflict_t *c)
 
 static v_overlap_t *o_state(v_ctx_t *ctx)
 {
-    if (!ctx->overlap) ctx->overlap = v_alloc(ctx, sizeof(v_overlap_t));
+    if (!ctx->overlap) {
+        ctx->overlap = v_alloc(ctx, sizeof(v_overlap_t));
+        if (ctx->overlap) {
+            ctx->overlap->budget = MAX_COMPLEXITY_BUDGET;
+            ctx->overlap->pairs.kind = V_MAP_STR;
+            ctx->overlap->comparisons.kind = V_MAP_PTR;
+        }
+    }
     return ctx->overlap;
 }
 
@@ -84,12 +99,14 @@ static int o_collect_impl(v_ctx_t *ctx, int parent, const gql_ast_selection_set_
                     if (strcmp(pt->fields[i].name, s->name.value) == 0) def = &pt->fields[i];
             const char *rn = s->alias.value ? s->alias.value : s->name.value;
             o_group_t *g = NULL;
-            for (int i = 0; i < r->ngroups; i++)
-                if (strcmp(r->groups[i].response_name, rn) == 0) g = &r->groups[i];
-            if (!g) {
+            v_map_slot_t *gs = v_map_get(&r->group_index, rn, NULL);
+            if (gs) {
+                g = &r->groups[(intptr_t)gs->val - 1];
+            } else {
                 if (v_grow(ctx, (void **)&r->groups, &r->cgroups, r->ngroups, sizeof *r->groups)) return -1;
                 g = &r->groups[r->ngroups++];
                 g->response_name = rn;
+                if (!v_map_put(ctx, &r->group_index, rn, NULL, (void *)(intptr_t)r->ngroups)) return -1;
             }
             o_field_t *f = v_alloc(ctx, sizeof *f);
             if (!f || v_grow(ctx, (void **)&g->fields, &g->cap, g->n, sizeof *g->fields)) return -1;
@@ -101,10 +118,8 @@ static int o_collect_impl(v_ctx_t *ctx, int parent, const gql_ast_selection_set_
             break;
         }
         case GQL_SEL_FRAGMENT_SPREAD: {
-            bool have = false;
-            for (int i = 0; i < r->nfrags; i++)
-                if (strcmp(r->frags[i], s->name.value) == 0) have = true;
-            if (!have) {
+            if (!v_map_get(&r->frag_set, s->name.value, NULL)) {
+                if (!v_map_put(ctx, &r->frag_set, s->name.value, NULL, NULL)) return -1;
                 if (v_grow(ctx, (void **)&r->frags, &r->cfrags, r->nfrags, sizeof *r->frags)) return -1;
                 r->frags[r->nfrags++] = s->name.value;
             }
@@ -131,6 +146,10 @@ static o_cfr_t *o_collect(v_ctx_t *ctx, int parent, const gql_ast_selection_set_
     if (!r) return NULL;
     r->parent = parent;
     r->ss = ss;
+    r->group_index.kind = V_MAP_STR;
+    r->frag_set.kind = V_MAP_STR;
+    r->compared.kind = V_MAP_STR;
+    r->ov_seen.kind = V_MAP_PTR;
     if (o_collect_impl(ctx, parent, ss, r)) return NULL;
     r->next = st->cache;
     st->cache = r;
@@ -194,12 +213,13 @@ static int o_stringify(rt_buf_t *b, const gql_ast_value_t *v)
     return 0;
 }
 
-/* sameArguments; -1 on OOM, else 0/1. */
-static int o_same_arguments(const gql_ast_selection_t *n1, const gql_ast_selection_t *n2)
+/* sameArguments; -1 on OOM or abort, else 0/1. */
+static int o_same_arguments(v_ctx_t *ctx, const gql_ast_selection_t *n1, const gql_ast_selection_t *n2)
 {
     if (n1->nargs == 0) return n2->nargs == 0;
     if (n1->nargs != n2->nargs) return 0;
     for (const gql_ast_argument_t *a = n1->arguments; a; a = a->next) {
+        if (o_spend(ctx, 1)) return -1;
         const gql_ast_argument_t *m = NULL;
         for (const gql_ast_argument_t *q = n2->arguments; q; q = q->next)
             if (strcmp(q->name.value, a->name.value) == 0) m = q; /* Map: the last one wins */
@@ -218,16 +238,21 @@ static int o_same_arguments(const gql_ast_selection_t *n1, const gql_ast_selecti
     return 1;
 }
 
-static bool o_types_conflict(const v_ctx_t *ctx, vt_t t1, vt_t t2)
+/* doTypesConflict. graphql-js compares type objects by identity: named types are shared, but
+ * every field definition has its own list / non-null wrappers, so wrapped types are identical only
+ * when they come from the same field definition (`same_def`, top level only). Returns 1 conflict,
+ * 0 none, -1 aborted. */
+static int o_types_conflict(v_ctx_t *ctx, vt_t t1, vt_t t2, bool same_def)
 {
-    if (t1 == t2) return false;
-    if (v_is_list(t1)) return v_is_list(t2) ? o_types_conflict(ctx, t1->of, t2->of) : true;
-    if (v_is_list(t2)) return true;
-    if (v_is_nonnull(t1)) return v_is_nonnull(t2) ? o_types_conflict(ctx, t1->of, t2->of) : true;
-    if (v_is_nonnull(t2)) return true;
+    if (same_def || (t1->wrap == GQL_TR_NAMED && t2->wrap == GQL_TR_NAMED && t1->named == t2->named)) return 0;
+    if (o_spend(ctx, 1)) return -1;
+    if (v_is_list(t1)) return v_is_list(t2) ? o_types_conflict(ctx, t1->of, t2->of, false) : 1;
+    if (v_is_list(t2)) return 1;
+    if (v_is_nonnull(t1)) return v_is_nonnull(t2) ? o_types_conflict(ctx, t1->of, t2->of, false) : 1;
+    if (v_is_nonnull(t2)) return 1;
     int a = v_named_idx(t1), b = v_named_idx(t2);
     if (v_idx_is_leaf(ctx, a) || v_idx_is_leaf(ctx, b)) return a != b;
-    return false;
+    return 0;
 }
 
 /* ---- comparisons ---- */
@@ -274,24 +299,35 @@ static int o_find_conflict(v_ctx_t *ctx, o_list_t *out, bool parent_excl, const 
     bool excl = parent_excl || (f1->parent != f2->parent && v_idx_is_object(ctx, f1->parent) &&
                                 v_idx_is_object(ctx, f2->parent));
     vt_t t1 = f1->def ? f1->def->type : NULL, t2 = f2->def ? f2->def->type : NULL;
-    if (f1->simple_leaf && f2->simple_leaf && t1 == t2 && strcmp(n1->name.value, n2->name.value) == 0) return 0;
+    if (o_spend(ctx, 2)) return -1;
+    bool same_type = f1->def == f2->def ||
+                     (t1 && t2 && t1->wrap == GQL_TR_NAMED && t2->wrap == GQL_TR_NAMED && t1->named == t2->named);
+    if (f1->simple_leaf && f2->simple_leaf && same_type && strcmp(n1->name.value, n2->name.value) == 0) return 0;
     o_conflict_t c;
     memset(&c, 0, sizeof c);
     c.response_name = rn;
     if (!excl) {
         const char *reason = NULL;
         rt_buf_t b = RT_BUF_INIT;
-        if (strcmp(n1->name.value, n2->name.value) != 0) {
+        v_overlap_t *st = ctx->overlap;
+        v_map_slot_t *cached = v_map_get(&st->comparisons, f1, f2);
+        if (cached) {
+            reason = cached->val;
+        } else if (strcmp(n1->name.value, n2->name.value) != 0) {
             const char *a = o_abbrev(ctx, n1->name.value), *bb = o_abbrev(ctx, n2->name.value);
             if (!a || !bb || rt_buf_printf(&b, "\"%s\" and \"%s\" are different fields", a, bb)) goto oom;
             reason = v_strdup(ctx, rt_buf_cstr(&b));
             rt_buf_free(&b);
             if (!reason) return -1;
         } else {
-            int same = o_same_arguments(n1, n2);
-            if (same < 0) goto oom;
+            int same = o_same_arguments(ctx, n1, n2);
+            if (same < 0) {
+                if (ctx->aborted) return -1;
+                goto oom;
+            }
             if (!same) reason = "they have differing arguments";
         }
+        if (!cached && !v_map_put(ctx, &st->comparisons, f1, f2, (void *)reason)) return -1;
         if (reason) {
             c.reason = reason;
             goto single;
@@ -302,8 +338,10 @@ static int o_find_conflict(v_ctx_t *ctx, o_list_t *out, bool parent_excl, const 
         ctx->oom = ctx->aborted = true;
         return -1;
     }
-types:
-    if (t1 && t2 && o_types_conflict(ctx, t1, t2)) {
+types:;
+    int tc = t1 && t2 ? o_types_conflict(ctx, t1, t2, f1->def == f2->def) : 0;
+    if (tc < 0) return -1;
+    if (tc) {
         rt_buf_t b = RT_BUF_INIT;
         if (rt_buf_puts(&b, "they return conflicting types \"") || v_print_type(ctx, &b, t1) ||
             rt_buf_puts(&b, "\" and \"") || v_print_type(ctx, &b, t2) || rt_buf_putc(&b, '"') ||
@@ -362,14 +400,20 @@ static int o_conflicts_within(v_ctx_t *ctx, o_list_t *out, const o_cfr_t *r)
     return 0;
 }
 
-static int o_conflicts_between(v_ctx_t *ctx, o_list_t *out, bool excl, const o_cfr_t *r1, const o_cfr_t *r2)
+static int o_conflicts_between(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r1, const o_cfr_t *r2)
 {
     if (r1->ngroups == 0 || r2->ngroups == 0) return 0;
+    /* getOverlappingFields spends once per group the first time this pair is looked at */
+    if (!v_map_get(&r1->ov_seen, r2, NULL)) {
+        if (!v_map_put(ctx, &r1->ov_seen, r2, NULL, NULL)) return -1;
+        for (int g = 0; g < r1->ngroups; g++)
+            if (o_spend(ctx, 1)) return -1;
+    }
     for (int g = 0; g < r1->ngroups; g++) {
-        const o_group_t *g1 = &r1->groups[g], *g2 = NULL;
-        for (int k = 0; k < r2->ngroups; k++)
-            if (strcmp(r2->groups[k].response_name, g1->response_name) == 0) g2 = &r2->groups[k];
-        if (!g2) continue;
+        const o_group_t *g1 = &r1->groups[g];
+        const v_map_slot_t *gs = v_map_get(&r2->group_index, g1->response_name, NULL);
+        if (!gs) continue;
+        const o_group_t *g2 = &r2->groups[(intptr_t)gs->val - 1];
         for (int i = 0; i < g1->n; i++)
             for (int j = 0; j < g2->n; j++)
                 if (o_find_conflict(ctx, out, excl, g1->response_name, g1->fields[i], g2->fields[j])) return -1;
@@ -377,26 +421,19 @@ static int o_conflicts_between(v_ctx_t *ctx, o_list_t *out, bool excl, const o_c
     return 0;
 }
 
-static int o_fields_and_fragment(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name)
+static int o_fields_and_fragment(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name);
+static int o_between_fragments(v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2);
+
+static int o_fields_and_fragment_impl(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name)
 {
+    if (o_spend(ctx, 1)) return -1;
     if (r->ngroups == 0) return 0;
-    int idx = -1;
-    for (int i = 0; i < r->ncmp; i++)
-        if (strcmp(r->cmp_names[i], frag_name) == 0) idx = i;
-    if (idx >= 0) {
-        bool compared = r->cmp_vals[idx];
+    v_map_slot_t *cs = v_map_get(&r->compared, frag_name, NULL);
+    if (cs) {
+        bool compared = (intptr_t)cs->val == 2;
         if (compared == false || (excl && compared == true)) return 0;
-        r->cmp_vals[idx] = excl;
-    } else {
-        int c1 = r->ccmp, c2 = r->ccmpv;
-        if (v_grow(ctx, (void **)&r->cmp_names, &c1, r->ncmp, sizeof *r->cmp_names) ||
-            v_grow(ctx, (void **)&r->cmp_vals, &c2, r->ncmp, sizeof *r->cmp_vals))
-            return -1;
-        r->ccmp = c1;
-        r->ccmpv = c2;
-        r->cmp_names[r->ncmp] = frag_name;
-        r->cmp_vals[r->ncmp++] = excl;
     }
+    if (!v_map_put(ctx, &r->compared, frag_name, NULL, (void *)(intptr_t)(excl ? 2 : 1))) return -1;
     const gql_ast_definition_t *frag = v_fragment(ctx, frag_name);
     if (!frag) return 0;
     o_cfr_t *r2 = o_collect_fragment(ctx, frag);
@@ -408,37 +445,30 @@ static int o_fields_and_fragment(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t
     return 0;
 }
 
+/* Each fragment followed is one level of recursion: bounded by v_enter_fragment. */
+static int o_fields_and_fragment(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name)
+{
+    if (v_enter_fragment(ctx)) return -1;
+    int rc = o_fields_and_fragment_impl(ctx, out, excl, r, frag_name);
+    v_leave_fragment(ctx);
+    return rc;
+}
+
+/* PairSet.has(a, b, weaklyPresent) for one orientation. */
 static bool o_pair_has1(const v_overlap_t *st, const char *a, const char *b, bool weak)
 {
-    for (const o_pair_t *p = st->pairs; p; p = p->next)
-        if (strcmp(p->a, a) == 0 && strcmp(p->b, b) == 0) return weak ? true : weak == p->weak;
-    return false;
+    const v_map_slot_t *s = v_map_get(&st->pairs, a, b);
+    if (!s) return false;
+    return weak ? true : (intptr_t)s->val == 1;
 }
 
-static int o_pair_add(v_ctx_t *ctx, v_overlap_t *st, const char *a, const char *b, bool weak)
-{
-    for (o_pair_t *p = st->pairs; p; p = p->next)
-        if (strcmp(p->a, a) == 0 && strcmp(p->b, b) == 0) {
-            p->weak = weak;
-            return 0;
-        }
-    o_pair_t *p = v_alloc(ctx, sizeof *p);
-    if (!p) return -1;
-    p->a = a;
-    p->b = b;
-    p->weak = weak;
-    p->next = st->pairs;
-    st->pairs = p;
-    return 0;
-}
-
-static int o_between_fragments(v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2)
+static int o_between_fragments_impl(v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2)
 {
     v_overlap_t *st = o_state(ctx);
-    if (!st) return -1;
+    if (!st || o_spend(ctx, 2)) return -1;
     if (strcmp(n1, n2) == 0) return 0;
     if (o_pair_has1(st, n1, n2, excl) || o_pair_has1(st, n2, n1, excl)) return 0;
-    if (o_pair_add(ctx, st, n1, n2, excl)) return -1;
+    if (!v_map_put(ctx, &st->pairs, n1, n2, (void *)(intptr_t)(excl ? 2 : 1))) return -1;
     const gql_ast_definition_t *f1 = v_fragment(ctx, n1), *f2 = v_fragment(ctx, n2);
     if (!f1 || !f2) return 0;
     o_cfr_t *r1 = o_collect_fragment(ctx, f1), *r2 = r1 ? o_collect_fragment(ctx, f2) : NULL;
@@ -449,6 +479,14 @@ static int o_between_fragments(v_ctx_t *ctx, o_list_t *out, bool excl, const cha
     for (int i = 0; i < r1->nfrags; i++)
         if (o_between_fragments(ctx, out, excl, r1->frags[i], n2)) return -1;
     return 0;
+}
+
+static int o_between_fragments(v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2)
+{
+    if (v_enter_fragment(ctx)) return -1;
+    int rc = o_between_fragments_impl(ctx, out, excl, n1, n2);
+    v_leave_fragment(ctx);
+    return rc;
 }
 
 static int o_between_subsets(v_ctx_t *ctx, o_list_t *out, bool excl, int p1, const gql_ast_selection_set_t *s1,
@@ -469,6 +507,7 @@ static int o_between_subsets(v_ctx_t *ctx, o_list_t *out, bool excl, int p1, con
 
 int v_overlap_selection_set(v_ctx_t *ctx, int parent_type, const gql_ast_selection_set_t *ss)
 {
+    if (!o_state(ctx)) return -1;
     o_list_t out;
     memset(&out, 0, sizeof out);
     o_cfr_t *r = o_collect(ctx, parent_type, ss);

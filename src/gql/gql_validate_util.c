@@ -1,5 +1,6 @@
 /* Validation helpers: an arena for the pass, graphql-js-shaped error objects, type predicates
  * over the schema tables, and graphql-js's suggestionList / didYouMean / naturalCompare. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,68 @@ void v_free_all(v_ctx_t *ctx)
         b = n;
     }
     ctx->arena = NULL;
+}
+
+static uint64_t v_hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; s && *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t v_map_hash(const v_map_t *m, const void *a, const void *b)
+{
+    if (m->kind == V_MAP_STR) return v_hash_str(a) * 31 + v_hash_str(b) + (b != NULL);
+    uint64_t x = (uint64_t)(uintptr_t)a * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)b * 0xC2B2AE3D27D4EB4Full;
+    return x ^ (x >> 29);
+}
+
+static bool v_map_eq(const v_map_t *m, const v_map_slot_t *s, const void *a, const void *b)
+{
+    if (m->kind == V_MAP_PTR) return s->a == a && s->b == b;
+    if (strcmp(s->a, a) != 0) return false;
+    if (!s->b || !b) return s->b == b;
+    return strcmp(s->b, b) == 0;
+}
+
+v_map_slot_t *v_map_get(const v_map_t *m, const void *a, const void *b)
+{
+    if (!m->cap) return NULL;
+    size_t i = (size_t)v_map_hash(m, a, b) & (m->cap - 1);
+    while (m->slots[i].used) {
+        if (v_map_eq(m, &m->slots[i], a, b)) return &m->slots[i];
+        i = (i + 1) & (m->cap - 1);
+    }
+    return NULL;
+}
+
+v_map_slot_t *v_map_put(v_ctx_t *ctx, v_map_t *m, const void *a, const void *b, void *val)
+{
+    v_map_slot_t *s = v_map_get(m, a, b);
+    if (s) {
+        s->val = val;
+        return s;
+    }
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 16;
+        v_map_slot_t *old = m->slots;
+        size_t ocap = m->cap;
+        m->slots = v_alloc(ctx, ncap * sizeof *m->slots);
+        if (!m->slots) return NULL;
+        m->cap = ncap;
+        m->n = 0;
+        for (size_t i = 0; i < ocap; i++)
+            if (old[i].used) v_map_put(ctx, m, old[i].a, old[i].b, old[i].val);
+    }
+    size_t i = (size_t)v_map_hash(m, a, b) & (m->cap - 1);
+    while (m->slots[i].used) i = (i + 1) & (m->cap - 1);
+    s = &m->slots[i];
+    s->used = true;
+    s->a = a;
+    s->b = b;
+    s->val = val;
+    m->n++;
+    return s;
 }
 
 char *v_strdup(v_ctx_t *ctx, const char *s)
@@ -110,6 +173,35 @@ int v_report(v_ctx_t *ctx, const char *message, const gql_loc_t *const *locs, in
     return 0;
 }
 
+int v_abort_validation(v_ctx_t *ctx)
+{
+    if (ctx->aborted) return -1;
+    json_object *e = v_error_obj("Validation aborted.", NULL, 0);
+    if (!e || json_object_array_add(ctx->errors, e) != 0) {
+        json_object_put(e);
+        ctx->oom = true;
+    } else {
+        ctx->nerrors++;
+    }
+    ctx->aborted = true;
+    return -1;
+}
+
+int v_enter_fragment(v_ctx_t *ctx)
+{
+    if (ctx->fragment_depth >= V_MAX_FRAGMENT_DEPTH) return v_abort_validation(ctx);
+    ctx->fragment_depth++;
+    return 0;
+}
+
+void v_leave_fragment(v_ctx_t *ctx) { ctx->fragment_depth--; }
+
+int v_spend_fragment_work(v_ctx_t *ctx, long cost)
+{
+    ctx->fragment_work -= cost;
+    return ctx->fragment_work < 0 ? v_abort_validation(ctx) : 0;
+}
+
 int v_report1(v_ctx_t *ctx, const char *message, const gql_loc_t *loc)
 {
     const gql_loc_t *l[1] = {loc};
@@ -120,6 +212,22 @@ int v_report2(v_ctx_t *ctx, const char *message, const gql_loc_t *a, const gql_l
 {
     const gql_loc_t *l[2] = {a, b};
     return v_report(ctx, message, l, 2);
+}
+
+const char *v_msg(rt_buf_t *b) { return b->data ? rt_buf_cstr(b) : ""; }
+
+int v_push_ptr(v_ctx_t *ctx, const void ***arr, int *n, int *cap, const void *p)
+{
+    if (v_grow(ctx, (void **)arr, cap, *n, sizeof(void *))) return -1;
+    (*arr)[(*n)++] = p;
+    return 0;
+}
+
+bool v_name_in(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0) return true;
+    return false;
 }
 
 /* ---- types ---- */
@@ -286,9 +394,8 @@ const gql_field_t *v_field_def(const v_ctx_t *ctx, int parent, const char *name)
 
 const gql_ast_definition_t *v_fragment(const v_ctx_t *ctx, const char *name)
 {
-    for (int i = ctx->nfrags - 1; i >= 0; i--)
-        if (strcmp(ctx->frags[i]->name.value, name) == 0) return ctx->frags[i];
-    return NULL;
+    const v_map_slot_t *s = v_map_get(&ctx->frag_map, name, NULL);
+    return s ? s->val : NULL;
 }
 
 /* ---- suggestions ---- */
@@ -324,54 +431,108 @@ int v_natural_compare(const char *a, const char *b)
     return (int)((long)al - (long)bl);
 }
 
-static int v_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+/* UTF-16 code units of s as JavaScript sees the string, lower-cased the way toLowerCase() does
+ * wherever that can matter against ASCII names: A-Z, KELVIN SIGN (to "k") and LATIN CAPITAL I
+ * WITH DOT ABOVE (to "i" + U+0307). Other non-ASCII units are kept (they never equal an ASCII
+ * unit either way). *n gets the unit count; *raw_len the count before lower-casing. */
+static uint16_t *v_units(const char *s, size_t *n, size_t *raw_len)
+{
+    size_t len = strlen(s), k = 0, raw = 0;
+    uint16_t *u = malloc((2 * len + 1) * sizeof *u);
+    if (!u) return NULL;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        uint32_t cp;
+        size_t used = 1;
+        if (c < 0x80) {
+            cp = c;
+        } else if ((c & 0xE0) == 0xC0 && i + 1 < len) {
+            cp = ((uint32_t)(c & 0x1F) << 6) | ((unsigned char)s[i + 1] & 0x3F);
+            used = 2;
+        } else if ((c & 0xF0) == 0xE0 && i + 2 < len) {
+            cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)((unsigned char)s[i + 1] & 0x3F) << 6) |
+                 ((unsigned char)s[i + 2] & 0x3F);
+            used = 3;
+        } else if ((c & 0xF8) == 0xF0 && i + 3 < len) {
+            cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)((unsigned char)s[i + 1] & 0x3F) << 12) |
+                 ((uint32_t)((unsigned char)s[i + 2] & 0x3F) << 6) | ((unsigned char)s[i + 3] & 0x3F);
+            used = 4;
+        } else {
+            cp = 0xFFFD;
+        }
+        i += used;
+        if (cp >= 0x10000) {
+            u[k++] = (uint16_t)(0xD800 + ((cp - 0x10000) >> 10));
+            u[k++] = (uint16_t)(0xDC00 + ((cp - 0x10000) & 0x3FF));
+            raw += 2;
+            continue;
+        }
+        raw++;
+        if (cp >= 'A' && cp <= 'Z') {
+            u[k++] = (uint16_t)(cp + 32);
+        } else if (cp == 0x212A) {
+            u[k++] = 'k';
+        } else if (cp == 0x0130) {
+            u[k++] = 'i';
+            u[k++] = 0x0307;
+        } else {
+            u[k++] = (uint16_t)cp;
+        }
+    }
+    *n = k;
+    if (raw_len) *raw_len = raw;
+    return u;
+}
 
-/* LexicalDistance.measure; -1 for "undefined". Strings are ASCII names (or printed values,
- * compared byte-wise: enum suggestions only ever match ASCII names). */
-static int v_lexical_distance(const char *input, const char *option, int threshold)
+/* LexicalDistance.measure over UTF-16 units; -1 for "undefined". */
+static int v_lexical_distance(const char *input, const uint16_t *in, size_t il, const char *option, int threshold)
 {
     if (strcmp(input, option) == 0) return 0;
-    size_t il = strlen(input), ol = strlen(option);
-    if (il == ol) {
-        size_t i = 0;
-        while (i < il && v_lower((unsigned char)input[i]) == v_lower((unsigned char)option[i])) i++;
-        if (i == il) return 1;
+    size_t ol;
+    uint16_t *opt = v_units(option, &ol, NULL);
+    if (!opt) return -1;
+    int result = -1;
+    int *rows = NULL;
+    if (il == ol && memcmp(in, opt, il * sizeof *in) == 0) {
+        result = 1;
+        goto done;
     }
-    const char *a = option, *b = input;
+    const uint16_t *a = opt, *b = in;
     size_t alen = ol, blen = il;
     if (alen < blen) {
-        a = input; b = option;
-        alen = il; blen = ol;
+        a = in;
+        b = opt;
+        alen = il;
+        blen = ol;
     }
-    if ((long)alen - (long)blen > threshold) return -1;
-    int *rows = malloc(3 * (blen + 1) * sizeof(int));
-    if (!rows) return -1;
+    if ((long)alen - (long)blen > threshold) goto done;
+    rows = malloc(3 * (blen + 1) * sizeof(int));
+    if (!rows) goto done;
     int *r[3] = {rows, rows + blen + 1, rows + 2 * (blen + 1)};
     for (size_t j = 0; j <= blen; j++) r[0][j] = (int)j;
     for (size_t i = 1; i <= alen; i++) {
         int *up = r[(i - 1) % 3], *cur = r[i % 3];
         int smallest = cur[0] = (int)i;
         for (size_t j = 1; j <= blen; j++) {
-            int ac = v_lower((unsigned char)a[i - 1]), bc = v_lower((unsigned char)b[j - 1]);
-            int cost = ac == bc ? 0 : 1;
+            int cost = a[i - 1] == b[j - 1] ? 0 : 1;
             int cell = up[j] + 1;
             if (cur[j - 1] + 1 < cell) cell = cur[j - 1] + 1;
             if (up[j - 1] + cost < cell) cell = up[j - 1] + cost;
-            if (i > 1 && j > 1 && ac == v_lower((unsigned char)b[j - 2]) && v_lower((unsigned char)a[i - 2]) == bc) {
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
                 int dd = r[(i - 2) % 3][j - 2] + 1;
                 if (dd < cell) cell = dd;
             }
             if (cell < smallest) smallest = cell;
             cur[j] = cell;
         }
-        if (smallest > threshold) {
-            free(rows);
-            return -1;
-        }
+        if (smallest > threshold) goto done;
     }
     int d = r[alen % 3][blen];
+    result = d <= threshold ? d : -1;
+done:
     free(rows);
-    return d <= threshold ? d : -1;
+    free(opt);
+    return result;
 }
 
 typedef struct {
@@ -402,17 +563,21 @@ int v_did_you_mean_list(rt_buf_t *b, const char *sub, const char *const *list, i
 int v_did_you_mean(rt_buf_t *b, const char *sub, const char *input, const char *const *options, int n)
 {
     if (n <= 0) return 0;
+    uint16_t *in = NULL;
     v_sugg_t *s = malloc((size_t)n * sizeof *s);
     const char **names = malloc((size_t)n * sizeof *names);
     int rc = -1, k = 0;
     if (!s || !names) goto fail;
-    int threshold = (int)(strlen(input) * 4 / 10) + 1;
+    size_t il, raw;
+    in = v_units(input, &il, &raw);
+    if (!in) goto fail;
+    int threshold = (int)(raw * 4 / 10) + 1;
     for (int i = 0; i < n; i++) {
         bool dup = false;
         for (int j = 0; j < k; j++)
             if (strcmp(s[j].name, options[i]) == 0) dup = true;
         if (dup) continue;
-        int d = v_lexical_distance(input, options[i], threshold);
+        int d = v_lexical_distance(input, in, il, options[i], threshold);
         if (d >= 0) {
             s[k].name = options[i];
             s[k].dist = d;
@@ -424,6 +589,7 @@ int v_did_you_mean(rt_buf_t *b, const char *sub, const char *input, const char *
     for (int i = 0; i < k; i++) names[i] = s[i].name;
     rc = v_did_you_mean_list(b, sub, names, k);
 fail:
+    free(in);
     free(s);
     free(names);
     return rc;

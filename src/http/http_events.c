@@ -123,7 +123,8 @@ static void on_committed(void *ctx, const store_result_t *res)
             http_respond_error(p->x, 500, "out of memory");
         }
         atomic_fetch_add_explicit(&p->srv->metrics.changes_ingested, res->nchanges, memory_order_relaxed);
-        http_events_dispatch(p->srv, res->changes, res->nchanges);
+        if (!res->via_watch)
+            http_events_dispatch(p->srv, res->changes, res->nchanges);
     }
     free(p);
 }

@@ -6,6 +6,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/util_json.h"
+
+/* Records are a few levels deep; JSON field values inside them may nest further. */
+#define HTTP_EVENTS_JSON_DEPTH 64
+
 bool http_events_authorized(const char *service_key, const char *authorization)
 {
     if (!service_key || !authorization || sodium_init() < 0)
@@ -52,6 +57,27 @@ static int fail_at(json_object **errors, int index, const char *message)
     return -1;
 }
 
+/* Counts '{' and '[' outside strings; stops counting past `limit`. */
+static size_t count_containers(const char *b, size_t len, size_t limit)
+{
+    size_t n = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len && n <= limit; i++) {
+        char c = b[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '{' || c == '[') {
+            n++;
+        }
+    }
+    return n;
+}
+
 int http_events_decode(const char *body, size_t len, json_object **records, json_object **errors)
 {
     *records = NULL;
@@ -61,42 +87,40 @@ int http_events_decode(const char *body, size_t len, json_object **records, json
     size_t pos = skip_ws(body, 0, len);
     if (pos == len)
         return fail_at(errors, 0, "empty body: expected a JSON record, an array of records or NDJSON");
-    json_tokener *tok = json_tokener_new_ex(64);
+    if (count_containers(body, len, HTTP_EVENTS_MAX_CONTAINERS) > HTTP_EVENTS_MAX_CONTAINERS)
+        return fail_at(errors, -1, "too many JSON objects and arrays in one request (at most 250000): split it");
     json_object *out = json_object_new_array();
     char msg[160];
     int index = 0;
     bool array_form = body[pos] == '[';
-    if (!tok || !out)
+    if (!out)
         goto nomem;
+    /* One strict grammar for every value (util_json): the scan finds where a value ends, so
+     * concatenated records and NDJSON need no line splitting. */
     while (pos < len) {
-        json_tokener_reset(tok);
-        size_t chunk = len - pos;
-        if (chunk > (size_t)INT32_MAX)
-            goto toolarge;
-        json_object *v = json_tokener_parse_ex(tok, body + pos, (int)chunk);
-        enum json_tokener_error jerr = json_tokener_get_error(tok);
-        if (jerr == json_tokener_continue) {
-            /* The input ended inside a value (records are objects or arrays, never bare
-             * numbers, so nothing complete is lost by calling this truncation). */
+        size_t used = 0;
+        int sc = rt_json_scan(body + pos, len - pos, HTTP_EVENTS_JSON_DEPTH, &used);
+        if (sc == -2) {
             snprintf(msg, sizeof msg, "invalid JSON: truncated record");
             goto bad;
-        } else if (jerr != json_tokener_success) {
-            snprintf(msg, sizeof msg, "invalid JSON: %s", json_tokener_error_desc(jerr));
+        } else if (sc < 0) {
+            snprintf(msg, sizeof msg, "invalid JSON");
             goto bad;
-        } else {
-            pos += json_tokener_get_parse_end(tok);
         }
+        json_object *v = NULL;
+        if (rt_json_parse(body + pos, used, HTTP_EVENTS_JSON_DEPTH, &v) < 0)
+            goto nomem;
+        pos += used;
         if (array_form) {
             pos = skip_ws(body, pos, len);
             if (pos != len) {
+                index = v && json_object_get_type(v) == json_type_array ? (int)json_object_array_length(v) : 0;
                 json_object_put(v);
                 snprintf(msg, sizeof msg, "invalid JSON: unexpected data after the array");
-                index = v && json_object_get_type(v) == json_type_array ? (int)json_object_array_length(v) : 0;
                 goto bad;
             }
             *records = v;
             json_object_put(out);
-            json_tokener_free(tok);
             return 0;
         }
         if (json_object_array_add(out, v) != 0) {
@@ -106,17 +130,12 @@ int http_events_decode(const char *body, size_t len, json_object **records, json
         index++;
         pos = skip_ws(body, pos, len);
     }
-    json_tokener_free(tok);
     *records = out;
     return 0;
-toolarge:
-    snprintf(msg, sizeof msg, "body too large");
 bad:
-    json_tokener_free(tok);
     json_object_put(out);
     return fail_at(errors, index, msg);
 nomem:
-    json_tokener_free(tok);
     json_object_put(out);
     return fail_at(errors, index, "out of memory");
 }

@@ -15,10 +15,17 @@
  * through timing. False for NULL arguments. */
 bool http_events_authorized(const char *service_key, const char *authorization);
 
+/* Most JSON objects and arrays one request may contain. json-c spends ~0.5 KiB on each object,
+ * so an 8 MiB body of "{}" would otherwise cost over a gigabyte while decoding; real records
+ * (two or three objects each) stay far below this at the default body limit. */
+#define HTTP_EVENTS_MAX_CONTAINERS 250000
+
 /* Decodes a request body into a JSON array of records (new reference in *records). A body
  * starting with '[' is one array; otherwise one or more JSON values separated by whitespace
  * (one object = a single record; several = NDJSON). Returns 0, or -1 with *errors set to a JSON
- * array of {"index","message"} (caller owns) naming the record that failed to parse. */
+ * array of {"index","message"} (caller owns) naming the record that failed to parse, or index -1
+ * for a body with more than HTTP_EVENTS_MAX_CONTAINERS objects and arrays (checked first, by a
+ * scan that allocates nothing). */
 int http_events_decode(const char *body, size_t len, json_object **records, json_object **errors);
 
 /* Validates every record (all errors are collected, in index order). On 0, *out is a malloc'd

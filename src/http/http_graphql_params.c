@@ -2,6 +2,7 @@
  * graphql-http's createHandler (the reference the serverAudits check) so that clients see the
  * same statuses and media types as from a Node server. */
 #include "http/http_graphql_params.h"
+#include "util/util_json.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -130,38 +131,12 @@ char *http_graphql_form_decode(const char *s, size_t len, size_t *out_len)
     return out;
 }
 
-/* Parses a whole JSON text (trailing whitespace allowed); NULL on any error. *is_null tells a
- * literal null apart from a failure. */
+/* Parses a whole JSON text (trailing whitespace allowed) with the server's one strict parser;
+ * NULL on any error. *ok tells a literal null apart from a failure. */
 static json_object *parse_json(const char *s, size_t len, int *ok)
 {
-    *ok = 0;
-    json_tokener *tok = json_tokener_new_ex(HTTP_GQL_JSON_DEPTH);
-    if (!tok)
-        return NULL;
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    json_object *v = json_tokener_parse_ex(tok, s, (int)len);
-    enum json_tokener_error err = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    /* A bare number at the end of input is only complete once the tokener sees the end. */
-    if (err == json_tokener_continue) {
-        v = json_tokener_parse_ex(tok, "", 1);
-        err = json_tokener_get_error(tok);
-        end = len;
-    }
-    json_tokener_free(tok);
-    if (err != json_tokener_success) {
-        if (v)
-            json_object_put(v);
-        return NULL;
-    }
-    for (size_t i = end; i < len; i++) {
-        if (!isspace((unsigned char)s[i])) {
-            if (v)
-                json_object_put(v);
-            return NULL;
-        }
-    }
-    *ok = 1;
+    json_object *v = NULL;
+    *ok = rt_json_parse(s, len, HTTP_GQL_JSON_DEPTH, &v) == 0;
     return v;
 }
 

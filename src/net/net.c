@@ -169,7 +169,8 @@ static int loop_listen(net_t *net, net_loop_t *l, int port)
     info.iface = strcmp(srv->cfg.host, "0.0.0.0") == 0 ? NULL : srv->cfg.host;
     info.protocols = net_protocols;
     info.user = l;
-    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6 |
+    /* UTF-8 is checked in net_ws.c (see there), not with LWS_SERVER_OPTION_VALIDATE_UTF8. */
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
                    LWS_SERVER_OPTION_SKIP_SERVER_CANONICAL_NAME;
     /* Header buffers are pooled: few are needed at once, and freed ones stay resident. */
     info.max_http_header_pool = 32;

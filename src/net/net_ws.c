@@ -7,6 +7,7 @@
 
 #include "net/net_int.h"
 #include "util/util_log.h"
+#include "util/util_utf8.h"
 
 #define NET_RX_KEEP 1024 /* reassembly buffers larger than this are freed after each message */
 
@@ -255,8 +256,14 @@ static int ws_receive(net_ws_t *w, const char *in, size_t len)
         ws_close(w, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "Message too big", 1);
         return 0;
     }
+    /* UTF-8 of text messages is checked here, on the whole message, rather than by lws: its
+     * check hangs up with the peer's remaining fragments unread, and the reset loses the 1007. */
+    int text = !lws_frame_is_binary(w->wsi);
     if (final && w->rx.len == 0) {
-        proto_conn_message(w->proto, in, len);
+        if (text && !rt_utf8_valid(in, len))
+            ws_close(w, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "Invalid UTF-8", 1);
+        else
+            proto_conn_message(w->proto, in, len);
         return 0;
     }
     if (rt_buf_append(&w->rx, in, len) < 0) {
@@ -266,7 +273,10 @@ static int ws_receive(net_ws_t *w, const char *in, size_t len)
         return -1;
     }
     if (final) {
-        proto_conn_message(w->proto, w->rx.data, w->rx.len);
+        if (text && !rt_utf8_valid(w->rx.data, w->rx.len))
+            ws_close(w, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "Invalid UTF-8", 1);
+        else
+            proto_conn_message(w->proto, w->rx.data, w->rx.len);
         if (w->rx.cap > NET_RX_KEEP)
             rt_buf_free(&w->rx);
         else
@@ -300,7 +310,17 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
         /* A 1-byte close payload is a protocol error (RFC 6455 5.5.1); lws would echo it as
          * if it were well formed, so drop the connection instead. */
-        return len == 1 ? -1 : 0;
+        if (len == 1)
+            return -1;
+        /* lws echoes the payload: a reason that is not UTF-8 becomes 1007 with the reason
+         * blanked (the payload is lws's buffer, its length cannot change). */
+        if (len > 2 && !rt_utf8_valid((const char *)in + 2, len - 2)) {
+            unsigned char *p = in;
+            p[0] = LWS_CLOSE_STATUS_INVALID_PAYLOAD >> 8;
+            p[1] = LWS_CLOSE_STATUS_INVALID_PAYLOAD & 0xff;
+            memset(p + 2, ' ', len - 2);
+        }
+        return 0;
     case LWS_CALLBACK_CLOSED:
         if (w) {
             pss->ws = NULL;

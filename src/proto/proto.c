@@ -102,6 +102,19 @@ void proto_send_simple(proto_conn_t *c, const char *type, const char *id)
     json_object_put(m);
 }
 
+void proto_send_message_error(proto_conn_t *c, const char *type, const char *id, const char *message)
+{
+    json_object *m = json_object_new_object();
+    json_object *p = json_object_new_object();
+    json_object_object_add(p, "message", json_object_new_string(message));
+    if (id)
+        json_object_object_add(m, "id", json_object_new_string(id));
+    json_object_object_add(m, "type", json_object_new_string(type));
+    json_object_object_add(m, "payload", p);
+    proto_send_json(c, m);
+    json_object_put(m);
+}
+
 void proto_close(proto_conn_t *c, int code, const char *reason)
 {
     if (c->state == ST_CLOSED)
@@ -183,15 +196,8 @@ static void auth_done(void *ctx, auth_failure_t result, auth_identity_t *identit
     }
     if (result != AUTH_OK) {
         rt_log_info("proto", "connection_init rejected: %s", auth_failure_name(result));
-        if (c->kind == PROTO_LEGACY_WS) {
-            json_object *m = json_object_new_object();
-            json_object *p = json_object_new_object();
-            json_object_object_add(p, "message", json_object_new_string("Forbidden"));
-            json_object_object_add(m, "type", json_object_new_string("connection_error"));
-            json_object_object_add(m, "payload", p);
-            proto_send_json(c, m);
-            json_object_put(m);
-        }
+        if (c->kind == PROTO_LEGACY_WS)
+            proto_send_message_error(c, "connection_error", NULL, "Forbidden");
         proto_close(c, 4403, "Forbidden");
         return;
     }
@@ -384,13 +390,7 @@ void proto_conn_message(proto_conn_t *c, const char *data, size_t len)
         if (c->kind == PROTO_TRANSPORT_WS) {
             proto_close(c, 4400, "Invalid message received: not valid JSON");
         } else {
-            json_object *m = json_object_new_object();
-            json_object *p = json_object_new_object();
-            json_object_object_add(p, "message", json_object_new_string("Invalid message: not valid JSON"));
-            json_object_object_add(m, "type", json_object_new_string("connection_error"));
-            json_object_object_add(m, "payload", p);
-            proto_send_json(c, m);
-            json_object_put(m);
+            proto_send_message_error(c, "connection_error", NULL, "Invalid message: not valid JSON");
         }
         return;
     }

@@ -53,6 +53,8 @@ struct proto_conn {
 void proto_send_json(proto_conn_t *c, json_object *obj);
 /* Sends {"id":id,"type":type} (id may be NULL). */
 void proto_send_simple(proto_conn_t *c, const char *type, const char *id);
+/* Sends {"id"?, "type": type, "payload": {"message": message}} (legacy error shapes). */
+void proto_send_message_error(proto_conn_t *c, const char *type, const char *id, const char *message);
 void proto_close(proto_conn_t *c, int code, const char *reason);
 
 /* connection_init: starts authentication with the payload (borrowed, may be NULL). */

@@ -6,24 +6,11 @@
 #include "proto/proto_int.h"
 #include "util/util_json.h"
 
-static void send_error_msg(proto_conn_t *c, const char *type, const char *id, const char *message)
-{
-    json_object *m = json_object_new_object();
-    json_object *p = json_object_new_object();
-    json_object_object_add(p, "message", json_object_new_string(message));
-    if (id)
-        json_object_object_add(m, "id", json_object_new_string(id));
-    json_object_object_add(m, "type", json_object_new_string(type));
-    json_object_object_add(m, "payload", p);
-    proto_send_json(c, m);
-    json_object_put(m);
-}
-
 static void start_op(proto_conn_t *c, const char *id, json_object *payload)
 {
     json_object *q = rt_json_get(payload, "query");
     if (!q || !json_object_is_type(q, json_type_string)) {
-        send_error_msg(c, "error", id, "Must provide a query string.");
+        proto_send_message_error(c, "error", id, "Must provide a query string.");
         return;
     }
     /* A start reusing a running id replaces that operation. */
@@ -49,7 +36,7 @@ void proto_legacy_acked(proto_conn_t *c)
 void proto_legacy_message(proto_conn_t *c, json_object *msg)
 {
     if (!json_object_is_type(msg, json_type_object)) {
-        send_error_msg(c, "connection_error", NULL, "Message must be a JSON object");
+        proto_send_message_error(c, "connection_error", NULL, "Message must be a JSON object");
         return;
     }
     json_object *type = rt_json_get(msg, "type");
@@ -68,7 +55,7 @@ void proto_legacy_message(proto_conn_t *c, json_object *msg)
         proto_begin_auth(c, payload && json_object_is_type(payload, json_type_object) ? payload : NULL);
     } else if (!strcmp(t, "start")) {
         if (!id || !payload || !json_object_is_type(payload, json_type_object)) {
-            send_error_msg(c, "error", id, "Invalid start message: needs a string id and an object payload");
+            proto_send_message_error(c, "error", id, "Invalid start message: needs a string id and an object payload");
             return;
         }
         if (c->state == ST_AUTHING) {
@@ -77,7 +64,7 @@ void proto_legacy_message(proto_conn_t *c, json_object *msg)
             if (!c->deferred)
                 c->deferred = json_object_new_array();
             if ((int)json_object_array_length(c->deferred) >= c->srv->cfg.max_subscriptions) {
-                send_error_msg(c, "error", id, "Too many subscriptions on this connection");
+                proto_send_message_error(c, "error", id, "Too many subscriptions on this connection");
                 return;
             }
             json_object_array_add(c->deferred, json_object_get(msg));
@@ -94,6 +81,6 @@ void proto_legacy_message(proto_conn_t *c, json_object *msg)
     } else if (!strcmp(t, "connection_terminate")) {
         proto_close(c, 1000, "Normal closure");
     } else {
-        send_error_msg(c, "error", id, "Invalid message type!");
+        proto_send_message_error(c, "error", id, "Invalid message type!");
     }
 }

@@ -2,12 +2,15 @@
  * vtable, and the blocking submit the operator commands use. Implementation-independent. */
 #include "store/store.h"
 
+#include "gql_schema_gen.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server.h"
+#include "store/redis/store_redis.h"
 #include "store/sqlite/store_sqlite.h"
 #include "util/util_log.h"
 
@@ -68,15 +71,17 @@ void store_record_clear(store_record_t *r)
 
 store_t *store_open(struct rt_server *srv)
 {
+    const gql_schema_t *dir = srv->directory_schema ? srv->directory_schema : &gql_schema_directory;
+    long ret_sec = srv->cfg.log_retention_sec > 0 ? srv->cfg.log_retention_sec : 86400;
+    long ret_max = srv->cfg.log_retention_max > 0 ? srv->cfg.log_retention_max : 1000000;
     if (srv->cfg.redis) {
-        rt_log_error("store", "cluster mode (--redis) is not available in this build");
-        return NULL;
+        store_redis_opts_t r = {srv->cfg.redis, ret_sec, ret_max, srv->schema, dir};
+        return store_redis_open(&r);
     }
-    const gql_schema_t *dir = srv->directory_schema ? srv->directory_schema : &store_directory_schema_builtin;
     store_sqlite_opts_t o = {
         .data_dir = srv->cfg.data_dir ? srv->cfg.data_dir : "./data",
-        .retention_sec = srv->cfg.log_retention_sec > 0 ? srv->cfg.log_retention_sec : 86400,
-        .retention_max = srv->cfg.log_retention_max > 0 ? srv->cfg.log_retention_max : 1000000,
+        .retention_sec = ret_sec,
+        .retention_max = ret_max,
         .nodes = srv->schema,
         .directory = dir,
     };

@@ -71,7 +71,10 @@ typedef struct store_record {
 
 void store_record_clear(store_record_t *r);
 
-/* Outcome of one submitted request, valid for the duration of the done callback. */
+/* Outcome of one submitted request, valid for the duration of the done callback only. Its
+ * changes are freed afterwards on the store's writer thread (freeing thousands of JSON values
+ * is too slow for a network thread): keep copies, never json_object_get references, of
+ * anything in it (json-c reference counts are not atomic). */
 typedef struct store_result {
     int status;               /* STORE_OK, STORE_ERR_INVALID (error_index/message), other */
     int error_index;          /* index of the offending record, -1 when not about one record */
@@ -84,6 +87,9 @@ typedef struct store_result {
     /* When a prepare step rejected the request: every error, a JSON array of
      * {"index","message"} (borrowed); NULL otherwise. */
     json_object *errors;
+    /* True when the store itself hands these changes to its watcher (store_watch) in log order,
+     * as cluster mode does for every server's changes: the caller must not dispatch them again. */
+    bool via_watch;
 } store_result_t;
 
 /* Produces a request's records on the writer thread, so that decoding and validating a large
@@ -97,8 +103,8 @@ typedef void (*store_done_fn)(void *ctx, const store_result_t *res);
 
 /* Called per change during a log read; return non-zero to stop early. `c` is borrowed. */
 typedef int (*store_change_fn)(void *ctx, const store_change_t *c);
-/* Called with changes committed by someone else (an operator command on the same data dir;
- * in cluster mode another server), in log order; borrowed for the call. */
+/* Called with changes the caller did not get as results (see store_watch), in log order;
+ * borrowed for the call (keep copies, not references). */
 typedef void (*store_changes_fn)(void *ctx, const store_change_t *changes, int n);
 /* Called per record at start-up; `node` is borrowed. */
 typedef void (*store_record_fn)(void *ctx, const char *type, const char *id, json_object *node);
@@ -107,7 +113,8 @@ typedef void (*store_record_fn)(void *ctx, const char *type, const char *id, jso
 typedef struct store_ops {
     const char *name;
     void (*close)(store_t *s);
-    /* Takes ownership of `records` (an array of n, freed with free()) in every case. */
+    /* Takes ownership of `records` (an array of n, freed with free()) in every case. The
+     * store_* functions below document each operation. */
     int (*submit)(store_t *s, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx);
     int (*submit_prepared)(store_t *s, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
                            void *ctx);
@@ -126,15 +133,27 @@ typedef struct store_ops {
     int (*watch)(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx);
 } store_ops_t;
 
+/* The record types ingestion knows: six node types, then five directory types. */
+#define STORE_NTYPES 11
+
 /* Implementations embed this as their first member. */
 struct store {
     const store_ops_t *ops;
     const gql_schema_t *nodes;      /* served schema: Blob, Revision, ... */
     const gql_schema_t *directory;  /* Organization, User, Membership, ApiKey, PersonalAccessToken */
+    /* Filled by store_types_init: each known type's table entry, so the hot path never scans
+     * the schema. Left zeroed (e.g. a store_t built by hand in a test), lookups scan. */
+    const gql_type_t *defs[STORE_NTYPES];
+    const gql_schema_t *def_schemas[STORE_NTYPES];
+    bool defs_ready;
 };
 
-/* Opens the store chosen by srv->cfg: Redis when cfg.redis is set (not built yet: NULL and a
- * log line), else SQLite in cfg.data_dir (created if missing). Caller owns it (store_close). */
+/* Resolves the known types in s->nodes / s->directory once, at open. */
+void store_types_init(store_t *s);
+
+/* Opens the store chosen by srv->cfg: Redis (cluster mode, store/redis/) when cfg.redis is set,
+ * else SQLite in cfg.data_dir (created if missing). NULL on failure (logged). Caller owns it
+ * (store_close). */
 store_t *store_open(struct rt_server *srv);
 void store_close(store_t *s);
 
@@ -148,8 +167,9 @@ int store_submit(store_t *s, store_record_t *records, int n, rt_taskq_t *q, stor
  * done gets STORE_ERR_INVALID with res->errors and nothing is applied. */
 int store_submit_prepared(store_t *s, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
                           void *ctx);
-/* Blocking form for the operator commands: waits for the commit. `res_out` (may be NULL)
- * receives the status, index and message (copied into msg, which may be NULL). Returns status. */
+/* Blocking form for the operator commands and the demo seed (never on a network thread):
+ * waits for the commit. Returns the status; cursor_out, index_out and msg (copied, msg_size
+ * bytes) may each be NULL. Ownership of `records` passes as with store_submit. */
 int store_apply_sync(store_t *s, store_record_t *records, int n, char cursor_out[STORE_CURSOR_MAX],
                      char *msg, size_t msg_size, int *index_out);
 
@@ -170,9 +190,11 @@ int store_log_head(store_t *s, char out[STORE_CURSOR_MAX]);
 /* 0 when `cursor` can be resumed from; STORE_ERR_CURSOR_MALFORMED or _EXPIRED otherwise. */
 int store_cursor_check(store_t *s, const char *cursor);
 void store_flush(store_t *s);
-/* Asks to hear of changes that other processes commit to the same store (checked about twice
- * a second and before each group commit): `fn` runs on the thread draining `q`. One watcher;
- * call once at start, before serving. */
+/* Asks to hear of changes that reach the store other than through this process's results:
+ * SQLite: what other processes (operator commands) commit to the same data dir, checked about
+ * twice a second and before each group commit. Redis (cluster mode): every change of every
+ * server, this one's included, in log order (results then carry via_watch). `fn` runs on the
+ * thread draining `q`. One watcher; call once at start, before serving. */
 int store_watch(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx);
 
 /* ---- Schema-driven validation and change computation (pure; store/store_change.c) ---- */
@@ -204,8 +226,5 @@ char *store_node_id(const char *type, json_object *node);
 /* Fills c->organization_id/blob_id/session_id/execution_id from the node (or previous values
  * for a deletion); `blob_org` (may be NULL) is the organization of the node's blob. */
 int store_change_owners(store_change_t *c, const char *blob_org);
-
-/* The built-in directory schema (SPEC 7), used when srv->directory_schema is NULL. */
-extern const gql_schema_t store_directory_schema_builtin;
 
 #endif

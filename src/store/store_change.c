@@ -38,24 +38,51 @@ static const gql_type_t *find_type(const gql_schema_t *sc, const char *name)
     return NULL;
 }
 
-static const char *const dir_types[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken"};
+/* In the order of store.h's STORE_NTYPES: node types first (the usual traffic). */
+static const char *const known_types[STORE_NTYPES] = {"Execution", "ExecutionEvent", "SessionEvent", "Session",
+                                                      "Revision", "Blob", "Organization", "User", "Membership",
+                                                      "ApiKey", "PersonalAccessToken"};
+#define FIRST_DIRECTORY_TYPE 6
+
+static int known_index(const char *type)
+{
+    for (int i = 0; i < STORE_NTYPES; i++)
+        if (strcmp(type, known_types[i]) == 0)
+            return i;
+    return -1;
+}
+
+static const gql_type_t *lookup_def(const store_t *s, int k, const gql_schema_t **schema_out)
+{
+    const gql_schema_t *sc = k < FIRST_DIRECTORY_TYPE ? s->nodes : s->directory;
+    const gql_type_t *t = find_type(sc, known_types[k]);
+    if (!t || t->kind != GQL_TK_OBJECT)
+        return NULL;
+    *schema_out = sc;
+    return t;
+}
+
+void store_types_init(store_t *s)
+{
+    for (int k = 0; k < STORE_NTYPES; k++) {
+        s->def_schemas[k] = NULL;
+        s->defs[k] = lookup_def(s, k, &s->def_schemas[k]);
+    }
+    s->defs_ready = true;
+}
 
 const gql_type_t *store_type_def(const store_t *s, const char *type, const gql_schema_t **schema_out)
 {
-    const gql_schema_t *sc = NULL;
     if (!type)
         return NULL;
-    if (store_type_is_node(type)) {
-        sc = s->nodes;
-    } else {
-        for (size_t i = 0; i < sizeof dir_types / sizeof *dir_types; i++)
-            if (strcmp(type, dir_types[i]) == 0)
-                sc = s->directory;
-    }
-    const gql_type_t *t = find_type(sc, type);
-    if (!t || t->kind != GQL_TK_OBJECT)
+    int k = known_index(type);
+    if (k < 0)
         return NULL;
-    if (schema_out)
+    const gql_schema_t *sc = NULL;
+    const gql_type_t *t = s->defs_ready ? s->defs[k] : lookup_def(s, k, &sc);
+    if (s->defs_ready)
+        sc = s->def_schemas[k];
+    if (t && schema_out)
         *schema_out = sc;
     return t;
 }
@@ -221,6 +248,8 @@ static char *check_value(const gql_schema_t *sc, const gql_typeref_t *r, json_ob
     if (strcmp(n, "ID") == 0) {
         if (jt != json_type_string || json_object_get_string_len(v) == 0)
             return fmt("field '%s' must be a non-empty string (ID)", field);
+        if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+            return fmt("field '%s' must not contain NUL characters", field);
     } else if (strcmp(n, "String") == 0 || strcmp(n, "Cursor") == 0) {
         if (jt != json_type_string)
             return fmt("field '%s' must be a string", field);
@@ -246,7 +275,7 @@ static char *check_node(const gql_schema_t *sc, const gql_type_t *t, json_object
 {
     json_object_object_foreach(node, k, v) {
         const gql_field_t *f = NULL;
-        for (int i = 0; i < t->nfields; i++)
+        for (int i = 0; i < t->nfields && !f; i++)
             if (strcmp(t->fields[i].name, k) == 0)
                 f = &t->fields[i];
         if (!f)
@@ -289,12 +318,19 @@ char *store_node_id(const char *type, json_object *node)
         return NULL;
     if (strcmp(type, "Membership") == 0) {
         const char *o = str_field(node, "organizationId"), *u = str_field(node, "userId");
-        if (!o || !u || !*o || !*u)
+        /* "<organizationId>:<userId>" must name one pair only: no ':' in the organization id */
+        if (!o || !u || !*o || !*u || strchr(o, ':'))
             return NULL;
         return fmt("%s:%s", o, u);
     }
     const char *id = str_field(node, "id");
     return id && *id ? strdup(id) : NULL;
+}
+
+/* A JSON string whose C-string view is the whole string (no embedded NUL). */
+static bool plain_string(json_object *v)
+{
+    return strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v);
 }
 
 int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, char **msg)
@@ -323,7 +359,7 @@ int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, 
             return STORE_ERR_INVALID;
         }
     }
-    if (json_object_get_type(jtype) != json_type_string) {
+    if (json_object_get_type(jtype) != json_type_string || !plain_string(jtype)) {
         *msg = fmt("'type' must be a string");
         return STORE_ERR_INVALID;
     }
@@ -333,7 +369,7 @@ int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, 
         *msg = fmt("unknown type '%s'", json_object_get_string(jtype));
         return STORE_ERR_INVALID;
     }
-    const char *op = json_object_get_type(jop) == json_type_string ? json_object_get_string(jop) : "";
+    const char *op = json_object_get_type(jop) == json_type_string && plain_string(jop) ? json_object_get_string(jop) : "";
     if (strcmp(op, "upsert") == 0) {
         out->op = STORE_OP_UPSERT;
     } else if (strcmp(op, "patch") == 0) {
@@ -349,8 +385,9 @@ int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, 
         *msg = fmt("%s is an append-only feed: only \"upsert\" of a new event is accepted", t->name);
         return STORE_ERR_INVALID;
     }
-    if (has_id && (json_object_get_type(jid) != json_type_string || json_object_get_string_len(jid) == 0)) {
-        *msg = fmt("'id' must be a non-empty string");
+    if (has_id && (json_object_get_type(jid) != json_type_string || json_object_get_string_len(jid) == 0 ||
+                   !plain_string(jid))) {
+        *msg = fmt("'id' must be a non-empty string without NUL characters");
         return STORE_ERR_INVALID;
     }
     if (out->op == STORE_OP_DELETE) {
@@ -375,7 +412,7 @@ int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, 
     if (out->op == STORE_OP_UPSERT) {
         out->id = store_node_id(t->name, jnode);
         if (!out->id) {
-            *msg = strcmp(t->name, "Membership") == 0 ? fmt("Membership needs organizationId and userId")
+            *msg = strcmp(t->name, "Membership") == 0 ? fmt("Membership needs organizationId (without ':') and userId")
                                                       : fmt("node.id must be a non-empty string");
             return STORE_ERR_INVALID;
         }

@@ -3,13 +3,19 @@
 #include "util/util_json.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* RFC 8259 grammar check: json-c's strict mode still takes Infinity, NaN and raw control
  * characters inside strings, which JSON.parse (every peer of ours) refuses. */
 typedef struct jv {
-    const unsigned char *p, *end;
+    const unsigned char *p, *end, *start;
     int depth, max_depth;
+    bool collect; /* record where integers outside 64 bits end */
+    size_t *big;
+    size_t nbig, capbig;
 } jv_t;
 
 static void jv_ws(jv_t *v)
@@ -60,8 +66,28 @@ static int jv_digits(jv_t *v)
     return v->p > s ? 0 : -1;
 }
 
+/* An integer literal json-c would clamp to 64 bits? (JSON.parse reads it as a double.) */
+static bool jv_int_overflows(const unsigned char *s, size_t n)
+{
+    char buf[32];
+    if (n < 19)
+        return false;
+    if (n >= sizeof buf)
+        return true;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    errno = 0;
+    if (buf[0] == '-')
+        (void)strtoll(buf, NULL, 10);
+    else
+        (void)strtoull(buf, NULL, 10);
+    return errno == ERANGE;
+}
+
 static int jv_number(jv_t *v)
 {
+    const unsigned char *s = v->p;
+    bool integer = true;
     if (*v->p == '-')
         v->p++;
     if (v->p < v->end && *v->p == '0')
@@ -69,16 +95,29 @@ static int jv_number(jv_t *v)
     else if (jv_digits(v) < 0)
         return -1;
     if (v->p < v->end && *v->p == '.') {
+        integer = false;
         v->p++;
         if (jv_digits(v) < 0)
             return -1;
     }
     if (v->p < v->end && (*v->p == 'e' || *v->p == 'E')) {
+        integer = false;
         v->p++;
         if (v->p < v->end && (*v->p == '+' || *v->p == '-'))
             v->p++;
         if (jv_digits(v) < 0)
             return -1;
+    }
+    if (integer && v->collect && jv_int_overflows(s, (size_t)(v->p - s))) {
+        if (v->nbig == v->capbig) {
+            size_t cap = v->capbig ? v->capbig * 2 : 8;
+            size_t *nb = realloc(v->big, cap * sizeof *nb);
+            if (!nb)
+                return -1;
+            v->big = nb;
+            v->capbig = cap;
+        }
+        v->big[v->nbig++] = (size_t)(v->p - v->start);
     }
     return 0;
 }
@@ -141,20 +180,76 @@ static int jv_value(jv_t *v)
     }
 }
 
+static int jv_run(jv_t *v)
+{
+    if (jv_value(v) < 0)
+        return -1;
+    jv_ws(v);
+    return v->p == v->end ? 0 : -1;
+}
+
+int rt_json_scan(const char *data, size_t len, int max_depth, size_t *used)
+{
+    jv_t v = {(const unsigned char *)data, (const unsigned char *)data + len, (const unsigned char *)data, 0,
+              max_depth, false, NULL, 0, 0};
+    *used = 0;
+    if (jv_value(&v) < 0)
+        return v.p >= v.end ? -2 : -1;
+    *used = (size_t)(v.p - v.start);
+    return 0;
+}
+
 int rt_json_validate(const char *data, size_t len, int max_depth)
 {
-    jv_t v = {(const unsigned char *)data, (const unsigned char *)data + len, 0, max_depth};
-    if (jv_value(&v) < 0)
-        return -1;
-    jv_ws(&v);
-    return v.p == v.end ? 0 : -1;
+    jv_t v = {(const unsigned char *)data, (const unsigned char *)data + len, (const unsigned char *)data, 0,
+              max_depth, false, NULL, 0, 0};
+    return jv_run(&v);
 }
+
+static int parse_checked(const char *data, size_t len, int max_depth, json_object **out);
 
 int rt_json_parse(const char *data, size_t len, int max_depth, json_object **out)
 {
     *out = NULL;
-    if (len == 0 || len > (size_t)0x7fffffff || rt_json_validate(data, len, max_depth) < 0)
+    if (len == 0 || len > (size_t)0x7fffffff)
         return -1;
+    jv_t v = {(const unsigned char *)data, (const unsigned char *)data + len, (const unsigned char *)data, 0,
+              max_depth, true, NULL, 0, 0};
+    if (jv_run(&v) < 0) {
+        free(v.big);
+        return -1;
+    }
+    /* Integers past 64 bits get a ".0" so json-c reads them as doubles, as JSON.parse does,
+     * instead of clamping them. */
+    char *copy = NULL;
+    if (v.nbig) {
+        copy = malloc(len + 2 * v.nbig + 1);
+        if (!copy) {
+            free(v.big);
+            return -1;
+        }
+        size_t from = 0, to = 0;
+        for (size_t i = 0; i < v.nbig; i++) {
+            memcpy(copy + to, data + from, v.big[i] - from);
+            to += v.big[i] - from;
+            from = v.big[i];
+            copy[to++] = '.';
+            copy[to++] = '0';
+        }
+        memcpy(copy + to, data + from, len - from);
+        to += len - from;
+        data = copy;
+        len = to;
+    }
+    free(v.big);
+    int rc = parse_checked(data, len, max_depth, out);
+    free(copy);
+    return rc;
+}
+
+/* json-c on text already checked by jv_run. */
+static int parse_checked(const char *data, size_t len, int max_depth, json_object **out)
+{
     struct json_tokener *tok = json_tokener_new_ex(max_depth);
     if (!tok)
         return -1;

@@ -14,6 +14,11 @@ int rt_json_parse(const char *data, size_t len, int max_depth, json_object **out
  * (rt_json_parse checks this first; json-c alone accepts more than the RFC.) */
 int rt_json_validate(const char *data, size_t len, int max_depth);
 
+/* Checks the one JSON value at the start of data (leading white space allowed) and sets *used
+ * to where it ends, for bodies of several values (NDJSON). Returns 0; -2 when the input ends
+ * inside the value; -1 when it is not JSON. */
+int rt_json_scan(const char *data, size_t len, int max_depth, size_t *used);
+
 /* Compact serialisation without escaping '/'; the string lives as long as obj. */
 const char *rt_json_str(json_object *obj, size_t *len);
 

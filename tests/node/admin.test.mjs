@@ -89,3 +89,38 @@ test('subcommands on a data dir, then authenticate with the printed secrets', as
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('--demo on an empty data dir seeds it and prints working credentials and a publish command', async () => {
+  const server = await startServer({ args: ['--demo'] });
+  try {
+    const out = server.stdout();
+    const key = /"x-api-key": "([^"]+)"/.exec(out)?.[1];
+    assert.ok(key, `no API key in:\n${out}`);
+    assert.match(out, /ws:\/\/[^ ]+\/v1\/graphql/);
+    assert.equal(await initResult(server, { 'x-api-key': key }), 'connection_ack');
+    const pat = /x-token-id (\S+)\s+x-token-secret (\S+)/.exec(out);
+    assert.ok(pat);
+    assert.equal(await initResult(server, { 'x-token-id': pat[1], 'x-token-secret': pat[2] }), 'connection_ack');
+    // the printed curl body publishes as-is
+    const body = /-d '([^']+)'/.exec(out)[1];
+    const r = await server.publish(null, { raw: body });
+    assert.equal(r.status, 200, r.text);
+    const q = await fetch(`${server.httpUrl}/v1/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: JSON.stringify({ query: '{ pub: blob(id: "demo-blob-public") { description } priv: blob(id: "demo-blob-private") { visibility } }' }),
+    });
+    const data = (await q.json()).data;
+    assert.deepEqual(data, { pub: { description: 'hello' }, priv: { visibility: 'PRIVATE' } });
+  } finally {
+    await server.stop({ keepData: true });
+  }
+  // a second start on the same (now used) data dir does not seed again
+  const again = await startServer({ dataDir: server.dataDir, args: ['--demo'] });
+  try {
+    assert.doesNotMatch(again.stdout(), /Demo data created/);
+  } finally {
+    await again.stop();
+    rmSync(server.dataDir, { recursive: true, force: true });
+  }
+});

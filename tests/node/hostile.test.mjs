@@ -155,6 +155,11 @@ for (const s of ['{"type":"ping"} x', '{"type":"ping"}{"type":"ping"}', "{'type'
   '\u0000{"type":"ping"}', '{"type":"ping"}\u0000']) {
   text('lenient', s, {});
 }
+// numbers only lenient parsers take (must be 4400), and valid numbers the echo must keep
+for (const n of ['-Infinity', 'NaN', '1.', '00', '-01', '+1', '.5', '0x10', '1e', '-']) text('lenient', `{"type":"ping","payload":{"a":${n}}}`, {});
+for (const n of ['123456789012345678901234567890', '-123456789012345678901234567890', '18446744073709551616', '9007199254740993', '1e400', '1e-400', '0.1', '1E2', '-1.5e-7']) {
+  text('numbers', `{"type":"ping","payload":{"a":${n}}}`, {});
+}
 
 // A lone surrogate escape is valid JSON but names no character: a pong (with any faithful or
 // replaced payload, in valid UTF-8) or 4400, never invalid UTF-8 on the wire.
@@ -230,7 +235,7 @@ async function runCase(c) {
     const pongOf = async (payload) => {
       const m = await s.next();
       if (m.type !== 'pong') return `wanted pong, got ${JSON.stringify(m).slice(0, 200)}`;
-      try { assert.deepEqual(m.payload ?? null, payload); } catch { return 'pong payload differs from the ping payload'; }
+      try { assert.deepEqual(m.payload ?? null, payload); } catch { return `pong payload differs from the ping payload: ${JSON.stringify(m.payload).slice(0, 120)}`; }
       return null;
     };
     if (e.close) return await closeIn(e.close);

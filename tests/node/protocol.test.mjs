@@ -77,7 +77,7 @@ function runOperation(client, payload) {
   });
 }
 
-// A subscribe message for a message of exactly `n` bytes: a ping whose payload pads it.
+// A ping message of exactly `n` bytes (its payload pads it).
 function pingOfSize(n) {
   const base = JSON.stringify({ type: 'ping', payload: { p: '' } });
   return JSON.stringify({ type: 'ping', payload: { p: 'x'.repeat(n - base.length) } });

@@ -18,7 +18,7 @@ TNN(tr_id_nn, tr_id); TNN(tr_string_nn, tr_string); TNN(tr_int_nn, tr_int); TNN(
 TNN(tr_blobtype_nn, tr_blobtype); TNN(tr_visibility_nn, tr_visibility); TNN(tr_revstate_nn, tr_revstate);
 TNN(tr_execstatus_nn, tr_execstatus); TNN(tr_sessstatus_nn, tr_sessstatus);
 
-#define TF(n, t) {n, NULL, &t, NULL, 0, false, NULL}
+#define TF(n, t) {.name = n, .type = &t}
 static const gql_field_t tf_blob[] = {TF("id", tr_id_nn), TF("organizationId", tr_id_nn), TF("type", tr_blobtype_nn),
     TF("name", tr_string_nn), TF("description", tr_string), TF("visibility", tr_visibility_nn),
     TF("headRevisionId", tr_id), TF("metadata", tr_json), TF("createdAt", tr_datetime_nn),
@@ -40,7 +40,7 @@ static const gql_field_t tf_sessevent[] = {TF("id", tr_id_nn), TF("sessionId", t
     TF("executionId", tr_id), TF("sequence", tr_int_nn), TF("type", tr_string_nn), TF("data", tr_json),
     TF("createdAt", tr_datetime_nn)};
 
-#define EV(n) {n, NULL, false, NULL}
+#define EV(n) {.name = n}
 static const gql_enum_value_t te_blobtype[] = {EV("WORKFLOW"), EV("SCHEDULER"), EV("ONNX")};
 static const gql_enum_value_t te_visibility[] = {EV("PRIVATE"), EV("PUBLIC")};
 static const gql_enum_value_t te_revstate[] = {EV("DRAFT"), EV("COMMITTED"), EV("SNAPSHOT")};
@@ -48,9 +48,9 @@ static const gql_enum_value_t te_execstatus[] = {EV("PENDING"), EV("RUNNING"), E
                                                  EV("CANCELLED")};
 static const gql_enum_value_t te_sessstatus[] = {EV("ACTIVE"), EV("CLOSED")};
 
-#define TSCALAR(n) {GQL_TK_SCALAR, n, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, true}
-#define TENUM(n, e) {GQL_TK_ENUM, n, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, e, (int)(sizeof e / sizeof *e), NULL, 0, false}
-#define TOBJ(n, f) {GQL_TK_OBJECT, n, NULL, NULL, f, (int)(sizeof f / sizeof *f), NULL, 0, NULL, 0, NULL, 0, NULL, 0, false}
+#define TSCALAR(n) {.kind = GQL_TK_SCALAR, .name = n, .builtin = true}
+#define TENUM(n, e) {.kind = GQL_TK_ENUM, .name = n, .enum_values = e, .nenum_values = (int)(sizeof e / sizeof *e)}
+#define TOBJ(n, f) {.kind = GQL_TK_OBJECT, .name = n, .fields = f, .nfields = (int)(sizeof f / sizeof *f)}
 
 static const gql_type_t test_types[TT_COUNT] = {
     [TT_ID] = TSCALAR("ID"), [TT_STRING] = TSCALAR("String"), [TT_INT] = TSCALAR("Int"),
@@ -63,6 +63,7 @@ static const gql_type_t test_types[TT_COUNT] = {
     [TT_EXECEVENT] = TOBJ("ExecutionEvent", tf_execevent), [TT_SESSEVENT] = TOBJ("SessionEvent", tf_sessevent),
 };
 
-static const gql_schema_t test_node_schema = {NULL, test_types, TT_COUNT, -1, -1, -1, NULL, 0};
+static const gql_schema_t test_node_schema = {
+    .types = test_types, .ntypes = TT_COUNT, .query_type = -1, .mutation_type = -1, .subscription_type = -1};
 
 #endif

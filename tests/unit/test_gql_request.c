@@ -128,6 +128,16 @@ static void test_variables(void)
            "cannot represent value: { a: [1, 2, [Object]] }\",\"locations\":[{\"line\":1,\"column\":42}]}]");
     EXPECT(SUB, "{\"id\": \"x\", \"a\": {\"any\": [1, \"json\"]}}", NULL, &limits, GQL_OK,
            "{\"id\":\"x\",\"a\":{\"any\":[1,\"json\"]}}");
+    /* Suggestions, worded and ordered as graphql-js's didYouMean / suggestionList. */
+    EXPECT(SUB, "{\"id\": \"x\", \"n\": {\"status_in\": [\"RUNING\"]}}", NULL, &limits, GQL_ERR_REQUEST,
+           "[{\"message\":\"Variable \\\"$n\\\" got invalid value \\\"RUNING\\\" at \\\"n.status_in[0]\\\"; Value "
+           "\\\"RUNING\\\" does not exist in \\\"ExecutionStatus\\\" enum. Did you mean the enum value \\\"RUNNING\\\" "
+           "or \\\"PENDING\\\"?\",\"locations\":[{\"line\":1,\"column\":42}]}]");
+    EXPECT(SUB, "{\"id\": \"x\", \"w\": {\"updatedFields_contains_\": \"a\"}}", NULL, &limits, GQL_ERR_REQUEST,
+           "[{\"message\":\"Variable \\\"$w\\\" got invalid value { updatedFields_contains_: \\\"a\\\" }; Field "
+           "\\\"updatedFields_contains_\\\" is not defined by type \\\"ChangeFilter\\\". Did you mean "
+           "\\\"updatedFields_contains\\\", \\\"updatedFields_contains_some\\\", or "
+           "\\\"updatedFields_contains_every\\\"?\",\"locations\":[{\"line\":1,\"column\":24}]}]");
     const char *q2 = "subscription($s: String, $l: [String!] = \"x\") "
                      "{ blobs(where: {updatedFields_contains: $s, updatedFields_contains_some: $l}) { cursor } }";
     EXPECT(q2, "{}", NULL, &limits, GQL_OK, "{\"l\":[\"x\"]}");
@@ -135,6 +145,14 @@ static void test_variables(void)
            "[{\"message\":\"Variable \\\"$s\\\" got invalid value [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... 2 more items]; "
            "String cannot represent a non string value: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... 2 more items]\","
            "\"locations\":[{\"line\":1,\"column\":14}]}]");
+    /* NUL bytes in a value: never an enum value, shown whole; big integers as JavaScript rounds them. */
+    const char *q4 = "subscription($m: [MutationType!]! = [CREATED]) { blobs(where: {mutation_in: $m}) { cursor } }";
+    EXPECT(q4, "{\"m\": \"CREATED\\u0000x\"}", NULL, &limits, GQL_ERR_REQUEST,
+           "[{\"message\":\"Variable \\\"$m\\\" got invalid value \\\"CREATED\\\\u0000x\\\"; Value "
+           "\\\"CREATED\\u0000x\\\" does not exist in \\\"MutationType\\\" enum. Did you mean the enum value "
+           "\\\"CREATED\\\"?\",\"locations\":[{\"line\":1,\"column\":14}]}]");
+    EXPECT("subscription($id: ID!) { blob(id: $id) { cursor } }", "{\"id\": 12345678901234567890}", NULL, &limits,
+           GQL_OK, "{\"id\":\"12345678901234567000\"}");
     const char *q3 = "query($b: Boolean! = true, $c: Boolean = false) { viewer @include(if: $b) @skip(if: $c) { id } }";
     EXPECT(q3, "{}", NULL, &limits, GQL_OK, "{\"b\":true,\"c\":false}");
     EXPECT(q3, "{\"c\": \"true\"}", NULL, &limits, GQL_ERR_REQUEST,

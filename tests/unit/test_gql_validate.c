@@ -432,6 +432,18 @@ static const vcase_t cases[] = {
      "[]"},
     {"UniqueInputFieldNames", "{ check(r: {a: 1, a: 2, c: [], nested: {a: 1, a: 1, c: []}}) }",
      "[{\"message\":\"There can be only one input field named \\\"a\\\".\",\"locations\":[{\"line\":1,\"column\":13},{\"line\":1,\"column\":19}]},{\"message\":\"There can be only one input field named \\\"a\\\".\",\"locations\":[{\"line\":1,\"column\":41},{\"line\":1,\"column\":47}]}]"},
+    {"TypeSystemInDocument", "{ person { id } }",
+     "[]"},
+    {"TypeSystemInDocument", "{ person { id @d @d(n: 1, m: 2) } }\ndirective @d(n: Int!) on FIELD\ntype T @deprecated @deprecated { f: Strin @d }\nextend type T @deprecated",
+     "[{\"message\":\"The \\\"d\\\" definition is not executable.\",\"locations\":[{\"line\":2,\"column\":1}]},{\"message\":\"The \\\"T\\\" definition is not executable.\",\"locations\":[{\"line\":3,\"column\":1}]},{\"message\":\"The \\\"T\\\" definition is not executable.\",\"locations\":[{\"line\":4,\"column\":1}]},{\"message\":\"The directive \\\"@d\\\" can only be used once at this location.\",\"locations\":[{\"line\":1,\"column\":15},{\"line\":1,\"column\":18}]},{\"message\":\"Directive \\\"@d\\\" argument \\\"n\\\" of type \\\"Int!\\\" is required, but it was not provided.\",\"locations\":[{\"line\":1,\"column\":15}]},{\"message\":\"Unknown argument \\\"m\\\" on directive \\\"@d\\\". Did you mean \\\"n\\\"?\",\"locations\":[{\"line\":1,\"column\":27}]},{\"message\":\"The directive \\\"@deprecated\\\" can only be used once at this location.\",\"locations\":[{\"line\":3,\"column\":8},{\"line\":3,\"column\":20}]},{\"message\":\"Directive \\\"@deprecated\\\" may not be used on OBJECT.\",\"locations\":[{\"line\":3,\"column\":8}]},{\"message\":\"Directive \\\"@deprecated\\\" may not be used on OBJECT.\",\"locations\":[{\"line\":3,\"column\":20}]},{\"message\":\"Unknown type \\\"Strin\\\". Did you mean \\\"String\\\" or \\\"Thing\\\"?\",\"locations\":[{\"line\":3,\"column\":37}]},{\"message\":\"Directive \\\"@d\\\" may not be used on FIELD_DEFINITION.\",\"locations\":[{\"line\":3,\"column\":43}]},{\"message\":\"Directive \\\"@d\\\" argument \\\"n\\\" of type \\\"Int!\\\" is required, but it was not provided.\",\"locations\":[{\"line\":3,\"column\":43}]},{\"message\":\"The directive \\\"@deprecated\\\" can only be used once at this location.\",\"locations\":[{\"line\":3,\"column\":8},{\"line\":4,\"column\":15}]},{\"message\":\"Directive \\\"@deprecated\\\" may not be used on OBJECT.\",\"locations\":[{\"line\":4,\"column\":15}]}]"},
+    {"EnumSuggestionUnicode", "{ deep(c: GREEN) { id } }",
+     "[]"},
+    {"EnumSuggestionUnicode", "{ a: deep(c: \"GRΕEN\") { id } b: deep(c: \"KRED\") { id } c: deep(c: \"BLUE😀\") { id } }",
+     "[{\"message\":\"Enum \\\"Color\\\" cannot represent non-enum value: \\\"GRΕEN\\\". Did you mean the enum value \\\"GREEN\\\"?\",\"locations\":[{\"line\":1,\"column\":14}]},{\"message\":\"Enum \\\"Color\\\" cannot represent non-enum value: \\\"KRED\\\". Did you mean the enum value \\\"RED\\\"?\",\"locations\":[{\"line\":1,\"column\":41}]},{\"message\":\"Enum \\\"Color\\\" cannot represent non-enum value: \\\"BLUE😀\\\". Did you mean the enum value \\\"BLUE\\\"?\",\"locations\":[{\"line\":1,\"column\":67}]}]"},
+    {"FragmentsAndVariablesAcrossOperations", "query A($x: Int) { ...F } query B($x: Int) { ...F } fragment F on Query { things(first: $x) { __typename } }",
+     "[]"},
+    {"FragmentsAndVariablesAcrossOperations", "query A($x: Int!) { ...F }\nquery B { ...F }\nquery C($x: String) { ...F }\nfragment F on Query { things(first: $x) { __typename } }",
+     "[{\"message\":\"Variable \\\"$x\\\" is not defined by operation \\\"B\\\".\",\"locations\":[{\"line\":4,\"column\":37},{\"line\":2,\"column\":1}]},{\"message\":\"Variable \\\"$x\\\" of type \\\"String\\\" used in position expecting type \\\"Int\\\".\",\"locations\":[{\"line\":3,\"column\":9},{\"line\":4,\"column\":37}]}]"},
     {"MaxIntrospectionDepth", "{ __schema { types { fields { type { name } } } } }",
      "[]"},
     {"MaxIntrospectionDepth", "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }",
@@ -572,11 +584,48 @@ static void test_hostile(void)
     errors = run(doc, &rc);
     CHECK(rc == 101);
     json_object_put(errors);
+
+    /* fragment chains far beyond the server's token limit: recursion stays bounded and validation
+     * ends with "Validation aborted." rather than exhausting the stack */
+    const char *shapes[] = {"fragment K%d on Person { id ...K%d }\n", "fragment K%d on Person { friends { ...K%d } }\n"};
+    for (int k = 0; k < 2; k++) {
+        strcpy(doc, "{ person { ...K0 } }\n");
+        for (int i = 0; i < 5000; i++) snprintf(doc + strlen(doc), cap - strlen(doc), shapes[k], i, i + 1);
+        errors = run(doc, &rc);
+        CHECK(rc >= 1);
+        int n = (int)json_object_array_length(errors);
+        const char *lm = n ? json_object_get_string(json_object_object_get(json_object_array_get_idx(errors, n - 1), "message")) : NULL;
+        CHECK_STR(lm, "Validation aborted.");
+        json_object_put(errors);
+    }
+    free(doc);
+}
+
+/* graphql-js meters OverlappingFieldsCanBeMerged (500000 units): 354 copies of the same field
+ * still validate, 355 end in its "Validation aborted." error, as graphql-js 16.15 does. */
+static void test_overlap_budget(void)
+{
+    size_t cap = 1 << 16;
+    char *doc = grow_doc(cap);
+    if (!doc) return;
+    for (int n = 354; n <= 355; n++) {
+        strcpy(doc, "{ ");
+        for (int i = 0; i < n; i++) strcat(doc, "person { id name } ");
+        strcat(doc, "}");
+        int rc;
+        json_object *errors = run(doc, &rc);
+        CHECK(rc == (n == 354 ? 0 : 1));
+        if (n == 355)
+            CHECK_STR(json_object_to_json_string_ext(errors, JSON_C_TO_STRING_PLAIN),
+                      "[{\"message\":\"Validation aborted.\"}]");
+        json_object_put(errors);
+    }
     free(doc);
 }
 
 int main(void)
 {
+    test_overlap_budget();
     test_rules();
     test_error_limit();
     test_append();

@@ -6,9 +6,10 @@
 
 #include "http/http_events_body.h"
 #include "rt_test.h"
+#include "gql_schema_gen.h"
 #include "store_test_schema.h"
 
-static store_t S = {NULL, &test_node_schema, &store_directory_schema_builtin};
+static store_t S = {.nodes = &test_node_schema, .directory = &gql_schema_directory};
 
 static void test_auth(void)
 {
@@ -60,6 +61,11 @@ static void test_decode(void)
     CHECK(D("[{\"a\":1}][]") < 0);
     CHECK(D("{\"a\":1}}") == -2);
     CHECK(D("nope") == -1);
+    /* what JSON.parse refuses is refused here too (json-c alone would take these) */
+    CHECK(D("{\"a\":NaN}") == -1);
+    CHECK(D("{\"a\":1}\n{\"b\":Infinity}") == -2);
+    CHECK(D("{\"a\":\"tab\there\"}") == -1);
+    CHECK(D("[{\"a\":1},]") == -1);
     /* an embedded NUL inside the body is not silently accepted as the end */
     CHECK(decode("{\"a\":1}\0{\"b\":2}", 15, NULL, 0) < 0);
     /* deep nesting is rejected by the tokener's depth limit, not by a crash */
@@ -70,6 +76,21 @@ static void test_decode(void)
     deep[depth * 2] = '\0';
     CHECK(decode(deep, depth * 2, NULL, 0) < 0);
     free(deep);
+    /* a body of many tiny objects is refused by the pre-scan, before json-c allocates them */
+    size_t many = HTTP_EVENTS_MAX_CONTAINERS + 1;
+    char *spam = malloc(many * 3 + 1);
+    for (size_t i = 0; i < many; i++)
+        memcpy(spam + i * 3, "{}\n", 3);
+    spam[many * 3] = '\0';
+    CHECK(decode(spam, many * 3, msg, sizeof msg) == 0 && strstr(msg, "too many"));
+    /* braces inside strings do not count */
+    memcpy(spam, "\"", 1);
+    spam[many * 3 - 2] = '"';
+    msg[0] = '\0';
+    decode(spam, many * 3 - 1, msg, sizeof msg);
+    CHECK(strstr(msg, "too many") == NULL);
+    free(spam);
+    CHECK(D("{\"a\":\"{{{[[[\\\"{{\"}") == 1);
     /* a truncated big body */
     CHECK(D("[{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"x\"") < 0);
 }

@@ -7,9 +7,10 @@
 #include "rt_test.h"
 #include "store/store.h"
 #include "store/store_cursor.h"
+#include "gql_schema_gen.h"
 #include "store_test_schema.h"
 
-static store_t S = {NULL, &test_node_schema, &store_directory_schema_builtin};
+static store_t S = {.nodes = &test_node_schema, .directory = &gql_schema_directory};
 
 static bool jeq(const char *a, const char *b)
 {
@@ -134,6 +135,11 @@ static void test_validation(void)
     CHECK(valid("{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o1\",\"userId\":\"u1\",\"role\":\"ADMIN\"}}"));
     CHECK(invalid_with("{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o1\",\"userId\":\"u1\",\"role\":\"KING\"}}", "Role"));
     CHECK(valid("{\"type\":\"Membership\",\"op\":\"delete\",\"id\":\"o1:u1\"}"));
+    CHECK(invalid_with("{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o:1\",\"userId\":\"u1\",\"role\":\"ADMIN\"}}", "without ':'"));
+    /* embedded NUL: ids and the type name must not be truncated into another value */
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"id\":\"ex1\\u0000x\"}}", "NUL"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"ex1\\u0000x\"}", "NUL"));
+    CHECK(invalid_with("{\"type\":\"Blob\\u0000x\",\"op\":\"delete\",\"id\":\"b\"}", "'type'"));
     CHECK(invalid_with("{\"type\":\"User\",\"op\":\"upsert\",\"node\":{\"name\":\"x\"}}", "'id'"));
     CHECK(invalid_with("{\"type\":\"ApiKey\",\"op\":\"upsert\",\"node\":{\"id\":\"k\",\"organizationId\":\"o1\"}}", "secretHash"));
 }
@@ -325,6 +331,11 @@ static void test_cursor(void)
 int main(void)
 {
     test_json_equal();
+    test_validation();
+    test_compute();
+    /* the same again with the type table resolved once, as an opened store has it */
+    store_types_init(&S);
+    CHECK(S.defs_ready && S.defs[0] && strcmp(S.defs[0]->name, "Execution") == 0);
     test_validation();
     test_compute();
     test_owners();

@@ -4,6 +4,7 @@
 #include "util/util_json.h"
 #include "util/util_log.h"
 #include "util/util_map.h"
+#include "util/util_utf8.h"
 
 #include <stdlib.h>
 
@@ -44,6 +45,23 @@ int main(void)
     CHECK(rt_json_parse("null", 4, 8, &o) == 0 && o == NULL);
     CHECK(rt_json_parse("{\"k\":[1,2]}", 11, 8, &o) == 0 && o && json_object_is_type(o, json_type_object));
     json_object_put(o);
+
+    /* integers past 64 bits become doubles (as JSON.parse reads them), not clamped values */
+    const char *big = "[123456789012345678901234567890,-99999999999999999999,18446744073709551615,1]";
+    CHECK(rt_json_parse(big, strlen(big), 8, &o) == 0 && o);
+    CHECK(json_object_get_type(json_object_array_get_idx(o, 0)) == json_type_double);
+    CHECK(json_object_get_double(json_object_array_get_idx(o, 0)) > 1.2e29);
+    CHECK(json_object_get_double(json_object_array_get_idx(o, 1)) < -9.9e19);
+    CHECK(json_object_get_type(json_object_array_get_idx(o, 3)) == json_type_int);
+    json_object_put(o);
+
+    /* UTF-8 as WHATWG's fatal decoder judges it */
+    CHECK(rt_utf8_valid("a\xc3\xa9\xe2\x82\xac\xf0\x9d\x84\x9e", 10));
+    CHECK(!rt_utf8_valid("\xc0\xaf", 2));         /* overlong */
+    CHECK(!rt_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    CHECK(!rt_utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+    CHECK(!rt_utf8_valid("\xe2\x82", 2));         /* truncated */
+    CHECK(!rt_utf8_valid("\xff", 1));
 
     /* map: insert, replace, delete, growth past many tombstones */
     rt_map_t *m = rt_map_new();

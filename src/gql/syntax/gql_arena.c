@@ -17,13 +17,15 @@ struct gql_arena {
     size_t next_cap;
 };
 
-gql_arena_t *gql_arena_new(void)
+gql_arena_t *gql_arena_new_sized(size_t first_chunk)
 {
     gql_arena_t *a = calloc(1, sizeof *a);
     if (a)
-        a->next_cap = 4096;
+        a->next_cap = first_chunk < 256 ? 256 : first_chunk > 4096 ? 4096 : first_chunk;
     return a;
 }
+
+gql_arena_t *gql_arena_new(void) { return gql_arena_new_sized(4096); }
 
 void *gql_arena_alloc(gql_arena_t *a, size_t size)
 {

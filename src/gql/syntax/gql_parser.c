@@ -952,9 +952,11 @@ static void parser_init(parser_t *p, const char *src, size_t len, const gql_pars
     gql_lexer_init(&p->lx, src, len, arena, err);
 }
 
-static int new_document(gql_document_t **out, gql_arena_t **arena)
+/* The AST takes a few times the source text; sizing the first chunk from it keeps small
+ * documents (a subscription holds its own for its whole life) in one small allocation. */
+static int new_document(gql_document_t **out, gql_arena_t **arena, size_t src_len)
 {
-    *arena = gql_arena_new();
+    *arena = gql_arena_new_sized(src_len * 8 + 256);
     if (!*arena)
         return -1;
     *out = gql_arena_alloc(*arena, sizeof **out);
@@ -987,7 +989,7 @@ int gql_parse(const char *src, size_t len, const gql_parse_options_t *opts, gql_
     }
     gql_arena_t *arena;
     gql_document_t *doc;
-    if (new_document(&doc, &arena) < 0) {
+    if (new_document(&doc, &arena, src ? len : 0) < 0) {
         set_nomem(err);
         return GQL_PARSE_NOMEM;
     }
@@ -1022,7 +1024,7 @@ int gql_parse_value(const char *src, size_t len, bool const_only, gql_document_t
     *out = NULL;
     gql_arena_t *arena;
     gql_document_t *doc;
-    if (len > UINT32_MAX - 16 || new_document(&doc, &arena) < 0) {
+    if (len > UINT32_MAX - 16 || new_document(&doc, &arena, src ? len : 0) < 0) {
         set_nomem(err);
         return GQL_PARSE_NOMEM;
     }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,11 +24,15 @@
 /* Rows deleted per pruning pass, so pruning a large backlog never holds the writer long. */
 #define PRUNE_BATCH 20000
 #define BUSY_TIMEOUT_MS 10000
+#define WRITER_NICE 5
 /* A request whose records are not decoded yet counts as this many for grouping. */
 #define JOB_WEIGHT(j) ((j)->prepare ? 1000 : (j)->n)
 
+struct sqlite_store;
+
 typedef struct job {
     struct job *next;
+    struct sqlite_store *owner;
     store_record_t *records;
     int n;
     rt_taskq_t *q;
@@ -63,10 +68,22 @@ typedef struct sqlite_store {
     rt_taskq_t *watch_q; /* set once before serving */
     store_changes_fn watch_fn;
     void *watch_ctx;
+    /* Answered requests come back here to be freed by the writer: freeing thousands of JSON
+     * values allocated on the writer's heap arena costs a network thread ~10 ms per 1000
+     * records. `out` counts results handed to a queue and not yet answered; once the writer is
+     * gone (`writer_done`) they free themselves, and the last one frees a closed store. */
+    job_t *trash;
+    int out;
+    bool writer_done, closed;
+    /* Writer thread, one group at a time: the organization of the blob last looked up, since a
+     * batch usually names one blob again and again. Dropped at each group's start, on every
+     * Blob write and on every rollback. */
+    char *cache_blob, *cache_org;
 } sqlite_store_t;
 
 typedef struct foreign {
-    sqlite_store_t *s;
+    store_changes_fn fn;
+    void *ctx;
     store_change_t *changes;
     int n;
 } foreign_t;
@@ -209,7 +226,7 @@ static int row_change(sqlite3_stmt *st, store_change_t *c);
 static void foreign_run(void *arg)
 {
     foreign_t *f = arg;
-    f->s->watch_fn(f->s->watch_ctx, f->changes, f->n);
+    f->fn(f->ctx, f->changes, f->n);
     for (int i = 0; i < f->n; i++)
         store_change_clear(&f->changes[i]);
     free(f->changes);
@@ -231,7 +248,8 @@ static void pick_up_foreign(sqlite_store_t *s, int64_t head)
     if (!f || sqlite3_prepare_v2(s->wdb, "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
                                  -1, &st, NULL) != SQLITE_OK)
         goto fail;
-    f->s = s;
+    f->fn = s->watch_fn;
+    f->ctx = s->watch_ctx;
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, head);
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -285,6 +303,30 @@ static int step_done(sqlite3_stmt *st)
     return rc == SQLITE_DONE ? 0 : STORE_ERR_IO;
 }
 
+static void blob_cache_drop(sqlite_store_t *s)
+{
+    free(s->cache_blob);
+    free(s->cache_org);
+    s->cache_blob = s->cache_org = NULL;
+}
+
+/* The organization of blob `id` as stored now (NULL when unknown); borrowed until the next call. */
+static const char *blob_org(sqlite_store_t *s, const char *id)
+{
+    if (s->cache_blob && strcmp(s->cache_blob, id) == 0)
+        return s->cache_org;
+    blob_cache_drop(s);
+    json_object *blob = NULL, *org = NULL;
+    if (get_node(s->w_get, "Blob", id, &blob) == 0 && blob && json_object_object_get_ex(blob, "organizationId", &org) &&
+        json_object_get_type(org) == json_type_string)
+        s->cache_org = strdup(json_object_get_string(org));
+    json_object_put(blob);
+    s->cache_blob = strdup(id);
+    if (!s->cache_blob)
+        blob_cache_drop(s);
+    return s->cache_org;
+}
+
 /* Applies one record inside the open transaction; appends its change to the job. */
 static int apply_record(sqlite_store_t *s, job_t *j, int idx, int64_t *head)
 {
@@ -309,17 +351,12 @@ static int apply_record(sqlite_store_t *s, job_t *j, int idx, int64_t *head)
         goto fail;
     }
     json_object *n = c.node ? c.node : c.previous;
-    json_object *borg = NULL;
     json_object *jb = NULL;
-    if (strcmp(r->type, "Blob") != 0 && json_object_object_get_ex(n, "blobId", &jb) &&
-        json_object_get_type(jb) == json_type_string) {
-        json_object *blob = NULL;
-        if (get_node(s->w_get, "Blob", json_object_get_string(jb), &blob) == 0 && blob)
-            json_object_object_get_ex(blob, "organizationId", &borg);
-        rc = store_change_owners(&c, borg && json_object_get_type(borg) == json_type_string
-                                         ? json_object_get_string(borg)
-                                         : NULL);
-        json_object_put(blob);
+    if (strcmp(r->type, "Blob") == 0) {
+        blob_cache_drop(s);
+        rc = store_change_owners(&c, NULL);
+    } else if (json_object_object_get_ex(n, "blobId", &jb) && json_object_get_type(jb) == json_type_string) {
+        rc = store_change_owners(&c, blob_org(s, json_object_get_string(jb)));
     } else {
         rc = store_change_owners(&c, NULL);
     }
@@ -402,9 +439,12 @@ static void job_free(job_t *j)
     free(j);
 }
 
+static void store_free_struct(sqlite_store_t *s);
+
 static void job_finish(void *arg)
 {
     job_t *j = arg;
+    sqlite_store_t *s = j->owner;
     store_result_t res = {
         .status = j->status,
         .error_index = j->status ? j->error_index : -1,
@@ -414,8 +454,26 @@ static void job_finish(void *arg)
         .errors = j->errors,
     };
     memcpy(res.cursor, j->cursor, STORE_CURSOR_MAX);
-    j->done(j->ctx, &res);
+    if (j->done)
+        j->done(j->ctx, &res);
+    if (!j->q) { /* on the writer thread already */
+        job_free(j);
+        return;
+    }
+    pthread_mutex_lock(&s->mu);
+    s->out--;
+    if (!s->writer_done) {
+        j->next = s->trash;
+        s->trash = j;
+        pthread_cond_signal(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        return;
+    }
+    bool last = s->closed && s->out == 0;
+    pthread_mutex_unlock(&s->mu);
     job_free(j);
+    if (last)
+        store_free_struct(s);
 }
 
 static void job_deliver(job_t *j)
@@ -424,6 +482,10 @@ static void job_deliver(job_t *j)
         job_finish(j);
         return;
     }
+    sqlite_store_t *s = j->owner;
+    pthread_mutex_lock(&s->mu);
+    s->out++;
+    pthread_mutex_unlock(&s->mu);
     for (int tries = 0; tries < 100; tries++) {
         if (rt_taskq_push(j->q, job_finish, j) == 0)
             return;
@@ -432,8 +494,24 @@ static void job_deliver(job_t *j)
     /* Out of memory for a queue node: the answer cannot be routed; drop it rather than run the
      * caller's callback on the wrong thread. The change itself is committed. */
     rt_log_error("store", "cannot hand a commit result back (out of memory)");
-    j->done = NULL;
+    pthread_mutex_lock(&s->mu);
+    s->out--;
+    pthread_mutex_unlock(&s->mu);
     job_free(j);
+}
+
+/* Frees what came back from the consumers (writer thread). */
+static void empty_trash(sqlite_store_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    job_t *t = s->trash;
+    s->trash = NULL;
+    pthread_mutex_unlock(&s->mu);
+    while (t) {
+        job_t *next = t->next;
+        job_free(t);
+        t = next;
+    }
 }
 
 static void prune(sqlite_store_t *s)
@@ -513,6 +591,7 @@ static void run_group(sqlite_store_t *s, job_t *group)
 {
     int err = 0;
     prepare_group(s, group);
+    blob_cache_drop(s);
     int rc = exec(s->wdb, "BEGIN IMMEDIATE");
     int64_t head = rc == 0 ? read_int(s->wdb, HEAD_SQL, 0, &err) : 0;
     if (rc == 0 && !err)
@@ -543,6 +622,7 @@ static void run_group(sqlite_store_t *s, job_t *group)
             if (apply_record(s, j, i, &head) != 0)
                 break;
         if (j->status != 0) {
+            blob_cache_drop(s);
             exec(s->wdb, "ROLLBACK TO req");
             head = start_head;
             job_drop_changes(j);
@@ -553,6 +633,7 @@ static void run_group(sqlite_store_t *s, job_t *group)
     if (exec(s->wdb, "COMMIT") == 0) {
         s->known_head = head;
     } else {
+        blob_cache_drop(s);
         exec(s->wdb, "ROLLBACK");
         for (job_t *j = group; j; j = j->next) {
             if (j->status == 0) {
@@ -576,9 +657,19 @@ deliver:
 static void *writer_main(void *arg)
 {
     sqlite_store_t *s = arg;
+    /* Ingestion must yield to WebSocket service when the cores are busy: on Linux nice is per
+     * thread, so only the writer runs at a lower priority. Failure is harmless. */
+    if (setpriority(PRIO_PROCESS, (id_t)gettid(), WRITER_NICE) != 0)
+        rt_log_debug("store", "writer thread priority unchanged: %s", strerror(errno));
     pthread_mutex_lock(&s->mu);
     for (;;) {
         while (!s->head && !s->closing) {
+            if (s->trash) {
+                pthread_mutex_unlock(&s->mu);
+                empty_trash(s);
+                pthread_mutex_lock(&s->mu);
+                continue;
+            }
             if (!s->watch_fn) {
                 pthread_cond_wait(&s->cv, &s->mu);
                 continue;
@@ -619,13 +710,22 @@ static void *writer_main(void *arg)
         s->busy = true;
         pthread_mutex_unlock(&s->mu);
         run_group(s, group);
+        empty_trash(s);
         pthread_mutex_lock(&s->mu);
         s->busy = false;
         if (!s->head)
             pthread_cond_broadcast(&s->idle_cv);
     }
+    s->writer_done = true; /* from now on answered results free themselves */
+    job_t *t = s->trash;
+    s->trash = NULL;
     pthread_cond_broadcast(&s->idle_cv);
     pthread_mutex_unlock(&s->mu);
+    while (t) {
+        job_t *next = t->next;
+        job_free(t);
+        t = next;
+    }
     return NULL;
 }
 
@@ -656,6 +756,7 @@ static int s_submit(store_t *base, store_record_t *records, int n, rt_taskq_t *q
         free(records);
         return STORE_ERR_NOMEM;
     }
+    j->owner = (sqlite_store_t *)base;
     j->records = records;
     j->n = n;
     j->q = q;
@@ -671,6 +772,7 @@ static int s_submit_prepared(store_t *base, store_prepare_fn prepare, void *pctx
     job_t *j = calloc(1, sizeof *j);
     if (!j)
         return STORE_ERR_NOMEM;
+    j->owner = (sqlite_store_t *)base;
     j->prepare = prepare;
     j->pctx = pctx;
     j->q = q;
@@ -893,6 +995,15 @@ static int s_cursor_check(store_t *base, const char *cursor)
     return rc;
 }
 
+static void store_free_struct(sqlite_store_t *s)
+{
+    pthread_mutex_destroy(&s->rmu);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    pthread_cond_destroy(&s->idle_cv);
+    free(s);
+}
+
 static void s_close(store_t *base)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
@@ -910,11 +1021,15 @@ static void s_close(store_t *base)
     sqlite3_finalize(s->w_head);
     sqlite3_close(s->wdb);
     sqlite3_close(s->rdb);
-    pthread_mutex_destroy(&s->rmu);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
-    pthread_cond_destroy(&s->idle_cv);
-    free(s);
+    blob_cache_drop(s);
+    /* Results still queued for their consumers keep the struct alive until they are answered. */
+    pthread_mutex_lock(&s->mu);
+    s->writer_done = true;
+    s->closed = true;
+    bool last = s->out == 0;
+    pthread_mutex_unlock(&s->mu);
+    if (last)
+        store_free_struct(s);
 }
 
 static const store_ops_t sqlite_ops = {
@@ -941,6 +1056,7 @@ store_t *store_sqlite_open(const store_sqlite_opts_t *o)
     s->base.ops = &sqlite_ops;
     s->base.nodes = o->nodes;
     s->base.directory = o->directory;
+    store_types_init(&s->base);
     s->retention_sec = o->retention_sec;
     s->retention_max = o->retention_max;
     pthread_mutex_init(&s->rmu, NULL);
@@ -978,6 +1094,8 @@ store_t *store_sqlite_open(const store_sqlite_opts_t *o)
     if (pthread_create(&s->thread, NULL, writer_main, s) != 0)
         goto fail;
     s->thread_started = true;
+    pthread_setname_np(s->thread, "rt-store-writer");
+    rt_log_info("store", "sqlite store %s (WAL, synchronous=FULL), log head s%lld", path, (long long)s->known_head);
     return &s->base;
 fail:
     s_close(&s->base);

@@ -1,0 +1,1367 @@
+/* Redis implementation of store.h for cluster mode: every server process shares node state
+ * (one string key per node, a set of ids per type) and the change log (one stream). A writer
+ * thread per process applies requests with optimistic concurrency (WATCH the nodes read,
+ * compute changes in C exactly as the SQLite store does, MULTI/EXEC; a conflict recomputes),
+ * and a reader thread follows the stream so that every server's changes reach its watcher in
+ * log order, whichever server accepted them. */
+#include "store/redis/store_redis.h"
+
+#include <errno.h>
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/util_log.h"
+
+#define KEY_LOG "bh:log"
+#define MAX_RETRIES 20
+#define GROUP_MAX_JOBS 256
+
+struct redis_store;
+
+typedef struct rjob {
+    struct rjob *next;
+    struct redis_store *owner;
+    store_record_t *records;
+    int n;
+    rt_taskq_t *q;
+    store_done_fn done;
+    void *ctx;
+    store_prepare_fn prepare;
+    void *pctx;
+    json_object *errors;
+    store_change_t *changes;
+    int nchanges, cap;
+    int status, error_index;
+    char *msg;
+    char cursor[STORE_CURSOR_MAX];
+} rjob_t;
+
+typedef struct redis_store {
+    store_t base;
+    char *host;
+    int port, db;
+    long retention_sec, retention_max;
+    char producer[17];
+    redisContext *w;   /* writer thread */
+    redisContext *r;   /* readers, under rmu */
+    pthread_mutex_t rmu;
+    pthread_t thread, watch_thread;
+    bool thread_started, watch_started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv, idle_cv;
+    rjob_t *head, *tail;
+    bool closing, busy;
+    int64_t last_trim_ms;
+    rt_taskq_t *watch_q;
+    store_changes_fn watch_fn;
+    void *watch_ctx;
+    char watch_from[STORE_CURSOR_MAX]; /* stream id (without 'r') to follow from */
+    /* Results and followed batches come back here to be freed by the writer, not by the
+     * network thread that consumed them (see the SQLite store); `out` counts those not yet
+     * consumed, and a closed store is freed by the last of them. */
+    struct rjob *jtrash;
+    struct rbatch *btrash;
+    int out;
+    bool writer_done, closed;
+} redis_store_t;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- cursors: "r<ms>-<n>", the stream id ---- */
+
+typedef struct sid {
+    uint64_t ms, n;
+} sid_t;
+
+static int parse_u64(const char **p, uint64_t *out)
+{
+    const char *s = *p;
+    if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9'))
+        return -1;
+    uint64_t v = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *p = s;
+    *out = v;
+    return 0;
+}
+
+static int sid_parse(const char *s, sid_t *id)
+{
+    if (!s || parse_u64(&s, &id->ms) != 0 || *s++ != '-' || parse_u64(&s, &id->n) != 0 || *s)
+        return -1;
+    return 0;
+}
+
+static int sid_cmp(sid_t a, sid_t b)
+{
+    if (a.ms != b.ms)
+        return a.ms < b.ms ? -1 : 1;
+    return a.n == b.n ? 0 : a.n < b.n ? -1 : 1;
+}
+
+static void sid_cursor(sid_t id, char out[STORE_CURSOR_MAX])
+{
+    snprintf(out, STORE_CURSOR_MAX, "r%" PRIu64 "-%" PRIu64, id.ms, id.n);
+}
+
+/* A 64-bit position for layers that order by number: 20 bits of sequence within a millisecond. */
+static uint64_t sid_seq(sid_t id)
+{
+    return (id.ms << 20) | (id.n < (1u << 20) ? id.n : (1u << 20) - 1);
+}
+
+static int cursor_parse(const char *c, sid_t *id)
+{
+    if (!c || c[0] != 'r' || sid_parse(c + 1, id) != 0 || id->ms >= (1ull << 43))
+        return STORE_ERR_CURSOR_MALFORMED;
+    return 0;
+}
+
+/* ---- connections and replies ---- */
+
+static redisContext *connect_to(redis_store_t *s)
+{
+    struct timeval tv = {5, 0};
+    redisContext *c = redisConnectWithTimeout(s->host, s->port, tv);
+    if (!c || c->err) {
+        rt_log_error("store", "redis %s:%d: %s", s->host, s->port, c ? c->errstr : "out of memory");
+        if (c)
+            redisFree(c);
+        return NULL;
+    }
+    if (s->db > 0) {
+        redisReply *r = redisCommand(c, "SELECT %d", s->db);
+        bool ok = r && r->type == REDIS_REPLY_STATUS;
+        if (r)
+            freeReplyObject(r);
+        if (!ok) {
+            redisFree(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+/* Runs a command; on a broken connection reconnects once and retries. */
+static redisReply *run(redis_store_t *s, redisContext **c, int argc, const char **argv, const size_t *lens)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!*c && !(*c = connect_to(s)))
+            return NULL;
+        redisReply *r = redisCommandArgv(*c, argc, argv, lens);
+        if (r)
+            return r;
+        rt_log_warn("store", "redis connection lost: %s", (*c)->errstr);
+        redisFree(*c);
+        *c = NULL;
+    }
+    return NULL;
+}
+
+static redisReply *run1(redis_store_t *s, redisContext **c, const char *a, const char *b)
+{
+    const char *argv[2] = {a, b};
+    return run(s, c, b ? 2 : 1, argv, NULL);
+}
+
+/* Stream bounds: the newest id ever added, and the newest id that may have been removed. Redis
+ * 7.0 reports XDEL in max-deleted-entry-id but not trimming; when entries were trimmed, every id
+ * below the first retained one counts as removed (a cursor exactly at the last trimmed entry is
+ * then called expired, conservatively). */
+static int stream_bounds(redis_store_t *s, redisContext **c, sid_t *last, sid_t *deleted)
+{
+    const char *argv[] = {"XINFO", "STREAM", KEY_LOG};
+    redisReply *r = run(s, c, 3, argv, NULL);
+    *last = (sid_t){0, 0};
+    *deleted = (sid_t){0, 0};
+    if (!r)
+        return STORE_ERR_IO;
+    int rc = 0;
+    long long added = 0, length = 0;
+    sid_t first = {0, 0};
+    bool have_first = false;
+    if (r->type == REDIS_REPLY_ERROR) {
+        rc = strstr(r->str, "no such key") ? 0 : STORE_ERR_IO;
+    } else if (r->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i + 1 < r->elements; i += 2) {
+            redisReply *k = r->element[i], *v = r->element[i + 1];
+            if (k->type != REDIS_REPLY_STRING && k->type != REDIS_REPLY_STATUS)
+                continue;
+            if (v->type == REDIS_REPLY_INTEGER) {
+                if (strcmp(k->str, "entries-added") == 0)
+                    added = v->integer;
+                else if (strcmp(k->str, "length") == 0)
+                    length = v->integer;
+                continue;
+            }
+            if (v->type != REDIS_REPLY_STRING && v->type != REDIS_REPLY_STATUS)
+                continue;
+            if (strcmp(k->str, "last-generated-id") == 0)
+                sid_parse(v->str, last);
+            else if (strcmp(k->str, "max-deleted-entry-id") == 0)
+                sid_parse(v->str, deleted);
+            else if (strcmp(k->str, "recorded-first-entry-id") == 0)
+                have_first = sid_parse(v->str, &first) == 0;
+        }
+        if (added > length) {
+            sid_t below = *last; /* everything trimmed */
+            if (length > 0 && have_first) {
+                below = first.n > 0 ? (sid_t){first.ms, first.n - 1} : (sid_t){first.ms - 1, UINT64_MAX};
+            }
+            if (sid_cmp(below, *deleted) > 0)
+                *deleted = below;
+        }
+    } else {
+        rc = STORE_ERR_IO;
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+/* ---- change log entries ---- */
+
+static json_object *parse_or_null(const char *t)
+{
+    return t ? json_tokener_parse(t) : NULL;
+}
+
+static const char *static_type(const char *t)
+{
+    static const char *const names[] = {"Blob", "Revision", "Session", "Execution", "ExecutionEvent",
+                                        "SessionEvent", "Organization", "User", "Membership", "ApiKey",
+                                        "PersonalAccessToken"};
+    for (size_t i = 0; t && i < sizeof names / sizeof *names; i++)
+        if (strcmp(t, names[i]) == 0)
+            return names[i];
+    return NULL;
+}
+
+/* One XRANGE/XREAD entry [id, [field, value, ...]] -> change; -1 when unusable. */
+static int entry_change(redisReply *e, store_change_t *c)
+{
+    memset(c, 0, sizeof *c);
+    if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING ||
+        e->element[1]->type != REDIS_REPLY_ARRAY)
+        return -1;
+    sid_t id;
+    if (sid_parse(e->element[0]->str, &id) != 0)
+        return -1;
+    c->seq = sid_seq(id);
+    sid_cursor(id, c->cursor);
+    redisReply *f = e->element[1];
+    for (size_t i = 0; i + 1 < f->elements; i += 2) {
+        const char *k = f->element[i]->str, *v = f->element[i + 1]->str;
+        if (!k || !v)
+            continue;
+        if (!strcmp(k, "ty"))
+            c->type = static_type(v);
+        else if (!strcmp(k, "id"))
+            c->id = strdup(v);
+        else if (!strcmp(k, "m"))
+            c->mutation = (store_mutation_t)atoi(v);
+        else if (!strcmp(k, "t"))
+            c->time_ms = strtoll(v, NULL, 10);
+        else if (!strcmp(k, "n"))
+            c->node = parse_or_null(v);
+        else if (!strcmp(k, "pv"))
+            c->previous = parse_or_null(v);
+        else if (!strcmp(k, "u"))
+            c->updated_fields = parse_or_null(v);
+        else if (!strcmp(k, "o"))
+            c->organization_id = strdup(v);
+        else if (!strcmp(k, "b"))
+            c->blob_id = strdup(v);
+        else if (!strcmp(k, "s"))
+            c->session_id = strdup(v);
+        else if (!strcmp(k, "e"))
+            c->execution_id = strdup(v);
+    }
+    if (!c->type || !c->id || c->mutation < STORE_CREATED || c->mutation > STORE_DELETED)
+        return -1;
+    return 0;
+}
+
+/* ---- writer ---- */
+
+static void rjob_drop_changes(rjob_t *j)
+{
+    for (int i = 0; i < j->nchanges; i++)
+        store_change_clear(&j->changes[i]);
+    j->nchanges = 0;
+}
+
+static void rjob_free(rjob_t *j)
+{
+    rjob_drop_changes(j);
+    free(j->changes);
+    for (int i = 0; i < j->n; i++)
+        store_record_clear(&j->records[i]);
+    free(j->records);
+    free(j->msg);
+    json_object_put(j->errors);
+    free(j);
+}
+
+static void store_free_struct(redis_store_t *s);
+static void empty_trash(redis_store_t *s);
+
+/* A consumed item goes back to the writer; returns true when the caller must free it itself
+ * (the writer is gone), with *free_store set when it was the last one of a closed store. */
+static bool hand_back(redis_store_t *s, rjob_t *j, struct rbatch *b, bool *free_store);
+
+static void rjob_finish(void *arg)
+{
+    rjob_t *j = arg;
+    store_result_t res = {
+        .status = j->status,
+        .error_index = j->status ? j->error_index : -1,
+        .error_message = j->msg,
+        .changes = j->changes,
+        .nchanges = j->nchanges,
+        .errors = j->errors,
+        .via_watch = true,
+    };
+    memcpy(res.cursor, j->cursor, STORE_CURSOR_MAX);
+    if (j->done)
+        j->done(j->ctx, &res);
+    if (!j->q) {
+        rjob_free(j);
+        return;
+    }
+    bool free_store = false;
+    redis_store_t *s = j->owner;
+    if (hand_back(s, j, NULL, &free_store))
+        rjob_free(j);
+    if (free_store)
+        store_free_struct(s);
+}
+
+static void rjob_deliver(rjob_t *j)
+{
+    if (!j->q) {
+        rjob_finish(j);
+        return;
+    }
+    redis_store_t *s = j->owner;
+    pthread_mutex_lock(&s->mu);
+    s->out++;
+    pthread_mutex_unlock(&s->mu);
+    for (int tries = 0; tries < 100; tries++) {
+        if (rt_taskq_push(j->q, rjob_finish, j) == 0)
+            return;
+        usleep(10000);
+    }
+    rt_log_error("store", "cannot hand a commit result back (out of memory)");
+    pthread_mutex_lock(&s->mu);
+    s->out--;
+    pthread_mutex_unlock(&s->mu);
+    rjob_free(j);
+}
+
+static void rjob_fail(rjob_t *j, int status, int index, char *msg)
+{
+    j->status = status;
+    j->error_index = index;
+    free(j->msg);
+    j->msg = msg ? msg : strdup(status == STORE_ERR_INVALID ? "invalid record" : "storage error");
+}
+
+static char *node_key(const char *type, const char *id)
+{
+    char *k = NULL;
+    return asprintf(&k, "bh:n:%s:%s", type, id) < 0 ? NULL : k;
+}
+
+/* The state of `key` as this group sees it: the job's writes, the group's, then the store's.
+ * Returns a new reference or NULL (absent/deleted). */
+static json_object *state_of(json_object *job_ov, json_object *group_ov, json_object *base, const char *key)
+{
+    json_object *v;
+    if (json_object_object_get_ex(job_ov, key, &v) || json_object_object_get_ex(group_ov, key, &v) ||
+        json_object_object_get_ex(base, key, &v))
+        return v ? json_tokener_parse(json_object_get_string(v)) : NULL;
+    return NULL;
+}
+
+typedef struct cmdbuf {
+    const char **argv;
+    size_t *lens;
+    char **owned;
+    int n, cap, nowned, capowned;
+} cmdbuf_t;
+
+static int cb_add(cmdbuf_t *b, const char *s, bool own)
+{
+    if (b->n == b->cap) {
+        int cap = b->cap ? b->cap * 2 : 32;
+        const char **a = realloc(b->argv, (size_t)cap * sizeof *a);
+        if (!a)
+            return -1;
+        b->argv = a;
+        size_t *l = realloc(b->lens, (size_t)cap * sizeof *l);
+        if (!l)
+            return -1;
+        b->lens = l;
+        b->cap = cap;
+    }
+    char *copy = own ? strdup(s) : NULL;
+    if (own) {
+        if (!copy)
+            return -1;
+        if (b->nowned == b->capowned) {
+            int cap = b->capowned ? b->capowned * 2 : 32;
+            char **o = realloc(b->owned, (size_t)cap * sizeof *o);
+            if (!o) {
+                free(copy);
+                return -1;
+            }
+            b->owned = o;
+            b->capowned = cap;
+        }
+        b->owned[b->nowned++] = copy;
+    }
+    b->argv[b->n] = own ? copy : s;
+    b->lens[b->n] = strlen(b->argv[b->n]);
+    b->n++;
+    return 0;
+}
+
+static void cb_reset(cmdbuf_t *b)
+{
+    for (int i = 0; i < b->nowned; i++)
+        free(b->owned[i]);
+    b->nowned = 0;
+    b->n = 0;
+}
+
+static void cb_free(cmdbuf_t *b)
+{
+    cb_reset(b);
+    free(b->argv);
+    free(b->lens);
+    free(b->owned);
+}
+
+static const char *jtext(json_object *o)
+{
+    return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+}
+
+/* Computes one job against the overlays; on success its writes join the group's overlay. */
+static void compute_job(redis_store_t *s, rjob_t *j, json_object *group_ov, json_object *base)
+{
+    json_object *job_ov = json_object_new_object();
+    if (!job_ov) {
+        rjob_fail(j, STORE_ERR_NOMEM, -1, NULL);
+        return;
+    }
+    for (int i = 0; i < j->n && j->status == 0; i++) {
+        store_record_t *r = &j->records[i];
+        char *key = node_key(r->type, r->id), *msg = NULL;
+        json_object *old = key ? state_of(job_ov, group_ov, base, key) : NULL, *next = NULL;
+        store_change_t c = {0};
+        bool changed = false;
+        int rc = key ? store_change_compute(&s->base, r, old, &changed, &next, &c, &msg) : STORE_ERR_NOMEM;
+        if (rc == 0 && changed) {
+            c.type = r->type;
+            c.id = strdup(r->id);
+            c.time_ms = now_ms();
+            json_object *n = c.node ? c.node : c.previous, *jb = NULL, *borg = NULL, *blob = NULL;
+            if (strcmp(r->type, "Blob") != 0 && json_object_object_get_ex(n, "blobId", &jb) &&
+                json_object_get_type(jb) == json_type_string) {
+                char *bk = node_key("Blob", json_object_get_string(jb));
+                blob = bk ? state_of(job_ov, group_ov, base, bk) : NULL;
+                if (bk && !blob && !json_object_object_get_ex(job_ov, bk, NULL) &&
+                    !json_object_object_get_ex(group_ov, bk, NULL) && !json_object_object_get_ex(base, bk, NULL)) {
+                    /* not read yet: the blob is only needed for its organization (not watched) */
+                    redisReply *rr = run1(s, &s->w, "GET", bk);
+                    if (rr && rr->type == REDIS_REPLY_STRING)
+                        blob = json_tokener_parse(rr->str);
+                    /* remembered for the group's other records of this blob (read-only use) */
+                    if (rr)
+                        json_object_object_add(base, bk, rr->type == REDIS_REPLY_STRING ? json_object_new_string(rr->str)
+                                                                                           : NULL);
+                    if (rr)
+                        freeReplyObject(rr);
+                }
+                free(bk);
+                json_object_object_get_ex(blob, "organizationId", &borg);
+            }
+            rc = c.id ? store_change_owners(&c, borg && json_object_get_type(borg) == json_type_string
+                                                    ? json_object_get_string(borg)
+                                                    : NULL)
+                      : STORE_ERR_NOMEM;
+            json_object_put(blob);
+            if (rc == 0)
+                json_object_object_add(job_ov, key, c.mutation == STORE_DELETED ? NULL
+                                                                                : json_object_new_string(jtext(next)));
+            if (rc == 0 && j->nchanges == j->cap) {
+                int cap = j->cap ? j->cap * 2 : 8;
+                store_change_t *nc = realloc(j->changes, (size_t)cap * sizeof *nc);
+                if (nc) {
+                    j->changes = nc;
+                    j->cap = cap;
+                } else {
+                    rc = STORE_ERR_NOMEM;
+                }
+            }
+            if (rc == 0) {
+                j->changes[j->nchanges++] = c;
+                memset(&c, 0, sizeof c);
+            }
+        }
+        if (rc != 0)
+            rjob_fail(j, rc, i, msg);
+        else
+            free(msg);
+        store_change_clear(&c);
+        json_object_put(old);
+        json_object_put(next);
+        free(key);
+    }
+    if (j->status == 0) {
+        json_object_object_foreach(job_ov, k, v) json_object_object_add(group_ov, k, json_object_get(v));
+    } else {
+        rjob_drop_changes(j);
+    }
+    json_object_put(job_ov);
+}
+
+static void prepare_group(redis_store_t *s, rjob_t *group)
+{
+    for (rjob_t *j = group; j; j = j->next) {
+        if (!j->prepare)
+            continue;
+        json_object *errors = NULL;
+        if (j->prepare(j->pctx, &s->base, &j->records, &j->n, &errors) != 0) {
+            json_object *first = errors ? json_object_array_get_idx(errors, 0) : NULL, *v = NULL;
+            int idx = first && json_object_object_get_ex(first, "index", &v) ? json_object_get_int(v) : -1;
+            rjob_fail(j, STORE_ERR_INVALID, idx,
+                      strdup(first && json_object_object_get_ex(first, "message", &v) ? json_object_get_string(v)
+                                                                                       : "invalid request"));
+            j->errors = errors;
+            j->records = NULL;
+            j->n = 0;
+        }
+        j->prepare = NULL;
+    }
+}
+
+/* One attempt: WATCH + read, compute, MULTI/EXEC. Returns 0 done, 1 conflict (retry), <0 error. */
+static int attempt_group(redis_store_t *s, rjob_t *group)
+{
+    cmdbuf_t b = {0};
+    json_object *base = json_object_new_object(), *group_ov = json_object_new_object();
+    redisReply *rr = NULL;
+    int rc = STORE_ERR_NOMEM;
+    if (!base || !group_ov)
+        goto out;
+    /* WATCH and read every node the group names */
+    cb_add(&b, "WATCH", false);
+    int nkeys = 0;
+    for (rjob_t *j = group; j; j = j->next)
+        for (int i = 0; j->status == 0 && i < j->n; i++) {
+            char *k = node_key(j->records[i].type, j->records[i].id);
+            if (!k || cb_add(&b, k, true) != 0) {
+                free(k);
+                goto out;
+            }
+            free(k);
+            nkeys++;
+        }
+    if (nkeys > 0) {
+        rr = run(s, &s->w, b.n, b.argv, b.lens);
+        if (!rr || rr->type == REDIS_REPLY_ERROR) {
+            rc = STORE_ERR_IO;
+            goto out;
+        }
+        freeReplyObject(rr);
+        b.argv[0] = "MGET";
+        b.lens[0] = 4;
+        rr = run(s, &s->w, b.n, b.argv, b.lens);
+        if (!rr || rr->type != REDIS_REPLY_ARRAY || (int)rr->elements != nkeys) {
+            rc = STORE_ERR_IO;
+            goto out;
+        }
+        for (int i = 0; i < nkeys; i++) {
+            redisReply *e = rr->element[i];
+            json_object_object_add(base, b.argv[i + 1],
+                                   e->type == REDIS_REPLY_STRING ? json_object_new_string(e->str) : NULL);
+        }
+        freeReplyObject(rr);
+        rr = NULL;
+    }
+    int nchanges = 0;
+    for (rjob_t *j = group; j; j = j->next) {
+        if (j->status != 0)
+            continue;
+        compute_job(s, j, group_ov, base);
+        nchanges += j->nchanges;
+    }
+    if (nchanges == 0) {
+        rr = run1(s, &s->w, "UNWATCH", NULL);
+        rc = 0;
+        goto out;
+    }
+    /* one transaction: node writes, id sets, log entries; pipelined (one round trip) */
+    if (!s->w) {
+        rc = STORE_ERR_IO;
+        goto out;
+    }
+    int queued = 0;
+    const char *multi[] = {"MULTI"};
+    if (redisAppendCommandArgv(s->w, 1, multi, NULL) != REDIS_OK)
+        goto io;
+    queued++;
+    char maxlen[32], tbuf[32], mbuf[4];
+    snprintf(maxlen, sizeof maxlen, "%ld", s->retention_max);
+    for (rjob_t *j = group; j; j = j->next) {
+        for (int i = 0; j->status == 0 && i < j->nchanges; i++) {
+            store_change_t *c = &j->changes[i];
+            char *key = node_key(c->type, c->id), *ids = NULL;
+            if (!key || asprintf(&ids, "bh:ids:%s", c->type) < 0) {
+                free(key);
+                goto io;
+            }
+            const char *a[3];
+            int ok1, ok2;
+            if (c->mutation == STORE_DELETED) {
+                a[0] = "DEL", a[1] = key;
+                ok1 = redisAppendCommandArgv(s->w, 2, a, NULL);
+                a[0] = "SREM", a[1] = ids, a[2] = c->id;
+            } else {
+                a[0] = "SET", a[1] = key, a[2] = jtext(c->node);
+                ok1 = redisAppendCommandArgv(s->w, 3, a, NULL);
+                a[0] = "SADD", a[1] = ids, a[2] = c->id;
+            }
+            ok2 = redisAppendCommandArgv(s->w, 3, a, NULL);
+            free(key);
+            free(ids);
+            if (ok1 != REDIS_OK || ok2 != REDIS_OK)
+                goto io;
+            queued += 2;
+            cb_reset(&b);
+            snprintf(tbuf, sizeof tbuf, "%" PRId64, c->time_ms);
+            snprintf(mbuf, sizeof mbuf, "%d", (int)c->mutation);
+            const char *fixed[] = {"XADD", KEY_LOG, "MAXLEN", "~", maxlen, "*", "p", s->producer, "t", tbuf, "ty",
+                                   c->type, "id", c->id, "m", mbuf};
+            for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
+                if (cb_add(&b, fixed[k], false))
+                    goto io;
+            if (c->node && (cb_add(&b, "n", false) || cb_add(&b, jtext(c->node), true)))
+                goto io;
+            if (c->previous && (cb_add(&b, "pv", false) || cb_add(&b, jtext(c->previous), true)))
+                goto io;
+            if (c->updated_fields && (cb_add(&b, "u", false) || cb_add(&b, jtext(c->updated_fields), true)))
+                goto io;
+            const struct {
+                const char *k, *v;
+            } owners[] = {{"o", c->organization_id}, {"b", c->blob_id}, {"s", c->session_id}, {"e", c->execution_id}};
+            for (size_t k = 0; k < 4; k++)
+                if (owners[k].v && (cb_add(&b, owners[k].k, false) || cb_add(&b, owners[k].v, false)))
+                    goto io;
+            if (redisAppendCommandArgv(s->w, b.n, b.argv, b.lens) != REDIS_OK)
+                goto io;
+            queued++;
+        }
+    }
+    const char *exec_cmd[] = {"EXEC"};
+    if (redisAppendCommandArgv(s->w, 1, exec_cmd, NULL) != REDIS_OK)
+        goto io;
+    queued++;
+    /* MULTI's OK and one QUEUED per command, then EXEC's array */
+    for (int i = 0; i < queued; i++) {
+        void *reply = NULL;
+        if (redisGetReply(s->w, &reply) != REDIS_OK || !reply) {
+            rt_log_warn("store", "redis connection lost: %s", s->w->errstr);
+            redisFree(s->w);
+            s->w = NULL;
+            goto io;
+        }
+        if (i < queued - 1) {
+            redisReply *q = reply;
+            bool ok = q->type == REDIS_REPLY_STATUS;
+            freeReplyObject(q);
+            if (!ok)
+                rc = STORE_ERR_IO; /* keep reading so the connection stays in step */
+        } else {
+            rr = reply;
+        }
+    }
+    if (rc == STORE_ERR_IO)
+        goto out;
+    if (rr->type == REDIS_REPLY_NIL) {
+        rc = 1; /* a watched node changed meanwhile (another server): recompute */
+        goto out;
+    }
+    if (rr->type != REDIS_REPLY_ARRAY) {
+        rc = STORE_ERR_IO;
+        goto out;
+    }
+    /* replies come in command order: SET/DEL, SADD/SREM, XADD per change */
+    size_t at = 0;
+    for (rjob_t *j = group; j; j = j->next) {
+        for (int i = 0; j->status == 0 && i < j->nchanges; i++) {
+            at += 2;
+            redisReply *x = at < rr->elements ? rr->element[at] : NULL;
+            at++;
+            sid_t id;
+            if (!x || x->type != REDIS_REPLY_STRING || sid_parse(x->str, &id) != 0) {
+                rc = STORE_ERR_IO;
+                goto out;
+            }
+            j->changes[i].seq = sid_seq(id);
+            sid_cursor(id, j->changes[i].cursor);
+        }
+    }
+    rc = 0;
+    goto out;
+io:
+    /* the connection may hold half a pipeline: start the next attempt on a fresh one */
+    rc = STORE_ERR_IO;
+    if (s->w) {
+        redisFree(s->w);
+        s->w = NULL;
+    }
+out:
+    if (rr)
+        freeReplyObject(rr);
+    cb_free(&b);
+    json_object_put(base);
+    json_object_put(group_ov);
+    return rc;
+}
+
+static void run_group(redis_store_t *s, rjob_t *group)
+{
+    prepare_group(s, group);
+    int rc = 1;
+    for (int attempt = 0; rc == 1 && attempt < MAX_RETRIES; attempt++) {
+        rc = attempt_group(s, group);
+        if (rc != 0) {
+            /* start over: a retry recomputes every job that passed its prepare step */
+            for (rjob_t *j = group; j; j = j->next) {
+                rjob_drop_changes(j);
+                if (j->status != 0 && !j->errors) {
+                    j->status = 0;
+                    j->error_index = -1;
+                }
+            }
+        }
+    }
+    sid_t last = {0, 0}, del;
+    if (rc == 0)
+        stream_bounds(s, &s->w, &last, &del);
+    char head[STORE_CURSOR_MAX];
+    sid_cursor(last, head);
+    for (rjob_t *j = group; j; j = j->next) {
+        if (rc != 0 && j->status == 0)
+            rjob_fail(j, STORE_ERR_IO, -1, strdup(rc == 1 ? "too much contention, retry" : "storage error"));
+        if (j->status == 0)
+            memcpy(j->cursor, j->nchanges ? j->changes[j->nchanges - 1].cursor : head, STORE_CURSOR_MAX);
+    }
+    while (group) {
+        rjob_t *next = group->next;
+        group->next = NULL;
+        rjob_deliver(group);
+        group = next;
+    }
+    int64_t now = now_ms();
+    if (now - s->last_trim_ms >= 1000) {
+        s->last_trim_ms = now;
+        char minid[48];
+        snprintf(minid, sizeof minid, "%" PRId64 "-0", now - (int64_t)s->retention_sec * 1000);
+        const char *a[] = {"XTRIM", KEY_LOG, "MINID", "~", minid};
+        redisReply *r = run(s, &s->w, 5, a, NULL);
+        if (r)
+            freeReplyObject(r);
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    redis_store_t *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->head && !s->closing) {
+            if (s->jtrash || s->btrash) {
+                pthread_mutex_unlock(&s->mu);
+                empty_trash(s);
+                pthread_mutex_lock(&s->mu);
+                continue;
+            }
+            pthread_cond_wait(&s->cv, &s->mu);
+        }
+        if (!s->head && s->closing)
+            break;
+        rjob_t *group = s->head, *last = s->head;
+        int jobs = 1;
+        while (last->next && jobs < GROUP_MAX_JOBS) {
+            last = last->next;
+            jobs++;
+        }
+        s->head = last->next;
+        if (!s->head)
+            s->tail = NULL;
+        last->next = NULL;
+        s->busy = true;
+        pthread_mutex_unlock(&s->mu);
+        run_group(s, group);
+        empty_trash(s);
+        pthread_mutex_lock(&s->mu);
+        s->busy = false;
+        if (!s->head)
+            pthread_cond_broadcast(&s->idle_cv);
+    }
+    s->writer_done = true;
+    pthread_cond_broadcast(&s->idle_cv);
+    pthread_mutex_unlock(&s->mu);
+    empty_trash(s);
+    return NULL;
+}
+
+static int enqueue(redis_store_t *s, rjob_t *j)
+{
+    pthread_mutex_lock(&s->mu);
+    if (s->closing) {
+        pthread_mutex_unlock(&s->mu);
+        rjob_free(j);
+        return STORE_ERR_CLOSED;
+    }
+    if (s->tail)
+        s->tail->next = j;
+    else
+        s->head = j;
+    s->tail = j;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return 0;
+}
+
+static int r_submit(store_t *base, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx)
+{
+    rjob_t *j = calloc(1, sizeof *j);
+    if (!j) {
+        for (int i = 0; i < n; i++)
+            store_record_clear(&records[i]);
+        free(records);
+        return STORE_ERR_NOMEM;
+    }
+    *j = (rjob_t){.owner = (redis_store_t *)base, .records = records, .n = n, .q = q, .done = done, .ctx = ctx,
+                  .error_index = -1};
+    return enqueue((redis_store_t *)base, j);
+}
+
+static int r_submit_prepared(store_t *base, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
+                             void *ctx)
+{
+    rjob_t *j = calloc(1, sizeof *j);
+    if (!j)
+        return STORE_ERR_NOMEM;
+    *j = (rjob_t){.owner = (redis_store_t *)base, .prepare = prepare, .pctx = pctx, .q = q, .done = done,
+                  .ctx = ctx, .error_index = -1};
+    return enqueue((redis_store_t *)base, j);
+}
+
+static void r_flush(store_t *base)
+{
+    redis_store_t *s = (redis_store_t *)base;
+    pthread_mutex_lock(&s->mu);
+    while (s->head || s->busy)
+        pthread_cond_wait(&s->idle_cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- readers ---- */
+
+static int r_get(store_t *base, const char *type, const char *id, json_object **out)
+{
+    redis_store_t *s = (redis_store_t *)base;
+    *out = NULL;
+    char *key = node_key(type, id);
+    if (!key)
+        return STORE_ERR_NOMEM;
+    pthread_mutex_lock(&s->rmu);
+    redisReply *r = run1(s, &s->r, "GET", key);
+    pthread_mutex_unlock(&s->rmu);
+    free(key);
+    if (!r)
+        return STORE_ERR_IO;
+    int rc = 0;
+    if (r->type == REDIS_REPLY_STRING)
+        *out = json_tokener_parse(r->str);
+    else if (r->type != REDIS_REPLY_NIL)
+        rc = STORE_ERR_IO;
+    freeReplyObject(r);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Every node of `type` (in id order), filtered by field == value when field is set. */
+static int each_of_type(redis_store_t *s, const char *type, const char *field, const char *value,
+                        store_record_fn fn, void *ctx)
+{
+    char *ids = NULL;
+    if (asprintf(&ids, "bh:ids:%s", type) < 0)
+        return STORE_ERR_NOMEM;
+    pthread_mutex_lock(&s->rmu);
+    redisReply *m = run1(s, &s->r, "SMEMBERS", ids);
+    free(ids);
+    int rc = 0;
+    if (!m || m->type != REDIS_REPLY_ARRAY) {
+        rc = STORE_ERR_IO;
+        goto out;
+    }
+    const char **names = calloc(m->elements + 1, sizeof *names);
+    if (!names) {
+        rc = STORE_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < m->elements; i++)
+        names[i] = m->element[i]->str ? m->element[i]->str : "";
+    qsort(names, m->elements, sizeof *names, cmp_str);
+    for (size_t i = 0; rc == 0 && i < m->elements; i++) {
+        char *key = node_key(type, names[i]);
+        redisReply *g = key ? run1(s, &s->r, "GET", key) : NULL;
+        free(key);
+        if (!g) {
+            rc = STORE_ERR_IO;
+            break;
+        }
+        json_object *node = g->type == REDIS_REPLY_STRING ? json_tokener_parse(g->str) : NULL, *v = NULL;
+        freeReplyObject(g);
+        bool match = node && (!field || (json_object_object_get_ex(node, field, &v) &&
+                                         json_object_get_type(v) == json_type_string &&
+                                         strcmp(json_object_get_string(v), value ? value : "") == 0));
+        if (match)
+            fn(ctx, type, names[i], node);
+        json_object_put(node);
+    }
+    free(names);
+out:
+    if (m)
+        freeReplyObject(m);
+    pthread_mutex_unlock(&s->rmu);
+    return rc;
+}
+
+static int r_find(store_t *base, const char *type, const char *field, const char *value, store_record_fn fn,
+                  void *ctx)
+{
+    return each_of_type((redis_store_t *)base, type, field, value, fn, ctx);
+}
+
+static int r_load_directory(store_t *base, store_record_fn fn, void *ctx)
+{
+    static const char *const order[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken",
+                                        "Blob"};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof order / sizeof *order; i++)
+        rc = each_of_type((redis_store_t *)base, order[i], NULL, NULL, fn, ctx);
+    return rc;
+}
+
+/* Caller holds rmu. */
+static int check_locked(redis_store_t *s, const char *cursor, sid_t *id)
+{
+    if (cursor_parse(cursor, id) != 0)
+        return STORE_ERR_CURSOR_MALFORMED;
+    sid_t last, deleted;
+    if (stream_bounds(s, &s->r, &last, &deleted) != 0)
+        return STORE_ERR_IO;
+    if (sid_cmp(*id, last) > 0)
+        return STORE_ERR_CURSOR_MALFORMED;
+    if (sid_cmp(*id, deleted) < 0)
+        return STORE_ERR_CURSOR_EXPIRED;
+    return 0;
+}
+
+static int r_cursor_check(store_t *base, const char *cursor)
+{
+    redis_store_t *s = (redis_store_t *)base;
+    sid_t id;
+    pthread_mutex_lock(&s->rmu);
+    int rc = check_locked(s, cursor, &id);
+    pthread_mutex_unlock(&s->rmu);
+    return rc;
+}
+
+static int r_log_head(store_t *base, char out[STORE_CURSOR_MAX])
+{
+    redis_store_t *s = (redis_store_t *)base;
+    sid_t last, deleted;
+    pthread_mutex_lock(&s->rmu);
+    int rc = stream_bounds(s, &s->r, &last, &deleted);
+    pthread_mutex_unlock(&s->rmu);
+    sid_cursor(last, out);
+    return rc;
+}
+
+static int r_log_read(store_t *base, const char *after, int max, store_change_fn fn, void *ctx)
+{
+    redis_store_t *s = (redis_store_t *)base;
+    sid_t id = {0, 0};
+    char start[64], count[16];
+    int rc = 0, n = 0;
+    pthread_mutex_lock(&s->rmu);
+    if (after && *after) {
+        rc = check_locked(s, after, &id);
+        snprintf(start, sizeof start, "(%" PRIu64 "-%" PRIu64, id.ms, id.n);
+    } else {
+        snprintf(start, sizeof start, "-");
+    }
+    snprintf(count, sizeof count, "%d", max > 0 ? max : 1000);
+    redisReply *r = NULL;
+    if (rc == 0) {
+        const char *a[] = {"XRANGE", KEY_LOG, start, "+", "COUNT", count};
+        r = run(s, &s->r, 6, a, NULL);
+        if (!r || r->type != REDIS_REPLY_ARRAY)
+            rc = STORE_ERR_IO;
+    }
+    /* trimmed while we read? then the caller's position is gone after all */
+    if (rc == 0 && after && *after) {
+        sid_t last, deleted;
+        if (stream_bounds(s, &s->r, &last, &deleted) != 0)
+            rc = STORE_ERR_IO;
+        else if (sid_cmp(id, deleted) < 0)
+            rc = STORE_ERR_CURSOR_EXPIRED;
+    }
+    pthread_mutex_unlock(&s->rmu);
+    for (size_t i = 0; rc == 0 && i < r->elements; i++) {
+        store_change_t c;
+        if (entry_change(r->element[i], &c) != 0) {
+            store_change_clear(&c);
+            continue;
+        }
+        n++;
+        int stop = fn(ctx, &c);
+        store_change_clear(&c);
+        if (stop)
+            break;
+    }
+    if (r)
+        freeReplyObject(r);
+    return rc == 0 ? n : rc;
+}
+
+/* ---- follower: every server's changes, in stream order, to the watcher ---- */
+
+typedef struct rbatch {
+    struct rbatch *next;
+    redis_store_t *owner;
+    store_changes_fn fn;
+    void *ctx;
+    store_change_t *changes;
+    int n;
+} rbatch_t;
+
+static void rbatch_free(rbatch_t *b)
+{
+    for (int i = 0; i < b->n; i++)
+        store_change_clear(&b->changes[i]);
+    free(b->changes);
+    free(b);
+}
+
+static void rbatch_run(void *arg)
+{
+    rbatch_t *b = arg;
+    b->fn(b->ctx, b->changes, b->n);
+    bool free_store = false;
+    redis_store_t *s = b->owner;
+    if (hand_back(s, NULL, b, &free_store))
+        rbatch_free(b);
+    if (free_store)
+        store_free_struct(s);
+}
+
+static bool hand_back(redis_store_t *s, rjob_t *j, rbatch_t *b, bool *free_store)
+{
+    pthread_mutex_lock(&s->mu);
+    s->out--;
+    if (!s->writer_done) {
+        if (j) {
+            j->next = s->jtrash;
+            s->jtrash = j;
+        } else {
+            b->next = s->btrash;
+            s->btrash = b;
+        }
+        pthread_cond_signal(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        return false;
+    }
+    *free_store = s->closed && s->out == 0;
+    pthread_mutex_unlock(&s->mu);
+    return true;
+}
+
+/* Writer thread, without the lock held on entry. */
+static void empty_trash(redis_store_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    rjob_t *j = s->jtrash;
+    rbatch_t *b = s->btrash;
+    s->jtrash = NULL;
+    s->btrash = NULL;
+    pthread_mutex_unlock(&s->mu);
+    while (j) {
+        rjob_t *next = j->next;
+        rjob_free(j);
+        j = next;
+    }
+    while (b) {
+        rbatch_t *next = b->next;
+        rbatch_free(b);
+        b = next;
+    }
+}
+
+static void *watch_main(void *arg)
+{
+    redis_store_t *s = arg;
+    redisContext *c = NULL;
+    char from[64];
+    snprintf(from, sizeof from, "%s", s->watch_from);
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        bool closing = s->closing;
+        pthread_mutex_unlock(&s->mu);
+        if (closing)
+            break;
+        const char *a[] = {"XREAD", "COUNT", "1000", "BLOCK", "500", "STREAMS", KEY_LOG, from};
+        redisReply *r = run(s, &c, 8, a, NULL);
+        if (!r) {
+            sleep(1);
+            continue;
+        }
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 2) {
+            redisReply *entries = r->element[0]->element[1];
+            rbatch_t *b = calloc(1, sizeof *b);
+            if (b && entries->elements)
+                b->changes = calloc(entries->elements, sizeof *b->changes);
+            for (size_t i = 0; b && b->changes && i < entries->elements; i++) {
+                redisReply *e = entries->element[i];
+                if (e->elements == 2 && e->element[0]->str)
+                    snprintf(from, sizeof from, "%s", e->element[0]->str);
+                if (entry_change(e, &b->changes[b->n]) == 0)
+                    b->n++;
+                else
+                    store_change_clear(&b->changes[b->n]);
+            }
+            if (b && b->n > 0) {
+                b->owner = s;
+                b->fn = s->watch_fn;
+                b->ctx = s->watch_ctx;
+                pthread_mutex_lock(&s->mu);
+                s->out++;
+                pthread_mutex_unlock(&s->mu);
+                if (rt_taskq_push(s->watch_q, rbatch_run, b) == 0) {
+                    b = NULL;
+                } else {
+                    pthread_mutex_lock(&s->mu);
+                    s->out--;
+                    pthread_mutex_unlock(&s->mu);
+                }
+            }
+            if (b)
+                rbatch_free(b);
+        }
+        freeReplyObject(r);
+    }
+    if (c)
+        redisFree(c);
+    return NULL;
+}
+
+static int r_watch(store_t *base, rt_taskq_t *q, store_changes_fn fn, void *ctx)
+{
+    redis_store_t *s = (redis_store_t *)base;
+    if (s->watch_started)
+        return STORE_ERR_INVALID;
+    sid_t last, deleted;
+    pthread_mutex_lock(&s->rmu);
+    int rc = stream_bounds(s, &s->r, &last, &deleted);
+    pthread_mutex_unlock(&s->rmu);
+    if (rc != 0)
+        return rc;
+    snprintf(s->watch_from, sizeof s->watch_from, "%" PRIu64 "-%" PRIu64, last.ms, last.n);
+    s->watch_q = q;
+    s->watch_fn = fn;
+    s->watch_ctx = ctx;
+    if (pthread_create(&s->watch_thread, NULL, watch_main, s) != 0)
+        return STORE_ERR_IO;
+    s->watch_started = true;
+    return 0;
+}
+
+static void store_free_struct(redis_store_t *s)
+{
+    pthread_mutex_destroy(&s->rmu);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    pthread_cond_destroy(&s->idle_cv);
+    free(s);
+}
+
+static void r_close(store_t *base)
+{
+    redis_store_t *s = (redis_store_t *)base;
+    pthread_mutex_lock(&s->mu);
+    s->closing = true;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    if (s->thread_started)
+        pthread_join(s->thread, NULL);
+    if (s->watch_started)
+        pthread_join(s->watch_thread, NULL);
+    if (s->w)
+        redisFree(s->w);
+    if (s->r)
+        redisFree(s->r);
+    free(s->host);
+    s->host = NULL;
+    /* Results and batches still queued for their consumers keep the struct alive. */
+    pthread_mutex_lock(&s->mu);
+    s->writer_done = true;
+    s->closed = true;
+    bool last = s->out == 0;
+    rjob_t *j = s->jtrash;
+    rbatch_t *b = s->btrash;
+    s->jtrash = NULL;
+    s->btrash = NULL;
+    pthread_mutex_unlock(&s->mu);
+    while (j) {
+        rjob_t *next = j->next;
+        rjob_free(j);
+        j = next;
+    }
+    while (b) {
+        rbatch_t *next = b->next;
+        rbatch_free(b);
+        b = next;
+    }
+    if (last)
+        store_free_struct(s);
+}
+
+static const store_ops_t redis_ops = {
+    .name = "redis",
+    .close = r_close,
+    .submit = r_submit,
+    .submit_prepared = r_submit_prepared,
+    .get = r_get,
+    .find = r_find,
+    .load_directory = r_load_directory,
+    .log_read = r_log_read,
+    .log_head = r_log_head,
+    .cursor_check = r_cursor_check,
+    .flush = r_flush,
+    .watch = r_watch,
+};
+
+/* SPEC 7 wants accepted changes to survive a restart: say so when Redis is not set up for it. */
+static void warn_durability(redis_store_t *s)
+{
+    const char *a[] = {"CONFIG", "GET", "append*"};
+    redisReply *r = run(s, &s->r, 3, a, NULL);
+    bool aof = false, always = false;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+        const char *k = r->element[i]->str, *v = r->element[i + 1]->str;
+        if (k && v && strcmp(k, "appendonly") == 0)
+            aof = strcmp(v, "yes") == 0;
+        if (k && v && strcmp(k, "appendfsync") == 0)
+            always = strcmp(v, "always") == 0;
+    }
+    if (r)
+        freeReplyObject(r);
+    if (!aof || !always)
+        rt_log_warn("store", "redis runs without appendonly yes + appendfsync always: accepted changes may be "
+                             "lost if Redis restarts");
+}
+
+/* "redis://host[:port][/db]" or "host[:port]". */
+static int parse_url(const char *url, char **host, int *port, int *db)
+{
+    const char *p = strncmp(url, "redis://", 8) == 0 ? url + 8 : url;
+    const char *end = p + strcspn(p, ":/");
+    if (end == p)
+        return -1;
+    *host = strndup(p, (size_t)(end - p));
+    *port = 6379;
+    *db = 0;
+    if (*end == ':') {
+        char *e;
+        long v = strtol(end + 1, &e, 10);
+        if (v <= 0 || v > 65535 || (*e && *e != '/'))
+            return -1;
+        *port = (int)v;
+        end = e;
+    }
+    if (*end == '/' && end[1]) {
+        char *e;
+        long v = strtol(end + 1, &e, 10);
+        if (v < 0 || v > 1000 || *e)
+            return -1;
+        *db = (int)v;
+    }
+    return *host ? 0 : -1;
+}
+
+store_t *store_redis_open(const store_redis_opts_t *o)
+{
+    redis_store_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->base.ops = &redis_ops;
+    s->base.nodes = o->nodes;
+    s->base.directory = o->directory;
+    store_types_init(&s->base);
+    s->retention_sec = o->retention_sec;
+    s->retention_max = o->retention_max;
+    pthread_mutex_init(&s->rmu, NULL);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    pthread_cond_init(&s->idle_cv, NULL);
+    unsigned char rnd[8];
+    if (sodium_init() < 0)
+        goto fail;
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(s->producer, sizeof s->producer, rnd, sizeof rnd);
+    if (parse_url(o->url, &s->host, &s->port, &s->db) != 0) {
+        rt_log_error("store", "bad --redis URL '%s' (expected redis://host:port[/db])", o->url);
+        goto fail;
+    }
+    if (!(s->w = connect_to(s)) || !(s->r = connect_to(s)))
+        goto fail;
+    if (pthread_create(&s->thread, NULL, writer_main, s) != 0)
+        goto fail;
+    s->thread_started = true;
+    rt_log_info("store", "redis store %s:%d db %d (cluster mode)", s->host, s->port, s->db);
+    warn_durability(s);
+    return &s->base;
+fail:
+    r_close(&s->base);
+    return NULL;
+}
