@@ -28,8 +28,14 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 echo "== C unit tests (ctest)"
 (cd build-asan && ctest --output-on-failure -j"$jobs")
 
-echo "== Node integration tests"
+echo "== Node integration tests (network threads: the default, one per CPU)"
 RT_BIN="$PWD/build-asan/blobhub-realtime" node --test --test-concurrency=1 tests/node/
+
+# The other threading model too: one network thread on a multi-core machine, two on a single core.
+other_threads=1
+[ "$(nproc)" -gt 1 ] || other_threads=2
+echo "== Node integration tests again with --threads $other_threads"
+RT_TEST_THREADS=$other_threads RT_BIN="$PWD/build-asan/blobhub-realtime" node --test --test-concurrency=1 tests/node/
 
 if [ -x scripts/fuzz.sh ] && command -v clang >/dev/null; then
   echo "== fuzzers (${RT_FUZZ_SECONDS:-60} s each)"
