@@ -103,7 +103,7 @@ auth_t *auth_new(struct rt_server *srv)
     if ((cfg->jwt_issuer && cfg->jwt_issuer[0] && !a->issuer) || (cfg->jwt_audience && cfg->jwt_audience[0] && !a->audience) ||
         (cfg->service_key && cfg->service_key[0] && !a->service_key))
         goto fail;
-    if (!(a->identities = auth_map_new()) || !(a->vcache = auth_vcache_new()) || !(a->pool = auth_pool_new(AUTH_WORKERS)))
+    if (!(a->identities = rt_map_new()) || !(a->vcache = auth_vcache_new()) || !(a->pool = auth_pool_new(AUTH_WORKERS)))
         goto fail;
     return a;
 fail:
@@ -149,9 +149,9 @@ void auth_free(auth_t *a)
     while (a->jobs)
         job_free(a->jobs);
     auth_vcache_free(a->vcache);
-    if (a->identities && auth_map_count(a->identities))
-        rt_log_warn("auth", "%zu identities still referenced at shutdown", auth_map_count(a->identities));
-    auth_map_free(a->identities, identity_free_cb);
+    if (a->identities && rt_map_count(a->identities))
+        rt_log_warn("auth", "%zu identities still referenced at shutdown", rt_map_count(a->identities));
+    rt_map_free(a->identities, identity_free_cb);
     auth_dir_destroy(&a->dir);
     if (a->hs_secret) {
         sodium_memzero(a->hs_secret, a->hs_len);
@@ -207,7 +207,7 @@ void auth_identity_unref(auth_identity_t *id)
     pthread_mutex_lock(&a->id_lock);
     bool last = --id->refs == 0;
     if (last && id->interned)
-        auth_map_remove(a->identities, id->key, sizeof id->key);
+        rt_map_remove(a->identities, id->key, sizeof id->key);
     pthread_mutex_unlock(&a->id_lock);
     if (last)
         identity_free(id);
@@ -322,7 +322,7 @@ static auth_identity_t *identity_get(auth_t *a, auth_cred_form_t form, const cha
     crypto_generichash_final(&st, key, sizeof key);
 
     pthread_mutex_lock(&a->id_lock);
-    auth_identity_t *id = auth_map_get(a->identities, key, sizeof key);
+    auth_identity_t *id = rt_map_get(a->identities, key, sizeof key);
     if (id && id->jwt_deadline_ms == jwt_deadline_ms) {
         id->refs++;
         pthread_mutex_unlock(&a->id_lock);
@@ -353,7 +353,7 @@ static auth_identity_t *identity_get(auth_t *a, auth_cred_form_t form, const cha
     }
     pthread_mutex_lock(&a->id_lock);
     /* Another thread may have interned the same identity meanwhile: share it. */
-    auth_identity_t *old = auth_map_get(a->identities, key, sizeof key);
+    auth_identity_t *old = rt_map_get(a->identities, key, sizeof key);
     if (old && old->jwt_deadline_ms == jwt_deadline_ms) {
         old->refs++;
         pthread_mutex_unlock(&a->id_lock);
@@ -361,7 +361,7 @@ static auth_identity_t *identity_get(auth_t *a, auth_cred_form_t form, const cha
         return old;
     }
     void *replaced = NULL;
-    if (auth_map_put(a->identities, key, sizeof key, n, &replaced) == 0) {
+    if (rt_map_put(a->identities, key, sizeof key, n, &replaced) == 0) {
         n->interned = true;
         if (replaced)
             ((auth_identity_t *)replaced)->interned = false; /* lives on with its own references */

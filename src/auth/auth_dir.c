@@ -80,9 +80,9 @@ int auth_dir_init(auth_dir_t *d)
         }
     pthread_rwlockattr_destroy(&attr);
     atomic_init(&d->gen, 1);
-    if (!(d->orgs = auth_map_new()) || !(d->slugs = auth_map_new()) || !(d->users = auth_map_new()) ||
-        !(d->members = auth_map_new()) || !(d->api_keys = auth_map_new()) || !(d->pats = auth_map_new()) ||
-        !(d->blobs = auth_map_new())) {
+    if (!(d->orgs = rt_map_new()) || !(d->slugs = rt_map_new()) || !(d->users = rt_map_new()) ||
+        !(d->members = rt_map_new()) || !(d->api_keys = rt_map_new()) || !(d->pats = rt_map_new()) ||
+        !(d->blobs = rt_map_new())) {
         auth_dir_destroy(d);
         return -1;
     }
@@ -91,13 +91,13 @@ int auth_dir_init(auth_dir_t *d)
 
 void auth_dir_destroy(auth_dir_t *d)
 {
-    auth_map_free(d->slugs, NULL);
-    auth_map_free(d->orgs, org_free);
-    auth_map_free(d->users, user_free);
-    auth_map_free(d->members, member_free);
-    auth_map_free(d->api_keys, cred_free);
-    auth_map_free(d->pats, cred_free);
-    auth_map_free(d->blobs, blob_free);
+    rt_map_free(d->slugs, NULL);
+    rt_map_free(d->orgs, org_free);
+    rt_map_free(d->users, user_free);
+    rt_map_free(d->members, member_free);
+    rt_map_free(d->api_keys, cred_free);
+    rt_map_free(d->pats, cred_free);
+    rt_map_free(d->blobs, blob_free);
     d->orgs = d->slugs = d->users = d->members = d->api_keys = d->pats = d->blobs = NULL;
     for (int i = 0; i < d->nstripes_ready; i++)
         pthread_rwlock_destroy(&d->stripes[i].lock);
@@ -217,11 +217,11 @@ static dir_cred_t *cred_from(const char *id, json_object *node, const char *owne
 
 static void org_drop(auth_dir_t *d, const char *id)
 {
-    dir_org_t *old = auth_map_remove(d->orgs, id, strlen(id));
+    dir_org_t *old = rt_map_remove(d->orgs, id, strlen(id));
     if (!old)
         return;
-    if (auth_map_get(d->slugs, old->slug, strlen(old->slug)) == old)
-        auth_map_remove(d->slugs, old->slug, strlen(old->slug));
+    if (rt_map_get(d->slugs, old->slug, strlen(old->slug)) == old)
+        rt_map_remove(d->slugs, old->slug, strlen(old->slug));
     org_free(old);
 }
 
@@ -238,21 +238,21 @@ static int put_org(auth_dir_t *d, const char *id, json_object *node)
     o->name = dup_field(node, "name");
     o->created_at = dup_field(node, "createdAt");
     o->banned = true_field(node, "banned");
-    if (!o->id || !o->slug || !o->name || !o->created_at || auth_map_put(d->orgs, id, strlen(id), o, NULL)) {
+    if (!o->id || !o->slug || !o->name || !o->created_at || rt_map_put(d->orgs, id, strlen(id), o, NULL)) {
         org_free(o);
         return -1;
     }
     if (o->slug[0])
-        auth_map_put(d->slugs, o->slug, strlen(o->slug), o, NULL); /* OOM: slug lookup just fails */
+        rt_map_put(d->slugs, o->slug, strlen(o->slug), o, NULL); /* OOM: slug lookup just fails */
     return 0;
 }
 
-static int put_simple(auth_map_t *m, const char *id, void *rec, void (*free_fn)(void *))
+static int put_simple(rt_map_t *m, const char *id, void *rec, void (*free_fn)(void *))
 {
-    free_fn(auth_map_remove(m, id, strlen(id)));
+    free_fn(rt_map_remove(m, id, strlen(id)));
     if (!rec)
         return 0;
-    if (auth_map_put(m, id, strlen(id), rec, NULL)) {
+    if (rt_map_put(m, id, strlen(id), rec, NULL)) {
         free_fn(rec);
         return -1;
     }
@@ -348,17 +348,17 @@ int auth_dir_put(auth_dir_t *d, const char *type, const char *id, json_object *n
 
 const dir_org_t *auth_dir_org(const auth_dir_t *d, const char *id)
 {
-    return id ? auth_map_get(d->orgs, id, strlen(id)) : NULL;
+    return id ? rt_map_get(d->orgs, id, strlen(id)) : NULL;
 }
 
 const dir_org_t *auth_dir_org_by_slug(const auth_dir_t *d, const char *slug)
 {
-    return slug ? auth_map_get(d->slugs, slug, strlen(slug)) : NULL;
+    return slug ? rt_map_get(d->slugs, slug, strlen(slug)) : NULL;
 }
 
 const dir_user_t *auth_dir_user(const auth_dir_t *d, const char *id)
 {
-    return id ? auth_map_get(d->users, id, strlen(id)) : NULL;
+    return id ? rt_map_get(d->users, id, strlen(id)) : NULL;
 }
 
 bool auth_dir_is_member(const auth_dir_t *d, const char *org_id, const char *user_id)
@@ -373,7 +373,7 @@ bool auth_dir_is_member(const auth_dir_t *d, const char *org_id, const char *use
     memcpy(key, org_id, lo);
     key[lo] = ':';
     memcpy(key + lo + 1, user_id, lu);
-    bool found = auth_map_get(d->members, key, n) != NULL;
+    bool found = rt_map_get(d->members, key, n) != NULL;
     if (key != stack)
         free(key);
     return found;
@@ -381,15 +381,15 @@ bool auth_dir_is_member(const auth_dir_t *d, const char *org_id, const char *use
 
 const dir_cred_t *auth_dir_api_key(const auth_dir_t *d, const char *id)
 {
-    return id ? auth_map_get(d->api_keys, id, strlen(id)) : NULL;
+    return id ? rt_map_get(d->api_keys, id, strlen(id)) : NULL;
 }
 
 const dir_cred_t *auth_dir_pat(const auth_dir_t *d, const char *id)
 {
-    return id ? auth_map_get(d->pats, id, strlen(id)) : NULL;
+    return id ? rt_map_get(d->pats, id, strlen(id)) : NULL;
 }
 
 const dir_blob_t *auth_dir_blob(const auth_dir_t *d, const char *id)
 {
-    return id ? auth_map_get(d->blobs, id, strlen(id)) : NULL;
+    return id ? rt_map_get(d->blobs, id, strlen(id)) : NULL;
 }

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "auth/auth_map.h"
+#include "util/util_map.h"
 
 typedef struct dir_org {
     char *id, *slug, *name, *created_at;
@@ -53,7 +53,7 @@ typedef struct auth_dir {
     auth_dir_stripe_t stripes[AUTH_DIR_STRIPES];
     int nstripes_ready;
     atomic_uint_least64_t gen; /* bumped by every change that can affect an identity */
-    auth_map_t *orgs, *slugs, *users, *members, *api_keys, *pats, *blobs;
+    rt_map_t *orgs, *slugs, *users, *members, *api_keys, *pats, *blobs;
 } auth_dir_t;
 
 int auth_dir_init(auth_dir_t *d);

@@ -10,7 +10,7 @@
 #include "auth/auth.h"
 #include "auth/auth_cred.h"
 #include "auth/auth_dir.h"
-#include "auth/auth_map.h"
+#include "util/util_map.h"
 #include "auth/auth_pool.h"
 #include "auth/auth_vcache.h"
 
@@ -61,7 +61,7 @@ struct auth {
     char *issuer, *audience, *service_key;
     uint8_t hkey[crypto_generichash_KEYBYTES]; /* per-process key of every keyed hash */
     pthread_mutex_t id_lock;
-    auth_map_t *identities;                    /* key -> auth_identity_t (not owned) */
+    rt_map_t *identities;                    /* key -> auth_identity_t (not owned) */
     pthread_mutex_t jobs_lock;
     auth_pending_t *jobs;
     auth_pool_t *pool;

@@ -193,13 +193,13 @@ json_object *auth_viewer(auth_t *a, const auth_identity_t *who)
     int64_t deadline;
     if (auth_principal_live(a, who, &deadline)) {
         if (who->form == AUTH_CRED_SERVICE) {
-            auth_map_foreach(a->dir.orgs, collect_all, &c);
+            rt_map_foreach(a->dir.orgs, collect_all, &c);
         } else if (who->form == AUTH_CRED_API_KEY) {
             const dir_cred_t *k = auth_dir_api_key(&a->dir, who->id);
             if (k)
                 collect_add(&c, auth_dir_org(&a->dir, k->owner_id));
         } else {
-            auth_map_foreach(a->dir.members, collect_member, &c);
+            rt_map_foreach(a->dir.members, collect_member, &c);
         }
     }
     if (c.n > 1)

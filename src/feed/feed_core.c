@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "feed/feed_map.h"
+#include "util/util_map.h"
 #include "feed/feed_match.h"
 #include "util/util_log.h"
 
@@ -75,8 +75,8 @@ struct feed {
     atomic_uint_fast64_t publishes; /* bumped under the lock by every publish */
     feed_deps_t deps;
     rt_metrics_t *metrics;
-    feed_map_t *topics; /* topic key -> feed_topic_t */
-    feed_map_t *sels;   /* selection key -> feed_sel_t */
+    rt_map_t *topics; /* topic key -> feed_topic_t */
+    rt_map_t *sels;   /* selection key -> feed_sel_t */
     feed_sub_t *all;
     size_t nsubs;       /* subscribed (not dead) */
     uint64_t stamp;     /* one per published change */
@@ -105,14 +105,14 @@ feed_t *feed_new_with_deps(const feed_deps_t *deps, rt_metrics_t *metrics)
     f->metrics = metrics;
     pthread_mutex_init(&f->lock, NULL);
     atomic_init(&f->publishes, 0);
-    f->topics = feed_map_new();
-    f->sels = feed_map_new();
+    f->topics = rt_map_new();
+    f->sels = rt_map_new();
     if (!f->topics || !f->sels)
         goto fail;
     return f;
 fail:
-    feed_map_free(f->topics);
-    feed_map_free(f->sels);
+    rt_map_free(f->topics, NULL);
+    rt_map_free(f->sels, NULL);
     pthread_mutex_destroy(&f->lock);
     free(f);
     return NULL;
@@ -122,7 +122,7 @@ fail:
 
 static feed_sel_t *feed_sel_get(feed_t *f, const char *key)
 {
-    feed_sel_t *s = key ? feed_map_get(f->sels, key, strlen(key)) : NULL;
+    feed_sel_t *s = key ? rt_map_get(f->sels, key, strlen(key)) : NULL;
     if (s) {
         s->refs++;
         return s;
@@ -132,7 +132,7 @@ static feed_sel_t *feed_sel_get(feed_t *f, const char *key)
         return NULL;
     s->refs = 1;
     if (key) {
-        if (!(s->key = strdup(key)) || feed_map_put(f->sels, key, strlen(key), s) < 0)
+        if (!(s->key = strdup(key)) || rt_map_put(f->sels, key, strlen(key), s, NULL) < 0)
             goto fail;
     }
     return s;
@@ -147,7 +147,7 @@ static void feed_sel_put(feed_t *f, feed_sel_t *s)
     if (!s || --s->refs > 0)
         return;
     if (s->key)
-        feed_map_del(f->sels, s->key, strlen(s->key));
+        rt_map_remove(f->sels, s->key, strlen(s->key));
     rt_frame_unref(s->frame);
     free(s->key);
     free(s);
@@ -159,13 +159,13 @@ static int feed_topic_add(feed_t *f, feed_sub_t *s)
 {
     if (feed_topic_key(&f->key, s->match.type, s->match.topic_dim, s->match.topic_value) < 0)
         return -1;
-    feed_topic_t *t = feed_map_get(f->topics, f->key.data, f->key.len);
+    feed_topic_t *t = rt_map_get(f->topics, f->key.data, f->key.len);
     if (!t) {
         if (!(t = calloc(1, sizeof *t + f->key.len + 1)))
             return -1;
         t->keylen = f->key.len;
         memcpy(t->key, f->key.data, f->key.len);
-        if (feed_map_put(f->topics, t->key, t->keylen, t) < 0) {
+        if (rt_map_put(f->topics, t->key, t->keylen, t, NULL) < 0) {
             free(t);
             return -1;
         }
@@ -195,7 +195,7 @@ static void feed_topic_remove(feed_t *f, feed_sub_t *s)
     s->tprev = s->tnext = NULL;
     s->topic = NULL;
     if (--t->count == 0) {
-        feed_map_del(f->topics, t->key, t->keylen);
+        rt_map_remove(f->topics, t->key, t->keylen);
         free(t);
     }
 }
@@ -425,7 +425,7 @@ void feed_publish_changes(feed_t *f, const feed_change_t *changes, int n)
             const char *v = d == FEED_DIM_ALL ? "" : feed_change_dim(c, (feed_dim_t)d);
             if (!v || feed_topic_key(&f->key, c->type, (feed_dim_t)d, v) < 0)
                 continue;
-            feed_topic_t *t = feed_map_get(f->topics, f->key.data, f->key.len);
+            feed_topic_t *t = rt_map_get(f->topics, f->key.data, f->key.len);
             if (t)
                 feed_match_topic(f, t, c, &value, &touched, &lists);
         }
@@ -666,8 +666,8 @@ void feed_free(feed_t *f)
         feed_sub_t *s = f->all;
         feed_sub_free(s);
     }
-    feed_map_free(f->topics);
-    feed_map_free(f->sels);
+    rt_map_free(f->topics, NULL);
+    rt_map_free(f->sels, NULL);
     rt_buf_free(&f->key);
     rt_buf_free(&f->out);
     pthread_mutex_destroy(&f->lock);
@@ -686,6 +686,6 @@ void feed_free(feed_t *f)
 
 size_t feed_subscription_count(const feed_t *f) { FEED_LOCKED_READ(f, f->nsubs); }
 
-size_t feed_topic_count(const feed_t *f) { FEED_LOCKED_READ(f, feed_map_count(f->topics)); }
+size_t feed_topic_count(const feed_t *f) { FEED_LOCKED_READ(f, rt_map_count(f->topics)); }
 
-size_t feed_selection_count(const feed_t *f) { FEED_LOCKED_READ(f, feed_map_count(f->sels)); }
+size_t feed_selection_count(const feed_t *f) { FEED_LOCKED_READ(f, rt_map_count(f->sels)); }

@@ -40,7 +40,7 @@ void proto_hub_free(proto_hub_t *hub)
 {
     if (!hub)
         return;
-    rt_map_free(hub->clients);
+    rt_map_free(hub->clients, NULL);
     pthread_mutex_destroy(&hub->lock);
     free(hub);
 }
@@ -127,8 +127,8 @@ static void unregister_client(proto_conn_t *c)
 {
     if (c->hub_key) {
         pthread_mutex_lock(&c->hub->lock);
-        if (rt_map_get(c->hub->clients, c->hub_key) == c->handle)
-            rt_map_del(c->hub->clients, c->hub_key);
+        if (rt_map_get(c->hub->clients, c->hub_key, strlen(c->hub_key)) == c->handle)
+            rt_map_remove(c->hub->clients, c->hub_key, strlen(c->hub_key));
         pthread_mutex_unlock(&c->hub->lock);
         free(c->hub_key);
         c->hub_key = NULL;
@@ -164,10 +164,10 @@ static void register_client(proto_conn_t *c)
     rt_buf_t key = RT_BUF_INIT;
     rt_buf_printf(&key, "%s\x1f%s", c->who ? auth_identity_id(c->who) : "anonymous", c->client_id);
     pthread_mutex_lock(&c->hub->lock);
-    proto_handle_t *old = rt_map_get(c->hub->clients, rt_buf_cstr(&key));
+    proto_handle_t *old = rt_map_get(c->hub->clients, key.data, key.len);
     if (old)
         atomic_fetch_add(&old->refs, 1); /* its connection cannot drop it while we hold the lock */
-    if (rt_map_set(c->hub->clients, rt_buf_cstr(&key), h) == 0) {
+    if (rt_map_put(c->hub->clients, key.data, key.len, h, NULL) == 0) {
         c->hub_key = rt_buf_steal(&key, NULL);
         c->handle = h;
     } else {

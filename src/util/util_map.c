@@ -1,32 +1,33 @@
-/* Open-addressing hash map with tombstones; FNV-1a hashing, grown at 70% load. */
+/* Chained hash table with keyed SipHash (libsodium crypto_shorthash): lookups touch one
+ * bucket chain and never allocate, which is what the per-event paths need. */
 #include "util/util_map.h"
 
+#include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TOMB ((char *)1)
-
-typedef struct slot {
-    char *key; /* NULL: empty, TOMB: deleted */
-    void *value;
+typedef struct entry {
+    struct entry *next;
     uint64_t hash;
-} slot_t;
+    size_t len;
+    void *val;
+    unsigned char key[];
+} entry_t;
 
 struct rt_map {
-    slot_t *slots;
-    size_t cap;   /* power of two */
-    size_t count; /* live entries */
-    size_t used;  /* live + tombstones */
+    entry_t **buckets;
+    size_t nbuckets; /* power of two */
+    size_t count;
+    unsigned char sipkey[crypto_shorthash_KEYBYTES];
 };
 
-static uint64_t hash_str(const char *s)
+static uint64_t map_hash(const rt_map_t *m, const void *key, size_t len)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
+    unsigned char out[crypto_shorthash_BYTES];
+    crypto_shorthash(out, key, len, m->sipkey);
+    uint64_t h;
+    memcpy(&h, out, sizeof h);
     return h;
 }
 
@@ -35,108 +36,129 @@ rt_map_t *rt_map_new(void)
     rt_map_t *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
-    m->cap = 16;
-    m->slots = calloc(m->cap, sizeof *m->slots);
-    if (!m->slots) {
+    if (sodium_init() < 0) {
         free(m);
         return NULL;
     }
+    m->nbuckets = 16;
+    m->buckets = calloc(m->nbuckets, sizeof *m->buckets);
+    if (!m->buckets) {
+        free(m);
+        return NULL;
+    }
+    crypto_shorthash_keygen(m->sipkey);
     return m;
 }
 
-void rt_map_free(rt_map_t *m)
+void rt_map_free(rt_map_t *m, void (*free_val)(void *))
 {
     if (!m)
         return;
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->slots[i].key && m->slots[i].key != TOMB)
-            free(m->slots[i].key);
-    free(m->slots);
+    for (size_t i = 0; i < m->nbuckets; i++) {
+        entry_t *e = m->buckets[i];
+        while (e) {
+            entry_t *next = e->next;
+            if (free_val)
+                free_val(e->val);
+            free(e);
+            e = next;
+        }
+    }
+    free(m->buckets);
     free(m);
 }
 
-static slot_t *find(const rt_map_t *m, const char *key, uint64_t h)
+size_t rt_map_count(const rt_map_t *m)
 {
-    size_t mask = m->cap - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        slot_t *s = &m->slots[i];
-        if (!s->key)
-            return NULL;
-        if (s->key != TOMB && s->hash == h && strcmp(s->key, key) == 0)
-            return s;
+    return m->count;
+}
+
+static entry_t **map_find(const rt_map_t *m, const void *key, size_t len, uint64_t h)
+{
+    entry_t **pp = &m->buckets[h & (m->nbuckets - 1)];
+    while (*pp) {
+        entry_t *e = *pp;
+        if (e->hash == h && e->len == len && memcmp(e->key, key, len) == 0)
+            return pp;
+        pp = &e->next;
     }
+    return pp;
 }
 
-void *rt_map_get(const rt_map_t *m, const char *key)
+void *rt_map_get(const rt_map_t *m, const void *key, size_t len)
 {
-    slot_t *s = find(m, key, hash_str(key));
-    return s ? s->value : NULL;
+    uint64_t h = map_hash(m, key, len);
+    entry_t **pp = map_find(m, key, len, h);
+    return *pp ? (*pp)->val : NULL;
 }
 
-static int grow(rt_map_t *m)
+static void map_grow(rt_map_t *m)
 {
-    size_t ncap = m->count * 4 > m->cap ? m->cap * 2 : m->cap;
-    slot_t *ns = calloc(ncap, sizeof *ns);
-    if (!ns)
-        return -1;
-    for (size_t i = 0; i < m->cap; i++) {
-        slot_t *s = &m->slots[i];
-        if (!s->key || s->key == TOMB)
-            continue;
-        size_t j = s->hash & (ncap - 1);
-        while (ns[j].key)
-            j = (j + 1) & (ncap - 1);
-        ns[j] = *s;
+    size_t n = m->nbuckets * 2;
+    entry_t **b = calloc(n, sizeof *b);
+    if (!b)
+        return; /* keep working with longer chains */
+    for (size_t i = 0; i < m->nbuckets; i++) {
+        entry_t *e = m->buckets[i];
+        while (e) {
+            entry_t *next = e->next;
+            size_t j = e->hash & (n - 1);
+            e->next = b[j];
+            b[j] = e;
+            e = next;
+        }
     }
-    free(m->slots);
-    m->slots = ns;
-    m->cap = ncap;
-    m->used = m->count;
-    return 0;
+    free(m->buckets);
+    m->buckets = b;
+    m->nbuckets = n;
 }
 
-int rt_map_set(rt_map_t *m, const char *key, void *value)
+int rt_map_put(rt_map_t *m, const void *key, size_t len, void *val, void **old)
 {
-    uint64_t h = hash_str(key);
-    slot_t *s = find(m, key, h);
-    if (s) {
-        s->value = value;
+    uint64_t h = map_hash(m, key, len);
+    entry_t **pp = map_find(m, key, len, h);
+    if (old)
+        *old = NULL;
+    if (*pp) {
+        if (old)
+            *old = (*pp)->val;
+        (*pp)->val = val;
         return 0;
     }
-    if ((m->used + 1) * 10 > m->cap * 7 && grow(m) < 0)
+    entry_t *e = malloc(sizeof *e + len + 1);
+    if (!e)
         return -1;
-    char *k = strdup(key);
-    if (!k)
-        return -1;
-    size_t mask = m->cap - 1;
-    size_t i = h & mask;
-    while (m->slots[i].key && m->slots[i].key != TOMB)
-        i = (i + 1) & mask;
-    if (!m->slots[i].key)
-        m->used++;
-    m->slots[i] = (slot_t){k, value, h};
+    e->next = NULL;
+    e->hash = h;
+    e->len = len;
+    e->val = val;
+    memcpy(e->key, key, len);
+    e->key[len] = 0;
+    *pp = e;
     m->count++;
+    if (m->count > m->nbuckets)
+        map_grow(m);
     return 0;
 }
 
-void *rt_map_del(rt_map_t *m, const char *key)
+void *rt_map_remove(rt_map_t *m, const void *key, size_t len)
 {
-    slot_t *s = find(m, key, hash_str(key));
-    if (!s)
+    uint64_t h = map_hash(m, key, len);
+    entry_t **pp = map_find(m, key, len, h);
+    entry_t *e = *pp;
+    if (!e)
         return NULL;
-    void *v = s->value;
-    free(s->key);
-    s->key = TOMB;
-    s->value = NULL;
+    *pp = e->next;
+    void *val = e->val;
+    free(e);
     m->count--;
-    return v;
+    return val;
 }
 
-size_t rt_map_count(const rt_map_t *m) { return m->count; }
-
-void rt_map_each(const rt_map_t *m, void (*fn)(void *ctx, const char *key, void *value), void *ctx)
+void rt_map_foreach(const rt_map_t *m, void (*fn)(void *ctx, const void *key, size_t len, void *val),
+                      void *ctx)
 {
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->slots[i].key && m->slots[i].key != TOMB)
-            fn(ctx, m->slots[i].key, m->slots[i].value);
+    for (size_t i = 0; i < m->nbuckets; i++)
+        for (entry_t *e = m->buckets[i]; e; e = e->next)
+            fn(ctx, e->key, e->len, e->val);
 }

@@ -63,22 +63,24 @@ int main(void)
     CHECK(!rt_utf8_valid("\xe2\x82", 2));         /* truncated */
     CHECK(!rt_utf8_valid("\xff", 1));
 
-    /* map: insert, replace, delete, growth past many tombstones */
+    /* map: byte-string keys, insert, replace (old value handed back), delete, growth */
     rt_map_t *m = rt_map_new();
     char key[32];
     for (long i = 0; i < 5000; i++) {
-        snprintf(key, sizeof key, "k%ld", i);
-        CHECK(rt_map_set(m, key, (void *)(i + 1)) == 0);
+        int n = snprintf(key, sizeof key, "k%ld", i);
+        CHECK(rt_map_put(m, key, (size_t)n, (void *)(i + 1), NULL) == 0);
     }
     CHECK(rt_map_count(m) == 5000);
     for (long i = 0; i < 5000; i += 2) {
-        snprintf(key, sizeof key, "k%ld", i);
-        CHECK(rt_map_del(m, key) == (void *)(i + 1));
+        int n = snprintf(key, sizeof key, "k%ld", i);
+        CHECK(rt_map_remove(m, key, (size_t)n) == (void *)(i + 1));
     }
     CHECK(rt_map_count(m) == 2500);
-    CHECK(rt_map_get(m, "k1") == (void *)2);
-    CHECK(rt_map_get(m, "k0") == NULL);
-    CHECK(rt_map_set(m, "k1", (void *)7) == 0 && rt_map_get(m, "k1") == (void *)7);
-    rt_map_free(m);
+    CHECK(rt_map_get(m, "k1", 2) == (void *)2);
+    CHECK(rt_map_get(m, "k0", 2) == NULL);
+    CHECK(rt_map_get(m, "k1\0x", 4) == NULL); /* keys are byte strings: NUL is part of them */
+    void *old = NULL;
+    CHECK(rt_map_put(m, "k1", 2, (void *)7, &old) == 0 && old == (void *)2 && rt_map_get(m, "k1", 2) == (void *)7);
+    rt_map_free(m, NULL);
     RT_TEST_MAIN_END();
 }
