@@ -60,8 +60,7 @@ typedef struct auth_request {
 } auth_request_t;
 
 /* Always called through `q` (never from inside auth_authenticate), on the thread draining it,
- * with AUTH_OK and a new identity reference owned
- * by the callee, or a failure and NULL. */
+ * with AUTH_OK and a new identity reference owned by the callee, or a failure and NULL. */
 typedef void (*auth_done_fn)(void *ctx, auth_failure_t result, auth_identity_t *identity);
 typedef struct auth_pending auth_pending_t;
 
