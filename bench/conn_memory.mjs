@@ -9,7 +9,7 @@ import { startServer, sleep } from '../tests/node/lib/harness.mjs';
 const N = Number(process.argv[2] ?? 2000);
 const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
 
-const server = await startServer({ args: ['--max-subscriptions', '4'] });
+const server = await startServer({ args: ['--max-subscriptions', '4', '--threads', '1'] });
 try {
   const params = await server.connectionParams();
   // warm up allocator and code paths with a first batch that is then closed
