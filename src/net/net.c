@@ -15,9 +15,11 @@
 
 #include "util/util_log.h"
 
-/* Small per-connection receive buffers keep idle connections cheap (messages are reassembled
- * in net_ws.c); tx_packet_size is set so sends are not chopped to the rx size. */
-#define NET_RX_BUFFER 1024
+/* Small per-connection receive buffers keep idle connections cheap (each WebSocket holds one for
+ * its life; messages are reassembled in net_ws.c); HTTP connections are short-lived and read
+ * bodies in larger pieces. tx_packet_size is set so sends are not chopped to the rx size. */
+#define NET_RX_BUFFER 512
+#define NET_HTTP_RX_BUFFER 4096
 #define NET_TX_PACKET (256 * 1024)
 #define NET_DRAIN_GRACE_MS 3000
 
@@ -122,7 +124,7 @@ static int net_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 
 static const struct lws_protocols net_protocols[] = {
     /* protocols[0] serves HTTP and WebSocket upgrades offering no subprotocol (closed 4406). */
-    {"http", net_callback, sizeof(net_pss_t), NET_RX_BUFFER, PROTO_NONE, NULL, NET_TX_PACKET},
+    {"http", net_callback, sizeof(net_pss_t), NET_HTTP_RX_BUFFER, PROTO_NONE, NULL, NET_TX_PACKET},
     {"graphql-transport-ws", net_callback, sizeof(net_pss_t), NET_RX_BUFFER, PROTO_TRANSPORT_WS, NULL,
      NET_TX_PACKET},
     {"graphql-ws", net_callback, sizeof(net_pss_t), NET_RX_BUFFER, PROTO_LEGACY_WS, NULL, NET_TX_PACKET},
