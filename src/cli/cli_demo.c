@@ -118,9 +118,11 @@ int store_seed_demo(rt_server_t *srv, FILE *out)
             "Connect (graphql-ws):\n"
             "  URL:              ws%s://%s:%d/v1/graphql\n"
             "  connectionParams: {\"x-api-key\": \"%s.%s\"}\n"
-            "  subscription:     subscription { blobs { mutation node { id name description } updatedFields cursor } }\n"
-            "  GraphiQL:         http%s://%s:%d/graphiql\n\n",
-            akid, aksec, patid, patsec, scheme, host, port, akid, aksec, scheme, host, port);
+            "  subscription:     subscription { blobs { mutation node { id name description } updatedFields cursor } }\n\n"
+            "Query over HTTP:\n"
+            "  curl http%s://%s:%d/v1/graphql -H 'x-api-key: %s.%s' -H 'Content-Type: application/json' \\\n"
+            "    -d '{\"query\":\"{ viewer { kind organizations { slug } } }\"}'\n\n",
+            akid, aksec, patid, patsec, scheme, host, port, akid, aksec, scheme, host, port, akid, aksec);
     fprintf(out,
             "Publish a change:\n"
             "  curl -X POST http%s://%s:%d/v1/events \\\n"
