@@ -101,8 +101,14 @@ test('--demo on an empty data dir seeds it and prints working credentials and a 
     const pat = /x-token-id (\S+)\s+x-token-secret (\S+)/.exec(out);
     assert.ok(pat);
     assert.equal(await initResult(server, { 'x-token-id': pat[1], 'x-token-secret': pat[2] }), 'connection_ack');
+    // the printed HTTP query answers as-is
+    const query = /Query over HTTP:[\s\S]*?-d '([^']+)'/.exec(out)[1];
+    const v = await fetch(`${server.httpUrl}/v1/graphql`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: query,
+    });
+    assert.equal((await v.json()).data.viewer.kind, 'apiKey');
     // the printed curl body publishes as-is
-    const body = /-d '([^']+)'/.exec(out)[1];
+    const body = /Publish a change:[\s\S]*?-d '([^']+)'/.exec(out)[1];
     const r = await server.publish(null, { raw: body });
     assert.equal(r.status, 200, r.text);
     const q = await fetch(`${server.httpUrl}/v1/graphql`, {
