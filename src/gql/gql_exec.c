@@ -206,79 +206,12 @@ int gql_exec_format_number(double d, char *buf, size_t cap)
     return snprintf(buf, cap, "%s", out);
 }
 
-/* graphql-js inspect() of a JSON value, for error messages. */
-static void inspect(rt_buf_t *b, json_object *v, int depth)
-{
-    char num[64];
-    switch (json_object_get_type(v)) {
-    case json_type_null:
-        rt_buf_puts(b, "null");
-        break;
-    case json_type_boolean:
-        rt_buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
-        break;
-    case json_type_int:
-        rt_buf_printf(b, "%" PRId64, json_object_get_int64(v));
-        break;
-    case json_type_double:
-        gql_exec_format_number(json_object_get_double(v), num, sizeof num);
-        rt_buf_puts(b, num);
-        break;
-    case json_type_string:
-        rt_buf_json_str(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
-        break;
-    case json_type_array: {
-        size_t n = json_object_array_length(v);
-        if (n == 0) {
-            rt_buf_puts(b, "[]");
-            break;
-        }
-        if (depth >= 2) {
-            rt_buf_puts(b, "[Array]");
-            break;
-        }
-        rt_buf_putc(b, '[');
-        for (size_t i = 0; i < n && i < 10; i++) {
-            if (i)
-                rt_buf_puts(b, ", ");
-            inspect(b, json_object_array_get_idx(v, i), depth + 1);
-        }
-        if (n > 10)
-            rt_buf_printf(b, ", ... %zu more items", n - 10);
-        rt_buf_putc(b, ']');
-        break;
-    }
-    case json_type_object: {
-        if (json_object_object_length(v) == 0) {
-            rt_buf_puts(b, "{}");
-            break;
-        }
-        if (depth >= 2) {
-            rt_buf_puts(b, "[Object]");
-            break;
-        }
-        rt_buf_puts(b, "{ ");
-        int first = 1;
-        json_object_object_foreach(v, key, val)
-        {
-            if (!first)
-                rt_buf_puts(b, ", ");
-            first = 0;
-            rt_buf_printf(b, "%s: ", key);
-            inspect(b, val, depth + 1);
-        }
-        rt_buf_puts(b, " }");
-        break;
-    }
-    }
-}
-
 /* "<prefix><inspect(v)>" as a malloc'd string (NULL when memory ran out). */
 static char *msg_inspect(const char *prefix, json_object *v)
 {
     rt_buf_t b = RT_BUF_INIT;
     rt_buf_puts(&b, prefix);
-    inspect(&b, v, 0);
+    gql_inspect(&b, v);
     if (!rt_buf_cstr(&b)) {
         rt_buf_free(&b);
         return NULL;

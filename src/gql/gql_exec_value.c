@@ -3,6 +3,10 @@
 #include "gql/gql_exec_value.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <math.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +23,112 @@ static json_object *new_js_double(double d)
     gql_exec_format_number(d, text, sizeof text);
     return json_object_new_double_s(d, text);
 }
+
+/* A number as JavaScript's String() shows it, Infinity included. */
+void gql_js_number(double d, char *out, size_t cap)
+{
+    if (isinf(d))
+        snprintf(out, cap, "%s", d < 0 ? "-Infinity" : "Infinity");
+    else
+        gql_exec_format_number(d, out, cap);
+}
+
+/* The JavaScript number a JSON number becomes (json-c keeps big integers as int64/uint64). */
+double gql_js_value(json_object *v)
+{
+    if (json_object_get_type(v) == json_type_double)
+        return json_object_get_double(v);
+    int64_t i = json_object_get_int64(v);
+    if (i == INT64_MAX)
+        return (double)json_object_get_uint64(v);
+    return (double)i;
+}
+
+/* A JSON number as JavaScript shows it: integers exactly while they are exact in a double. */
+void gql_js_number_text(json_object *v, char *out, size_t cap)
+{
+    if (json_object_get_type(v) == json_type_int) {
+        int64_t i = json_object_get_int64(v);
+        if (i > -(INT64_C(1) << 53) && i < (INT64_C(1) << 53)) {
+            snprintf(out, cap, "%" PRId64, i);
+            return;
+        }
+    }
+    gql_js_number(gql_js_value(v), out, cap);
+}
+
+/* graphql-js inspect() for JSON values (depth 2, 10 items). */
+static void inspect_at(rt_buf_t *b, json_object *v, int depth)
+{
+    switch (json_object_get_type(v)) {
+    case json_type_null:
+        rt_buf_puts(b, "null");
+        break;
+    case json_type_boolean:
+        rt_buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
+        break;
+    case json_type_int: {
+        char n[64];
+        gql_js_number_text(v, n, sizeof n);
+        rt_buf_puts(b, n);
+        break;
+    }
+    case json_type_double: {
+        char n[64];
+        gql_js_number(json_object_get_double(v), n, sizeof n);
+        rt_buf_puts(b, n);
+        break;
+    }
+    case json_type_string:
+        rt_buf_json_str(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+        break;
+    case json_type_array: {
+        size_t n = json_object_array_length(v);
+        if (n == 0) {
+            rt_buf_puts(b, "[]");
+            break;
+        }
+        if (depth >= 2) {
+            rt_buf_puts(b, "[Array]");
+            break;
+        }
+        rt_buf_putc(b, '[');
+        for (size_t i = 0; i < n && i < 10; i++) {
+            if (i)
+                rt_buf_puts(b, ", ");
+            inspect_at(b, json_object_array_get_idx(v, i), depth + 1);
+        }
+        if (n > 10)
+            rt_buf_printf(b, ", ... %zu more item%s", n - 10, n - 10 == 1 ? "" : "s");
+        rt_buf_putc(b, ']');
+        break;
+    }
+    case json_type_object: {
+        if (json_object_object_length(v) == 0) {
+            rt_buf_puts(b, "{}");
+            break;
+        }
+        if (depth >= 2) {
+            rt_buf_puts(b, "[Object]");
+            break;
+        }
+        rt_buf_puts(b, "{ ");
+        bool first = true;
+        json_object_object_foreach(v, key, val)
+        {
+            if (!first)
+                rt_buf_puts(b, ", ");
+            first = false;
+            rt_buf_printf(b, "%s: ", key);
+            inspect_at(b, val, depth + 1);
+        }
+        rt_buf_puts(b, " }");
+        break;
+    }
+    }
+}
+
+void gql_inspect(rt_buf_t *b, json_object *v) { inspect_at(b, v, 0); }
 
 /* Untyped conversion for custom scalars (graphql-js valueFromASTUntyped). */
 static int untyped(const gql_ast_value_t *v, json_object *vars, json_object **out)

@@ -131,39 +131,6 @@ typedef struct coerce {
     int nomem;
 } coerce_t;
 
-/* A number as JavaScript's String() shows it, Infinity included. */
-static void js_num(double d, char *out, size_t cap)
-{
-    if (isinf(d))
-        snprintf(out, cap, "%s", d < 0 ? "-Infinity" : "Infinity");
-    else
-        gql_exec_format_number(d, out, cap);
-}
-
-/* The JavaScript number a JSON number becomes (json-c keeps big integers as int64/uint64). */
-static double js_value(json_object *v)
-{
-    if (json_object_get_type(v) == json_type_double)
-        return json_object_get_double(v);
-    int64_t i = json_object_get_int64(v);
-    if (i == INT64_MAX)
-        return (double)json_object_get_uint64(v);
-    return (double)i;
-}
-
-/* A JSON number as JavaScript shows it: integers exactly while they are exact in a double. */
-static void js_number_text(json_object *v, char *out, size_t cap)
-{
-    if (json_object_get_type(v) == json_type_int) {
-        int64_t i = json_object_get_int64(v);
-        if (i > -(INT64_C(1) << 53) && i < (INT64_C(1) << 53)) {
-            snprintf(out, cap, "%" PRId64, i);
-            return;
-        }
-    }
-    js_num(js_value(v), out, cap);
-}
-
 /* Deep copy of a JSON value with the numbers JavaScript would hold: integral doubles become
  * integers (JSON 3.0 is the number 3), integers beyond 2^53 become the double they round to. */
 static json_object *js_copy(json_object *v)
@@ -171,14 +138,14 @@ static json_object *js_copy(json_object *v)
     switch (json_object_get_type(v)) {
     case json_type_double:
     case json_type_int: {
-        double d = js_value(v);
+        double d = gql_js_value(v);
         if (json_object_get_type(v) == json_type_int && fabs(d) < 9007199254740992.0)
             return json_object_new_int64(json_object_get_int64(v));
         if (isfinite(d) && d == floor(d) && fabs(d) < 9007199254740992.0)
             return json_object_new_int64((int64_t)d);
         /* Serialise as JavaScript would print the number, not json-c's %.17g. */
         char text[64];
-        js_num(d, text, sizeof text);
+        gql_js_number(d, text, sizeof text);
         return json_object_new_double_s(d, text);
     }
     case json_type_array: {
@@ -201,83 +168,12 @@ static json_object *js_copy(json_object *v)
     }
 }
 
-/* graphql-js inspect() for JSON values (depth 2, 10 items). */
-static void inspect(rt_buf_t *b, json_object *v, int depth)
-{
-    switch (json_object_get_type(v)) {
-    case json_type_null:
-        rt_buf_puts(b, "null");
-        break;
-    case json_type_boolean:
-        rt_buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
-        break;
-    case json_type_int: {
-        char n[64];
-        js_number_text(v, n, sizeof n);
-        rt_buf_puts(b, n);
-        break;
-    }
-    case json_type_double: {
-        char n[64];
-        js_num(json_object_get_double(v), n, sizeof n);
-        rt_buf_puts(b, n);
-        break;
-    }
-    case json_type_string:
-        rt_buf_json_str(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
-        break;
-    case json_type_array: {
-        size_t n = json_object_array_length(v);
-        if (n == 0) {
-            rt_buf_puts(b, "[]");
-            break;
-        }
-        if (depth >= 2) {
-            rt_buf_puts(b, "[Array]");
-            break;
-        }
-        rt_buf_putc(b, '[');
-        for (size_t i = 0; i < n && i < 10; i++) {
-            if (i)
-                rt_buf_puts(b, ", ");
-            inspect(b, json_object_array_get_idx(v, i), depth + 1);
-        }
-        if (n > 10)
-            rt_buf_printf(b, ", ... %zu more item%s", n - 10, n - 10 == 1 ? "" : "s");
-        rt_buf_putc(b, ']');
-        break;
-    }
-    case json_type_object: {
-        if (json_object_object_length(v) == 0) {
-            rt_buf_puts(b, "{}");
-            break;
-        }
-        if (depth >= 2) {
-            rt_buf_puts(b, "[Object]");
-            break;
-        }
-        rt_buf_puts(b, "{ ");
-        bool first = true;
-        json_object_object_foreach(v, key, val)
-        {
-            if (!first)
-                rt_buf_puts(b, ", ");
-            first = false;
-            rt_buf_printf(b, "%s: ", key);
-            inspect(b, val, depth + 1);
-        }
-        rt_buf_puts(b, " }");
-        break;
-    }
-    }
-}
-
 /* Records `Variable "$x" got invalid value <inspect> [at "x<path>"]; <msg>`. */
 static void coerce_error_msg(coerce_t *c, json_object *value, const char *msg, size_t msg_len)
 {
     rt_buf_t b = RT_BUF_INIT;
     rt_buf_printf(&b, "Variable \"$%s\" got invalid value ", c->var);
-    inspect(&b, value, 0);
+    gql_inspect(&b, value);
     if (c->path[0])
         rt_buf_printf(&b, " at \"%s%s\"", c->var, c->path);
     rt_buf_puts(&b, "; ");
@@ -321,23 +217,23 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
     if (ty->kind == GQL_TK_SCALAR) {
         const char *n = ty->name;
         if (strcmp(n, "Int") == 0) {
-            double d = jt == json_type_int || jt == json_type_double ? js_value(v) : 0;
+            double d = jt == json_type_int || jt == json_type_double ? gql_js_value(v) : 0;
             if (jt != json_type_int && jt != json_type_double) {
                 rt_buf_t b = RT_BUF_INIT;
-                inspect(&b, v, 0);
+                gql_inspect(&b, v);
                 coerce_error(c, v, "Int cannot represent non-integer value: %s", rt_buf_cstr(&b) ? b.data : "");
                 rt_buf_free(&b);
                 *ok = false;
                 return NULL;
             }
             if (!isfinite(d) || d != floor(d)) {
-                js_num(d, num, sizeof num);
+                gql_js_number(d, num, sizeof num);
                 coerce_error(c, v, "Int cannot represent non-integer value: %s", num);
                 *ok = false;
                 return NULL;
             }
             if (d > INT_MAX || d < INT_MIN) {
-                js_num(d, num, sizeof num);
+                gql_js_number(d, num, sizeof num);
                 coerce_error(c, v, "Int cannot represent non 32-bit signed integer value: %s", num);
                 *ok = false;
                 return NULL;
@@ -348,7 +244,7 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
             if ((jt != json_type_int && jt != json_type_double) ||
                 (jt == json_type_double && !isfinite(json_object_get_double(v)))) {
                 rt_buf_t b = RT_BUF_INIT;
-                inspect(&b, v, 0);
+                gql_inspect(&b, v);
                 coerce_error(c, v, "Float cannot represent non numeric value: %s", rt_buf_cstr(&b) ? b.data : "");
                 rt_buf_free(&b);
                 *ok = false;
@@ -360,7 +256,7 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
             bool is_str = n[0] == 'S';
             if (jt != (is_str ? json_type_string : json_type_boolean)) {
                 rt_buf_t b = RT_BUF_INIT;
-                inspect(&b, v, 0);
+                gql_inspect(&b, v);
                 coerce_error(c, v, "%s cannot represent a non %s value: %s", n, is_str ? "string" : "boolean",
                              rt_buf_cstr(&b) ? b.data : "");
                 rt_buf_free(&b);
@@ -373,16 +269,16 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
             if (jt == json_type_string)
                 return json_object_get(v);
             if (jt == json_type_int) {
-                js_number_text(v, num, sizeof num);
+                gql_js_number_text(v, num, sizeof num);
                 return json_object_new_string(num);
             }
             if (jt == json_type_double && isfinite(json_object_get_double(v)) &&
                 json_object_get_double(v) == floor(json_object_get_double(v))) {
-                js_num(json_object_get_double(v), num, sizeof num); /* JSON 5.0 is the JavaScript number 5 */
+                gql_js_number(json_object_get_double(v), num, sizeof num); /* JSON 5.0 is the JavaScript number 5 */
                 return json_object_new_string(num);
             }
             rt_buf_t b = RT_BUF_INIT;
-            inspect(&b, v, 0);
+            gql_inspect(&b, v);
             coerce_error(c, v, "ID cannot represent value: %s", rt_buf_cstr(&b) ? b.data : "");
             rt_buf_free(&b);
             *ok = false;
@@ -401,7 +297,7 @@ static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *
         if (is_str)
             rt_buf_append(&shown, json_object_get_string(v), (size_t)json_object_get_string_len(v));
         else
-            inspect(&shown, v, 0);
+            gql_inspect(&shown, v);
         const char **names = malloc(sizeof *names * (size_t)(ty->nenum_values + 1));
         if (names) {
             for (int i = 0; i < ty->nenum_values; i++)

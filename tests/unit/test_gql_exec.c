@@ -545,8 +545,29 @@ static void test_hostile_documents(void)
     rt_buf_free(&q);
 }
 
+/* graphql-js inspect(): the one implementation shared by execution and variable coercion. */
+static void test_inspect(void)
+{
+    static const struct { const char *json, *want; } cases[] = {
+        {"[1,2,3,4,5,6,7,8,9,10,11]", "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... 1 more item]"},
+        {"[1,2,3,4,5,6,7,8,9,10,11,12]", "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... 2 more items]"},
+        {"9007199254740993", "9007199254740992"},
+        {"{\"a\":{\"b\":{\"c\":1}},\"d\":\"x\"}", "{ a: { b: [Object] }, d: \"x\" }"},
+        {"1.5e300", "1.5e+300"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_object *v = json_tokener_parse(cases[i].json);
+        rt_buf_t b = RT_BUF_INIT;
+        gql_inspect(&b, v);
+        CHECK_STR(rt_buf_cstr(&b), cases[i].want);
+        rt_buf_free(&b);
+        json_object_put(v);
+    }
+}
+
 int main(void)
 {
+    test_inspect();
     test_basic_selection();
     test_fragments_and_merging();
     test_variables_and_directives();
