@@ -51,8 +51,12 @@ int main(int argc, char **argv)
     int nchanges = argc > 3 ? atoi(argv[3]) : 2000;
     if (nsubs <= 0 || nsel <= 0 || nchanges <= 0)
         return 2;
-    feed_deps_t d = {.root_field = b_root_field, .root_args = b_root_args, .selection_key = b_selection_key,
-                     .render = b_render, .request_free = b_request_free, .can_view = b_can_view};
+    feed_deps_t d = {.root_field = b_root_field,
+                     .root_args = b_root_args,
+                     .selection_key = b_selection_key,
+                     .render = b_render,
+                     .request_free = b_request_free,
+                     .can_view = b_can_view};
     feed_t *f = feed_new_with_deps(&d, NULL);
     static const feed_sink_t sink = {b_next, b_end};
     struct auth_identity who = {0};
@@ -75,8 +79,13 @@ int main(int argc, char **argv)
             return 1;
     }
     json_object *node = json_tokener_parse("{\"id\":\"e\",\"blobId\":\"hot\",\"status\":\"RUNNING\"}");
-    feed_change_t c = {.cursor = "s1", .type = "Execution", .id = "e", .mutation = FEED_CREATED,
-                       .node = node, .blob_id = "hot", .organization_id = "o"};
+    feed_change_t c = {.cursor = "s1",
+                       .type = "Execution",
+                       .id = "e",
+                       .mutation = FEED_CREATED,
+                       .node = node,
+                       .blob_id = "hot",
+                       .organization_id = "o"};
     double t0 = now_s();
     for (int i = 0; i < nchanges; i++) {
         c.seq = i + 1;
@@ -84,8 +93,8 @@ int main(int argc, char **argv)
     }
     double t1 = now_s();
     printf("fan-out: %d changes x %d subscriptions (%d selections): %.0f deliveries/s, %.1f us per change, "
-           "%ld renders\n", nchanges, nsubs, nsel, (double)delivered / (t1 - t0), (t1 - t0) * 1e6 / nchanges,
-           renders);
+           "%ld renders\n",
+           nchanges, nsubs, nsel, (double)delivered / (t1 - t0), (t1 - t0) * 1e6 / nchanges, renders);
     c.blob_id = "cold";
     c.id = "nobody";
     delivered = 0;

@@ -248,10 +248,11 @@ static void *publisher(void *arg)
     }
     b->t_first_publish = now_s();
     for (int i = 0; i < b->changes; i++) {
-        snprintf(body, sizeof body,
-                 "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"lx_%d\",\"blobId\":\"b_load\","
-                 "\"status\":\"RUNNING\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\"}}",
-                 i);
+        snprintf(
+            body, sizeof body,
+            "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"lx_%d\",\"blobId\":\"b_load\","
+            "\"status\":\"RUNNING\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\"}}",
+            i);
         int st = post(fd, b->key, body, &rx);
         if (st != 200) {
             fprintf(stderr, "publisher: request %d answered %d\n", i, st);
@@ -283,14 +284,15 @@ int main(int argc, char **argv)
     { /* the blob the executions belong to */
         int fd = dial(b.port);
         conn_t rx = {0};
-        int st = fd < 0 ? -1
-                        : post(fd, b.key,
-                               "[{\"type\":\"Organization\",\"op\":\"upsert\",\"node\":{\"id\":\"org_load\",\"slug\":"
-                               "\"org_load\",\"name\":\"o\",\"createdAt\":\"2026-01-01T00:00:00Z\"}},{\"type\":\"Blob\","
-                               "\"op\":\"upsert\",\"node\":{\"id\":\"b_load\",\"organizationId\":\"org_load\",\"type\":"
-                               "\"WORKFLOW\",\"name\":\"b\",\"visibility\":\"PRIVATE\",\"createdAt\":"
-                               "\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\"}}]",
-                               &rx);
+        int st = fd < 0
+                     ? -1
+                     : post(fd, b.key,
+                            "[{\"type\":\"Organization\",\"op\":\"upsert\",\"node\":{\"id\":\"org_load\",\"slug\":"
+                            "\"org_load\",\"name\":\"o\",\"createdAt\":\"2026-01-01T00:00:00Z\"}},{\"type\":\"Blob\","
+                            "\"op\":\"upsert\",\"node\":{\"id\":\"b_load\",\"organizationId\":\"org_load\",\"type\":"
+                            "\"WORKFLOW\",\"name\":\"b\",\"visibility\":\"PRIVATE\",\"createdAt\":"
+                            "\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\"}}]",
+                            &rx);
         free(rx.buf);
         if (fd >= 0)
             close(fd);

@@ -93,8 +93,9 @@ int main(int argc, char **argv)
         pthread_cond_wait(&b.cv, &b.mu);
     pthread_mutex_unlock(&b.mu);
     double t = now_s() - t0;
-    printf("records/request=%d requests=%d in-flight=%d: %.0f changes/s, %.0f requests/s (%.2f s; validation %.2f s; failed %d)\n",
-           per, reqs, window, (double)b.changes / t, reqs / t, t, validate_s, b.failed);
+    printf(
+        "records/request=%d requests=%d in-flight=%d: %.0f changes/s, %.0f requests/s (%.2f s; validation %.2f s; failed %d)\n",
+        per, reqs, window, (double)b.changes / t, reqs / t, t, validate_s, b.failed);
     store_close(s);
     if (argc <= 4) {
         snprintf(buf, sizeof buf, "rm -rf '%s'", dir);

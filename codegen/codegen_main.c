@@ -56,10 +56,7 @@ static void emit_str(emitter_t *e, const char *s, size_t len)
     rt_buf_free(&b);
 }
 
-static void emit_cstr(emitter_t *e, const char *s)
-{
-    emit_str(e, s, s ? strlen(s) : 0);
-}
+static void emit_cstr(emitter_t *e, const char *s) { emit_str(e, s, s ? strlen(s) : 0); }
 
 static void emit_desc(emitter_t *e, const gql_ast_value_t *d)
 {
@@ -147,9 +144,25 @@ static void emit_inputs(emitter_t *e, const gql_ast_input_value_def_t *const *li
 static uint32_t location_bit(const char *name)
 {
     static const char *const names[] = {
-        "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD", "INLINE_FRAGMENT",
-        "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION", "ARGUMENT_DEFINITION",
-        "INTERFACE", "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT", "INPUT_FIELD_DEFINITION",
+        "QUERY",
+        "MUTATION",
+        "SUBSCRIPTION",
+        "FIELD",
+        "FRAGMENT_DEFINITION",
+        "FRAGMENT_SPREAD",
+        "INLINE_FRAGMENT",
+        "VARIABLE_DEFINITION",
+        "SCHEMA",
+        "SCALAR",
+        "OBJECT",
+        "FIELD_DEFINITION",
+        "ARGUMENT_DEFINITION",
+        "INTERFACE",
+        "UNION",
+        "ENUM",
+        "ENUM_VALUE",
+        "INPUT_OBJECT",
+        "INPUT_FIELD_DEFINITION",
         "DIRECTIVE_DEFINITION",
     };
     for (uint32_t i = 0; i < sizeof names / sizeof *names; i++)
@@ -407,10 +420,7 @@ static void dump_str(const char *s, size_t len)
     rt_buf_free(&b);
 }
 
-static void dump_desc(const gql_ast_value_t *d)
-{
-    dump_str(d ? d->str : NULL, d ? d->len : 0);
-}
+static void dump_desc(const gql_ast_value_t *d) { dump_str(d ? d->str : NULL, d ? d->len : 0); }
 
 static void dump_type(const gql_ast_type_t *t)
 {
@@ -454,13 +464,13 @@ static void dump_input(const cg_model_t *m, const char *what, const gql_ast_inpu
 
 static void dump_model(const cg_model_t *m)
 {
-    static const char *const kinds[] = {[GQL_DEF_SCALAR] = "SCALAR", [GQL_DEF_OBJECT] = "OBJECT",
-                                        [GQL_DEF_INTERFACE] = "INTERFACE", [GQL_DEF_UNION] = "UNION",
-                                        [GQL_DEF_ENUM] = "ENUM", [GQL_DEF_INPUT_OBJECT] = "INPUT_OBJECT"};
+    static const char *const kinds[] = {
+        [GQL_DEF_SCALAR] = "SCALAR", [GQL_DEF_OBJECT] = "OBJECT", [GQL_DEF_INTERFACE] = "INTERFACE",
+        [GQL_DEF_UNION] = "UNION",   [GQL_DEF_ENUM] = "ENUM",     [GQL_DEF_INPUT_OBJECT] = "INPUT_OBJECT"};
     printf("schema desc=");
     dump_desc(m->description);
-    printf(" query=%s mutation=%s subscription=%s\n", m->roots[0] ? m->roots[0] : "-",
-           m->roots[1] ? m->roots[1] : "-", m->roots[2] ? m->roots[2] : "-");
+    printf(" query=%s mutation=%s subscription=%s\n", m->roots[0] ? m->roots[0] : "-", m->roots[1] ? m->roots[1] : "-",
+           m->roots[2] ? m->roots[2] : "-");
     for (int i = 0; i < m->norder; i++) {
         const cg_type_t *t = &m->pool[m->order[i]];
         printf("type %s %s desc=", t->name, kinds[t->kind]);

@@ -71,10 +71,7 @@ static const char *named(const gql_ast_type_t *t)
 
 static int collect(cg_model_t *m, const char *name);
 
-static int collect_type(cg_model_t *m, const gql_ast_type_t *t)
-{
-    return collect(m, named(t));
-}
+static int collect_type(cg_model_t *m, const gql_ast_type_t *t) { return collect(m, named(t)); }
 
 /* collectReferencedTypes. */
 static int collect(cg_model_t *m, const char *name)
@@ -132,10 +129,7 @@ static bool is_input_kind(gql_definition_kind_t k)
     return k == GQL_DEF_SCALAR || k == GQL_DEF_ENUM || k == GQL_DEF_INPUT_OBJECT;
 }
 
-static bool is_output_kind(gql_definition_kind_t k)
-{
-    return k != GQL_DEF_INPUT_OBJECT;
-}
+static bool is_output_kind(gql_definition_kind_t k) { return k != GQL_DEF_INPUT_OBJECT; }
 
 /* The structural rules of graphql-js validateSchema that would otherwise yield tables the
  * engine cannot serve: reference kinds, union members, implemented interfaces. */
@@ -183,8 +177,8 @@ static int check_types(const cg_model_t *m, const char *path)
             for (const gql_ast_type_t *it = d->interfaces; it; it = it->next) {
                 const cg_type_t *iface = cg_model_type(m, it->name.value);
                 if (iface && iface->kind != GQL_DEF_INTERFACE) {
-                    fprintf(stderr, "%s:%u: %s implements %s, which is not an interface\n", path, it->loc.line,
-                            t->name, it->name.value);
+                    fprintf(stderr, "%s:%u: %s implements %s, which is not an interface\n", path, it->loc.line, t->name,
+                            it->name.value);
                     bad = 1;
                 }
             }
@@ -222,9 +216,7 @@ int cg_model_build(cg_model_t *m, const char *path, const char *sdl, size_t len)
             for (const gql_ast_operation_type_def_t *o = d->operation_types; o; o = o->next)
                 m->roots[o->operation] = o->type->name.value;
             break;
-        case GQL_DEF_DIRECTIVE:
-            m->directives[m->ndirectives++] = d;
-            break;
+        case GQL_DEF_DIRECTIVE: m->directives[m->ndirectives++] = d; break;
         default:
             if (add_part(m, d, false, path) < 0)
                 return -1;
@@ -439,7 +431,8 @@ static int print_coerced(const cg_model_t *m, const gql_ast_value_t *v, const gq
     if (t && t->kind == GQL_DEF_INPUT_OBJECT)
         return print_input_object(m, v, t, out);
     char num[64];
-    if ((strcmp(name, "Int") == 0 || strcmp(name, "Float") == 0) && (v->kind == GQL_VAL_INT || v->kind == GQL_VAL_FLOAT)) {
+    if ((strcmp(name, "Int") == 0 || strcmp(name, "Float") == 0) &&
+        (v->kind == GQL_VAL_INT || v->kind == GQL_VAL_FLOAT)) {
         js_number(strtod(v->str, NULL), num, sizeof num);
         return rt_buf_puts(out, num);
     }

@@ -23,12 +23,12 @@ typedef struct cg_model {
     gql_document_t *user_doc;    /* owned */
     cg_type_t *pool;             /* every known type: user types then built-ins (owned) */
     int npool;
-    int *order;                  /* pool indices in graphql-js getTypeMap() order (owned) */
+    int *order; /* pool indices in graphql-js getTypeMap() order (owned) */
     int norder;
     const gql_ast_definition_t **directives; /* in getDirectives() order (owned array) */
     bool *directive_builtin;
     int ndirectives;
-    const char *roots[3];        /* query, mutation, subscription type names or NULL */
+    const char *roots[3];               /* query, mutation, subscription type names or NULL */
     const gql_ast_value_t *description; /* schema description or NULL */
 } cg_model_t;
 

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, and nothing when it is all there already.
-# Usage: scripts/deps.sh [build|test]   (test adds redis-server and clang for the fuzzers)
+# Usage: scripts/deps.sh [build|test]   (test adds redis-server, clang for the fuzzers, clang-format)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-build}
 pkgs=(build-essential cmake pkg-config libwebsockets-dev libjson-c-dev libsodium-dev libsqlite3-dev libhiredis-dev)
 if [ "$mode" = test ]; then
-  pkgs+=(redis-server clang libclang-rt-14-dev curl)
+  pkgs+=(redis-server clang libclang-rt-14-dev clang-format curl)
 fi
 
 missing=()

@@ -14,6 +14,12 @@ build() {
   if ! cmake --build "$1" -j"$jobs" >"$log" 2>&1; then cat "$log"; echo "build of $1 failed" >&2; exit 1; fi
 }
 
+echo "== format (clang-format, .clang-format)"
+# shellcheck disable=SC2046
+if ! clang-format --dry-run --Werror $(git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find src tests codegen bench -name '*.[ch]') 2>"$log"; then
+  head -n 40 "$log"; echo "format: run clang-format -i on the files above" >&2; exit 1
+fi
+
 echo "== release build (-Werror)"
 cmake -S . -B build -DRT_WERROR=ON >/dev/null
 build build

@@ -40,10 +40,7 @@ static void load_directory_record(void *ctx, const char *type, const char *id, j
     auth_dir_apply(ctx, type, id, node);
 }
 
-static void store_watched(void *ctx, const store_change_t *changes, int n)
-{
-    http_events_dispatch(ctx, changes, n);
-}
+static void store_watched(void *ctx, const store_change_t *changes, int n) { http_events_dispatch(ctx, changes, n); }
 
 /* Order matters: the demo seed is written before the directory is mirrored into auth; the
  * feed needs store and auth; on the way out the network goes first (it drains the task queue

@@ -12,30 +12,30 @@
 #include "util/util_taskq.h"
 
 typedef struct rt_config {
-    const char *host;               /* --host, default 0.0.0.0 */
-    int port;                       /* --port, default 4000 (0: pick a free port) */
-    const char *data_dir;           /* --data-dir, default ./data */
-    const char *service_key;        /* --service-key, NULL: ingestion answers 503 */
-    const char *jwt_hs256_secret;   /* --jwt-hs256-secret */
+    const char *host;                   /* --host, default 0.0.0.0 */
+    int port;                           /* --port, default 4000 (0: pick a free port) */
+    const char *data_dir;               /* --data-dir, default ./data */
+    const char *service_key;            /* --service-key, NULL: ingestion answers 503 */
+    const char *jwt_hs256_secret;       /* --jwt-hs256-secret */
     const char *jwt_ed25519_public_key; /* --jwt-ed25519-public-key (base64) */
-    const char *jwt_issuer;         /* --jwt-issuer */
-    const char *jwt_audience;       /* --jwt-audience */
-    int init_timeout_ms;            /* --init-timeout-ms, default 3000 */
-    const char *log_level;          /* --log-level, default info */
-    const char *redis;              /* --redis redis://host:port: cluster mode */
-    const char *tls_cert;           /* --tls-cert */
-    const char *tls_key;            /* --tls-key */
-    size_t max_message_bytes;       /* --max-message-bytes, default 64 KiB: close 1009 */
-    int max_subscriptions;          /* --max-subscriptions, default 100 per connection */
-    int max_query_depth;            /* --max-query-depth, default 12 */
-    int max_query_tokens;           /* --max-query-tokens, default 2000 */
-    size_t max_queue_bytes;         /* --max-queue-bytes, default 4 MiB: close 1013 */
-    size_t max_body_bytes;          /* --max-body-bytes, default 8 MiB: 413 */
-    int ping_interval_ms;           /* --ping-interval-ms, default 20000: WebSocket ping frames */
-    long log_retention_sec;         /* --log-retention, default 86400 */
-    long log_retention_max;         /* --log-retention-max, default 1000000 changes */
-    int demo;                       /* --demo: seed an empty data dir with a demo organization */
-    int threads;                    /* --threads: network threads (0: one per CPU, at most
+    const char *jwt_issuer;             /* --jwt-issuer */
+    const char *jwt_audience;           /* --jwt-audience */
+    int init_timeout_ms;                /* --init-timeout-ms, default 3000 */
+    const char *log_level;              /* --log-level, default info */
+    const char *redis;                  /* --redis redis://host:port: cluster mode */
+    const char *tls_cert;               /* --tls-cert */
+    const char *tls_key;                /* --tls-key */
+    size_t max_message_bytes;           /* --max-message-bytes, default 64 KiB: close 1009 */
+    int max_subscriptions;              /* --max-subscriptions, default 100 per connection */
+    int max_query_depth;                /* --max-query-depth, default 12 */
+    int max_query_tokens;               /* --max-query-tokens, default 2000 */
+    size_t max_queue_bytes;             /* --max-queue-bytes, default 4 MiB: close 1013 */
+    size_t max_body_bytes;              /* --max-body-bytes, default 8 MiB: 413 */
+    int ping_interval_ms;               /* --ping-interval-ms, default 20000: WebSocket ping frames */
+    long log_retention_sec;             /* --log-retention, default 86400 */
+    long log_retention_max;             /* --log-retention-max, default 1000000 changes */
+    int demo;                           /* --demo: seed an empty data dir with a demo organization */
+    int threads;                        /* --threads: network threads (0: one per CPU, at most
                                      * RT_AUTO_THREADS_MAX); at most RT_MAX_THREADS */
 } rt_config_t;
 
@@ -56,27 +56,27 @@ typedef struct rt_metrics {
     atomic_long deliveries_denied;
     atomic_long slow_consumer_closes;
     atomic_long queue_bytes;
-    atomic_long auth_failures[16]; /* by auth failure reason, see auth/auth.h */
+    atomic_long auth_failures[16];                  /* by auth failure reason, see auth/auth.h */
     atomic_long thread_connections[RT_MAX_THREADS]; /* open WebSockets per network thread */
 } rt_metrics_t;
 
 typedef struct rt_server {
     rt_config_t cfg;
-    const gql_schema_t *schema;     /* the served schema (generated tables) */
+    const gql_schema_t *schema;           /* the served schema (generated tables) */
     const gql_schema_t *directory_schema; /* directory record types (schema/directory.graphql):
                                            * gql_schema_directory; NULL: store's built-in copy */
     struct store *store;
     struct auth *auth;
     struct feed *feed;
     struct net *net;
-    rt_taskq_t *net_q;              /* network thread 0's task queue, also the publisher's: store
+    rt_taskq_t *net_q; /* network thread 0's task queue, also the publisher's: store
                                      * commit answers and watcher results for the feed run there,
                                      * one after the other, in log order. Every other network
                                      * thread has its own queue (net_loop_t), used for its
                                      * connections' auth results, replays and deliveries */
-    int nthreads;                   /* network threads actually running (cfg.threads resolved) */
+    int nthreads;      /* network threads actually running (cfg.threads resolved) */
     rt_metrics_t metrics;
-    atomic_int draining;            /* set by SIGTERM (signal thread), read by every network
+    atomic_int draining; /* set by SIGTERM (signal thread), read by every network
                                      * thread: refuse new work, close, flush, exit 0 */
 } rt_server_t;
 

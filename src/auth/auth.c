@@ -32,13 +32,6 @@ const char *auth_failure_name(auth_failure_t f)
     }
 }
 
-int64_t auth_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- context ---- */
 
 static int decode_ed_key(const char *b64, unsigned char out[crypto_sign_PUBLICKEYBYTES])
@@ -58,10 +51,7 @@ static int decode_ed_key(const char *b64, unsigned char out[crypto_sign_PUBLICKE
     return -1;
 }
 
-static char *dup_opt(const char *s)
-{
-    return s && *s ? strdup(s) : NULL;
-}
+static char *dup_opt(const char *s) { return s && *s ? strdup(s) : NULL; }
 
 auth_t *auth_new(struct rt_server *srv)
 {
@@ -100,7 +90,8 @@ auth_t *auth_new(struct rt_server *srv)
     a->issuer = dup_opt(cfg->jwt_issuer);
     a->audience = dup_opt(cfg->jwt_audience);
     a->service_key = dup_opt(cfg->service_key);
-    if ((cfg->jwt_issuer && cfg->jwt_issuer[0] && !a->issuer) || (cfg->jwt_audience && cfg->jwt_audience[0] && !a->audience) ||
+    if ((cfg->jwt_issuer && cfg->jwt_issuer[0] && !a->issuer) ||
+        (cfg->jwt_audience && cfg->jwt_audience[0] && !a->audience) ||
         (cfg->service_key && cfg->service_key[0] && !a->service_key))
         goto fail;
     if (!(a->identities = rt_map_new()) || !(a->vcache = auth_vcache_new()) || !(a->pool = auth_pool_new(AUTH_WORKERS)))
@@ -136,10 +127,7 @@ static void job_free(auth_pending_t *j)
     free(j);
 }
 
-static void identity_free_cb(void *p)
-{
-    identity_free(p);
-}
+static void identity_free_cb(void *p) { identity_free(p); }
 
 void auth_free(auth_t *a)
 {
@@ -179,15 +167,9 @@ void auth_dir_record(void *auth, const char *type, const char *id, json_object *
     auth_dir_put(&((auth_t *)auth)->dir, type, id, node);
 }
 
-uint64_t auth_dir_generation(auth_t *a)
-{
-    return atomic_load(&a->dir.gen);
-}
+uint64_t auth_dir_generation(auth_t *a) { return atomic_load(&a->dir.gen); }
 
-long auth_pwhash_count(auth_t *a)
-{
-    return atomic_load(&a->pwhash_count);
-}
+long auth_pwhash_count(auth_t *a) { return atomic_load(&a->pwhash_count); }
 
 /* ---- identities ---- */
 
@@ -213,15 +195,9 @@ void auth_identity_unref(auth_identity_t *id)
         identity_free(id);
 }
 
-auth_kind_t auth_identity_kind(const auth_identity_t *id)
-{
-    return id->kind;
-}
+auth_kind_t auth_identity_kind(const auth_identity_t *id) { return id->kind; }
 
-const char *auth_identity_id(const auth_identity_t *id)
-{
-    return id->id;
-}
+const char *auth_identity_id(const auth_identity_t *id) { return id->id; }
 
 static bool org_usable(const auth_dir_t *d, const char *org_id)
 {
@@ -242,10 +218,8 @@ bool auth_principal_live(const auth_t *a, const auth_identity_t *id, int64_t *de
     if (id->scope_org && !org_usable(d, id->scope_org))
         return false;
     switch (id->form) {
-    case AUTH_CRED_SERVICE:
-        return true;
-    case AUTH_CRED_JWT:
-        return user_usable(d, id->id);
+    case AUTH_CRED_SERVICE: return true;
+    case AUTH_CRED_JWT: return user_usable(d, id->id);
     case AUTH_CRED_PAT: {
         const dir_cred_t *c = auth_dir_pat(d, id->cred_id);
         if (!c || c->revoked || strcmp(c->owner_id, id->id) != 0 || !user_usable(d, id->id))
@@ -260,14 +234,13 @@ bool auth_principal_live(const auth_t *a, const auth_identity_t *id, int64_t *de
         *deadline = c->expires_ms;
         return true;
     }
-    default:
-        return false;
+    default: return false;
     }
 }
 
 bool auth_principal_live_cached(const auth_t *a, const auth_identity_t *cid, int64_t *deadline)
 {
-    auth_identity_t *id = (auth_identity_t *)cid; /* only the memo changes */
+    auth_identity_t *id = (auth_identity_t *)cid;                           /* only the memo changes */
     uint64_t gen = atomic_load_explicit(&a->dir.gen, memory_order_relaxed); /* stable: we hold the read lock */
     if (atomic_load_explicit(&id->live_gen, memory_order_acquire) == gen) {
         *deadline = atomic_load_explicit(&id->live_deadline, memory_order_relaxed);
@@ -281,18 +254,16 @@ bool auth_principal_live_cached(const auth_t *a, const auth_identity_t *cid, int
     return live;
 }
 
-bool auth_identity_valid(const auth_identity_t *id, int64_t now_ms)
+bool auth_identity_valid(const auth_identity_t *id, rt_wall_t now)
 {
     if (id->form == AUTH_CRED_SERVICE && !id->scope_org)
         return true;
     auth_t *a = id->a;
-    if (now_ms < 1000000000000LL)
-        now_ms = auth_now_ms(); /* a monotonic reading: expiry instants are wall-clock */
     int64_t deadline;
     auth_dir_rdlock(&a->dir);
     bool ok = auth_principal_live_cached(a, id, &deadline);
     auth_dir_unlock(&a->dir);
-    return ok && now_ms < deadline && now_ms < id->jwt_deadline_ms;
+    return ok && now.ms < deadline && now.ms < id->jwt_deadline_ms;
 }
 
 static void hash_part(crypto_generichash_state *st, const char *s)
@@ -337,7 +308,7 @@ static auth_identity_t *identity_get(auth_t *a, auth_cred_form_t form, const cha
     n->refs = 1;
     memcpy(n->key, key, sizeof key);
     n->form = form;
-    n->kind = form == AUTH_CRED_SERVICE ? AUTH_PRINCIPAL_SERVICE
+    n->kind = form == AUTH_CRED_SERVICE   ? AUTH_PRINCIPAL_SERVICE
               : form == AUTH_CRED_API_KEY ? AUTH_PRINCIPAL_API_KEY
                                           : AUTH_PRINCIPAL_USER;
     n->id = strdup(principal);
@@ -419,22 +390,25 @@ static auth_failure_t check_scope(const auth_t *a, const auth_pending_t *j, auth
 static int job_eval(auth_t *a, auth_pending_t *j, auth_identity_t **out)
 {
     auth_cred_t *c = &j->cred;
-    int64_t now = auth_now_ms();
+    rt_wall_t now = rt_wall_now();
     if (c->fail)
         return c->fail;
     if (c->form == AUTH_CRED_SERVICE) {
         const char *org = NULL;
         auth_dir_rdlock(&a->dir);
         auth_failure_t r = check_scope(a, j, AUTH_CRED_SERVICE, "service", NULL, &org);
-        if (r == AUTH_OK && !(*out = identity_get(a, AUTH_CRED_SERVICE, "service", NULL, NULL, org, c->scope_blob,
-                                                  INT64_MAX)))
+        if (r == AUTH_OK &&
+            !(*out = identity_get(a, AUTH_CRED_SERVICE, "service", NULL, NULL, org, c->scope_blob, INT64_MAX)))
             r = AUTH_FAIL_UNKNOWN;
         auth_dir_unlock(&a->dir);
         return r;
     }
     if (c->form == AUTH_CRED_JWT) {
-        auth_jwt_keys_t keys = {.hs_secret = a->hs_secret, .hs_len = a->hs_len, .ed_pk = a->has_ed ? a->ed_pk : NULL,
-                                .issuer = a->issuer, .audience = a->audience};
+        auth_jwt_keys_t keys = {.hs_secret = a->hs_secret,
+                                .hs_len = a->hs_len,
+                                .ed_pk = a->has_ed ? a->ed_pk : NULL,
+                                .issuer = a->issuer,
+                                .audience = a->audience};
         auth_jwt_claims_t cl;
         auth_failure_t r = auth_jwt_verify(&keys, c->token, strlen(c->token), now, &cl);
         if (r != AUTH_OK)
@@ -445,12 +419,14 @@ static int job_eval(auth_t *a, auth_pending_t *j, auth_identity_t **out)
         /* A token accepted only thanks to the leeway stays valid to the end of the leeway, not
          * closed on the next validity check. */
         int64_t deadline = cl.exp_ms;
-        if (deadline != INT64_MAX && deadline <= now)
+        if (deadline != INT64_MAX && deadline <= now.ms)
             deadline += AUTH_JWT_LEEWAY_S * 1000;
         const char *org = NULL;
         auth_dir_rdlock(&a->dir);
         const dir_user_t *u = auth_dir_user(&a->dir, cl.sub);
-        r = !u ? AUTH_FAIL_UNKNOWN : u->banned ? AUTH_FAIL_BANNED : check_scope(a, j, AUTH_CRED_JWT, cl.sub, NULL, &org);
+        r = !u          ? AUTH_FAIL_UNKNOWN
+            : u->banned ? AUTH_FAIL_BANNED
+                        : check_scope(a, j, AUTH_CRED_JWT, cl.sub, NULL, &org);
         if (r == AUTH_OK &&
             !(*out = identity_get(a, AUTH_CRED_JWT, cl.sub, NULL, c->token, org, c->scope_blob, deadline)))
             r = AUTH_FAIL_UNKNOWN;
@@ -467,7 +443,7 @@ static int job_eval(auth_t *a, auth_pending_t *j, auth_identity_t **out)
     const dir_cred_t *cr = is_key ? auth_dir_api_key(&a->dir, c->cred_id) : auth_dir_pat(&a->dir, c->cred_id);
     if (!cr) {
         r = AUTH_FAIL_UNKNOWN;
-    } else if (cr->revoked || cr->expires_ms <= now) {
+    } else if (cr->revoked || cr->expires_ms <= now.ms) {
         r = AUTH_FAIL_EXPIRED;
     } else if (is_key ? !org_usable(&a->dir, cr->owner_id) : !user_usable(&a->dir, cr->owner_id)) {
         r = AUTH_FAIL_BANNED;
@@ -481,7 +457,7 @@ static int job_eval(auth_t *a, auth_pending_t *j, auth_identity_t **out)
     bool ok;
     if (j->have_result && j->version == cr->version) {
         ok = j->secret_ok;
-    } else if (!auth_vcache_get(a->vcache, j->ckey, cr->version, now, &ok)) {
+    } else if (!auth_vcache_get(a->vcache, j->ckey, cr->version, rt_mono_now(), &ok)) {
         if (j->attempts >= AUTH_MAX_ATTEMPTS) {
             r = AUTH_FAIL_BAD_SECRET; /* the credential kept changing under verification */
             goto out;
@@ -503,8 +479,8 @@ static int job_eval(auth_t *a, auth_pending_t *j, auth_identity_t **out)
     const char *principal = is_key ? cr->id : cr->owner_id;
     const char *org = NULL;
     r = check_scope(a, j, c->form, principal, is_key ? cr->owner_id : NULL, &org);
-    if (r == AUTH_OK && !(*out = identity_get(a, c->form, principal, is_key ? NULL : cr->id, c->secret, org,
-                                              c->scope_blob, INT64_MAX)))
+    if (r == AUTH_OK &&
+        !(*out = identity_get(a, c->form, principal, is_key ? NULL : cr->id, c->secret, org, c->scope_blob, INT64_MAX)))
         r = AUTH_FAIL_UNKNOWN;
 out:
     auth_dir_unlock(&a->dir);
@@ -521,7 +497,7 @@ static void job_verify(void *arg)
     auth_t *a = j->a;
     if (!atomic_load(&j->cancelled)) {
         bool ok;
-        int64_t now = auth_now_ms();
+        rt_mono_t now = rt_mono_now();
         if (!auth_vcache_get(a->vcache, j->ckey, j->version, now, &ok)) {
             ok = crypto_pwhash_str_verify(j->hash, j->cred.secret, strlen(j->cred.secret)) == 0;
             atomic_fetch_add(&a->pwhash_count, 1);

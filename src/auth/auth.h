@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/util_clock.h"
 #include "util/util_taskq.h"
 
 struct rt_server;
@@ -24,13 +25,13 @@ typedef enum {
 typedef enum {
     AUTH_OK = 0,
     AUTH_FAIL_NO_CREDENTIAL = 1,
-    AUTH_FAIL_MALFORMED = 2,     /* undecodable token, bad base64/JSON, wrong alg */
-    AUTH_FAIL_BAD_SECRET = 3,    /* signature or secret does not verify */
-    AUTH_FAIL_UNKNOWN = 4,       /* unknown key/token/user id */
-    AUTH_FAIL_EXPIRED = 5,       /* exp/nbf, expiresAt, revoked */
-    AUTH_FAIL_BANNED = 6,        /* banned or deleted user or organization */
-    AUTH_FAIL_SCOPE = 7,         /* x-org-id / x-blob-id the principal cannot see */
-    AUTH_FAIL_CLAIMS = 8,        /* JWT iss/aud mismatch, or no usable sub */
+    AUTH_FAIL_MALFORMED = 2,  /* undecodable token, bad base64/JSON, wrong alg */
+    AUTH_FAIL_BAD_SECRET = 3, /* signature or secret does not verify */
+    AUTH_FAIL_UNKNOWN = 4,    /* unknown key/token/user id */
+    AUTH_FAIL_EXPIRED = 5,    /* exp/nbf, expiresAt, revoked */
+    AUTH_FAIL_BANNED = 6,     /* banned or deleted user or organization */
+    AUTH_FAIL_SCOPE = 7,      /* x-org-id / x-blob-id the principal cannot see */
+    AUTH_FAIL_CLAIMS = 8,     /* JWT iss/aud mismatch, or no usable sub */
     AUTH_FAIL__COUNT = 9,
 } auth_failure_t;
 
@@ -49,12 +50,12 @@ const char *auth_identity_id(const auth_identity_t *id); /* user id, API key id,
  * now_ms is wall-clock time, ms since the Unix epoch (CLOCK_REALTIME): expiry instants (JWT exp,
  * expiresAt) are wall-clock. A value below 10^12 (before 2001-09-09, e.g. a CLOCK_MONOTONIC
  * reading) is not taken as wall-clock time: the wall clock is read instead. */
-bool auth_identity_valid(const auth_identity_t *id, int64_t now_ms);
+bool auth_identity_valid(const auth_identity_t *id, rt_wall_t now);
 
 /* What a request presents. Header lookup is by lower-case name. */
 typedef struct auth_request {
-    json_object *params;     /* connection_init payload (borrowed), NULL on HTTP */
-    const char *query_token; /* ?token= of the WebSocket URL, or NULL */
+    json_object *params;                                      /* connection_init payload (borrowed), NULL on HTTP */
+    const char *query_token;                                  /* ?token= of the WebSocket URL, or NULL */
     const char *(*header)(void *ctx, const char *lower_name); /* HTTP headers, or NULL */
     void *header_ctx;
 } auth_request_t;

@@ -20,12 +20,12 @@ typedef enum {
 
 typedef struct auth_cred {
     auth_cred_form_t form;
-    auth_failure_t fail;  /* AUTH_OK, or why the request has no usable credential */
-    char *token;          /* JWT */
-    char *cred_id;        /* PAT / API key id */
-    char *secret;         /* PAT / API key secret (zeroed on clear) */
-    char *scope_org;      /* x-org-id (id or slug), or NULL */
-    char *scope_blob;     /* x-blob-id, or NULL */
+    auth_failure_t fail; /* AUTH_OK, or why the request has no usable credential */
+    char *token;         /* JWT */
+    char *cred_id;       /* PAT / API key id */
+    char *secret;        /* PAT / API key secret (zeroed on clear) */
+    char *scope_org;     /* x-org-id (id or slug), or NULL */
+    char *scope_blob;    /* x-blob-id, or NULL */
 } auth_cred_t;
 
 /* Fills *out (all strings owned by it; auth_cred_clear frees them). `service_key` may be

@@ -265,8 +265,8 @@ int auth_dir_put(auth_dir_t *d, const char *type, const char *id, json_object *n
         return 0;
     if (node && !json_object_is_type(node, json_type_object))
         node = NULL;
-    static const char *const mirrored[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken",
-                                           "Blob"};
+    static const char *const mirrored[] = {"Organization",        "User", "Membership", "ApiKey",
+                                           "PersonalAccessToken", "Blob"};
     bool known = false;
     for (size_t i = 0; i < sizeof mirrored / sizeof *mirrored; i++)
         known = known || strcmp(type, mirrored[i]) == 0;

@@ -32,7 +32,7 @@ typedef struct dir_cred {
     char *id, *owner_id, *secret_hash;
     int64_t expires_ms; /* INT64_MAX: never; INT64_MIN: unreadable expiresAt (fail closed) */
     bool revoked;
-    uint64_t version;   /* directory generation of its last change: stale cache entries differ */
+    uint64_t version; /* directory generation of its last change: stale cache entries differ */
 } dir_cred_t;
 
 typedef struct dir_blob {

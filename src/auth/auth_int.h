@@ -19,8 +19,8 @@
 
 struct auth_identity {
     auth_t *a;
-    int refs;       /* under a->id_lock */
-    bool interned;  /* present in a->identities under key */
+    int refs;      /* under a->id_lock */
+    bool interned; /* present in a->identities under key */
     uint8_t key[AUTH_ID_KEY_BYTES];
     auth_kind_t kind;
     auth_cred_form_t form;   /* SERVICE, JWT, PAT or API_KEY */
@@ -44,11 +44,11 @@ struct auth_pending {
     void *ctx;
     atomic_bool cancelled;
     auth_cred_t cred;
-    int attempts;                     /* worker round trips (bounded) */
+    int attempts; /* worker round trips (bounded) */
     uint8_t ckey[AUTH_VCACHE_KEY_BYTES];
-    char *hash;                       /* copy of the stored hash the worker checks against */
-    uint64_t version;                 /* directory version of that hash */
-    bool have_result, secret_ok;      /* worker verdict for `version` */
+    char *hash;                  /* copy of the stored hash the worker checks against */
+    uint64_t version;            /* directory version of that hash */
+    bool have_result, secret_ok; /* worker verdict for `version` */
 };
 
 struct auth {
@@ -61,7 +61,7 @@ struct auth {
     char *issuer, *audience, *service_key;
     uint8_t hkey[crypto_generichash_KEYBYTES]; /* per-process key of every keyed hash */
     pthread_mutex_t id_lock;
-    rt_map_t *identities;                    /* key -> auth_identity_t (not owned) */
+    rt_map_t *identities; /* key -> auth_identity_t (not owned) */
     pthread_mutex_t jobs_lock;
     auth_pending_t *jobs;
     auth_pool_t *pool;
@@ -76,6 +76,5 @@ bool auth_principal_live(const auth_t *a, const auth_identity_t *id, int64_t *de
 /* Same, memoised per identity and directory generation: the per-event path pays a lookup only
  * after a directory change. Under the directory read lock. */
 bool auth_principal_live_cached(const auth_t *a, const auth_identity_t *id, int64_t *deadline);
-int64_t auth_now_ms(void);
 
 #endif

@@ -27,8 +27,7 @@ static int b64url_decode(const char *s, size_t len, unsigned char **out, size_t 
     if (!buf)
         return -1;
     size_t n = 0;
-    if (len > 0 &&
-        sodium_base642bin(buf, cap, s, len, NULL, &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+    if (len > 0 && sodium_base642bin(buf, cap, s, len, NULL, &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
         free(buf);
         return -1;
     }
@@ -109,7 +108,7 @@ static int hs256_ok(const auth_jwt_keys_t *k, const char *signing, size_t signin
     return ok;
 }
 
-auth_failure_t auth_jwt_verify(const auth_jwt_keys_t *k, const char *token, size_t len, int64_t now_ms,
+auth_failure_t auth_jwt_verify(const auth_jwt_keys_t *k, const char *token, size_t len, rt_wall_t now,
                                auth_jwt_claims_t *claims)
 {
     auth_failure_t rc = AUTH_FAIL_MALFORMED;
@@ -160,7 +159,7 @@ auth_failure_t auth_jwt_verify(const auth_jwt_keys_t *k, const char *token, size
 
     if (!(pl = parse_json_object(pl_raw, pl_len)))
         goto fail;
-    int64_t now_s = now_ms / 1000, exp_s = 0, nbf_s = 0;
+    int64_t now_ms = now.ms, now_s = now_ms / 1000, exp_s = 0, nbf_s = 0;
     int r = numeric_date(pl, "exp", &exp_s);
     if (r < 0)
         goto fail;

@@ -15,9 +15,9 @@
 typedef struct auth_jwt_keys {
     const unsigned char *hs_secret; /* NULL: HS256 tokens are rejected */
     size_t hs_len;
-    const unsigned char *ed_pk;     /* 32 bytes, NULL: EdDSA tokens are rejected */
-    const char *issuer;             /* required iss, or NULL */
-    const char *audience;           /* required aud (string or array member), or NULL */
+    const unsigned char *ed_pk; /* 32 bytes, NULL: EdDSA tokens are rejected */
+    const char *issuer;         /* required iss, or NULL */
+    const char *audience;       /* required aud (string or array member), or NULL */
 } auth_jwt_keys_t;
 
 typedef struct auth_jwt_claims {
@@ -27,7 +27,7 @@ typedef struct auth_jwt_claims {
 
 /* Verifies token[0..len) at now_ms. AUTH_OK fills *claims (caller frees claims->sub);
  * any failure leaves claims->sub NULL. */
-auth_failure_t auth_jwt_verify(const auth_jwt_keys_t *k, const char *token, size_t len, int64_t now_ms,
+auth_failure_t auth_jwt_verify(const auth_jwt_keys_t *k, const char *token, size_t len, rt_wall_t now,
                                auth_jwt_claims_t *claims);
 
 /* True when the token has the compact JWS shape (exactly two dots). */

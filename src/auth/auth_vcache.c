@@ -12,7 +12,7 @@
 typedef struct ventry {
     uint8_t key[AUTH_VCACHE_KEY_BYTES];
     uint64_t version;
-    int64_t expires_ms; /* 0: empty */
+    int64_t expires_us; /* monotonic; 0: empty */
     bool ok;
 } ventry_t;
 
@@ -44,7 +44,7 @@ static ventry_t *set_of(auth_vcache_t *c, const uint8_t *key)
     return c->e[h % SETS];
 }
 
-int auth_vcache_get(auth_vcache_t *c, const uint8_t key[AUTH_VCACHE_KEY_BYTES], uint64_t version, int64_t now_ms,
+int auth_vcache_get(auth_vcache_t *c, const uint8_t key[AUTH_VCACHE_KEY_BYTES], uint64_t version, rt_mono_t now,
                     bool *ok)
 {
     int hit = 0;
@@ -52,7 +52,7 @@ int auth_vcache_get(auth_vcache_t *c, const uint8_t key[AUTH_VCACHE_KEY_BYTES], 
     ventry_t *set = set_of(c, key);
     for (int i = 0; i < WAYS; i++) {
         ventry_t *v = &set[i];
-        if (v->expires_ms > now_ms && v->version == version && memcmp(v->key, key, AUTH_VCACHE_KEY_BYTES) == 0) {
+        if (v->expires_us > now.us && v->version == version && memcmp(v->key, key, AUTH_VCACHE_KEY_BYTES) == 0) {
             *ok = v->ok;
             hit = 1;
             break;
@@ -62,23 +62,23 @@ int auth_vcache_get(auth_vcache_t *c, const uint8_t key[AUTH_VCACHE_KEY_BYTES], 
     return hit;
 }
 
-void auth_vcache_put(auth_vcache_t *c, const uint8_t key[AUTH_VCACHE_KEY_BYTES], uint64_t version, int64_t now_ms,
+void auth_vcache_put(auth_vcache_t *c, const uint8_t key[AUTH_VCACHE_KEY_BYTES], uint64_t version, rt_mono_t now,
                      bool ok)
 {
     pthread_mutex_lock(&c->lock);
     ventry_t *set = set_of(c, key), *victim = &set[0];
     for (int i = 0; i < WAYS; i++) {
         ventry_t *v = &set[i];
-        if (memcmp(v->key, key, AUTH_VCACHE_KEY_BYTES) == 0 || v->expires_ms <= now_ms) {
+        if (memcmp(v->key, key, AUTH_VCACHE_KEY_BYTES) == 0 || v->expires_us <= now.us) {
             victim = v;
             break;
         }
-        if (v->expires_ms < victim->expires_ms)
+        if (v->expires_us < victim->expires_us)
             victim = v;
     }
     memcpy(victim->key, key, AUTH_VCACHE_KEY_BYTES);
     victim->version = version;
-    victim->expires_ms = now_ms + AUTH_VCACHE_TTL_MS;
+    victim->expires_us = rt_mono_add_ms(now, AUTH_VCACHE_TTL_MS).us;
     victim->ok = ok;
     pthread_mutex_unlock(&c->lock);
 }

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/util_clock.h"
+
 #define AUTH_VCACHE_KEY_BYTES 16
 #define AUTH_VCACHE_TTL_MS 60000
 
@@ -18,9 +20,9 @@ typedef struct auth_vcache auth_vcache_t;
 auth_vcache_t *auth_vcache_new(void);
 void auth_vcache_free(auth_vcache_t *c);
 /* 1 and *ok on a live entry for (key, version); 0 on a miss. */
-int auth_vcache_get(auth_vcache_t *c, const uint8_t key[AUTH_VCACHE_KEY_BYTES], uint64_t version, int64_t now_ms,
+int auth_vcache_get(auth_vcache_t *c, const uint8_t key[AUTH_VCACHE_KEY_BYTES], uint64_t version, rt_mono_t now,
                     bool *ok);
-void auth_vcache_put(auth_vcache_t *c, const uint8_t key[AUTH_VCACHE_KEY_BYTES], uint64_t version, int64_t now_ms,
+void auth_vcache_put(auth_vcache_t *c, const uint8_t key[AUTH_VCACHE_KEY_BYTES], uint64_t version, rt_mono_t now,
                      bool ok);
 
 #endif

@@ -18,30 +18,18 @@ static const char *node_str(json_object *node, const char *name)
     return json_object_get_string(v);
 }
 
-static int64_t coarse_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool str_eq(const char *a, const char *b)
-{
-    return a && b && strcmp(a, b) == 0;
-}
+static bool str_eq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 
 /* Under the read lock: may the (live) principal see what `org_id` owns? */
 static bool principal_sees_org(const auth_t *a, const auth_identity_t *who, const char *org_id)
 {
     switch (who->form) {
-    case AUTH_CRED_SERVICE:
-        return true;
+    case AUTH_CRED_SERVICE: return true;
     case AUTH_CRED_API_KEY: {
         const dir_cred_t *k = auth_dir_api_key(&a->dir, who->id);
         return k && str_eq(k->owner_id, org_id);
     }
-    default:
-        return auth_dir_is_member(&a->dir, org_id, who->id);
+    default: return auth_dir_is_member(&a->dir, org_id, who->id);
     }
 }
 
@@ -81,7 +69,7 @@ bool auth_can_view(auth_t *a, const auth_identity_t *who, const char *type, json
     if (!auth_principal_live_cached(a, who, &deadline))
         goto out;
     if (deadline != INT64_MAX || who->jwt_deadline_ms != INT64_MAX) {
-        int64_t now = coarse_now_ms();
+        int64_t now = rt_wall_now_coarse().ms;
         if (now >= deadline || now >= who->jwt_deadline_ms)
             goto out;
     }
@@ -104,7 +92,7 @@ bool auth_can_view_org(auth_t *a, const auth_identity_t *who, const char *org_id
     const dir_org_t *o = auth_dir_org(&a->dir, org_id);
     if (!o || o->banned || (who->scope_org && strcmp(who->scope_org, org_id) != 0))
         goto out;
-    if (!auth_principal_live(a, who, &deadline) || coarse_now_ms() >= deadline)
+    if (!auth_principal_live(a, who, &deadline) || rt_wall_now_coarse().ms >= deadline)
         goto out;
     ok = principal_sees_org(a, who, org_id);
 out:
@@ -160,10 +148,7 @@ static void collect_add(collect_t *c, const dir_org_t *o)
     c->orgs[c->n++] = o;
 }
 
-static void collect_all(void *ctx, const void *key, size_t len, void *val)
-{
-    collect_add(ctx, val);
-}
+static void collect_all(void *ctx, const void *key, size_t len, void *val) { collect_add(ctx, val); }
 
 static void collect_member(void *ctx, const void *key, size_t len, void *val)
 {
@@ -184,7 +169,7 @@ json_object *auth_viewer(auth_t *a, const auth_identity_t *who)
     collect_t c = {.a = a, .who = who};
     if (!v || !list)
         goto fail;
-    const char *kind = who->kind == AUTH_PRINCIPAL_SERVICE ? "service"
+    const char *kind = who->kind == AUTH_PRINCIPAL_SERVICE   ? "service"
                        : who->kind == AUTH_PRINCIPAL_API_KEY ? "apiKey"
                                                              : "user";
     json_object_object_add(v, "kind", json_object_new_string(kind));

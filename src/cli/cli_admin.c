@@ -38,10 +38,14 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         const char *flag;
         size_t off;
     } map[] = {
-        {"--id", offsetof(opts_t, id)},       {"--slug", offsetof(opts_t, slug)},
-        {"--name", offsetof(opts_t, name)},   {"--email", offsetof(opts_t, email)},
-        {"--org", offsetof(opts_t, org)},     {"--user", offsetof(opts_t, user)},
-        {"--role", offsetof(opts_t, role)},   {"--expires-at", offsetof(opts_t, expires_at)},
+        {"--id", offsetof(opts_t, id)},
+        {"--slug", offsetof(opts_t, slug)},
+        {"--name", offsetof(opts_t, name)},
+        {"--email", offsetof(opts_t, email)},
+        {"--org", offsetof(opts_t, org)},
+        {"--user", offsetof(opts_t, user)},
+        {"--role", offsetof(opts_t, role)},
+        {"--expires-at", offsetof(opts_t, expires_at)},
         {"--data-dir", offsetof(opts_t, data_dir)},
     };
     memset(o, 0, sizeof *o);
@@ -196,8 +200,10 @@ static int cmd_credential(store_t *s, const opts_t *o, bool api_key)
     if (rc == 0) {
         if (api_key) {
             printf("%s.%s\n", id, secret);
-            fprintf(stderr, "API key %s created; the line above is shown only once (connectionParams "
-                            "{\"x-api-key\": \"<it>\"}).\n", id);
+            fprintf(stderr,
+                    "API key %s created; the line above is shown only once (connectionParams "
+                    "{\"x-api-key\": \"<it>\"}).\n",
+                    id);
         } else {
             printf("x-token-id: %s\nx-token-secret: %s\n", id, secret);
             fprintf(stderr, "PAT %s created; the secret is shown only once.\n", id);
@@ -233,8 +239,8 @@ static int cmd_hash_secret(void)
 
 int cli_admin_run(rt_server_t *srv, int argc, char **argv)
 {
-    static const char *const cmds[] = {"create-org", "create-user", "create-membership", "create-api-key",
-                                       "create-pat", "hash-secret", "help"};
+    static const char *const cmds[] = {
+        "create-org", "create-user", "create-membership", "create-api-key", "create-pat", "hash-secret", "help"};
     if (argc < 2)
         return -1;
     const char *cmd = argv[1];

@@ -68,9 +68,7 @@ static int set_opt(rt_config_t *cfg, const opt_t *o, const char *val, const char
     char *end = NULL;
     errno = 0;
     switch (o->kind) {
-    case OPT_STR:
-        *(const char **)base = val;
-        return 0;
+    case OPT_STR: *(const char **)base = val; return 0;
     case OPT_BOOL:
         if (!strcmp(val, "1") || !strcmp(val, "true") || !strcmp(val, "yes") || !strcmp(val, "on"))
             *(int *)base = 1;

@@ -17,15 +17,9 @@ static json_object *record(const char *type, json_object *node)
     return r;
 }
 
-static json_object *obj(const char *json_text)
-{
-    return json_tokener_parse(json_text);
-}
+static json_object *obj(const char *json_text) { return json_tokener_parse(json_text); }
 
-static void count_record(void *ctx, const char *type, const char *id, json_object *node)
-{
-    (*(int *)ctx)++;
-}
+static void count_record(void *ctx, const char *type, const char *id, json_object *node) { (*(int *)ctx)++; }
 
 static int count_change(void *ctx, const store_change_t *c)
 {
@@ -37,7 +31,8 @@ static int count_change(void *ctx, const store_change_t *c)
 static int store_is_empty(store_t *s)
 {
     int n = 0;
-    if (store_log_read(s, NULL, 1, count_change, &n) < 0 || store_find(s, "Organization", NULL, NULL, count_record, &n) != 0 ||
+    if (store_log_read(s, NULL, 1, count_change, &n) < 0 ||
+        store_find(s, "Organization", NULL, NULL, count_record, &n) != 0 ||
         store_find(s, "User", NULL, NULL, count_record, &n) != 0)
         return -1;
     return n == 0;
@@ -62,15 +57,21 @@ int store_seed_demo(rt_server_t *srv, FILE *out)
     }
     char buf[1024];
     json_object *recs = json_object_new_array();
-    snprintf(buf, sizeof buf, "{\"id\":\"demo-org\",\"slug\":\"demo\",\"name\":\"Demo Organization\",\"createdAt\":\"%s\"}", now);
+    snprintf(buf, sizeof buf,
+             "{\"id\":\"demo-org\",\"slug\":\"demo\",\"name\":\"Demo Organization\",\"createdAt\":\"%s\"}", now);
     json_object_array_add(recs, record("Organization", obj(buf)));
-    json_object_array_add(recs, record("User", obj("{\"id\":\"demo-user\",\"name\":\"Demo User\",\"email\":\"demo@example.com\"}")));
-    json_object_array_add(recs, record("Membership", obj("{\"organizationId\":\"demo-org\",\"userId\":\"demo-user\",\"role\":\"OWNER\"}")));
+    json_object_array_add(
+        recs, record("User", obj("{\"id\":\"demo-user\",\"name\":\"Demo User\",\"email\":\"demo@example.com\"}")));
+    json_object_array_add(
+        recs,
+        record("Membership", obj("{\"organizationId\":\"demo-org\",\"userId\":\"demo-user\",\"role\":\"OWNER\"}")));
     const char *blob = "{\"id\":\"%s\",\"organizationId\":\"demo-org\",\"type\":\"WORKFLOW\",\"name\":\"%s\","
                        "\"description\":\"%s\",\"visibility\":\"%s\",\"createdAt\":\"%s\",\"updatedAt\":\"%s\"}";
-    snprintf(buf, sizeof buf, blob, "demo-blob-public", "Public demo workflow", "visible to everyone", "PUBLIC", now, now);
+    snprintf(buf, sizeof buf, blob, "demo-blob-public", "Public demo workflow", "visible to everyone", "PUBLIC", now,
+             now);
     json_object_array_add(recs, record("Blob", obj(buf)));
-    snprintf(buf, sizeof buf, blob, "demo-blob-private", "Private demo workflow", "visible to demo-org only", "PRIVATE", now, now);
+    snprintf(buf, sizeof buf, blob, "demo-blob-private", "Private demo workflow", "visible to demo-org only", "PRIVATE",
+             now, now);
     json_object_array_add(recs, record("Blob", obj(buf)));
     json_object *ak = json_object_new_object();
     json_object_object_add(ak, "id", json_object_new_string(akid));
@@ -109,26 +110,28 @@ int store_seed_demo(rt_server_t *srv, FILE *out)
     const char *host = srv->cfg.host && strcmp(srv->cfg.host, "0.0.0.0") != 0 ? srv->cfg.host : "localhost";
     int port = srv->cfg.port ? srv->cfg.port : 4000;
     const char *scheme = srv->cfg.tls_cert ? "s" : "";
-    fprintf(out,
-            "\nDemo data created: organization demo-org, user demo-user (OWNER), blobs demo-blob-public and "
-            "demo-blob-private.\n"
-            "These credentials are shown only once:\n"
-            "  API key:  %s.%s\n"
-            "  PAT:      x-token-id %s  x-token-secret %s\n\n"
-            "Connect (graphql-ws):\n"
-            "  URL:              ws%s://%s:%d/v1/graphql\n"
-            "  connectionParams: {\"x-api-key\": \"%s.%s\"}\n"
-            "  subscription:     subscription { blobs { mutation node { id name description } updatedFields cursor } }\n\n"
-            "Query over HTTP:\n"
-            "  curl http%s://%s:%d/v1/graphql -H 'x-api-key: %s.%s' -H 'Content-Type: application/json' \\\n"
-            "    -d '{\"query\":\"{ viewer { kind organizations { slug } } }\"}'\n\n",
-            akid, aksec, patid, patsec, scheme, host, port, akid, aksec, scheme, host, port, akid, aksec);
-    fprintf(out,
-            "Publish a change:\n"
-            "  curl -X POST http%s://%s:%d/v1/events \\\n"
-            "    -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n"
-            "    -d '{\"type\":\"Blob\",\"op\":\"patch\",\"id\":\"demo-blob-public\",\"node\":{\"description\":\"hello\"}}'\n",
-            scheme, host, port, srv->cfg.service_key ? srv->cfg.service_key : "<the --service-key value>");
+    fprintf(
+        out,
+        "\nDemo data created: organization demo-org, user demo-user (OWNER), blobs demo-blob-public and "
+        "demo-blob-private.\n"
+        "These credentials are shown only once:\n"
+        "  API key:  %s.%s\n"
+        "  PAT:      x-token-id %s  x-token-secret %s\n\n"
+        "Connect (graphql-ws):\n"
+        "  URL:              ws%s://%s:%d/v1/graphql\n"
+        "  connectionParams: {\"x-api-key\": \"%s.%s\"}\n"
+        "  subscription:     subscription { blobs { mutation node { id name description } updatedFields cursor } }\n\n"
+        "Query over HTTP:\n"
+        "  curl http%s://%s:%d/v1/graphql -H 'x-api-key: %s.%s' -H 'Content-Type: application/json' \\\n"
+        "    -d '{\"query\":\"{ viewer { kind organizations { slug } } }\"}'\n\n",
+        akid, aksec, patid, patsec, scheme, host, port, akid, aksec, scheme, host, port, akid, aksec);
+    fprintf(
+        out,
+        "Publish a change:\n"
+        "  curl -X POST http%s://%s:%d/v1/events \\\n"
+        "    -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n"
+        "    -d '{\"type\":\"Blob\",\"op\":\"patch\",\"id\":\"demo-blob-public\",\"node\":{\"description\":\"hello\"}}'\n",
+        scheme, host, port, srv->cfg.service_key ? srv->cfg.service_key : "<the --service-key value>");
     if (!srv->cfg.service_key)
         fprintf(out, "  (no --service-key is set: ingestion answers 503 until you start with one)\n");
     fflush(out);

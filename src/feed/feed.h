@@ -44,8 +44,8 @@ void feed_publish(feed_t *f, const struct store_change *changes, int n);
  * Returns 0 and *out; or a negative code with *errors (a JSON array of GraphQL errors, caller
  * owns) for arguments the feed rejects (malformed cursor: BAD_USER_INPUT; cursor too old:
  * CURSOR_EXPIRED) — then req stays the caller's. Thread-safe. */
-int feed_subscribe(feed_t *f, auth_identity_t *who, gql_request_t *req, const feed_sink_t *sink,
-                   void *sub_ctx, rt_taskq_t *owner, feed_sub_t **out, json_object **errors);
+int feed_subscribe(feed_t *f, auth_identity_t *who, gql_request_t *req, const feed_sink_t *sink, void *sub_ctx,
+                   rt_taskq_t *owner, feed_sub_t **out, json_object **errors);
 /* Stops delivery at once: the sink is not called for this subscription after return. Call it
  * on the subscription's owner thread. */
 void feed_unsubscribe(feed_sub_t *sub);

@@ -16,11 +16,11 @@
 #include "util/util_log.h"
 
 typedef struct feed_sel {
-    char *key;                  /* NULL for a private (uninterned) selection */
-    size_t refs;                /* subscriptions using it */
-    uint64_t stamp;             /* change stamp `frame` was rendered for */
-    rt_frame_t *frame;          /* payload for the change being published, or NULL */
-    struct feed_sel *touched;   /* list of selections rendered for the current change */
+    char *key;                /* NULL for a private (uninterned) selection */
+    size_t refs;              /* subscriptions using it */
+    uint64_t stamp;           /* change stamp `frame` was rendered for */
+    rt_frame_t *frame;        /* payload for the change being published, or NULL */
+    struct feed_sel *touched; /* list of selections rendered for the current change */
 } feed_sel_t;
 
 typedef struct feed_topic {
@@ -34,16 +34,16 @@ enum { FEED_SUB_LIVE = 0, FEED_SUB_REPLAYING = 1 };
 
 struct feed_sub {
     feed_t *feed;
-    atomic_int refs;       /* 1 while subscribed + one per pending delivery or replay task;
+    atomic_int refs;     /* 1 while subscribed + one per pending delivery or replay task;
                             * taken under the lock (or by a holder), freed under the lock */
-    bool dead;             /* unsubscribed or ended: the sink is never called again (owner thread) */
-    rt_taskq_t *owner;     /* the subscriber's thread */
-    rt_buf_t *rbuf;        /* render scratch of the replay page being read (owner thread) */
-    int state;             /* written under the lock */
-    int64_t last_seq;      /* last change the replay read: live copies up to it are dropped */
-    bool replay_cut;       /* the page stopped early (byte budget, memory): read on, not live yet */
-    size_t replay_sent;    /* bytes delivered in the current page */
-    char *replay_cursor;   /* where the next replay page starts */
+    bool dead;           /* unsubscribed or ended: the sink is never called again (owner thread) */
+    rt_taskq_t *owner;   /* the subscriber's thread */
+    rt_buf_t *rbuf;      /* render scratch of the replay page being read (owner thread) */
+    int state;           /* written under the lock */
+    int64_t last_seq;    /* last change the replay read: live copies up to it are dropped */
+    bool replay_cut;     /* the page stopped early (byte budget, memory): read on, not live yet */
+    size_t replay_sent;  /* bytes delivered in the current page */
+    char *replay_cursor; /* where the next replay page starts */
     feed_match_t match;
     gql_request_t *req;
     auth_identity_t *who;
@@ -58,8 +58,8 @@ struct feed_sub {
 /* Deliveries for one subscriber thread, in log order: the publish builds one per owner queue
  * and deps.deliver hands each to its thread (see feed_core.h); without the hook it runs at once. */
 typedef struct feed_delivery {
-    feed_sub_t *sub;    /* referenced */
-    rt_frame_t *frame;  /* referenced */
+    feed_sub_t *sub;   /* referenced */
+    rt_frame_t *frame; /* referenced */
 } feed_delivery_t;
 
 typedef struct feed_delivery_list {
@@ -78,16 +78,16 @@ struct feed {
     rt_map_t *topics; /* topic key -> feed_topic_t */
     rt_map_t *sels;   /* selection key -> feed_sel_t */
     feed_sub_t *all;
-    size_t nsubs;       /* subscribed (not dead) */
-    uint64_t stamp;     /* one per published change */
-    rt_buf_t key;       /* scratch for topic keys (under the lock) */
-    rt_buf_t out;       /* scratch for the publisher's rendering (under the lock) */
+    size_t nsubs;   /* subscribed (not dead) */
+    uint64_t stamp; /* one per published change */
+    rt_buf_t key;   /* scratch for topic keys (under the lock) */
+    rt_buf_t out;   /* scratch for the publisher's rendering (under the lock) */
 };
 
-#define FEED_METRIC_ADD(f, field, n)                                                          \
-    do {                                                                                      \
-        if ((f)->metrics)                                                                     \
-            atomic_fetch_add_explicit(&(f)->metrics->field, (n), memory_order_relaxed);       \
+#define FEED_METRIC_ADD(f, field, n)                                                                                   \
+    do {                                                                                                               \
+        if ((f)->metrics)                                                                                              \
+            atomic_fetch_add_explicit(&(f)->metrics->field, (n), memory_order_relaxed);                                \
     } while (0)
 
 static const char *const feed_mutation_text[] = {"CREATED", "UPDATED", "DELETED"};
@@ -287,10 +287,8 @@ static json_object *feed_change_value(const feed_change_t *c)
         return NULL;
     json_object_object_add(v, "mutation", json_object_new_string(feed_mutation_text[c->mutation]));
     json_object_object_add(v, "node", c->mutation == FEED_DELETED ? NULL : json_object_get(c->node));
-    json_object_object_add(v, "previousValues",
-                           c->mutation == FEED_CREATED ? NULL : json_object_get(c->previous));
-    json_object_object_add(v, "updatedFields",
-                           c->mutation == FEED_UPDATED ? json_object_get(c->updated_fields) : NULL);
+    json_object_object_add(v, "previousValues", c->mutation == FEED_CREATED ? NULL : json_object_get(c->previous));
+    json_object_object_add(v, "updatedFields", c->mutation == FEED_UPDATED ? json_object_get(c->updated_fields) : NULL);
     json_object_object_add(v, "cursor", c->cursor ? json_object_new_string(c->cursor) : NULL);
     return v;
 }
@@ -507,12 +505,8 @@ static const char *feed_log_error_code(int rc, const char **message)
     case FEED_LOG_EXPIRED:
         *message = "cursor expired: it is older than the retained change log";
         return "CURSOR_EXPIRED";
-    case FEED_LOG_MALFORMED:
-        *message = "malformed cursor";
-        return "BAD_USER_INPUT";
-    default:
-        *message = "the change log cannot be read";
-        return "INTERNAL_SERVER_ERROR";
+    case FEED_LOG_MALFORMED: *message = "malformed cursor"; return "BAD_USER_INPUT";
+    default: *message = "the change log cannot be read"; return "INTERNAL_SERVER_ERROR";
     }
 }
 
@@ -675,13 +669,13 @@ void feed_free(feed_t *f)
 }
 
 /* Counters read under the lock (the feed is const to callers, not to its mutex). */
-#define FEED_LOCKED_READ(f, expr)                                                             \
-    do {                                                                                      \
-        pthread_mutex_t *mu_ = (pthread_mutex_t *)&(f)->lock;                                 \
-        pthread_mutex_lock(mu_);                                                              \
-        size_t v_ = (expr);                                                                   \
-        pthread_mutex_unlock(mu_);                                                            \
-        return v_;                                                                            \
+#define FEED_LOCKED_READ(f, expr)                                                                                      \
+    do {                                                                                                               \
+        pthread_mutex_t *mu_ = (pthread_mutex_t *)&(f)->lock;                                                          \
+        pthread_mutex_lock(mu_);                                                                                       \
+        size_t v_ = (expr);                                                                                            \
+        pthread_mutex_unlock(mu_);                                                                                     \
+        return v_;                                                                                                     \
     } while (0)
 
 size_t feed_subscription_count(const feed_t *f) { FEED_LOCKED_READ(f, f->nsubs); }

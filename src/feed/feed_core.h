@@ -17,10 +17,10 @@ typedef enum { FEED_CREATED = 0, FEED_UPDATED = 1, FEED_DELETED = 2 } feed_mutat
 
 /* One committed change, every pointer borrowed for the duration of the call it is passed to. */
 typedef struct feed_change {
-    int64_t seq;             /* position in the log: strictly increasing in log order */
-    const char *cursor;      /* its opaque text form, as clients see it */
-    const char *type;        /* node type: Execution, ExecutionEvent, Session, ... */
-    const char *id;          /* node id */
+    int64_t seq;        /* position in the log: strictly increasing in log order */
+    const char *cursor; /* its opaque text form, as clients see it */
+    const char *type;   /* node type: Execution, ExecutionEvent, Session, ... */
+    const char *id;     /* node id */
     feed_mutation_t mutation;
     json_object *node;           /* new state; NULL for DELETED */
     json_object *previous;       /* state before; NULL for CREATED */
@@ -63,8 +63,8 @@ typedef struct feed_deps {
      * feed_subscribe): how a long replay yields between pages. Returns 0, or -1 when it cannot
      * be queued. */
     int (*defer)(void *ctx, rt_taskq_t *owner, rt_task_fn fn, void *arg);
-    int replay_page;      /* changes read per replay step; <= 0 means 256 */
-    size_t replay_bytes;  /* a step also ends after delivering this many bytes; 0 means 256 KiB,
+    int replay_page;     /* changes read per replay step; <= 0 means 256 */
+    size_t replay_bytes; /* a step also ends after delivering this many bytes; 0 means 256 KiB,
                              so a backlog of large changes reaches a connection's queue a slice per
                              event-loop turn (with the socket written in between), not all at once */
     /* The threading seam. NULL: a publish delivers inline, on the publishing thread. Set: a

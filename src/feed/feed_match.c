@@ -57,10 +57,7 @@ int feed_topic_key(rt_buf_t *out, const char *type, feed_dim_t dim, const char *
     return 0;
 }
 
-json_object *feed_change_subject(const feed_change_t *c)
-{
-    return c->mutation == FEED_DELETED ? c->previous : c->node;
-}
+json_object *feed_change_subject(const feed_change_t *c) { return c->mutation == FEED_DELETED ? c->previous : c->node; }
 
 void feed_match_clear(feed_match_t *m)
 {

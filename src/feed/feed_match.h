@@ -12,12 +12,12 @@
 
 /* Index dimensions: which id of a change a topic is keyed on. */
 typedef enum {
-    FEED_DIM_ALL = 0,  /* every change of the type */
-    FEED_DIM_ID,       /* the node's own id */
-    FEED_DIM_ORG,      /* organizationId */
-    FEED_DIM_BLOB,     /* blobId */
-    FEED_DIM_SESSION,  /* sessionId */
-    FEED_DIM_EXECUTION,/* executionId */
+    FEED_DIM_ALL = 0,   /* every change of the type */
+    FEED_DIM_ID,        /* the node's own id */
+    FEED_DIM_ORG,       /* organizationId */
+    FEED_DIM_BLOB,      /* blobId */
+    FEED_DIM_SESSION,   /* sessionId */
+    FEED_DIM_EXECUTION, /* executionId */
     FEED_DIM__COUNT,
 } feed_dim_t;
 
@@ -28,16 +28,16 @@ typedef struct feed_strs {
 } feed_strs_t;
 
 typedef struct feed_match {
-    const char *type;            /* node type (static string) */
-    feed_dim_t topic_dim;        /* where the subscription sits in the index */
-    char *topic_value;           /* NULL for FEED_DIM_ALL */
-    char *eq[FEED_DIM__COUNT];   /* further ownership arguments the change must equal */
-    unsigned mutation_mask;      /* 1 << feed_mutation_t; all three when mutation_in is absent */
-    feed_strs_t uf_every;        /* updatedFields_contains + updatedFields_contains_every */
-    feed_strs_t uf_some;         /* updatedFields_contains_some */
-    feed_strs_t status_in;       /* ExecutionWhere.status_in, on the node (DELETED: previous) */
-    char *node_session_id;       /* ExecutionWhere.sessionId, idem */
-    char *after;                 /* `after` cursor text, or NULL */
+    const char *type;          /* node type (static string) */
+    feed_dim_t topic_dim;      /* where the subscription sits in the index */
+    char *topic_value;         /* NULL for FEED_DIM_ALL */
+    char *eq[FEED_DIM__COUNT]; /* further ownership arguments the change must equal */
+    unsigned mutation_mask;    /* 1 << feed_mutation_t; all three when mutation_in is absent */
+    feed_strs_t uf_every;      /* updatedFields_contains + updatedFields_contains_every */
+    feed_strs_t uf_some;       /* updatedFields_contains_some */
+    feed_strs_t status_in;     /* ExecutionWhere.status_in, on the node (DELETED: previous) */
+    char *node_session_id;     /* ExecutionWhere.sessionId, idem */
+    char *after;               /* `after` cursor text, or NULL */
 } feed_match_t;
 
 enum {

@@ -40,12 +40,8 @@ static json_object *org_ids(feed_query_ctx_t *q)
         return ids;
     const char *id = auth_identity_id(q->who);
     switch (auth_identity_kind(q->who)) {
-    case AUTH_PRINCIPAL_SERVICE:
-        store_find(s, "Organization", NULL, NULL, add_org_id, ids);
-        break;
-    case AUTH_PRINCIPAL_USER:
-        store_find(s, "Membership", "userId", id, add_org_id, ids);
-        break;
+    case AUTH_PRINCIPAL_SERVICE: store_find(s, "Organization", NULL, NULL, add_org_id, ids); break;
+    case AUTH_PRINCIPAL_USER: store_find(s, "Membership", "userId", id, add_org_id, ids); break;
     case AUTH_PRINCIPAL_API_KEY: {
         json_object *key = NULL;
         if (store_get(s, "ApiKey", id, &key) == 0 && key)
@@ -74,10 +70,7 @@ static bool org_banned(json_object *org)
     return org && json_object_object_get_ex(org, "banned", &v) && json_object_get_boolean(v);
 }
 
-static bool is_service(feed_query_ctx_t *q)
-{
-    return auth_identity_kind(q->who) == AUTH_PRINCIPAL_SERVICE;
-}
+static bool is_service(feed_query_ctx_t *q) { return auth_identity_kind(q->who) == AUTH_PRINCIPAL_SERVICE; }
 
 static int fail(char **error_message, const char *m)
 {
@@ -102,15 +95,16 @@ static int resolve_viewer(feed_query_ctx_t *q, json_object **value, char **error
         return fail(error_message, "out of memory");
     }
     auth_kind_t k = auth_identity_kind(q->who);
-    json_object_object_add(v, "kind", json_object_new_string(k == AUTH_PRINCIPAL_SERVICE   ? "service"
-                                                             : k == AUTH_PRINCIPAL_API_KEY ? "apiKey"
-                                                                                           : "user"));
+    json_object_object_add(v, "kind",
+                           json_object_new_string(k == AUTH_PRINCIPAL_SERVICE   ? "service"
+                                                  : k == AUTH_PRINCIPAL_API_KEY ? "apiKey"
+                                                                                : "user"));
     json_object_object_add(v, "id", json_object_new_string(auth_identity_id(q->who)));
     size_t n = json_object_array_length(ids);
     for (size_t i = 0; i < n; i++) {
         json_object *org = NULL;
-        if (store_get(q->srv->store, "Organization", json_object_get_string(json_object_array_get_idx(ids, i)),
-                      &org) == 0 &&
+        if (store_get(q->srv->store, "Organization", json_object_get_string(json_object_array_get_idx(ids, i)), &org) ==
+                0 &&
             org && (is_service(q) || !org_banned(org)))
             json_object_array_add(orgs, org);
         else
@@ -122,8 +116,7 @@ static int resolve_viewer(feed_query_ctx_t *q, json_object **value, char **error
     return 0;
 }
 
-int feed_query_resolve(void *ctx, const char *field_name, json_object *args, json_object **value,
-                       char **error_message)
+int feed_query_resolve(void *ctx, const char *field_name, json_object *args, json_object **value, char **error_message)
 {
     feed_query_ctx_t *q = ctx;
     *value = NULL;

@@ -15,7 +15,6 @@ typedef struct feed_query_ctx {
 
 /* A gql_resolve_fn: pass it to gql_execute with a feed_query_ctx_t. Runs on the calling
  * (network) thread; store reads are short indexed lookups. */
-int feed_query_resolve(void *ctx, const char *field_name, json_object *args, json_object **value,
-                       char **error_message);
+int feed_query_resolve(void *ctx, const char *field_name, json_object *args, json_object **value, char **error_message);
 
 #endif

@@ -25,7 +25,7 @@ static void feed_wire_view(const store_change_t *s, feed_change_t *c)
     c->cursor = s->cursor;
     c->type = s->type;
     c->id = s->id;
-    c->mutation = s->mutation == STORE_CREATED ? FEED_CREATED
+    c->mutation = s->mutation == STORE_CREATED   ? FEED_CREATED
                   : s->mutation == STORE_UPDATED ? FEED_UPDATED
                                                  : FEED_DELETED;
     c->node = s->node;

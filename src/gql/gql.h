@@ -11,8 +11,8 @@
 #include "util/util_buf.h"
 
 typedef struct gql_limits {
-    int max_depth;   /* schema fields only; introspection is bounded by MaxIntrospectionDepthRule */
-    int max_tokens;  /* enforced while lexing */
+    int max_depth;  /* schema fields only; introspection is bounded by MaxIntrospectionDepthRule */
+    int max_tokens; /* enforced while lexing */
 } gql_limits_t;
 
 typedef enum { GQL_OP_QUERY, GQL_OP_MUTATION, GQL_OP_SUBSCRIPTION } gql_op_kind_t;

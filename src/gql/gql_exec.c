@@ -50,20 +50,20 @@ typedef struct plan plan_t;
 struct plan {
     int obj;
     fgroups_t gs;
-    const gql_field_t **fds;  /* per group; NULL for __typename and unknown fields */
-    plan_t ***subs;           /* per group: plans per runtime object type, or NULL for leaves */
+    const gql_field_t **fds; /* per group; NULL for __typename and unknown fields */
+    plan_t ***subs;          /* per group: plans per runtime object type, or NULL for leaves */
     int *nsubs;
 };
 
 typedef struct exec {
     const gql_exec_env_t *env;
     const gql_schema_t *s;
-    gql_resolve_fn resolve;     /* root fields of queries; NULL when rendering an event */
+    gql_resolve_fn resolve; /* root fields of queries; NULL when rendering an event */
     void *ctx;
-    json_object *root_value;    /* event rendering: the root field's value */
+    json_object *root_value; /* event rendering: the root field's value */
     const char *root_field;
     rt_buf_t *out;
-    rt_buf_t errs;              /* error objects, comma separated */
+    rt_buf_t errs; /* error objects, comma separated */
     int nerrors;
     path_seg_t *path;
     int depth, path_cap;
@@ -103,10 +103,7 @@ static int path_push(exec_t *ex, const char *key, int index)
     return 0;
 }
 
-static void path_pop(exec_t *ex)
-{
-    ex->depth--;
-}
+static void path_pop(exec_t *ex) { ex->depth--; }
 
 /* Records {message, locations, path, extensions?}; extensions is JSON text or NULL. */
 static void add_error(exec_t *ex, const char *msg, const gql_ast_selection_t *node, const char *extensions)
@@ -400,10 +397,7 @@ static int complete_value(exec_t *ex, const gql_typeref_t *t, const fgroup_t *g,
 static int execute_fields(exec_t *ex, int obj, const fgroups_t *gs, json_object *parent, int is_root,
                           const plan_t *plan);
 
-static int write_null(exec_t *ex, int rc)
-{
-    return rt_buf_puts(ex->out, "null") < 0 ? C_NOMEM : rc;
-}
+static int write_null(exec_t *ex, int rc) { return rt_buf_puts(ex->out, "null") < 0 ? C_NOMEM : rc; }
 
 /* A leaf (scalar/enum) that cannot be serialised: a field error and null. */
 static int leaf_error(exec_t *ex, const fgroup_t *g, char *msg)
@@ -439,23 +433,19 @@ static int serialize_int(exec_t *ex, const fgroup_t *g, json_object *v)
 {
     double d;
     switch (json_object_get_type(v)) {
-    case json_type_boolean:
-        return rt_buf_puts(ex->out, json_object_get_boolean(v) ? "1" : "0") < 0 ? C_NOMEM : C_VALUE;
+    case json_type_boolean: return rt_buf_puts(ex->out, json_object_get_boolean(v) ? "1" : "0") < 0 ? C_NOMEM : C_VALUE;
     case json_type_int: {
         int64_t i = json_object_get_int64(v);
         if (i < INT32_MIN || i > INT32_MAX)
             return leaf_error(ex, g, msg_inspect("Int cannot represent non 32-bit signed integer value: ", v));
         return put_i64(ex->out, i) < 0 ? C_NOMEM : C_VALUE;
     }
-    case json_type_double:
-        d = json_object_get_double(v);
-        break;
+    case json_type_double: d = json_object_get_double(v); break;
     case json_type_string:
         if (!string_number(json_object_get_string(v), &d))
             return leaf_error(ex, g, msg_inspect("Int cannot represent non-integer value: ", v));
         break;
-    default:
-        return leaf_error(ex, g, msg_inspect("Int cannot represent non-integer value: ", v));
+    default: return leaf_error(ex, g, msg_inspect("Int cannot represent non-integer value: ", v));
     }
     if (!isfinite(d) || floor(d) != d)
         return leaf_error(ex, g, msg_inspect("Int cannot represent non-integer value: ", v));
@@ -468,19 +458,14 @@ static int serialize_float(exec_t *ex, const fgroup_t *g, json_object *v)
 {
     double d;
     switch (json_object_get_type(v)) {
-    case json_type_boolean:
-        return rt_buf_puts(ex->out, json_object_get_boolean(v) ? "1" : "0") < 0 ? C_NOMEM : C_VALUE;
-    case json_type_int:
-        return put_i64(ex->out, json_object_get_int64(v)) < 0 ? C_NOMEM : C_VALUE;
-    case json_type_double:
-        d = json_object_get_double(v);
-        break;
+    case json_type_boolean: return rt_buf_puts(ex->out, json_object_get_boolean(v) ? "1" : "0") < 0 ? C_NOMEM : C_VALUE;
+    case json_type_int: return put_i64(ex->out, json_object_get_int64(v)) < 0 ? C_NOMEM : C_VALUE;
+    case json_type_double: d = json_object_get_double(v); break;
     case json_type_string:
         if (!string_number(json_object_get_string(v), &d))
             return leaf_error(ex, g, msg_inspect("Float cannot represent non numeric value: ", v));
         break;
-    default:
-        return leaf_error(ex, g, msg_inspect("Float cannot represent non numeric value: ", v));
+    default: return leaf_error(ex, g, msg_inspect("Float cannot represent non numeric value: ", v));
     }
     if (!isfinite(d))
         return leaf_error(ex, g, msg_inspect("Float cannot represent non numeric value: ", v));
@@ -492,9 +477,8 @@ static int serialize_string(exec_t *ex, const fgroup_t *g, json_object *v, int i
     char num[64];
     switch (json_object_get_type(v)) {
     case json_type_string:
-        return rt_buf_json_str(ex->out, json_object_get_string(v), (size_t)json_object_get_string_len(v)) < 0
-                   ? C_NOMEM
-                   : C_VALUE;
+        return rt_buf_json_str(ex->out, json_object_get_string(v), (size_t)json_object_get_string_len(v)) < 0 ? C_NOMEM
+                                                                                                              : C_VALUE;
     case json_type_int:
         return rt_buf_printf(ex->out, "\"%" PRId64 "\"", json_object_get_int64(v)) < 0 ? C_NOMEM : C_VALUE;
     case json_type_double: {
@@ -508,8 +492,7 @@ static int serialize_string(exec_t *ex, const fgroup_t *g, json_object *v, int i
         if (is_id)
             break;
         return rt_buf_puts(ex->out, json_object_get_boolean(v) ? "\"true\"" : "\"false\"") < 0 ? C_NOMEM : C_VALUE;
-    default:
-        break;
+    default: break;
     }
     return leaf_error(ex, g, msg_inspect(is_id ? "ID cannot represent value: " : "String cannot represent value: ", v));
 }
@@ -527,8 +510,7 @@ static int serialize_boolean(exec_t *ex, const fgroup_t *g, json_object *v)
             return rt_buf_puts(ex->out, d != 0 ? "true" : "false") < 0 ? C_NOMEM : C_VALUE;
         break;
     }
-    default:
-        break;
+    default: break;
     }
     return leaf_error(ex, g, msg_inspect("Boolean cannot represent a non boolean value: ", v));
 }
@@ -552,17 +534,13 @@ static int write_json(rt_buf_t *b, json_object *v, int depth)
     char num[64];
     int rc = 0;
     switch (json_object_get_type(v)) {
-    case json_type_null:
-        return rt_buf_puts(b, "null");
-    case json_type_boolean:
-        return rt_buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
-    case json_type_int:
-        return put_i64(b, json_object_get_int64(v));
+    case json_type_null: return rt_buf_puts(b, "null");
+    case json_type_boolean: return rt_buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
+    case json_type_int: return put_i64(b, json_object_get_int64(v));
     case json_type_double:
         gql_exec_format_number(json_object_get_double(v), num, sizeof num);
         return rt_buf_puts(b, num);
-    case json_type_string:
-        return rt_buf_json_str(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+    case json_type_string: return rt_buf_json_str(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
     case json_type_array: {
         if (depth > 64)
             break;
@@ -599,10 +577,7 @@ static int write_json(rt_buf_t *b, json_object *v, int depth)
 }
 
 /* Custom scalars (DateTime, JSON, Cursor, ...) pass their JSON value through. */
-static int serialize_custom(exec_t *ex, json_object *v)
-{
-    return write_json(ex->out, v, 0) < 0 ? C_NOMEM : C_VALUE;
-}
+static int serialize_custom(exec_t *ex, json_object *v) { return write_json(ex->out, v, 0) < 0 ? C_NOMEM : C_VALUE; }
 
 static int complete_leaf(exec_t *ex, const gql_type_t *t, const fgroup_t *g, json_object *v)
 {
@@ -611,16 +586,11 @@ static int complete_leaf(exec_t *ex, const gql_type_t *t, const fgroup_t *g, jso
     if (t->builtin) {
         /* The built-in scalars are exactly Int, ID, Float, String and Boolean. */
         switch (t->name[0]) {
-        case 'I':
-            return t->name[1] == 'n' ? serialize_int(ex, g, v) : serialize_string(ex, g, v, 1);
-        case 'F':
-            return serialize_float(ex, g, v);
-        case 'S':
-            return serialize_string(ex, g, v, 0);
-        case 'B':
-            return serialize_boolean(ex, g, v);
-        default:
-            break;
+        case 'I': return t->name[1] == 'n' ? serialize_int(ex, g, v) : serialize_string(ex, g, v, 1);
+        case 'F': return serialize_float(ex, g, v);
+        case 'S': return serialize_string(ex, g, v, 0);
+        case 'B': return serialize_boolean(ex, g, v);
+        default: break;
         }
     }
     return serialize_custom(ex, v);
@@ -637,11 +607,12 @@ static int resolve_runtime_type(exec_t *ex, const gql_type_t *abstract, const fg
             *obj = abstract->possible_types[0];
             return 0;
         }
-        snprintf(msg, sizeof msg,
-                 "Abstract type \"%s\" must resolve to an Object type at runtime for field \"%s.%s\". Either the \"%s\" "
-                 "type should provide a \"resolveType\" function or each possible type should provide an \"isTypeOf\" "
-                 "function.",
-                 abstract->name, parent ? parent->name : "", g->nodes[0]->name.value, abstract->name);
+        snprintf(
+            msg, sizeof msg,
+            "Abstract type \"%s\" must resolve to an Object type at runtime for field \"%s.%s\". Either the \"%s\" "
+            "type should provide a \"resolveType\" function or each possible type should provide an \"isTypeOf\" "
+            "function.",
+            abstract->name, parent ? parent->name : "", g->nodes[0]->name.value, abstract->name);
         add_error(ex, msg, g->nodes[0], NULL);
         return -1;
     }
@@ -729,10 +700,8 @@ static int complete_value(exec_t *ex, const gql_typeref_t *t, const fgroup_t *g,
     const gql_type_t *nt = &ex->s->types[t->named];
     switch (nt->kind) {
     case GQL_TK_SCALAR:
-    case GQL_TK_ENUM:
-        return complete_leaf(ex, nt, g, v);
-    case GQL_TK_OBJECT:
-        return complete_object(ex, t->named, g, v, subs, nsubs);
+    case GQL_TK_ENUM: return complete_leaf(ex, nt, g, v);
+    case GQL_TK_OBJECT: return complete_object(ex, t->named, g, v, subs, nsubs);
     case GQL_TK_INTERFACE:
     case GQL_TK_UNION: {
         int obj;
@@ -740,8 +709,7 @@ static int complete_value(exec_t *ex, const gql_typeref_t *t, const fgroup_t *g,
             return ex->nomem ? C_NOMEM : write_null(ex, C_ERRNULL);
         return complete_object(ex, obj, g, v, subs, nsubs);
     }
-    case GQL_TK_INPUT_OBJECT:
-        break;
+    case GQL_TK_INPUT_OBJECT: break;
     }
     return write_null(ex, C_NULL);
 }
@@ -787,7 +755,8 @@ static int resolve_field(exec_t *ex, const gql_type_t *pt, const gql_field_t *fd
                 *value = NULL;
                 const char *ext_text = NULL;
                 if (ext && json_object_is_type(ext, json_type_object))
-                    ext_text = json_object_to_json_string_ext(ext, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+                    ext_text =
+                        json_object_to_json_string_ext(ext, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
                 add_error(ex, err ? err : "Internal error", node, ext_text);
                 free(err);
                 json_object_put(ext);
@@ -964,7 +933,7 @@ struct gql_exec_root {
     char *key;
     json_object *args;
     char *selection_key;
-    plan_t *plan;   /* the root selection over the subscription type, or NULL */
+    plan_t *plan; /* the root selection over the subscription type, or NULL */
 };
 
 static void plan_free(plan_t *p)
@@ -1097,11 +1066,11 @@ static int key_value(const exec_t *ex, rt_buf_t *b, const gql_ast_value_t *v)
     case GQL_VAL_OBJECT: {
         int rc = rt_buf_putc(b, '{');
         for (const gql_ast_object_field_t *f = v->fields; f; f = f->next)
-            rc |= rt_buf_puts(b, f->name.value) | rt_buf_putc(b, ':') | key_value(ex, b, f->value) | rt_buf_putc(b, ',');
+            rc |=
+                rt_buf_puts(b, f->name.value) | rt_buf_putc(b, ':') | key_value(ex, b, f->value) | rt_buf_putc(b, ',');
         return rc | rt_buf_putc(b, '}');
     }
-    default:
-        return gql_print_value(b, v);
+    default: return gql_print_value(b, v);
     }
 }
 

@@ -61,12 +61,8 @@ void gql_js_number_text(json_object *v, char *out, size_t cap)
 static void inspect_at(rt_buf_t *b, json_object *v, int depth)
 {
     switch (json_object_get_type(v)) {
-    case json_type_null:
-        rt_buf_puts(b, "null");
-        break;
-    case json_type_boolean:
-        rt_buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
-        break;
+    case json_type_null: rt_buf_puts(b, "null"); break;
+    case json_type_boolean: rt_buf_puts(b, json_object_get_boolean(v) ? "true" : "false"); break;
     case json_type_int: {
         char n[64];
         gql_js_number_text(v, n, sizeof n);
@@ -79,9 +75,7 @@ static void inspect_at(rt_buf_t *b, json_object *v, int depth)
         rt_buf_puts(b, n);
         break;
     }
-    case json_type_string:
-        rt_buf_json_str(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
-        break;
+    case json_type_string: rt_buf_json_str(b, json_object_get_string(v), (size_t)json_object_get_string_len(v)); break;
     case json_type_array: {
         size_t n = json_object_array_length(v);
         if (n == 0) {
@@ -135,8 +129,7 @@ static int untyped(const gql_ast_value_t *v, json_object *vars, json_object **ou
 {
     *out = NULL;
     switch (v->kind) {
-    case GQL_VAL_NULL:
-        return V_OK;
+    case GQL_VAL_NULL: return V_OK;
     case GQL_VAL_INT: {
         errno = 0;
         char *end;
@@ -144,18 +137,10 @@ static int untyped(const gql_ast_value_t *v, json_object *vars, json_object **ou
         *out = errno ? new_js_double(strtod(v->str, NULL)) : json_object_new_int64(i);
         break;
     }
-    case GQL_VAL_FLOAT:
-        *out = new_js_double(strtod(v->str, NULL));
-        break;
-    case GQL_VAL_STRING:
-        *out = json_object_new_string_len(v->str, (int)v->len);
-        break;
-    case GQL_VAL_ENUM:
-        *out = json_object_new_string(v->str);
-        break;
-    case GQL_VAL_BOOLEAN:
-        *out = json_object_new_boolean(v->boolean);
-        break;
+    case GQL_VAL_FLOAT: *out = new_js_double(strtod(v->str, NULL)); break;
+    case GQL_VAL_STRING: *out = json_object_new_string_len(v->str, (int)v->len); break;
+    case GQL_VAL_ENUM: *out = json_object_new_string(v->str); break;
+    case GQL_VAL_BOOLEAN: *out = json_object_new_boolean(v->boolean); break;
     case GQL_VAL_VARIABLE: {
         json_object *jv;
         if (!vars || !json_object_object_get_ex(vars, v->str, &jv))
@@ -410,12 +395,13 @@ json_object *gql_exec_coerce_args(const gql_exec_env_t *env, const gql_input_val
                 rc = parse_default(s, d->type, d->default_value, &v);
             } else if (d->type->wrap == GQL_TR_NON_NULL) {
                 if (a)
-                    *error_message = fmt_msg("Argument \"%s\" of required type \"%s\" was provided the variable \"$%s\" "
-                                             "which was not provided a runtime value.",
-                                             d->name, tname, a->value->str);
+                    *error_message =
+                        fmt_msg("Argument \"%s\" of required type \"%s\" was provided the variable \"$%s\" "
+                                "which was not provided a runtime value.",
+                                d->name, tname, a->value->str);
                 else
-                    *error_message = fmt_msg("Argument \"%s\" of required type \"%s\" was not provided.", d->name, tname,
-                                             "");
+                    *error_message =
+                        fmt_msg("Argument \"%s\" of required type \"%s\" was not provided.", d->name, tname, "");
                 goto fail;
             } else {
                 continue;
@@ -425,7 +411,8 @@ json_object *gql_exec_coerce_args(const gql_exec_env_t *env, const gql_input_val
             goto fail;
         if (rc != V_OK) {
             if (a && a->value->kind == GQL_VAL_VARIABLE) {
-                *error_message = fmt_msg("Argument \"%s\" of non-null type \"%s\" must not be null.", d->name, tname, "");
+                *error_message =
+                    fmt_msg("Argument \"%s\" of non-null type \"%s\" must not be null.", d->name, tname, "");
             } else {
                 rt_buf_t lit = RT_BUF_INIT;
                 if (a)

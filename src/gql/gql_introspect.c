@@ -63,10 +63,7 @@ static json_object *typeref_value(const gql_schema_t *s, const gql_typeref_t *r)
     return n < 0 ? NULL : json_object_new_string_len(buf, n);
 }
 
-static json_object *str_or_null(const char *s)
-{
-    return s ? json_object_new_string(s) : NULL;
-}
+static json_object *str_or_null(const char *s) { return s ? json_object_new_string(s) : NULL; }
 
 /* Adds key: v (v may be NULL for null); returns -1 when v should have existed but memory ran out. */
 static int add(json_object *o, const char *key, json_object *v, bool want)
@@ -151,15 +148,32 @@ static json_object *enum_value_obj(const gql_enum_value_t *ev)
 }
 
 static const char *const LOCATION_NAMES[] = {
-    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD", "INLINE_FRAGMENT",
-    "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INTERFACE",
-    "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT", "INPUT_FIELD_DEFINITION", "DIRECTIVE_DEFINITION",
+    "QUERY",
+    "MUTATION",
+    "SUBSCRIPTION",
+    "FIELD",
+    "FRAGMENT_DEFINITION",
+    "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT",
+    "VARIABLE_DEFINITION",
+    "SCHEMA",
+    "SCALAR",
+    "OBJECT",
+    "FIELD_DEFINITION",
+    "ARGUMENT_DEFINITION",
+    "INTERFACE",
+    "UNION",
+    "ENUM",
+    "ENUM_VALUE",
+    "INPUT_OBJECT",
+    "INPUT_FIELD_DEFINITION",
+    "DIRECTIVE_DEFINITION",
 };
 
 /* graphql-js lists a directive's locations in definition order, which a bit set loses; the
  * specified directives whose order differs from the enum's are spelled out (graphql 16.x). */
-static const char *const DEPRECATED_LOCATIONS[] = {"FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INPUT_FIELD_DEFINITION",
-                                                   "ENUM_VALUE", "DIRECTIVE_DEFINITION", NULL};
+static const char *const DEPRECATED_LOCATIONS[] = {"FIELD_DEFINITION", "ARGUMENT_DEFINITION",  "INPUT_FIELD_DEFINITION",
+                                                   "ENUM_VALUE",       "DIRECTIVE_DEFINITION", NULL};
 
 static json_object *directive_locations(const gql_directive_t *d)
 {

@@ -163,8 +163,7 @@ static json_object *js_copy(json_object *v)
         }
         return o;
     }
-    default:
-        return json_object_get(v);
+    default: return json_object_get(v);
     }
 }
 
@@ -483,8 +482,8 @@ static int coerce_variables(const gql_schema_t *s, gql_document_t *doc, const gq
         char ts[256];
         type_str(s, t, ts, sizeof ts);
         json_object *v = NULL;
-        bool has = inputs && json_object_get_type(inputs) == json_type_object &&
-                   json_object_object_get_ex(inputs, name, &v);
+        bool has =
+            inputs && json_object_get_type(inputs) == json_type_object && json_object_object_get_ex(inputs, name, &v);
         if (!has) {
             if (vd->default_value) {
                 json_object *dv = NULL;
@@ -537,10 +536,7 @@ void gql_request_free(gql_request_t *req)
     free(req);
 }
 
-gql_op_kind_t gql_request_kind(const gql_request_t *req)
-{
-    return req->kind;
-}
+gql_op_kind_t gql_request_kind(const gql_request_t *req) { return req->kind; }
 
 int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t len, json_object *variables,
                         const char *operation_name, const gql_limits_t *limits, gql_request_t **out,

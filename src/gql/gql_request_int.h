@@ -8,8 +8,8 @@
 #include "gql/syntax/gql_ast.h"
 
 struct gql_request {
-    gql_exec_env_t env;     /* schema, doc (owned), chosen op, coerced variables (owned object) */
-    gql_exec_root_t *root;  /* SUBSCRIPTION: the root field facts (owned); NULL otherwise */
+    gql_exec_env_t env;    /* schema, doc (owned), chosen op, coerced variables (owned object) */
+    gql_exec_root_t *root; /* SUBSCRIPTION: the root field facts (owned); NULL otherwise */
     gql_op_kind_t kind;
 };
 

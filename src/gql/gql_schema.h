@@ -23,16 +23,16 @@ typedef enum { GQL_TR_NAMED, GQL_TR_LIST, GQL_TR_NON_NULL } gql_typeref_wrap_t;
 /* A type reference such as [String!]!: NON_NULL -> LIST -> NON_NULL -> NAMED(String). */
 typedef struct gql_typeref {
     gql_typeref_wrap_t wrap;
-    int named;                     /* index into gql_schema_t.types when wrap == NAMED */
-    const struct gql_typeref *of;  /* the wrapped reference for LIST and NON_NULL */
+    int named;                    /* index into gql_schema_t.types when wrap == NAMED */
+    const struct gql_typeref *of; /* the wrapped reference for LIST and NON_NULL */
 } gql_typeref_t;
 
 /* An argument or an input-object field. */
 typedef struct gql_input_value {
     const char *name;
-    const char *description;        /* NULL when none */
+    const char *description; /* NULL when none */
     const gql_typeref_t *type;
-    const char *default_value;      /* GraphQL literal as graphql-js prints it, or NULL */
+    const char *default_value; /* GraphQL literal as graphql-js prints it, or NULL */
     bool deprecated;
     const char *deprecation_reason; /* NULL when not deprecated */
 } gql_input_value_t;
@@ -58,19 +58,19 @@ typedef struct gql_type {
     gql_type_kind_t kind;
     const char *name;
     const char *description;
-    const char *specified_by_url;           /* SCALAR only, NULL when none */
-    const gql_field_t *fields;              /* OBJECT, INTERFACE: in SDL order */
+    const char *specified_by_url; /* SCALAR only, NULL when none */
+    const gql_field_t *fields;    /* OBJECT, INTERFACE: in SDL order */
     int nfields;
-    const int *interfaces;                  /* OBJECT, INTERFACE: type indices */
+    const int *interfaces; /* OBJECT, INTERFACE: type indices */
     int ninterfaces;
-    const int *possible_types;              /* INTERFACE, UNION: type indices */
+    const int *possible_types; /* INTERFACE, UNION: type indices */
     int npossible;
-    const gql_enum_value_t *enum_values;    /* ENUM */
+    const gql_enum_value_t *enum_values; /* ENUM */
     int nenum_values;
-    const gql_input_value_t *input_fields;  /* INPUT_OBJECT */
+    const gql_input_value_t *input_fields; /* INPUT_OBJECT */
     int ninput_fields;
-    bool builtin;                           /* String, Int, ..., and the __ introspection types */
-    bool is_one_of;                         /* INPUT_OBJECT marked @oneOf (__Type.isOneOf) */
+    bool builtin;   /* String, Int, ..., and the __ introspection types */
+    bool is_one_of; /* INPUT_OBJECT marked @oneOf (__Type.isOneOf) */
 } gql_type_t;
 
 /* Directive locations, one bit each, in the order of the GraphQL spec's DirectiveLocation enum. */
@@ -100,20 +100,20 @@ typedef enum {
 typedef struct gql_directive {
     const char *name;
     const char *description;
-    uint32_t locations;             /* gql_directive_location_t bits */
+    uint32_t locations; /* gql_directive_location_t bits */
     const gql_input_value_t *args;
     int nargs;
     bool is_repeatable;
-    bool builtin;                   /* @include, @skip, @deprecated, @specifiedBy, @oneOf */
-    bool deprecated;                /* __Directive.isDeprecated (graphql-js 16.15) */
+    bool builtin;    /* @include, @skip, @deprecated, @specifiedBy, @oneOf */
+    bool deprecated; /* __Directive.isDeprecated (graphql-js 16.15) */
     const char *deprecation_reason;
 } gql_directive_t;
 
 typedef struct gql_schema {
     const char *description;
-    const gql_type_t *types;        /* in graphql-js schema.getTypeMap() order */
+    const gql_type_t *types; /* in graphql-js schema.getTypeMap() order */
     int ntypes;
-    int query_type;                 /* type indices, -1 when absent */
+    int query_type; /* type indices, -1 when absent */
     int mutation_type;
     int subscription_type;
     const gql_directive_t *directives; /* in graphql-js schema.getDirectives() order */

@@ -119,10 +119,7 @@ done:
     return result;
 }
 
-static bool is_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
-}
+static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
 /* graphql-js naturalCompare (byte-wise outside digit runs). */
 static int natural_compare(const char *a, const char *b)

@@ -17,21 +17,28 @@ static int w_selection_set(v_walk_t *w, const gql_ast_selection_set_t *ss, bool 
 static int w_named_type(v_walk_t *w, const gql_ast_type_t *t)
 {
     v_ctx_t *ctx = w->ctx;
-    if (!w->validate) return 0;
-    while (t && t->kind != GQL_TYPE_NAMED) t = t->of;
-    if (!t) return 0;
+    if (!w->validate)
+        return 0;
+    while (t && t->kind != GQL_TYPE_NAMED)
+        t = t->of;
+    if (!t)
+        return 0;
     /* KnownTypeNames */
-    if (gql_schema_type_index(ctx->s, t->name.value) >= 0) return 0;
+    if (gql_schema_type_index(ctx->s, t->name.value) >= 0)
+        return 0;
     const gql_ast_definition_t *d;
     for (d = ctx->doc->definitions; d; d = d->next)
         if (d->kind >= GQL_DEF_SCALAR && d->kind <= GQL_DEF_INPUT_OBJECT && !d->is_extension && d->name.value &&
             strcmp(d->name.value, t->name.value) == 0)
             return 0;
     int n = ctx->s->ntypes, k = 0;
-    for (d = ctx->doc->definitions; d; d = d->next) n++;
+    for (d = ctx->doc->definitions; d; d = d->next)
+        n++;
     const char **names = v_alloc(ctx, (size_t)(n + 1) * sizeof *names);
-    if (!names) return -1;
-    for (int i = 0; i < ctx->s->ntypes; i++) names[k++] = ctx->s->types[i].name;
+    if (!names)
+        return -1;
+    for (int i = 0; i < ctx->s->ntypes; i++)
+        names[k++] = ctx->s->types[i].name;
     for (d = ctx->doc->definitions; d; d = d->next)
         if (d->kind >= GQL_DEF_SCALAR && d->kind <= GQL_DEF_INPUT_OBJECT && !d->is_extension && d->name.value)
             names[k++] = d->name.value;
@@ -50,7 +57,8 @@ static int w_named_type(v_walk_t *w, const gql_ast_type_t *t)
 static const gql_input_value_t *find_arg(const gql_input_value_t *args, int n, const char *name)
 {
     for (int i = 0; i < n; i++)
-        if (strcmp(args[i].name, name) == 0) return &args[i];
+        if (strcmp(args[i].name, name) == 0)
+            return &args[i];
     return NULL;
 }
 
@@ -73,8 +81,10 @@ static int w_argument(v_walk_t *w, const gql_ast_argument_t *a)
         const gql_type_t *pt = v_type(ctx, w->parent);
         const char **names = v_alloc(ctx, (size_t)(w->field->nargs + 1) * sizeof *names);
         rt_buf_t b = RT_BUF_INIT;
-        if (!names) return -1;
-        for (int i = 0; i < w->field->nargs; i++) names[i] = w->field->args[i].name;
+        if (!names)
+            return -1;
+        for (int i = 0; i < w->field->nargs; i++)
+            names[i] = w->field->args[i].name;
         if (rt_buf_printf(&b, "Unknown argument \"%s\" on field \"%s.%s\".", a->name.value, pt->name, w->field->name) ||
             v_did_you_mean(&b, NULL, a->name.value, names, w->field->nargs)) {
             rt_buf_free(&b);
@@ -84,7 +94,8 @@ static int w_argument(v_walk_t *w, const gql_ast_argument_t *a)
         rc = v_report1(ctx, v_msg(&b), &a->loc);
         rt_buf_free(&b);
     }
-    if (!rc) rc = v_walk_value(w, a->value);
+    if (!rc)
+        rc = v_walk_value(w, a->value);
     w->input = save_input;
     w->parent_input = save_parent;
     w->has_default = save_def;
@@ -98,17 +109,23 @@ static int rule_unique_args(v_walk_t *w, const gql_ast_argument_t *args)
     for (const gql_ast_argument_t *a = args; a; a = a->next) {
         bool first = true;
         for (const gql_ast_argument_t *p = args; p != a; p = p->next)
-            if (strcmp(p->name.value, a->name.value) == 0) first = false;
-        if (!first) continue;
+            if (strcmp(p->name.value, a->name.value) == 0)
+                first = false;
+        if (!first)
+            continue;
         int n = 0;
         for (const gql_ast_argument_t *q = a; q; q = q->next)
-            if (strcmp(q->name.value, a->name.value) == 0) n++;
-        if (n < 2) continue;
+            if (strcmp(q->name.value, a->name.value) == 0)
+                n++;
+        if (n < 2)
+            continue;
         const gql_loc_t **locs = v_alloc(ctx, (size_t)n * sizeof *locs);
-        if (!locs) return -1;
+        if (!locs)
+            return -1;
         int k = 0;
         for (const gql_ast_argument_t *q = a; q; q = q->next)
-            if (strcmp(q->name.value, a->name.value) == 0) locs[k++] = &q->name.loc;
+            if (strcmp(q->name.value, a->name.value) == 0)
+                locs[k++] = &q->name.loc;
         rt_buf_t b = RT_BUF_INIT;
         if (rt_buf_printf(&b, "There can be only one argument named \"%s\".", a->name.value)) {
             ctx->oom = ctx->aborted = true;
@@ -116,20 +133,37 @@ static int rule_unique_args(v_walk_t *w, const gql_ast_argument_t *args)
         }
         int rc = v_report(ctx, v_msg(&b), locs, n);
         rt_buf_free(&b);
-        if (rc) return rc;
+        if (rc)
+            return rc;
     }
     return 0;
 }
 
 static const char *location_name(uint32_t loc)
 {
-    static const char *const names[] = {"QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION",
-                                        "FRAGMENT_SPREAD", "INLINE_FRAGMENT", "VARIABLE_DEFINITION", "SCHEMA",
-                                        "SCALAR", "OBJECT", "FIELD_DEFINITION", "ARGUMENT_DEFINITION",
-                                        "INTERFACE", "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT",
-                                        "INPUT_FIELD_DEFINITION", "DIRECTIVE_DEFINITION"};
+    static const char *const names[] = {"QUERY",
+                                        "MUTATION",
+                                        "SUBSCRIPTION",
+                                        "FIELD",
+                                        "FRAGMENT_DEFINITION",
+                                        "FRAGMENT_SPREAD",
+                                        "INLINE_FRAGMENT",
+                                        "VARIABLE_DEFINITION",
+                                        "SCHEMA",
+                                        "SCALAR",
+                                        "OBJECT",
+                                        "FIELD_DEFINITION",
+                                        "ARGUMENT_DEFINITION",
+                                        "INTERFACE",
+                                        "UNION",
+                                        "ENUM",
+                                        "ENUM_VALUE",
+                                        "INPUT_OBJECT",
+                                        "INPUT_FIELD_DEFINITION",
+                                        "DIRECTIVE_DEFINITION"};
     for (int i = 0; i < 20; i++)
-        if (loc == (1u << i)) return names[i];
+        if (loc == (1u << i))
+            return names[i];
     return "";
 }
 
@@ -140,7 +174,8 @@ static const gql_ast_definition_t *doc_directive(const v_ctx_t *ctx, const char 
 {
     const gql_ast_definition_t *found = NULL;
     for (const gql_ast_definition_t *d = ctx->doc->definitions; d; d = d->next)
-        if (d->kind == GQL_DEF_DIRECTIVE && strcmp(d->name.value, name) == 0) found = d;
+        if (d->kind == GQL_DEF_DIRECTIVE && strcmp(d->name.value, name) == 0)
+            found = d;
     return found;
 }
 
@@ -162,12 +197,14 @@ static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t locat
         if (adef) {
             allowed = false;
             for (int i = 0; i < adef->nlocations; i++)
-                if (strcmp(adef->locations[i].value, location_name(location)) == 0) allowed = true;
+                if (strcmp(adef->locations[i].value, location_name(location)) == 0)
+                    allowed = true;
         } else if (def) {
             allowed = (def->locations & location) != 0;
         }
         if (!def && !adef) {
-            if (rt_buf_printf(&b, "Unknown directive \"@%s\".", d->name.value)) goto oom;
+            if (rt_buf_printf(&b, "Unknown directive \"@%s\".", d->name.value))
+                goto oom;
             rc = v_report1(ctx, v_msg(&b), &d->loc);
         } else if (location && !allowed) {
             if (rt_buf_printf(&b, "Directive \"@%s\" may not be used on %s.", d->name.value, location_name(location)))
@@ -175,20 +212,25 @@ static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t locat
             rc = v_report1(ctx, v_msg(&b), &d->loc);
         }
         rt_buf_free(&b);
-        if (rc) goto out;
+        if (rc)
+            goto out;
         /* KnownArgumentNames on directives */
         if (def || adef) {
             int n = adef ? adef->nargs : def->nargs, k = 0;
             const char **names = v_alloc(ctx, (size_t)(n + 1) * sizeof *names);
-            if (!names) goto oom;
+            if (!names)
+                goto oom;
             if (adef) {
                 for (const gql_ast_input_value_def_t *iv = adef->arguments; iv; iv = iv->next)
-                    if (!v_name_in(names, k, iv->name.value)) names[k++] = iv->name.value;
+                    if (!v_name_in(names, k, iv->name.value))
+                        names[k++] = iv->name.value;
             } else {
-                for (int i = 0; i < def->nargs; i++) names[k++] = def->args[i].name;
+                for (int i = 0; i < def->nargs; i++)
+                    names[k++] = def->args[i].name;
             }
             for (const gql_ast_argument_t *a = d->arguments; a; a = a->next) {
-                if (v_name_in(names, k, a->name.value)) continue;
+                if (v_name_in(names, k, a->name.value))
+                    continue;
                 rt_buf_t m = RT_BUF_INIT;
                 if (rt_buf_printf(&m, "Unknown argument \"%s\" on directive \"@%s\".", a->name.value, d->name.value) ||
                     v_did_you_mean(&m, NULL, a->name.value, names, k)) {
@@ -197,36 +239,46 @@ static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t locat
                 }
                 rc = v_report1(ctx, v_msg(&m), &a->loc);
                 rt_buf_free(&m);
-                if (rc) goto out;
+                if (rc)
+                    goto out;
             }
         }
         /* UniqueArgumentNames */
-        if ((rc = rule_unique_args(w, d->arguments))) goto out;
+        if ((rc = rule_unique_args(w, d->arguments)))
+            goto out;
     }
     w->in_directive = true;
-    for (const gql_ast_argument_t *a = d->arguments; a && !rc; a = a->next) rc = w_argument(w, a);
+    for (const gql_ast_argument_t *a = d->arguments; a && !rc; a = a->next)
+        rc = w_argument(w, a);
     w->in_directive = save_in;
-    if (rc) goto out;
+    if (rc)
+        goto out;
     if (w->validate && adef) {
         /* ProvidedRequiredArguments on a directive defined in the document */
         for (const gql_ast_input_value_def_t *iv = adef->arguments; iv && !rc; iv = iv->next) {
             /* keyMap over the required ones: first position, last definition */
-            if (iv->type->kind != GQL_TYPE_NON_NULL || iv->default_value) continue;
+            if (iv->type->kind != GQL_TYPE_NON_NULL || iv->default_value)
+                continue;
             bool earlier = false;
             for (const gql_ast_input_value_def_t *q = adef->arguments; q != iv; q = q->next)
-                if (strcmp(q->name.value, iv->name.value) == 0 && q->type->kind == GQL_TYPE_NON_NULL && !q->default_value)
+                if (strcmp(q->name.value, iv->name.value) == 0 && q->type->kind == GQL_TYPE_NON_NULL &&
+                    !q->default_value)
                     earlier = true;
             const gql_ast_input_value_def_t *last = iv;
             for (const gql_ast_input_value_def_t *q = iv->next; q; q = q->next)
-                if (strcmp(q->name.value, iv->name.value) == 0 && q->type->kind == GQL_TYPE_NON_NULL && !q->default_value)
+                if (strcmp(q->name.value, iv->name.value) == 0 && q->type->kind == GQL_TYPE_NON_NULL &&
+                    !q->default_value)
                     last = q;
             bool given = false;
             for (const gql_ast_argument_t *a = d->arguments; a; a = a->next)
-                if (strcmp(a->name.value, iv->name.value) == 0) given = true;
-            if (given || earlier) continue;
+                if (strcmp(a->name.value, iv->name.value) == 0)
+                    given = true;
+            if (given || earlier)
+                continue;
             rt_buf_t m = RT_BUF_INIT, ts = RT_BUF_INIT;
             if (gql_print_type(&ts, last->type) ||
-                rt_buf_printf(&m, "Directive \"@%s\" argument \"%s\" of type \"%s\" is required, but it was not provided.",
+                rt_buf_printf(&m,
+                              "Directive \"@%s\" argument \"%s\" of type \"%s\" is required, but it was not provided.",
                               d->name.value, iv->name.value, v_msg(&ts))) {
                 rt_buf_free(&m);
                 rt_buf_free(&ts);
@@ -240,11 +292,14 @@ static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t locat
         /* ProvidedRequiredArguments on directives (leave) */
         for (int i = 0; i < def->nargs && !rc; i++) {
             const gql_input_value_t *ad = &def->args[i];
-            if (!v_is_nonnull(ad->type) || ad->default_value) continue;
+            if (!v_is_nonnull(ad->type) || ad->default_value)
+                continue;
             bool given = false;
             for (const gql_ast_argument_t *a = d->arguments; a; a = a->next)
-                if (strcmp(a->name.value, ad->name) == 0) given = true;
-            if (given) continue;
+                if (strcmp(a->name.value, ad->name) == 0)
+                    given = true;
+            if (given)
+                continue;
             rt_buf_t m = RT_BUF_INIT;
             if (rt_buf_printf(&m, "Directive \"@%s\" argument \"%s\" of type \"", d->name.value, ad->name) ||
                 v_print_type(ctx, &m, ad->type) || rt_buf_puts(&m, "\" is required, but it was not provided.")) {
@@ -269,11 +324,13 @@ out:
 static int rule_unique_directives(v_walk_t *w, const gql_ast_directive_t *dirs)
 {
     v_ctx_t *ctx = w->ctx;
-    if (!w->validate) return 0;
+    if (!w->validate)
+        return 0;
     for (const gql_ast_directive_t *d = dirs; d; d = d->next) {
         const gql_directive_t *def = gql_schema_directive(ctx->s, d->name.value);
         const gql_ast_definition_t *adef = doc_directive(ctx, d->name.value);
-        if (adef ? adef->repeatable : (!def || def->is_repeatable)) continue;
+        if (adef ? adef->repeatable : (!def || def->is_repeatable))
+            continue;
         for (const gql_ast_directive_t *p = dirs; p != d; p = p->next)
             if (strcmp(p->name.value, d->name.value) == 0) {
                 rt_buf_t b = RT_BUF_INIT;
@@ -283,7 +340,8 @@ static int rule_unique_directives(v_walk_t *w, const gql_ast_directive_t *dirs)
                 }
                 int rc = v_report2(ctx, v_msg(&b), &p->loc, &d->loc);
                 rt_buf_free(&b);
-                if (rc) return rc;
+                if (rc)
+                    return rc;
                 break;
             }
     }
@@ -298,7 +356,8 @@ static int rule_unique_directives_shared(v_walk_t *w, const char *key, const gql
     for (const gql_ast_directive_t *d = dirs; d; d = d->next) {
         const gql_directive_t *def = gql_schema_directive(ctx->s, d->name.value);
         const gql_ast_definition_t *adef = doc_directive(ctx, d->name.value);
-        if (adef ? adef->repeatable : (!def || def->is_repeatable)) continue;
+        if (adef ? adef->repeatable : (!def || def->is_repeatable))
+            continue;
         const gql_ast_directive_t *first = NULL;
         for (int i = 0; i < w->nudpl && !first; i++)
             if (strcmp(w->udpl_key[i], key) == 0 && strcmp(w->udpl_dir[i]->name.value, d->name.value) == 0)
@@ -321,7 +380,8 @@ static int rule_unique_directives_shared(v_walk_t *w, const char *key, const gql
         }
         int rc = v_report2(ctx, v_msg(&b), &first->loc, &d->loc);
         rt_buf_free(&b);
-        if (rc) return rc;
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -329,7 +389,8 @@ static int rule_unique_directives_shared(v_walk_t *w, const char *key, const gql
 static int w_directives(v_walk_t *w, const gql_ast_directive_t *dirs, uint32_t location)
 {
     int rc = 0;
-    for (const gql_ast_directive_t *d = dirs; d && !rc; d = d->next) rc = w_directive(w, d, location);
+    for (const gql_ast_directive_t *d = dirs; d && !rc; d = d->next)
+        rc = w_directive(w, d, location);
     return rc;
 }
 
@@ -340,7 +401,8 @@ static int rule_scalar_leafs(v_walk_t *w, const gql_ast_selection_t *f)
 {
     v_ctx_t *ctx = w->ctx;
     vt_t type = w->type;
-    if (!type) return 0;
+    if (!type)
+        return 0;
     rt_buf_t b = RT_BUF_INIT;
     int rc = 0;
     if (v_idx_is_leaf(ctx, v_named_idx(type))) {
@@ -373,33 +435,43 @@ static int rule_fields_on_correct_type(v_walk_t *w, const gql_ast_selection_t *f
 {
     v_ctx_t *ctx = w->ctx;
     int parent = w->parent;
-    if (parent < 0 || w->field) return 0;
+    if (parent < 0 || w->field)
+        return 0;
     const gql_type_t *pt = v_type(ctx, parent);
     rt_buf_t b = RT_BUF_INIT;
-    if (rt_buf_printf(&b, "Cannot query field \"%s\" on type \"%s\".", f->name.value, pt->name)) goto oom;
+    if (rt_buf_printf(&b, "Cannot query field \"%s\" on type \"%s\".", f->name.value, pt->name))
+        goto oom;
     size_t before = b.len;
     if (v_idx_is_abstract(ctx, parent)) {
         /* getSuggestedTypeNames */
         int ns = 0;
         int *sidx = v_alloc(ctx, (size_t)(ctx->s->ntypes + 1) * sizeof *sidx);
         int *cnt = v_alloc(ctx, (size_t)(ctx->s->ntypes + 1) * sizeof *cnt);
-        if (!sidx || !cnt) goto oom;
+        if (!sidx || !cnt)
+            goto oom;
         for (int i = 0; i < ctx->s->ntypes; i++) {
-            if (!v_idx_is_object(ctx, i) || !v_is_possible(ctx, parent, i)) continue;
-            if (!gql_type_field(&ctx->s->types[i], f->name.value)) continue;
+            if (!v_idx_is_object(ctx, i) || !v_is_possible(ctx, parent, i))
+                continue;
+            if (!gql_type_field(&ctx->s->types[i], f->name.value))
+                continue;
             bool have = false;
             for (int k = 0; k < ns; k++)
-                if (sidx[k] == i) have = true;
-            if (!have) sidx[ns++] = i;
+                if (sidx[k] == i)
+                    have = true;
+            if (!have)
+                sidx[ns++] = i;
             cnt[i] = 1;
             const gql_type_t *ot = &ctx->s->types[i];
             for (int j = 0; j < ot->ninterfaces; j++) {
                 int ii = ot->interfaces[j];
-                if (!gql_type_field(&ctx->s->types[ii], f->name.value)) continue;
+                if (!gql_type_field(&ctx->s->types[ii], f->name.value))
+                    continue;
                 have = false;
                 for (int k = 0; k < ns; k++)
-                    if (sidx[k] == ii) have = true;
-                if (!have) sidx[ns++] = ii;
+                    if (sidx[k] == ii)
+                        have = true;
+                if (!have)
+                    sidx[ns++] = ii;
                 cnt[ii] += 1;
             }
         }
@@ -418,22 +490,29 @@ static int rule_fields_on_correct_type(v_walk_t *w, const gql_ast_selection_t *f
                     else
                         c = v_natural_compare(ctx->s->types[a].name, ctx->s->types[bb].name);
                 }
-                if (c <= 0) break;
+                if (c <= 0)
+                    break;
                 sidx[j + 1] = sidx[j];
                 j--;
             }
             sidx[j + 1] = x;
         }
         const char **names = v_alloc(ctx, (size_t)(ns + 1) * sizeof *names);
-        if (!names) goto oom;
-        for (int i = 0; i < ns; i++) names[i] = ctx->s->types[sidx[i]].name;
-        if (v_did_you_mean_list(&b, "to use an inline fragment on", names, ns)) goto oom;
+        if (!names)
+            goto oom;
+        for (int i = 0; i < ns; i++)
+            names[i] = ctx->s->types[sidx[i]].name;
+        if (v_did_you_mean_list(&b, "to use an inline fragment on", names, ns))
+            goto oom;
     }
     if (b.len == before && (pt->kind == GQL_TK_OBJECT || pt->kind == GQL_TK_INTERFACE)) {
         const char **names = v_alloc(ctx, (size_t)(pt->nfields + 1) * sizeof *names);
-        if (!names) goto oom;
-        for (int i = 0; i < pt->nfields; i++) names[i] = pt->fields[i].name;
-        if (v_did_you_mean(&b, NULL, f->name.value, names, pt->nfields)) goto oom;
+        if (!names)
+            goto oom;
+        for (int i = 0; i < pt->nfields; i++)
+            names[i] = pt->fields[i].name;
+        if (v_did_you_mean(&b, NULL, f->name.value, names, pt->nfields))
+            goto oom;
     }
     int rc = v_report1(ctx, v_msg(&b), &f->loc);
     rt_buf_free(&b);
@@ -455,10 +534,14 @@ static int w_field(v_walk_t *w, const gql_ast_selection_t *f)
     w->field = def;
     w->type = def && v_is_output(ctx, def->type) ? def->type : NULL;
     if (w->validate) {
-        if ((rc = rule_scalar_leafs(w, f))) goto out;
-        if ((rc = rule_fields_on_correct_type(w, f))) goto out;
-        if ((rc = rule_unique_directives(w, f->directives))) goto out;
-        if ((rc = rule_unique_args(w, f->arguments))) goto out;
+        if ((rc = rule_scalar_leafs(w, f)))
+            goto out;
+        if ((rc = rule_fields_on_correct_type(w, f)))
+            goto out;
+        if ((rc = rule_unique_directives(w, f->directives)))
+            goto out;
+        if ((rc = rule_unique_args(w, f->arguments)))
+            goto out;
         if (!w->mid_skip && (strcmp(f->name.value, "__schema") == 0 || strcmp(f->name.value, "__type") == 0)) {
             int r = v_introspection_too_deep(w, f);
             if (r < 0) {
@@ -466,24 +549,32 @@ static int w_field(v_walk_t *w, const gql_ast_selection_t *f)
                 goto out;
             }
             if (r) {
-                if ((rc = v_report1(ctx, "Maximum introspection depth exceeded", &f->loc))) goto out;
+                if ((rc = v_report1(ctx, "Maximum introspection depth exceeded", &f->loc)))
+                    goto out;
                 w->mid_skip = true;
             }
         }
     }
-    for (const gql_ast_argument_t *a = f->arguments; a && !rc; a = a->next) rc = w_argument(w, a);
-    if (!rc) rc = w_directives(w, f->directives, GQL_DL_FIELD);
-    if (!rc && f->selection_set) rc = w_selection_set(w, f->selection_set, false);
-    if (rc) goto out;
+    for (const gql_ast_argument_t *a = f->arguments; a && !rc; a = a->next)
+        rc = w_argument(w, a);
+    if (!rc)
+        rc = w_directives(w, f->directives, GQL_DL_FIELD);
+    if (!rc && f->selection_set)
+        rc = w_selection_set(w, f->selection_set, false);
+    if (rc)
+        goto out;
     if (w->validate && def) {
         /* ProvidedRequiredArguments (leave) */
         for (int i = 0; i < def->nargs && !rc; i++) {
             const gql_input_value_t *ad = &def->args[i];
-            if (!v_is_nonnull(ad->type) || ad->default_value) continue;
+            if (!v_is_nonnull(ad->type) || ad->default_value)
+                continue;
             bool given = false;
             for (const gql_ast_argument_t *a = f->arguments; a; a = a->next)
-                if (strcmp(a->name.value, ad->name) == 0) given = true;
-            if (given) continue;
+                if (strcmp(a->name.value, ad->name) == 0)
+                    given = true;
+            if (given)
+                continue;
             rt_buf_t m = RT_BUF_INIT;
             if (rt_buf_printf(&m, "Field \"%s\" argument \"%s\" of type \"", def->name, ad->name) ||
                 v_print_type(ctx, &m, ad->type) || rt_buf_puts(&m, "\" is required, but it was not provided.")) {
@@ -506,12 +597,14 @@ out:
 static int rule_possible_spread(v_walk_t *w, const char *frag_name, int frag_type, const gql_loc_t *loc)
 {
     v_ctx_t *ctx = w->ctx;
-    if (v_types_overlap(ctx, frag_type, w->parent)) return 0;
+    if (v_types_overlap(ctx, frag_type, w->parent))
+        return 0;
     rt_buf_t b = RT_BUF_INIT;
     int rc;
     if (frag_name) {
-        if (rt_buf_printf(&b, "Fragment \"%s\" cannot be spread here as objects of type \"%s\" can never be of type \"%s\".",
-                          frag_name, ctx->s->types[w->parent].name, ctx->s->types[frag_type].name))
+        if (rt_buf_printf(
+                &b, "Fragment \"%s\" cannot be spread here as objects of type \"%s\" can never be of type \"%s\".",
+                frag_name, ctx->s->types[w->parent].name, ctx->s->types[frag_type].name))
             goto oom;
     } else {
         if (rt_buf_printf(&b, "Fragment cannot be spread here as objects of type \"%s\" can never be of type \"%s\".",
@@ -541,14 +634,16 @@ static int w_spread(v_walk_t *w, const gql_ast_selection_t *s)
             }
             rc = v_report1(ctx, v_msg(&b), &s->name.loc);
             rt_buf_free(&b);
-            if (rc) return rc;
+            if (rc)
+                return rc;
         } else {
             int ft = v_named_idx(v_type_from_ast(ctx, frag->type_condition));
             if (v_idx_is_composite(ctx, ft) && w->parent >= 0 &&
                 (rc = rule_possible_spread(w, s->name.value, ft, &s->loc)))
                 return rc;
         }
-        if ((rc = rule_unique_directives(w, s->directives))) return rc;
+        if ((rc = rule_unique_directives(w, s->directives)))
+            return rc;
     }
     return w_directives(w, s->directives, GQL_DL_FRAGMENT_SPREAD);
 }
@@ -557,12 +652,15 @@ static int rule_fragment_on_composite(v_walk_t *w, const char *frag_name, const 
 {
     v_ctx_t *ctx = w->ctx;
     int idx = v_named_idx(v_type_from_ast(ctx, cond));
-    if (idx < 0 || v_idx_is_composite(ctx, idx)) return 0;
+    if (idx < 0 || v_idx_is_composite(ctx, idx))
+        return 0;
     rt_buf_t b = RT_BUF_INIT, ts = RT_BUF_INIT;
     int rc;
-    if (gql_print_type(&ts, cond)) goto oom;
-    if (frag_name ? rt_buf_printf(&b, "Fragment \"%s\" cannot condition on non composite type \"%s\".", frag_name, v_msg(&ts))
-                  : rt_buf_printf(&b, "Fragment cannot condition on non composite type \"%s\".", v_msg(&ts)))
+    if (gql_print_type(&ts, cond))
+        goto oom;
+    if (frag_name
+            ? rt_buf_printf(&b, "Fragment \"%s\" cannot condition on non composite type \"%s\".", frag_name, v_msg(&ts))
+            : rt_buf_printf(&b, "Fragment cannot condition on non composite type \"%s\".", v_msg(&ts)))
         goto oom;
     rc = v_report1(ctx, v_msg(&b), &cond->loc);
     rt_buf_free(&b);
@@ -583,15 +681,19 @@ static int w_inline(v_walk_t *w, const gql_ast_selection_t *s)
     vt_t t = s->type_condition ? v_type_from_ast(ctx, s->type_condition) : v_named(ctx, v_named_idx(w->type));
     w->type = v_is_output(ctx, t) ? t : NULL;
     if (w->validate) {
-        if (s->type_condition && (rc = rule_fragment_on_composite(w, NULL, s->type_condition))) goto out;
+        if (s->type_condition && (rc = rule_fragment_on_composite(w, NULL, s->type_condition)))
+            goto out;
         int ft = v_named_idx(w->type);
         if (v_idx_is_composite(ctx, ft) && v_idx_is_composite(ctx, w->parent) &&
             (rc = rule_possible_spread(w, NULL, ft, &s->loc)))
             goto out;
-        if ((rc = rule_unique_directives(w, s->directives))) goto out;
-        if (s->type_condition && (rc = w_named_type(w, s->type_condition))) goto out;
+        if ((rc = rule_unique_directives(w, s->directives)))
+            goto out;
+        if (s->type_condition && (rc = w_named_type(w, s->type_condition)))
+            goto out;
     }
-    if ((rc = w_directives(w, s->directives, GQL_DL_INLINE_FRAGMENT))) goto out;
+    if ((rc = w_directives(w, s->directives, GQL_DL_INLINE_FRAGMENT)))
+        goto out;
     rc = w_selection_set(w, s->selection_set, true);
 out:
     w->type = save_type;
@@ -628,7 +730,8 @@ static int w_variable_definition(v_walk_t *w, const gql_ast_variable_definition_
     vt_t save_input = w->input, save_parent = w->parent_input;
     int rc = 0;
     vt_t t = v_type_from_ast(ctx, vd->type);
-    if (ctx->aborted) return -1;
+    if (ctx->aborted)
+        return -1;
     w->parent_input = w->input;
     w->input = v_is_input(ctx, t) ? t : NULL;
     /* VariablesAreInputTypes */
@@ -644,11 +747,15 @@ static int w_variable_definition(v_walk_t *w, const gql_ast_variable_definition_
         rc = v_report1(ctx, v_msg(&b), &vd->type->loc);
         rt_buf_free(&b);
         rt_buf_free(&ts);
-        if (rc) goto out;
+        if (rc)
+            goto out;
     }
-    if ((rc = rule_unique_directives(w, vd->directives))) goto out;
-    if ((rc = w_named_type(w, vd->type))) goto out;
-    if (vd->default_value && (rc = v_walk_value(w, vd->default_value))) goto out;
+    if ((rc = rule_unique_directives(w, vd->directives)))
+        goto out;
+    if ((rc = w_named_type(w, vd->type)))
+        goto out;
+    if (vd->default_value && (rc = v_walk_value(w, vd->default_value)))
+        goto out;
     rc = w_directives(w, vd->directives, GQL_DL_VARIABLE_DEFINITION);
 out:
     w->input = save_input;
@@ -662,17 +769,23 @@ static int rule_unique_variables(v_walk_t *w, const gql_ast_definition_t *op)
     for (const gql_ast_variable_definition_t *a = op->variable_definitions; a; a = a->next) {
         bool first = true;
         for (const gql_ast_variable_definition_t *p = op->variable_definitions; p != a; p = p->next)
-            if (strcmp(p->variable->str, a->variable->str) == 0) first = false;
-        if (!first) continue;
+            if (strcmp(p->variable->str, a->variable->str) == 0)
+                first = false;
+        if (!first)
+            continue;
         int n = 0;
         for (const gql_ast_variable_definition_t *q = a; q; q = q->next)
-            if (strcmp(q->variable->str, a->variable->str) == 0) n++;
-        if (n < 2) continue;
+            if (strcmp(q->variable->str, a->variable->str) == 0)
+                n++;
+        if (n < 2)
+            continue;
         const gql_loc_t **locs = v_alloc(ctx, (size_t)n * sizeof *locs);
-        if (!locs) return -1;
+        if (!locs)
+            return -1;
         int k = 0;
         for (const gql_ast_variable_definition_t *q = a; q; q = q->next)
-            if (strcmp(q->variable->str, a->variable->str) == 0) locs[k++] = &q->variable->name_loc;
+            if (strcmp(q->variable->str, a->variable->str) == 0)
+                locs[k++] = &q->variable->name_loc;
         rt_buf_t b = RT_BUF_INIT;
         if (rt_buf_printf(&b, "There can be only one variable named \"$%s\".", a->variable->str)) {
             ctx->oom = ctx->aborted = true;
@@ -680,7 +793,8 @@ static int rule_unique_variables(v_walk_t *w, const gql_ast_definition_t *op)
         }
         int rc = v_report(ctx, v_msg(&b), locs, n);
         rt_buf_free(&b);
-        if (rc) return rc;
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -692,7 +806,8 @@ static const gql_ast_variable_definition_t *find_vardef(const gql_ast_definition
     for (const gql_ast_variable_definition_t *v = op->variable_definitions; v; v = v->next)
         if (strcmp(v->variable->str, name) == 0) {
             found = v;
-            if (!last) return v;
+            if (!last)
+                return v;
         }
     return found;
 }
@@ -702,12 +817,14 @@ static int rules_operation_leave(v_walk_t *w, const gql_ast_definition_t *op)
     v_ctx_t *ctx = w->ctx;
     v_usage_t *us;
     int n, rc = 0;
-    if (v_recursive_usages(ctx, op, &us, &n)) return -1;
+    if (v_recursive_usages(ctx, op, &us, &n))
+        return -1;
     const char *opname = op->name.value;
     rt_buf_t b = RT_BUF_INIT;
     for (int i = 0; i < n && !rc; i++) {
         const char *vn = us[i].var->str;
-        if (find_vardef(op, vn, false)) continue;
+        if (find_vardef(op, vn, false))
+            continue;
         rt_buf_reset(&b);
         if (opname ? rt_buf_printf(&b, "Variable \"$%s\" is not defined by operation \"%s\".", vn, opname)
                    : rt_buf_printf(&b, "Variable \"$%s\" is not defined.", vn))
@@ -717,8 +834,10 @@ static int rules_operation_leave(v_walk_t *w, const gql_ast_definition_t *op)
     for (const gql_ast_variable_definition_t *vd = op->variable_definitions; vd && !rc; vd = vd->next) {
         bool used = false;
         for (int i = 0; i < n; i++)
-            if (strcmp(us[i].var->str, vd->variable->str) == 0) used = true;
-        if (used) continue;
+            if (strcmp(us[i].var->str, vd->variable->str) == 0)
+                used = true;
+        if (used)
+            continue;
         rt_buf_reset(&b);
         if (opname ? rt_buf_printf(&b, "Variable \"$%s\" is never used in operation \"%s\".", vd->variable->str, opname)
                    : rt_buf_printf(&b, "Variable \"$%s\" is never used.", vd->variable->str))
@@ -727,10 +846,13 @@ static int rules_operation_leave(v_walk_t *w, const gql_ast_definition_t *op)
     }
     for (int i = 0; i < n && !rc; i++) {
         const gql_ast_variable_definition_t *vd = find_vardef(op, us[i].var->str, true);
-        if (!vd || !us[i].type) continue;
+        if (!vd || !us[i].type)
+            continue;
         vt_t vt = v_type_from_ast(ctx, vd->type);
-        if (ctx->aborted) return -1;
-        if (!vt) continue;
+        if (ctx->aborted)
+            return -1;
+        if (!vt)
+            continue;
         vt_t loc = us[i].type;
         bool allowed;
         if (v_is_nonnull(loc) && !v_is_nonnull(vt)) {
@@ -748,7 +870,8 @@ static int rules_operation_leave(v_walk_t *w, const gql_ast_definition_t *op)
                 rt_buf_puts(&b, "\" used in position expecting type \"") || v_print_type(ctx, &b, loc) ||
                 rt_buf_puts(&b, "\"."))
                 goto oom;
-            if ((rc = v_report2(ctx, v_msg(&b), &vd->loc, &us[i].var->loc))) break;
+            if ((rc = v_report2(ctx, v_msg(&b), &vd->loc, &us[i].var->loc)))
+                break;
         }
         const gql_type_t *pt = v_type(ctx, v_named_idx(us[i].parent_type));
         if (us[i].parent_type && us[i].parent_type->wrap == GQL_TR_NAMED && pt && pt->kind == GQL_TK_INPUT_OBJECT &&
@@ -784,12 +907,15 @@ static int w_operation(v_walk_t *w, const gql_ast_definition_t *op)
         if (op->name.value) {
             const gql_ast_definition_t *prev = NULL;
             for (int i = 0; i < w->nseen_ops && !prev; i++)
-                if (strcmp(w->seen_ops[i]->name.value, op->name.value) == 0) prev = w->seen_ops[i];
+                if (strcmp(w->seen_ops[i]->name.value, op->name.value) == 0)
+                    prev = w->seen_ops[i];
             if (prev) {
-                if (rt_buf_printf(&b, "There can be only one operation named \"%s\".", op->name.value)) goto oom;
+                if (rt_buf_printf(&b, "There can be only one operation named \"%s\".", op->name.value))
+                    goto oom;
                 rc = v_report2(ctx, v_msg(&b), &prev->name.loc, &op->name.loc);
                 rt_buf_free(&b);
-                if (rc) goto out;
+                if (rc)
+                    goto out;
             } else if (v_push_ptr(ctx, (const void ***)&w->seen_ops, &w->nseen_ops, &w->cap_seen_ops, op)) {
                 rc = -1;
                 goto out;
@@ -799,20 +925,27 @@ static int w_operation(v_walk_t *w, const gql_ast_definition_t *op)
         if (!op->name.value && w->noperations > 1 &&
             (rc = v_report1(ctx, "This anonymous operation must be the only defined operation.", &op->loc)))
             goto out;
-        if ((rc = v_rule_single_field_subscriptions(w, op))) goto out;
-        if ((rc = rule_unique_variables(w, op))) goto out;
-        if ((rc = rule_unique_directives(w, op->directives))) goto out;
+        if ((rc = v_rule_single_field_subscriptions(w, op)))
+            goto out;
+        if ((rc = rule_unique_variables(w, op)))
+            goto out;
+        if ((rc = rule_unique_directives(w, op->directives)))
+            goto out;
     }
     if (w->validate)
         for (const gql_ast_variable_definition_t *vd = op->variable_definitions; vd && !rc; vd = vd->next)
             rc = w_variable_definition(w, vd);
-    if (rc) goto out;
+    if (rc)
+        goto out;
     uint32_t loc = op->operation == GQL_OPERATION_QUERY      ? GQL_DL_QUERY
                    : op->operation == GQL_OPERATION_MUTATION ? GQL_DL_MUTATION
                                                              : GQL_DL_SUBSCRIPTION;
-    if ((rc = w_directives(w, op->directives, loc))) goto out;
-    if ((rc = w_selection_set(w, op->selection_set, false))) goto out;
-    if (w->validate) rc = rules_operation_leave(w, op);
+    if ((rc = w_directives(w, op->directives, loc)))
+        goto out;
+    if ((rc = w_selection_set(w, op->selection_set, false)))
+        goto out;
+    if (w->validate)
+        rc = rules_operation_leave(w, op);
     goto out;
 oom:
     ctx->oom = ctx->aborted = true;
@@ -831,11 +964,13 @@ static int w_fragment(v_walk_t *w, const gql_ast_definition_t *fd)
     vt_t t = v_type_from_ast(ctx, fd->type_condition);
     w->type = v_is_output(ctx, t) ? t : NULL;
     if (w->validate) {
-        if ((rc = rule_fragment_on_composite(w, fd->name.value, fd->type_condition))) goto out;
+        if ((rc = rule_fragment_on_composite(w, fd->name.value, fd->type_condition)))
+            goto out;
         /* UniqueFragmentNames */
         const gql_ast_definition_t *prev = NULL;
         for (int i = 0; i < w->nseen_frags && !prev; i++)
-            if (strcmp(w->seen_frags[i]->name.value, fd->name.value) == 0) prev = w->seen_frags[i];
+            if (strcmp(w->seen_frags[i]->name.value, fd->name.value) == 0)
+                prev = w->seen_frags[i];
         if (prev) {
             rt_buf_t b = RT_BUF_INIT;
             if (rt_buf_printf(&b, "There can be only one fragment named \"%s\".", fd->name.value)) {
@@ -845,16 +980,21 @@ static int w_fragment(v_walk_t *w, const gql_ast_definition_t *fd)
             }
             rc = v_report2(ctx, v_msg(&b), &prev->name.loc, &fd->name.loc);
             rt_buf_free(&b);
-            if (rc) goto out;
+            if (rc)
+                goto out;
         } else if (v_push_ptr(ctx, (const void ***)&w->seen_frags, &w->nseen_frags, &w->cap_seen_frags, fd)) {
             rc = -1;
             goto out;
         }
-        if ((rc = v_detect_cycle(w, fd))) goto out;
-        if ((rc = rule_unique_directives(w, fd->directives))) goto out;
-        if ((rc = w_named_type(w, fd->type_condition))) goto out;
+        if ((rc = v_detect_cycle(w, fd)))
+            goto out;
+        if ((rc = rule_unique_directives(w, fd->directives)))
+            goto out;
+        if ((rc = w_named_type(w, fd->type_condition)))
+            goto out;
     }
-    if ((rc = w_directives(w, fd->directives, GQL_DL_FRAGMENT_DEFINITION))) goto out;
+    if ((rc = w_directives(w, fd->directives, GQL_DL_FRAGMENT_DEFINITION)))
+        goto out;
     rc = w_selection_set(w, fd->selection_set, false);
 out:
     w->type = save_type;
@@ -872,14 +1012,19 @@ static bool is_executable(const gql_ast_definition_t *d)
 static int w_sdl_named(v_walk_t *w, const gql_ast_type_t *t)
 {
     v_ctx_t *ctx = w->ctx;
-    while (t && t->kind != GQL_TYPE_NAMED) t = t->of;
-    if (!t) return 0;
-    static const char *const std[] = {"String", "Int", "Float", "Boolean", "ID", "__Schema", "__Directive",
-                                      "__DirectiveLocation", "__Type", "__Field", "__InputValue",
-                                      "__EnumValue", "__TypeKind"};
-    if (gql_schema_type_index(ctx->s, t->name.value) >= 0) return 0;
+    while (t && t->kind != GQL_TYPE_NAMED)
+        t = t->of;
+    if (!t)
+        return 0;
+    static const char *const std[] = {"String",    "Int",      "Float",        "Boolean",
+                                      "ID",        "__Schema", "__Directive",  "__DirectiveLocation",
+                                      "__Type",    "__Field",  "__InputValue", "__EnumValue",
+                                      "__TypeKind"};
+    if (gql_schema_type_index(ctx->s, t->name.value) >= 0)
+        return 0;
     for (int i = 0; i < 13; i++)
-        if (strcmp(std[i], t->name.value) == 0) return 0;
+        if (strcmp(std[i], t->name.value) == 0)
+            return 0;
     const gql_ast_definition_t *d;
     int n = 13 + ctx->s->ntypes, k = 0;
     for (d = ctx->doc->definitions; d; d = d->next) {
@@ -889,9 +1034,12 @@ static int w_sdl_named(v_walk_t *w, const gql_ast_type_t *t)
         n++;
     }
     const char **names = v_alloc(ctx, (size_t)n * sizeof *names);
-    if (!names) return -1;
-    for (int i = 0; i < 13; i++) names[k++] = std[i];
-    for (int i = 0; i < ctx->s->ntypes; i++) names[k++] = ctx->s->types[i].name;
+    if (!names)
+        return -1;
+    for (int i = 0; i < 13; i++)
+        names[k++] = std[i];
+    for (int i = 0; i < ctx->s->ntypes; i++)
+        names[k++] = ctx->s->types[i].name;
     for (d = ctx->doc->definitions; d; d = d->next)
         if (d->kind >= GQL_DEF_SCALAR && d->kind <= GQL_DEF_INPUT_OBJECT && !d->is_extension && d->name.value)
             names[k++] = d->name.value;
@@ -911,9 +1059,12 @@ static int w_sdl_input_values(v_walk_t *w, const gql_ast_input_value_def_t *iv, 
     int rc = 0;
     for (; iv && !rc; iv = iv->next) {
         rc = rule_unique_directives(w, iv->directives);
-        if (!rc) rc = w_sdl_named(w, iv->type);
-        if (!rc && iv->default_value) rc = v_walk_value(w, iv->default_value);
-        if (!rc) rc = w_directives(w, iv->directives, location);
+        if (!rc)
+            rc = w_sdl_named(w, iv->type);
+        if (!rc && iv->default_value)
+            rc = v_walk_value(w, iv->default_value);
+        if (!rc)
+            rc = w_directives(w, iv->directives, location);
     }
     return rc;
 }
@@ -921,28 +1072,45 @@ static int w_sdl_input_values(v_walk_t *w, const gql_ast_input_value_def_t *iv, 
 static int w_sdl_definition(v_walk_t *w, const gql_ast_definition_t *d)
 {
     int rc = 0;
-    static const uint32_t locs[] = {0, 0, GQL_DL_SCHEMA, GQL_DL_SCALAR, GQL_DL_OBJECT, GQL_DL_INTERFACE,
-                                    GQL_DL_UNION, GQL_DL_ENUM, GQL_DL_INPUT_OBJECT, 0};
-    if (d->kind == GQL_DEF_DIRECTIVE) return w_sdl_input_values(w, d->arguments, GQL_DL_ARGUMENT_DEFINITION);
+    static const uint32_t locs[] = {0,
+                                    0,
+                                    GQL_DL_SCHEMA,
+                                    GQL_DL_SCALAR,
+                                    GQL_DL_OBJECT,
+                                    GQL_DL_INTERFACE,
+                                    GQL_DL_UNION,
+                                    GQL_DL_ENUM,
+                                    GQL_DL_INPUT_OBJECT,
+                                    0};
+    if (d->kind == GQL_DEF_DIRECTIVE)
+        return w_sdl_input_values(w, d->arguments, GQL_DL_ARGUMENT_DEFINITION);
     if ((rc = rule_unique_directives_shared(w, d->kind == GQL_DEF_SCHEMA ? "" : d->name.value, d->directives)))
         return rc;
     if (d->kind == GQL_DEF_OBJECT || d->kind == GQL_DEF_INTERFACE)
-        for (const gql_ast_type_t *t = d->interfaces; t && !rc; t = t->next) rc = w_sdl_named(w, t);
-    if (!rc) rc = w_directives(w, d->directives, locs[d->kind]);
+        for (const gql_ast_type_t *t = d->interfaces; t && !rc; t = t->next)
+            rc = w_sdl_named(w, t);
+    if (!rc)
+        rc = w_directives(w, d->directives, locs[d->kind]);
     for (const gql_ast_operation_type_def_t *o = d->operation_types; o && !rc; o = o->next)
         rc = w_sdl_named(w, o->type);
-    for (const gql_ast_type_t *t = d->types; t && !rc; t = t->next) rc = w_sdl_named(w, t);
+    for (const gql_ast_type_t *t = d->types; t && !rc; t = t->next)
+        rc = w_sdl_named(w, t);
     for (const gql_ast_field_def_t *f = d->fields; f && !rc; f = f->next) {
         rc = rule_unique_directives(w, f->directives);
-        if (!rc) rc = w_sdl_input_values(w, f->arguments, GQL_DL_ARGUMENT_DEFINITION);
-        if (!rc) rc = w_sdl_named(w, f->type);
-        if (!rc) rc = w_directives(w, f->directives, GQL_DL_FIELD_DEFINITION);
+        if (!rc)
+            rc = w_sdl_input_values(w, f->arguments, GQL_DL_ARGUMENT_DEFINITION);
+        if (!rc)
+            rc = w_sdl_named(w, f->type);
+        if (!rc)
+            rc = w_directives(w, f->directives, GQL_DL_FIELD_DEFINITION);
     }
     for (const gql_ast_enum_value_def_t *e = d->values; e && !rc; e = e->next) {
         rc = rule_unique_directives(w, e->directives);
-        if (!rc) rc = w_directives(w, e->directives, GQL_DL_ENUM_VALUE);
+        if (!rc)
+            rc = w_directives(w, e->directives, GQL_DL_ENUM_VALUE);
     }
-    if (!rc) rc = w_sdl_input_values(w, d->input_fields, GQL_DL_INPUT_FIELD_DEFINITION);
+    if (!rc)
+        rc = w_sdl_input_values(w, d->input_fields, GQL_DL_INPUT_FIELD_DEFINITION);
     return rc;
 }
 
@@ -953,7 +1121,8 @@ static int w_document(v_walk_t *w)
     int rc = 0;
     /* ExecutableDefinitions */
     for (d = ctx->doc->definitions; d; d = d->next) {
-        if (is_executable(d)) continue;
+        if (is_executable(d))
+            continue;
         rt_buf_t b = RT_BUF_INIT;
         if (d->kind == GQL_DEF_SCHEMA ? rt_buf_puts(&b, "The schema definition is not executable.")
                                       : rt_buf_printf(&b, "The \"%s\" definition is not executable.", d->name.value)) {
@@ -962,11 +1131,13 @@ static int w_document(v_walk_t *w)
         }
         rc = v_report1(ctx, v_msg(&b), &d->loc);
         rt_buf_free(&b);
-        if (rc) return rc;
+        if (rc)
+            return rc;
     }
     w->noperations = 0;
     for (d = ctx->doc->definitions; d; d = d->next)
-        if (d->kind == GQL_DEF_OPERATION) w->noperations++;
+        if (d->kind == GQL_DEF_OPERATION)
+            w->noperations++;
     for (d = ctx->doc->definitions; d && !rc; d = d->next) {
         if (d->kind == GQL_DEF_OPERATION)
             rc = w_operation(w, d);
@@ -975,7 +1146,8 @@ static int w_document(v_walk_t *w)
         else
             rc = w_sdl_definition(w, d);
     }
-    if (!rc) rc = v_rule_unused_fragments(w);
+    if (!rc)
+        rc = v_rule_unused_fragments(w);
     return rc;
 }
 
@@ -992,7 +1164,8 @@ static int ctx_init(v_ctx_t *ctx, const gql_schema_t *s, const gql_document_t *d
     ctx->base_errors = (int)json_object_array_length(errors);
     ctx->fragment_work = 50000;
     ctx->named = v_alloc(ctx, (size_t)(s->ntypes + 1) * sizeof *ctx->named);
-    if (!ctx->named) return -1;
+    if (!ctx->named)
+        return -1;
     for (int i = 0; i < s->ntypes; i++) {
         ctx->named[i].wrap = GQL_TR_NAMED;
         ctx->named[i].named = i;
@@ -1011,9 +1184,8 @@ static int ctx_init(v_ctx_t *ctx, const gql_schema_t *s, const gql_document_t *d
     int cap = 0;
     ctx->frag_map.kind = V_MAP_STR;
     for (const gql_ast_definition_t *d = doc->definitions; d; d = d->next)
-        if (d->kind == GQL_DEF_FRAGMENT &&
-            (v_push_ptr(ctx, (const void ***)&ctx->frags, &ctx->nfrags, &cap, d) ||
-             !v_map_put(ctx, &ctx->frag_map, d->name.value, NULL, (void *)d)))
+        if (d->kind == GQL_DEF_FRAGMENT && (v_push_ptr(ctx, (const void ***)&ctx->frags, &ctx->nfrags, &cap, d) ||
+                                            !v_map_put(ctx, &ctx->frag_map, d->name.value, NULL, (void *)d)))
             return -1;
     return 0;
 }
@@ -1022,16 +1194,21 @@ int gql_validate(const gql_schema_t *schema, const gql_document_t *doc, json_obj
 {
     v_ctx_t ctx;
     int rc = 0;
-    if (!schema || !doc || !errors || !json_object_is_type(errors, json_type_array)) return -1;
-    if (ctx_init(&ctx, schema, doc, errors)) goto done;
+    if (!schema || !doc || !errors || !json_object_is_type(errors, json_type_array))
+        return -1;
+    if (ctx_init(&ctx, schema, doc, errors))
+        goto done;
     /* variable usages of every operation and fragment, each with a fresh TypeInfo */
     int n = 0;
     for (const gql_ast_definition_t *d = doc->definitions; d; d = d->next)
-        if (d->kind == GQL_DEF_OPERATION || d->kind == GQL_DEF_FRAGMENT) n++;
+        if (d->kind == GQL_DEF_OPERATION || d->kind == GQL_DEF_FRAGMENT)
+            n++;
     ctx.usages = v_alloc(&ctx, (size_t)(n + 1) * sizeof *ctx.usages);
-    if (!ctx.usages) goto done;
+    if (!ctx.usages)
+        goto done;
     for (const gql_ast_definition_t *d = doc->definitions; d; d = d->next) {
-        if (d->kind != GQL_DEF_OPERATION && d->kind != GQL_DEF_FRAGMENT) continue;
+        if (d->kind != GQL_DEF_OPERATION && d->kind != GQL_DEF_FRAGMENT)
+            continue;
         v_def_usages_t *u = &ctx.usages[ctx.nusages++];
         u->def = d;
         v_walk_t w;
@@ -1043,7 +1220,8 @@ int gql_validate(const gql_schema_t *schema, const gql_document_t *doc, json_obj
             rc = w_operation(&w, d);
         else
             rc = w_fragment(&w, d);
-        if (rc) goto done;
+        if (rc)
+            goto done;
     }
     v_walk_t w;
     memset(&w, 0, sizeof w);

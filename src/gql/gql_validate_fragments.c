@@ -18,27 +18,30 @@ int v_spreads(v_ctx_t *ctx, const gql_ast_selection_set_t *ss, const gql_ast_sel
     int ns = 0, cap = 0, ocap = 0;
     *out = NULL;
     *n = 0;
-    if (!ss) return 0;
-    if (v_push_ptr(ctx, (const void ***)&stack, &ns, &cap, ss)) return -1;
+    if (!ss)
+        return 0;
+    if (v_push_ptr(ctx, (const void ***)&stack, &ns, &cap, ss))
+        return -1;
     while (ns > 0) {
         const gql_ast_selection_set_t *set = stack[--ns];
         for (const gql_ast_selection_t *s = set->selections; s; s = s->next) {
             if (s->kind == GQL_SEL_FRAGMENT_SPREAD) {
-                if (v_push_ptr(ctx, (const void ***)out, n, &ocap, s)) return -1;
+                if (v_push_ptr(ctx, (const void ***)out, n, &ocap, s))
+                    return -1;
             } else if (s->selection_set) {
-                if (v_push_ptr(ctx, (const void ***)&stack, &ns, &cap, s->selection_set)) return -1;
+                if (v_push_ptr(ctx, (const void ***)&stack, &ns, &cap, s->selection_set))
+                    return -1;
             }
         }
     }
     return 0;
 }
 
-
 typedef struct v_refcache {
     char *key;
     const gql_ast_definition_t **frags;
     int n;
-    bool usages_done;               /* _recursiveVariableUsages has this fragments array */
+    bool usages_done; /* _recursiveVariableUsages has this fragments array */
     struct v_refcache *next;
 } v_refcache_t;
 
@@ -54,7 +57,8 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
     for (int i = 0; i < nops; i++) {
         const gql_ast_selection_t **sp;
         int nsp;
-        if (v_spreads(ctx, ops[i]->selection_set, &sp, &nsp)) return -1;
+        if (v_spreads(ctx, ops[i]->selection_set, &sp, &nsp))
+            return -1;
         for (int j = 0; j < nsp; j++)
             if (!v_name_in(names, nn, sp[j]->name.value) &&
                 v_push_ptr(ctx, (const void ***)&names, &nn, &cn, sp[j]->name.value))
@@ -62,8 +66,10 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
     }
     /* cache key: sorted names */
     const char **sorted = v_alloc(ctx, (size_t)(nn + 1) * sizeof *sorted);
-    if (!sorted) return -1;
-    if (nn) memcpy(sorted, names, (size_t)nn * sizeof *sorted);
+    if (!sorted)
+        return -1;
+    if (nn)
+        memcpy(sorted, names, (size_t)nn * sizeof *sorted);
     qsort(sorted, (size_t)nn, sizeof *sorted, cmp_str);
     rt_buf_t kb = RT_BUF_INIT;
     for (int i = 0; i < nn; i++)
@@ -78,7 +84,8 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
             rt_buf_free(&kb);
             *out = c->frags;
             *nout = c->n;
-            if (entry) *entry = c;
+            if (entry)
+                *entry = c;
             return 0;
         }
     v_refcache_t *c = v_alloc(ctx, sizeof *c);
@@ -87,16 +94,21 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
         return -1;
     }
     rt_buf_free(&kb);
-    if (v_spend_fragment_work(ctx, nn)) return -1;
+    if (v_spend_fragment_work(ctx, nn))
+        return -1;
     int fcap = 0;
     for (int i = 0; i < nn; i++) {
         const gql_ast_definition_t *f = v_fragment(ctx, names[i]);
-        if (!f) continue;
-        if (v_push_ptr(ctx, (const void ***)&c->frags, &c->n, &fcap, f)) return -1;
+        if (!f)
+            continue;
+        if (v_push_ptr(ctx, (const void ***)&c->frags, &c->n, &fcap, f))
+            return -1;
         const gql_ast_selection_t **sp;
         int nsp;
-        if (v_spreads(ctx, f->selection_set, &sp, &nsp)) return -1;
-        if (v_spend_fragment_work(ctx, nsp)) return -1;
+        if (v_spreads(ctx, f->selection_set, &sp, &nsp))
+            return -1;
+        if (v_spend_fragment_work(ctx, nsp))
+            return -1;
         for (int j = 0; j < nsp; j++)
             if (!v_name_in(names, nn, sp[j]->name.value) &&
                 v_push_ptr(ctx, (const void ***)&names, &nn, &cn, sp[j]->name.value))
@@ -106,14 +118,16 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
     ctx->refcache = c;
     *out = c->frags;
     *nout = c->n;
-    if (entry) *entry = c;
+    if (entry)
+        *entry = c;
     return 0;
 }
 
 static v_def_usages_t *v_usages_of(v_ctx_t *ctx, const gql_ast_definition_t *def)
 {
     for (int i = 0; i < ctx->nusages; i++)
-        if (ctx->usages[i].def == def) return &ctx->usages[i];
+        if (ctx->usages[i].def == def)
+            return &ctx->usages[i];
     return NULL;
 }
 
@@ -123,28 +137,35 @@ int v_recursive_usages(v_ctx_t *ctx, const gql_ast_definition_t *op, v_usage_t *
     const gql_ast_definition_t **frags;
     int nf;
     v_refcache_t *entry = NULL;
-    if (v_ref_frags(ctx, &op, 1, &frags, &nf, &entry)) return -1;
+    if (v_ref_frags(ctx, &op, 1, &frags, &nf, &entry))
+        return -1;
     int total = 0, ftotal = 0;
     v_def_usages_t *u = v_usages_of(ctx, op);
     total += u ? u->n : 0;
-    if (!entry->usages_done && v_spend_fragment_work(ctx, nf)) return -1;
+    if (!entry->usages_done && v_spend_fragment_work(ctx, nf))
+        return -1;
     for (int i = 0; i < nf; i++) {
         v_def_usages_t *fu = v_usages_of(ctx, frags[i]);
-        if (!entry->usages_done && v_spend_fragment_work(ctx, fu ? fu->n : 0)) return -1;
+        if (!entry->usages_done && v_spend_fragment_work(ctx, fu ? fu->n : 0))
+            return -1;
         ftotal += fu ? fu->n : 0;
     }
     entry->usages_done = true;
-    if (v_spend_fragment_work(ctx, ftotal)) return -1;
+    if (v_spend_fragment_work(ctx, ftotal))
+        return -1;
     total += ftotal;
     v_usage_t *arr = v_alloc(ctx, (size_t)(total + 1) * sizeof *arr);
-    if (!arr) return -1;
+    if (!arr)
+        return -1;
     int k = 0;
     if (u)
-        for (int j = 0; j < u->n; j++) arr[k++] = u->items[j];
+        for (int j = 0; j < u->n; j++)
+            arr[k++] = u->items[j];
     for (int i = 0; i < nf; i++) {
         v_def_usages_t *fu = v_usages_of(ctx, frags[i]);
         if (fu)
-            for (int j = 0; j < fu->n; j++) arr[k++] = fu->items[j];
+            for (int j = 0; j < fu->n; j++)
+                arr[k++] = fu->items[j];
     }
     *out = arr;
     *n = k;
@@ -163,7 +184,8 @@ typedef struct {
 static int dm_get(const v_depthmap_t *m, const char *name)
 {
     for (int i = 0; i < m->n; i++)
-        if (strcmp(m->names[i], name) == 0) return m->depths[i];
+        if (strcmp(m->names[i], name) == 0)
+            return m->depths[i];
     return -1;
 }
 
@@ -195,10 +217,12 @@ static int mid_check_sel(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const
 
 static int mid_check_set(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const gql_ast_selection_set_t *ss, int depth)
 {
-    if (!ss) return 0;
+    if (!ss)
+        return 0;
     for (const gql_ast_selection_t *c = ss->selections; c; c = c->next) {
         int r = mid_check_sel(ctx, st, visited, c, depth);
-        if (r) return r;
+        if (r)
+            return r;
     }
     return 0;
 }
@@ -208,21 +232,29 @@ static int mid_check_sel(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const
     if (node->kind == GQL_SEL_FRAGMENT_SPREAD) {
         const char *name = node->name.value;
         int ex = dm_get(&st->exceeded, name);
-        if (ex >= 0 && ex <= depth) return 1;
+        if (ex >= 0 && ex <= depth)
+            return 1;
         int vis = dm_get(visited, name), chk = dm_get(&st->checked, name);
-        if ((vis >= 0 && vis >= depth) || (chk >= 0 && chk >= depth)) return 0;
+        if ((vis >= 0 && vis >= depth) || (chk >= 0 && chk >= depth))
+            return 0;
         const gql_ast_definition_t *f = v_fragment(ctx, name);
-        if (!f) return 0;
-        if (dm_set(ctx, visited, name, depth)) return -1;
-        if (v_enter_fragment(ctx)) return -1;
+        if (!f)
+            return 0;
+        if (dm_set(ctx, visited, name, depth))
+            return -1;
+        if (v_enter_fragment(ctx))
+            return -1;
         int r = mid_check_set(ctx, st, visited, f->selection_set, depth);
         v_leave_fragment(ctx);
-        if (r < 0) return r;
+        if (r < 0)
+            return r;
         if (r) {
-            if (dm_set(ctx, &st->exceeded, name, depth)) return -1;
+            if (dm_set(ctx, &st->exceeded, name, depth))
+                return -1;
             return 1;
         }
-        if (dm_set(ctx, &st->checked, name, depth)) return -1;
+        if (dm_set(ctx, &st->checked, name, depth))
+            return -1;
         return 0;
     }
     if (node->kind == GQL_SEL_FIELD) {
@@ -230,7 +262,8 @@ static int mid_check_sel(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const
         if (strcmp(n, "fields") == 0 || strcmp(n, "interfaces") == 0 || strcmp(n, "possibleTypes") == 0 ||
             strcmp(n, "inputFields") == 0) {
             depth++;
-            if (depth >= 3) return 1;
+            if (depth >= 3)
+                return 1;
         }
     }
     return mid_check_set(ctx, st, visited, node->selection_set, depth);
@@ -240,7 +273,8 @@ static int mid_check_sel(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const
 static int cyc_index(v_walk_t *w, const char *name)
 {
     for (int i = w->ncyc_idx - 1; i >= 0; i--)
-        if (strcmp(w->cyc_idx_name[i], name) == 0) return w->cyc_idx_val[i];
+        if (strcmp(w->cyc_idx_name[i], name) == 0)
+            return w->cyc_idx_val[i];
     return -1;
 }
 
@@ -266,38 +300,52 @@ int v_detect_cycle(v_walk_t *w, const gql_ast_definition_t *frag)
 {
     v_ctx_t *ctx = w->ctx;
     const char *fname = frag->name.value;
-    if (v_name_in(w->cyc_visited, w->ncyc_visited, fname)) return 0;
-    if (v_push_ptr(ctx, (const void ***)&w->cyc_visited, &w->ncyc_visited, &w->cap_cyc_visited, fname)) return -1;
+    if (v_name_in(w->cyc_visited, w->ncyc_visited, fname))
+        return 0;
+    if (v_push_ptr(ctx, (const void ***)&w->cyc_visited, &w->ncyc_visited, &w->cap_cyc_visited, fname))
+        return -1;
     const gql_ast_selection_t **sp;
     int nsp;
-    if (v_spreads(ctx, frag->selection_set, &sp, &nsp)) return -1;
-    if (nsp == 0) return 0;
-    if (cyc_set_index(w, fname, w->ncyc_path)) return -1;
+    if (v_spreads(ctx, frag->selection_set, &sp, &nsp))
+        return -1;
+    if (nsp == 0)
+        return 0;
+    if (cyc_set_index(w, fname, w->ncyc_path))
+        return -1;
     for (int i = 0; i < nsp; i++) {
         const char *sname = sp[i]->name.value;
         int cycle = cyc_index(w, sname);
-        if (v_push_ptr(ctx, (const void ***)&w->cyc_path, &w->ncyc_path, &w->cap_cyc_path, sp[i])) return -1;
+        if (v_push_ptr(ctx, (const void ***)&w->cyc_path, &w->ncyc_path, &w->cap_cyc_path, sp[i]))
+            return -1;
         if (cycle < 0) {
             const gql_ast_definition_t *f = v_fragment(ctx, sname);
             if (f) {
-                if (v_enter_fragment(ctx)) return -1;
+                if (v_enter_fragment(ctx))
+                    return -1;
                 int r = v_detect_cycle(w, f);
                 v_leave_fragment(ctx);
-                if (r) return -1;
+                if (r)
+                    return -1;
             }
         } else {
             rt_buf_t b = RT_BUF_INIT;
             int n = w->ncyc_path - cycle;
             const gql_loc_t **locs = v_alloc(ctx, (size_t)n * sizeof *locs);
-            if (!locs) return -1;
-            if (rt_buf_printf(&b, "Cannot spread fragment \"%s\" within itself", sname)) goto oom;
+            if (!locs)
+                return -1;
+            if (rt_buf_printf(&b, "Cannot spread fragment \"%s\" within itself", sname))
+                goto oom;
             for (int k = cycle; k < w->ncyc_path - 1; k++)
-                if (rt_buf_printf(&b, "%s\"%s\"", k == cycle ? " via " : ", ", w->cyc_path[k]->name.value)) goto oom;
-            if (rt_buf_putc(&b, '.')) goto oom;
-            for (int k = 0; k < n; k++) locs[k] = &w->cyc_path[cycle + k]->loc;
+                if (rt_buf_printf(&b, "%s\"%s\"", k == cycle ? " via " : ", ", w->cyc_path[k]->name.value))
+                    goto oom;
+            if (rt_buf_putc(&b, '.'))
+                goto oom;
+            for (int k = 0; k < n; k++)
+                locs[k] = &w->cyc_path[cycle + k]->loc;
             int rc = v_report(ctx, v_msg(&b), locs, n);
             rt_buf_free(&b);
-            if (rc) return rc;
+            if (rc)
+                return rc;
             goto next;
         oom:
             rt_buf_free(&b);
@@ -317,16 +365,21 @@ int v_rule_unused_fragments(v_walk_t *w)
     const gql_ast_definition_t **ops = NULL;
     int nops = 0, cap = 0;
     for (const gql_ast_definition_t *d = ctx->doc->definitions; d; d = d->next)
-        if (d->kind == GQL_DEF_OPERATION && v_push_ptr(ctx, (const void ***)&ops, &nops, &cap, d)) return -1;
+        if (d->kind == GQL_DEF_OPERATION && v_push_ptr(ctx, (const void ***)&ops, &nops, &cap, d))
+            return -1;
     const gql_ast_definition_t **used;
     int nused;
-    if (v_ref_frags(ctx, ops, nops, &used, &nused, NULL)) return -1;
+    if (v_ref_frags(ctx, ops, nops, &used, &nused, NULL))
+        return -1;
     for (const gql_ast_definition_t *d = ctx->doc->definitions; d; d = d->next) {
-        if (d->kind != GQL_DEF_FRAGMENT) continue;
+        if (d->kind != GQL_DEF_FRAGMENT)
+            continue;
         bool u = false;
         for (int i = 0; i < nused; i++)
-            if (strcmp(used[i]->name.value, d->name.value) == 0) u = true;
-        if (u) continue;
+            if (strcmp(used[i]->name.value, d->name.value) == 0)
+                u = true;
+        if (u)
+            continue;
         rt_buf_t b = RT_BUF_INIT;
         if (rt_buf_printf(&b, "Fragment \"%s\" is never used.", d->name.value)) {
             ctx->oom = ctx->aborted = true;
@@ -334,7 +387,8 @@ int v_rule_unused_fragments(v_walk_t *w)
         }
         int rc = v_report1(ctx, v_msg(&b), &d->loc);
         rt_buf_free(&b);
-        if (rc) return rc;
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -344,6 +398,7 @@ int v_introspection_too_deep(v_walk_t *w, const gql_ast_selection_t *f)
 {
     v_depthmap_t visited;
     memset(&visited, 0, sizeof visited);
-    if (!w->mid && !(w->mid = v_alloc(w->ctx, sizeof *w->mid))) return -1;
+    if (!w->mid && !(w->mid = v_alloc(w->ctx, sizeof *w->mid)))
+        return -1;
     return mid_check_sel(w->ctx, w->mid, &visited, f, 0);
 }

@@ -34,10 +34,10 @@ typedef struct v_map {
 typedef struct v_block v_block_t; /* arena chunk */
 
 typedef struct v_usage {
-    const gql_ast_value_t *var;     /* the Variable node */
-    vt_t type;                      /* input type at the usage, or NULL */
-    bool has_default;               /* the location (argument / input field) has a default */
-    vt_t parent_type;               /* parent input type, or NULL */
+    const gql_ast_value_t *var; /* the Variable node */
+    vt_t type;                  /* input type at the usage, or NULL */
+    bool has_default;           /* the location (argument / input field) has a default */
+    vt_t parent_type;           /* parent input type, or NULL */
 } v_usage_t;
 
 typedef struct v_def_usages {
@@ -51,12 +51,12 @@ typedef struct v_ctx {
     const gql_document_t *doc;
     json_object *errors;
     int nerrors;
-    int base_errors;                /* entries the caller's array held before validation */
-    bool aborted;                   /* error limit reached: stop everything */
+    int base_errors; /* entries the caller's array held before validation */
+    bool aborted;    /* error limit reached: stop everything */
     bool oom;
     v_block_t *arena;
 
-    gql_typeref_t *named;           /* one NAMED reference per schema type */
+    gql_typeref_t *named; /* one NAMED reference per schema type */
     gql_typeref_t tr_schema_nn, tr_schema, tr_type, tr_string, tr_string_nn;
     gql_field_t meta_schema, meta_type, meta_typename;
     gql_input_value_t meta_type_arg;
@@ -66,45 +66,45 @@ typedef struct v_ctx {
     int nfrags;
     v_map_t frag_map;
 
-    v_def_usages_t *usages;         /* per operation / fragment definition */
+    v_def_usages_t *usages; /* per operation / fragment definition */
     int nusages;
 
-    int fragment_depth;             /* recursion through fragment spreads, see v_enter_fragment */
-    long fragment_work;             /* graphql-js's _remainingFragmentWork (50000) */
-    bool sf_fragments_done;         /* SingleFieldSubscriptions built its fragment map */
-    struct v_overlap *overlap;      /* OverlappingFieldsCanBeMerged state */
-    struct v_refcache *refcache;    /* recursively referenced fragments, by name set */
+    int fragment_depth;          /* recursion through fragment spreads, see v_enter_fragment */
+    long fragment_work;          /* graphql-js's _remainingFragmentWork (50000) */
+    bool sf_fragments_done;      /* SingleFieldSubscriptions built its fragment map */
+    struct v_overlap *overlap;   /* OverlappingFieldsCanBeMerged state */
+    struct v_refcache *refcache; /* recursively referenced fragments, by name set */
 } v_ctx_t;
 
 /* Traversal state: TypeInfo's stacks are kept as "current" values saved and restored by the
  * recursion (every push has its pop on the same node). */
 typedef struct v_walk {
     v_ctx_t *ctx;
-    bool validate;              /* false: only collect variable usages into `out` */
+    bool validate; /* false: only collect variable usages into `out` */
     v_def_usages_t *out;
 
-    vt_t type;                  /* getType() */
-    int parent;                 /* getParentType(), -1 undefined */
-    const gql_field_t *field;   /* getFieldDef() */
-    vt_t input;                 /* getInputType() */
-    vt_t parent_input;          /* getParentInputType() */
-    bool has_default;           /* getDefaultValue() !== undefined */
+    vt_t type;                        /* getType() */
+    int parent;                       /* getParentType(), -1 undefined */
+    const gql_field_t *field;         /* getFieldDef() */
+    vt_t input;                       /* getInputType() */
+    vt_t parent_input;                /* getParentInputType() */
+    bool has_default;                 /* getDefaultValue() !== undefined */
     const gql_directive_t *directive; /* getDirective() */
 
-    bool in_directive;          /* KnownArgumentNames skips directive arguments */
-    bool vct_skip;              /* ValuesOfCorrectType returned false above */
-    bool mid_skip;              /* MaxIntrospectionDepth returned false above */
-    struct v_mid *mid;          /* MaxIntrospectionDepth's checked/exceeded fragments */
+    bool in_directive; /* KnownArgumentNames skips directive arguments */
+    bool vct_skip;     /* ValuesOfCorrectType returned false above */
+    bool mid_skip;     /* MaxIntrospectionDepth returned false above */
+    struct v_mid *mid; /* MaxIntrospectionDepth's checked/exceeded fragments */
 
-    const gql_ast_definition_t *op; /* operation being visited */
+    const gql_ast_definition_t *op;        /* operation being visited */
     const gql_ast_definition_t **seen_ops; /* UniqueOperationNames */
     int nseen_ops, cap_seen_ops;
     const gql_ast_definition_t **seen_frags; /* UniqueFragmentNames */
     int nseen_frags, cap_seen_frags;
-    int noperations;            /* LoneAnonymousOperation */
+    int noperations; /* LoneAnonymousOperation */
 
     /* UniqueDirectivesPerLocation across type-system nodes: schema, and per type name */
-    const char **udpl_key;          /* "" for schema, else the type name */
+    const char **udpl_key; /* "" for schema, else the type name */
     const gql_ast_directive_t **udpl_dir;
     int nudpl, cap_udpl_key, cap_udpl_dir;
 
@@ -113,13 +113,12 @@ typedef struct v_walk {
     int ncyc_visited, cap_cyc_visited;
     const gql_ast_selection_t **cyc_path;
     int ncyc_path, cap_cyc_path;
-    const char **cyc_idx_name;  /* spreadPathIndexByName */
+    const char **cyc_idx_name; /* spreadPathIndexByName */
     int *cyc_idx_val;
     int ncyc_idx, cap_cyc_idx, cap_cyc_idx_val;
 } v_walk_t;
 
 #define STOP(w) ((w)->ctx->aborted)
-
 
 /* Arena: memory lives until validation ends. Returns NULL (and sets ctx->oom) on failure. */
 void *v_alloc(v_ctx_t *ctx, size_t size);

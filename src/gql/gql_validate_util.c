@@ -50,31 +50,38 @@ void v_free_all(v_ctx_t *ctx)
 static uint64_t v_hash_str(const char *s)
 {
     uint64_t h = 1469598103934665603ull;
-    for (; s && *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    for (; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
     return h;
 }
 
 static uint64_t v_map_hash(const v_map_t *m, const void *a, const void *b)
 {
-    if (m->kind == V_MAP_STR) return v_hash_str(a) * 31 + v_hash_str(b) + (b != NULL);
+    if (m->kind == V_MAP_STR)
+        return v_hash_str(a) * 31 + v_hash_str(b) + (b != NULL);
     uint64_t x = (uint64_t)(uintptr_t)a * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)b * 0xC2B2AE3D27D4EB4Full;
     return x ^ (x >> 29);
 }
 
 static bool v_map_eq(const v_map_t *m, const v_map_slot_t *s, const void *a, const void *b)
 {
-    if (m->kind == V_MAP_PTR) return s->a == a && s->b == b;
-    if (strcmp(s->a, a) != 0) return false;
-    if (!s->b || !b) return s->b == b;
+    if (m->kind == V_MAP_PTR)
+        return s->a == a && s->b == b;
+    if (strcmp(s->a, a) != 0)
+        return false;
+    if (!s->b || !b)
+        return s->b == b;
     return strcmp(s->b, b) == 0;
 }
 
 v_map_slot_t *v_map_get(const v_map_t *m, const void *a, const void *b)
 {
-    if (!m->cap) return NULL;
+    if (!m->cap)
+        return NULL;
     size_t i = (size_t)v_map_hash(m, a, b) & (m->cap - 1);
     while (m->slots[i].used) {
-        if (v_map_eq(m, &m->slots[i], a, b)) return &m->slots[i];
+        if (v_map_eq(m, &m->slots[i], a, b))
+            return &m->slots[i];
         i = (i + 1) & (m->cap - 1);
     }
     return NULL;
@@ -92,14 +99,17 @@ v_map_slot_t *v_map_put(v_ctx_t *ctx, v_map_t *m, const void *a, const void *b, 
         v_map_slot_t *old = m->slots;
         size_t ocap = m->cap;
         m->slots = v_alloc(ctx, ncap * sizeof *m->slots);
-        if (!m->slots) return NULL;
+        if (!m->slots)
+            return NULL;
         m->cap = ncap;
         m->n = 0;
         for (size_t i = 0; i < ocap; i++)
-            if (old[i].used) v_map_put(ctx, m, old[i].a, old[i].b, old[i].val);
+            if (old[i].used)
+                v_map_put(ctx, m, old[i].a, old[i].b, old[i].val);
     }
     size_t i = (size_t)v_map_hash(m, a, b) & (m->cap - 1);
-    while (m->slots[i].used) i = (i + 1) & (m->cap - 1);
+    while (m->slots[i].used)
+        i = (i + 1) & (m->cap - 1);
     s = &m->slots[i];
     s->used = true;
     s->a = a;
@@ -113,18 +123,23 @@ char *v_strdup(v_ctx_t *ctx, const char *s)
 {
     size_t n = strlen(s);
     char *p = v_alloc(ctx, n + 1);
-    if (p) memcpy(p, s, n + 1);
+    if (p)
+        memcpy(p, s, n + 1);
     return p;
 }
 
 int v_grow(v_ctx_t *ctx, void **arr, int *cap, int need, size_t el)
 {
-    if (need < *cap) return 0;
+    if (need < *cap)
+        return 0;
     int ncap = *cap ? *cap * 2 : 8;
-    while (ncap <= need) ncap *= 2;
+    while (ncap <= need)
+        ncap *= 2;
     void *n = v_alloc(ctx, (size_t)ncap * el);
-    if (!n) return -1;
-    if (*arr && *cap) memcpy(n, *arr, (size_t)*cap * el);
+    if (!n)
+        return -1;
+    if (*arr && *cap)
+        memcpy(n, *arr, (size_t)*cap * el);
     *arr = n;
     *cap = ncap;
     return 0;
@@ -133,7 +148,8 @@ int v_grow(v_ctx_t *ctx, void **arr, int *cap, int need, size_t el)
 static json_object *v_error_obj(const char *message, const gql_loc_t *const *locs, int n)
 {
     json_object *e = json_object_new_object();
-    if (!e) return NULL;
+    if (!e)
+        return NULL;
     json_object_object_add(e, "message", json_object_new_string(message));
     if (n > 0) {
         json_object *arr = json_object_new_array();
@@ -150,7 +166,8 @@ static json_object *v_error_obj(const char *message, const gql_loc_t *const *loc
 
 int v_report(v_ctx_t *ctx, const char *message, const gql_loc_t *const *locs, int n)
 {
-    if (ctx->aborted) return -1;
+    if (ctx->aborted)
+        return -1;
     if (ctx->nerrors >= GQL_VALIDATE_MAX_ERRORS) {
         json_object *e = v_error_obj("Too many validation errors, error limit reached. Validation aborted.", NULL, 0);
         if (!e || json_object_array_add(ctx->errors, e) != 0) {
@@ -175,7 +192,8 @@ int v_report(v_ctx_t *ctx, const char *message, const gql_loc_t *const *locs, in
 
 int v_abort_validation(v_ctx_t *ctx)
 {
-    if (ctx->aborted) return -1;
+    if (ctx->aborted)
+        return -1;
     json_object *e = v_error_obj("Validation aborted.", NULL, 0);
     if (!e || json_object_array_add(ctx->errors, e) != 0) {
         json_object_put(e);
@@ -189,7 +207,8 @@ int v_abort_validation(v_ctx_t *ctx)
 
 int v_enter_fragment(v_ctx_t *ctx)
 {
-    if (ctx->fragment_depth >= V_MAX_FRAGMENT_DEPTH) return v_abort_validation(ctx);
+    if (ctx->fragment_depth >= V_MAX_FRAGMENT_DEPTH)
+        return v_abort_validation(ctx);
     ctx->fragment_depth++;
     return 0;
 }
@@ -218,7 +237,8 @@ const char *v_msg(rt_buf_t *b) { return b->data ? rt_buf_cstr(b) : ""; }
 
 int v_push_ptr(v_ctx_t *ctx, const void ***arr, int *n, int *cap, const void *p)
 {
-    if (v_grow(ctx, (void **)arr, cap, *n, sizeof(void *))) return -1;
+    if (v_grow(ctx, (void **)arr, cap, *n, sizeof(void *)))
+        return -1;
     (*arr)[(*n)++] = p;
     return 0;
 }
@@ -226,7 +246,8 @@ int v_push_ptr(v_ctx_t *ctx, const void ***arr, int *n, int *cap, const void *p)
 bool v_name_in(const char *const *names, int n, const char *name)
 {
     for (int i = 0; i < n; i++)
-        if (strcmp(names[i], name) == 0) return true;
+        if (strcmp(names[i], name) == 0)
+            return true;
     return false;
 }
 
@@ -239,19 +260,14 @@ const gql_type_t *v_type(const v_ctx_t *ctx, int idx)
 
 int v_named_idx(vt_t t)
 {
-    while (t && t->wrap != GQL_TR_NAMED) t = t->of;
+    while (t && t->wrap != GQL_TR_NAMED)
+        t = t->of;
     return t ? t->named : -1;
 }
 
-vt_t v_named(const v_ctx_t *ctx, int idx)
-{
-    return idx >= 0 && idx < ctx->s->ntypes ? &ctx->named[idx] : NULL;
-}
+vt_t v_named(const v_ctx_t *ctx, int idx) { return idx >= 0 && idx < ctx->s->ntypes ? &ctx->named[idx] : NULL; }
 
-vt_t v_nullable(vt_t t)
-{
-    return t && t->wrap == GQL_TR_NON_NULL ? t->of : t;
-}
+vt_t v_nullable(vt_t t) { return t && t->wrap == GQL_TR_NON_NULL ? t->of : t; }
 
 bool v_is_nonnull(vt_t t) { return t && t->wrap == GQL_TR_NON_NULL; }
 bool v_is_list(vt_t t) { return t && t->wrap == GQL_TR_LIST; }
@@ -296,17 +312,20 @@ bool v_is_output(const v_ctx_t *ctx, vt_t t)
 
 int v_print_type(const v_ctx_t *ctx, rt_buf_t *b, vt_t t)
 {
-    if (!t) return rt_buf_puts(b, "undefined");
+    if (!t)
+        return rt_buf_puts(b, "undefined");
     switch (t->wrap) {
     case GQL_TR_NAMED: {
         const gql_type_t *n = v_type(ctx, t->named);
         return rt_buf_puts(b, n ? n->name : "undefined");
     }
     case GQL_TR_LIST:
-        if (rt_buf_putc(b, '[') || v_print_type(ctx, b, t->of)) return -1;
+        if (rt_buf_putc(b, '[') || v_print_type(ctx, b, t->of))
+            return -1;
         return rt_buf_putc(b, ']');
     case GQL_TR_NON_NULL:
-        if (v_print_type(ctx, b, t->of)) return -1;
+        if (v_print_type(ctx, b, t->of))
+            return -1;
         return rt_buf_putc(b, '!');
     }
     return 0;
@@ -314,12 +333,16 @@ int v_print_type(const v_ctx_t *ctx, rt_buf_t *b, vt_t t)
 
 vt_t v_type_from_ast(v_ctx_t *ctx, const gql_ast_type_t *t)
 {
-    if (!t) return NULL;
-    if (t->kind == GQL_TYPE_NAMED) return v_named(ctx, gql_schema_type_index(ctx->s, t->name.value));
+    if (!t)
+        return NULL;
+    if (t->kind == GQL_TYPE_NAMED)
+        return v_named(ctx, gql_schema_type_index(ctx->s, t->name.value));
     vt_t inner = v_type_from_ast(ctx, t->of);
-    if (!inner) return NULL;
+    if (!inner)
+        return NULL;
     gql_typeref_t *r = v_alloc(ctx, sizeof *r);
-    if (!r) return NULL;
+    if (!r)
+        return NULL;
     r->wrap = t->kind == GQL_TYPE_LIST ? GQL_TR_LIST : GQL_TR_NON_NULL;
     r->named = -1;
     r->of = inner;
@@ -329,50 +352,65 @@ vt_t v_type_from_ast(v_ctx_t *ctx, const gql_ast_type_t *t)
 bool v_is_possible(const v_ctx_t *ctx, int abstract, int sub)
 {
     const gql_type_t *a = v_type(ctx, abstract), *s = v_type(ctx, sub);
-    if (!a || !s) return false;
+    if (!a || !s)
+        return false;
     if (a->kind == GQL_TK_UNION) {
         for (int i = 0; i < a->npossible; i++)
-            if (a->possible_types[i] == sub) return true;
+            if (a->possible_types[i] == sub)
+                return true;
         return false;
     }
-    if (a->kind != GQL_TK_INTERFACE) return false;
-    if (s->kind != GQL_TK_OBJECT && s->kind != GQL_TK_INTERFACE) return false;
+    if (a->kind != GQL_TK_INTERFACE)
+        return false;
+    if (s->kind != GQL_TK_OBJECT && s->kind != GQL_TK_INTERFACE)
+        return false;
     for (int i = 0; i < s->ninterfaces; i++)
-        if (s->interfaces[i] == abstract) return true;
+        if (s->interfaces[i] == abstract)
+            return true;
     return false;
 }
 
 bool v_types_overlap(const v_ctx_t *ctx, int a, int b)
 {
-    if (a == b) return true;
+    if (a == b)
+        return true;
     if (v_idx_is_abstract(ctx, a)) {
         if (v_idx_is_abstract(ctx, b)) {
             /* getPossibleTypes(a) are object types; isSubType(b, t) for each */
             for (int i = 0; i < ctx->s->ntypes; i++)
-                if (v_idx_is_object(ctx, i) && v_is_possible(ctx, a, i) && v_is_possible(ctx, b, i)) return true;
+                if (v_idx_is_object(ctx, i) && v_is_possible(ctx, a, i) && v_is_possible(ctx, b, i))
+                    return true;
             return false;
         }
         return v_is_possible(ctx, a, b);
     }
-    if (v_idx_is_abstract(ctx, b)) return v_is_possible(ctx, b, a);
+    if (v_idx_is_abstract(ctx, b))
+        return v_is_possible(ctx, b, a);
     return false;
 }
 
 bool v_is_subtype_of(const v_ctx_t *ctx, vt_t sub, vt_t super)
 {
-    if (!sub || !super) return sub == super;
-    if (sub == super) return true;
-    if (sub->wrap == GQL_TR_NAMED && super->wrap == GQL_TR_NAMED && sub->named == super->named) return true;
+    if (!sub || !super)
+        return sub == super;
+    if (sub == super)
+        return true;
+    if (sub->wrap == GQL_TR_NAMED && super->wrap == GQL_TR_NAMED && sub->named == super->named)
+        return true;
     if (super->wrap == GQL_TR_NON_NULL) {
-        if (sub->wrap == GQL_TR_NON_NULL) return v_is_subtype_of(ctx, sub->of, super->of);
+        if (sub->wrap == GQL_TR_NON_NULL)
+            return v_is_subtype_of(ctx, sub->of, super->of);
         return false;
     }
-    if (sub->wrap == GQL_TR_NON_NULL) return v_is_subtype_of(ctx, sub->of, super);
+    if (sub->wrap == GQL_TR_NON_NULL)
+        return v_is_subtype_of(ctx, sub->of, super);
     if (super->wrap == GQL_TR_LIST) {
-        if (sub->wrap == GQL_TR_LIST) return v_is_subtype_of(ctx, sub->of, super->of);
+        if (sub->wrap == GQL_TR_LIST)
+            return v_is_subtype_of(ctx, sub->of, super->of);
         return false;
     }
-    if (sub->wrap == GQL_TR_LIST) return false;
+    if (sub->wrap == GQL_TR_LIST)
+        return false;
     return v_idx_is_abstract(ctx, super->named) &&
            (v_idx_is_kind(ctx, sub->named, GQL_TK_INTERFACE) || v_idx_is_object(ctx, sub->named)) &&
            v_is_possible(ctx, super->named, sub->named);
@@ -380,14 +418,19 @@ bool v_is_subtype_of(const v_ctx_t *ctx, vt_t sub, vt_t super)
 
 const gql_field_t *v_field_def(const v_ctx_t *ctx, int parent, const char *name)
 {
-    if (parent < 0) return NULL;
-    if (parent == ctx->s->query_type && strcmp(name, "__schema") == 0) return &ctx->meta_schema;
-    if (parent == ctx->s->query_type && strcmp(name, "__type") == 0) return &ctx->meta_type;
-    if (strcmp(name, "__typename") == 0 && v_idx_is_composite(ctx, parent)) return &ctx->meta_typename;
+    if (parent < 0)
+        return NULL;
+    if (parent == ctx->s->query_type && strcmp(name, "__schema") == 0)
+        return &ctx->meta_schema;
+    if (parent == ctx->s->query_type && strcmp(name, "__type") == 0)
+        return &ctx->meta_type;
+    if (strcmp(name, "__typename") == 0 && v_idx_is_composite(ctx, parent))
+        return &ctx->meta_typename;
     const gql_type_t *t = v_type(ctx, parent);
     if (t && (t->kind == GQL_TK_OBJECT || t->kind == GQL_TK_INTERFACE)) {
         for (int i = 0; i < t->nfields; i++)
-            if (strcmp(t->fields[i].name, name) == 0) return &t->fields[i];
+            if (strcmp(t->fields[i].name, name) == 0)
+                return &t->fields[i];
     }
     return NULL;
 }
@@ -419,11 +462,15 @@ int v_natural_compare(const char *a, const char *b)
                 bn = bn * 10 + (bc - '0');
                 bc = bi < bl ? (unsigned char)b[bi] : -1;
             } while (v_isdigit(bc) && bn > 0);
-            if (an < bn) return -1;
-            if (an > bn) return 1;
+            if (an < bn)
+                return -1;
+            if (an > bn)
+                return 1;
         } else {
-            if (ac < bc) return -1;
-            if (ac > bc) return 1;
+            if (ac < bc)
+                return -1;
+            if (ac > bc)
+                return 1;
             ++ai;
             ++bi;
         }
@@ -439,7 +486,8 @@ static uint16_t *v_units(const char *s, size_t *n, size_t *raw_len)
 {
     size_t len = strlen(s), k = 0, raw = 0;
     uint16_t *u = malloc((2 * len + 1) * sizeof *u);
-    if (!u) return NULL;
+    if (!u)
+        return NULL;
     for (size_t i = 0; i < len;) {
         unsigned char c = (unsigned char)s[i];
         uint32_t cp;
@@ -480,17 +528,20 @@ static uint16_t *v_units(const char *s, size_t *n, size_t *raw_len)
         }
     }
     *n = k;
-    if (raw_len) *raw_len = raw;
+    if (raw_len)
+        *raw_len = raw;
     return u;
 }
 
 /* LexicalDistance.measure over UTF-16 units; -1 for "undefined". */
 static int v_lexical_distance(const char *input, const uint16_t *in, size_t il, const char *option, int threshold)
 {
-    if (strcmp(input, option) == 0) return 0;
+    if (strcmp(input, option) == 0)
+        return 0;
     size_t ol;
     uint16_t *opt = v_units(option, &ol, NULL);
-    if (!opt) return -1;
+    if (!opt)
+        return -1;
     int result = -1;
     int *rows = NULL;
     if (il == ol && memcmp(in, opt, il * sizeof *in) == 0) {
@@ -505,27 +556,35 @@ static int v_lexical_distance(const char *input, const uint16_t *in, size_t il, 
         alen = il;
         blen = ol;
     }
-    if ((long)alen - (long)blen > threshold) goto done;
+    if ((long)alen - (long)blen > threshold)
+        goto done;
     rows = malloc(3 * (blen + 1) * sizeof(int));
-    if (!rows) goto done;
+    if (!rows)
+        goto done;
     int *r[3] = {rows, rows + blen + 1, rows + 2 * (blen + 1)};
-    for (size_t j = 0; j <= blen; j++) r[0][j] = (int)j;
+    for (size_t j = 0; j <= blen; j++)
+        r[0][j] = (int)j;
     for (size_t i = 1; i <= alen; i++) {
         int *up = r[(i - 1) % 3], *cur = r[i % 3];
         int smallest = cur[0] = (int)i;
         for (size_t j = 1; j <= blen; j++) {
             int cost = a[i - 1] == b[j - 1] ? 0 : 1;
             int cell = up[j] + 1;
-            if (cur[j - 1] + 1 < cell) cell = cur[j - 1] + 1;
-            if (up[j - 1] + cost < cell) cell = up[j - 1] + cost;
+            if (cur[j - 1] + 1 < cell)
+                cell = cur[j - 1] + 1;
+            if (up[j - 1] + cost < cell)
+                cell = up[j - 1] + cost;
             if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
                 int dd = r[(i - 2) % 3][j - 2] + 1;
-                if (dd < cell) cell = dd;
+                if (dd < cell)
+                    cell = dd;
             }
-            if (cell < smallest) smallest = cell;
+            if (cell < smallest)
+                smallest = cell;
             cur[j] = cell;
         }
-        if (smallest > threshold) goto done;
+        if (smallest > threshold)
+            goto done;
     }
     int d = r[alen % 3][blen];
     result = d <= threshold ? d : -1;
@@ -543,40 +602,52 @@ typedef struct {
 static int v_sugg_cmp(const void *x, const void *y)
 {
     const v_sugg_t *a = x, *b = y;
-    if (a->dist != b->dist) return a->dist - b->dist;
+    if (a->dist != b->dist)
+        return a->dist - b->dist;
     return v_natural_compare(a->name, b->name);
 }
 
 int v_did_you_mean_list(rt_buf_t *b, const char *sub, const char *const *list, int n)
 {
-    if (n == 0) return 0;
-    if (rt_buf_puts(b, " Did you mean ")) return -1;
-    if (sub && (rt_buf_puts(b, sub) || rt_buf_putc(b, ' '))) return -1;
-    if (n == 1) return rt_buf_printf(b, "\"%s\"?", list[0]);
-    if (n == 2) return rt_buf_printf(b, "\"%s\" or \"%s\"?", list[0], list[1]);
+    if (n == 0)
+        return 0;
+    if (rt_buf_puts(b, " Did you mean "))
+        return -1;
+    if (sub && (rt_buf_puts(b, sub) || rt_buf_putc(b, ' ')))
+        return -1;
+    if (n == 1)
+        return rt_buf_printf(b, "\"%s\"?", list[0]);
+    if (n == 2)
+        return rt_buf_printf(b, "\"%s\" or \"%s\"?", list[0], list[1]);
     int m = n > 5 ? 5 : n;
     for (int i = 0; i < m - 1; i++)
-        if (rt_buf_printf(b, "\"%s\", ", list[i])) return -1;
+        if (rt_buf_printf(b, "\"%s\", ", list[i]))
+            return -1;
     return rt_buf_printf(b, "or \"%s\"?", list[m - 1]);
 }
 
 int v_did_you_mean(rt_buf_t *b, const char *sub, const char *input, const char *const *options, int n)
 {
-    if (n <= 0) return 0;
+    if (n <= 0)
+        return 0;
     uint16_t *in = NULL;
     v_sugg_t *s = malloc((size_t)n * sizeof *s);
     const char **names = malloc((size_t)n * sizeof *names);
     int rc = -1, k = 0;
-    if (!s || !names) goto fail;
+    if (!s || !names)
+        goto fail;
     size_t il, raw;
     in = v_units(input, &il, &raw);
-    if (!in) goto fail;
+    if (!in)
+        goto fail;
     int threshold = (int)(raw * 4 / 10) + 1;
     for (int i = 0; i < n; i++) {
         bool dup = false;
         for (int j = 0; j < k; j++)
-            if (strcmp(s[j].name, options[i]) == 0) dup = true;
-        if (dup) continue;
+            if (strcmp(s[j].name, options[i]) == 0)
+                dup = true;
+        if (dup)
+            continue;
         int d = v_lexical_distance(input, in, il, options[i], threshold);
         if (d >= 0) {
             s[k].name = options[i];
@@ -586,7 +657,8 @@ int v_did_you_mean(rt_buf_t *b, const char *sub, const char *input, const char *
     }
     /* qsort is not stable, but (distance, naturalCompare) only ties on equal names */
     qsort(s, (size_t)k, sizeof *s, v_sugg_cmp);
-    for (int i = 0; i < k; i++) names[i] = s[i].name;
+    for (int i = 0; i < k; i++)
+        names[i] = s[i].name;
     rc = v_did_you_mean_list(b, sub, names, k);
 fail:
     free(in);

@@ -13,12 +13,14 @@ static int vct_is_valid(v_walk_t *w, const gql_ast_value_t *v)
 {
     v_ctx_t *ctx = w->ctx;
     vt_t loc_type = w->input;
-    if (!loc_type) return 0;
+    if (!loc_type)
+        return 0;
     int idx = v_named_idx(loc_type);
     const gql_type_t *t = v_type(ctx, idx);
     rt_buf_t b = RT_BUF_INIT, vs = RT_BUF_INIT;
     int rc = 0;
-    if (gql_print_value(&vs, v)) goto oom;
+    if (gql_print_value(&vs, v))
+        goto oom;
     if (!v_idx_is_leaf(ctx, idx)) {
         if (rt_buf_puts(&b, "Expected value of type \"") || v_print_type(ctx, &b, loc_type) ||
             rt_buf_printf(&b, "\", found %s.", v_msg(&vs)))
@@ -30,44 +32,61 @@ static int vct_is_valid(v_walk_t *w, const gql_ast_value_t *v)
         bool ok = false;
         if (v->kind == GQL_VAL_ENUM)
             for (int i = 0; i < t->nenum_values; i++)
-                if (strcmp(t->enum_values[i].name, v->str) == 0) ok = true;
-        if (ok) goto done;
+                if (strcmp(t->enum_values[i].name, v->str) == 0)
+                    ok = true;
+        if (ok)
+            goto done;
         if (v->kind != GQL_VAL_ENUM) {
-            if (rt_buf_printf(&b, "Enum \"%s\" cannot represent non-enum value: %s.", t->name, v_msg(&vs))) goto oom;
+            if (rt_buf_printf(&b, "Enum \"%s\" cannot represent non-enum value: %s.", t->name, v_msg(&vs)))
+                goto oom;
         } else {
-            if (rt_buf_printf(&b, "Value \"%s\" does not exist in \"%s\" enum.", v_msg(&vs), t->name)) goto oom;
+            if (rt_buf_printf(&b, "Value \"%s\" does not exist in \"%s\" enum.", v_msg(&vs), t->name))
+                goto oom;
         }
         const char **names = v_alloc(ctx, (size_t)(t->nenum_values + 1) * sizeof *names);
-        if (!names) goto oom;
-        for (int i = 0; i < t->nenum_values; i++) names[i] = t->enum_values[i].name;
-        if (v_did_you_mean(&b, "the enum value", v_msg(&vs), names, t->nenum_values)) goto oom;
+        if (!names)
+            goto oom;
+        for (int i = 0; i < t->nenum_values; i++)
+            names[i] = t->enum_values[i].name;
+        if (v_did_you_mean(&b, "the enum value", v_msg(&vs), names, t->nenum_values))
+            goto oom;
         rc = v_report1(ctx, v_msg(&b), &v->loc);
         goto done;
     }
     const char *n = t->name;
     if (strcmp(n, "Int") == 0) {
         if (v->kind != GQL_VAL_INT) {
-            if (rt_buf_printf(&b, "Int cannot represent non-integer value: %s", v_msg(&vs))) goto oom;
+            if (rt_buf_printf(&b, "Int cannot represent non-integer value: %s", v_msg(&vs)))
+                goto oom;
         } else {
             double d = strtod(v->str, NULL);
             if (!(d <= 2147483647.0 && d >= -2147483648.0)) {
-                if (rt_buf_printf(&b, "Int cannot represent non 32-bit signed integer value: %s", v->str)) goto oom;
+                if (rt_buf_printf(&b, "Int cannot represent non 32-bit signed integer value: %s", v->str))
+                    goto oom;
             } else {
                 goto done;
             }
         }
     } else if (strcmp(n, "Float") == 0) {
-        if (v->kind == GQL_VAL_FLOAT || v->kind == GQL_VAL_INT) goto done;
-        if (rt_buf_printf(&b, "Float cannot represent non numeric value: %s", v_msg(&vs))) goto oom;
+        if (v->kind == GQL_VAL_FLOAT || v->kind == GQL_VAL_INT)
+            goto done;
+        if (rt_buf_printf(&b, "Float cannot represent non numeric value: %s", v_msg(&vs)))
+            goto oom;
     } else if (strcmp(n, "String") == 0) {
-        if (v->kind == GQL_VAL_STRING) goto done;
-        if (rt_buf_printf(&b, "String cannot represent a non string value: %s", v_msg(&vs))) goto oom;
+        if (v->kind == GQL_VAL_STRING)
+            goto done;
+        if (rt_buf_printf(&b, "String cannot represent a non string value: %s", v_msg(&vs)))
+            goto oom;
     } else if (strcmp(n, "Boolean") == 0) {
-        if (v->kind == GQL_VAL_BOOLEAN) goto done;
-        if (rt_buf_printf(&b, "Boolean cannot represent a non boolean value: %s", v_msg(&vs))) goto oom;
+        if (v->kind == GQL_VAL_BOOLEAN)
+            goto done;
+        if (rt_buf_printf(&b, "Boolean cannot represent a non boolean value: %s", v_msg(&vs)))
+            goto oom;
     } else if (strcmp(n, "ID") == 0) {
-        if (v->kind == GQL_VAL_STRING || v->kind == GQL_VAL_INT) goto done;
-        if (rt_buf_printf(&b, "ID cannot represent a non-string and non-integer value: %s", v_msg(&vs))) goto oom;
+        if (v->kind == GQL_VAL_STRING || v->kind == GQL_VAL_INT)
+            goto done;
+        if (rt_buf_printf(&b, "ID cannot represent a non-string and non-integer value: %s", v_msg(&vs)))
+            goto oom;
     } else {
         goto done; /* custom scalars take any literal (valueFromASTUntyped) */
     }
@@ -108,8 +127,10 @@ static int w_object_field(v_walk_t *w, const gql_ast_object_field_t *f, const gq
             if (!w->input && pt && pt->kind == GQL_TK_INPUT_OBJECT) {
                 rt_buf_t b = RT_BUF_INIT;
                 const char **names = v_alloc(ctx, (size_t)(pt->ninput_fields + 1) * sizeof *names);
-                if (!names) goto oom;
-                for (int i = 0; i < pt->ninput_fields; i++) names[i] = pt->input_fields[i].name;
+                if (!names)
+                    goto oom;
+                for (int i = 0; i < pt->ninput_fields; i++)
+                    names[i] = pt->input_fields[i].name;
                 if (rt_buf_printf(&b, "Field \"%s\" is not defined by type \"%s\".", f->name.value, pt->name) ||
                     v_did_you_mean(&b, NULL, f->name.value, names, pt->ninput_fields)) {
                     rt_buf_free(&b);
@@ -117,17 +138,20 @@ static int w_object_field(v_walk_t *w, const gql_ast_object_field_t *f, const gq
                 }
                 rc = v_report1(ctx, v_msg(&b), &f->loc);
                 rt_buf_free(&b);
-                if (rc) goto out;
+                if (rc)
+                    goto out;
             }
         }
         /* UniqueInputFieldNames */
         for (const gql_ast_object_field_t *p = obj->fields; p && p != f; p = p->next)
             if (strcmp(p->name.value, f->name.value) == 0) {
                 rt_buf_t b = RT_BUF_INIT;
-                if (rt_buf_printf(&b, "There can be only one input field named \"%s\".", f->name.value)) goto oom;
+                if (rt_buf_printf(&b, "There can be only one input field named \"%s\".", f->name.value))
+                    goto oom;
                 rc = v_report2(ctx, v_msg(&b), &p->name.loc, &f->name.loc);
                 rt_buf_free(&b);
-                if (rc) goto out;
+                if (rc)
+                    goto out;
                 break;
             }
     }
@@ -152,18 +176,23 @@ static int vct_one_of(v_walk_t *w, const gql_ast_value_t *v, const gql_type_t *t
     for (const gql_ast_object_field_t *f = v->fields; f; f = f->next) {
         bool dup = false;
         for (const gql_ast_object_field_t *p = v->fields; p != f; p = p->next)
-            if (strcmp(p->name.value, f->name.value) == 0) dup = true;
-        if (!dup) keys++;
+            if (strcmp(p->name.value, f->name.value) == 0)
+                dup = true;
+        if (!dup)
+            keys++;
     }
     rt_buf_t b = RT_BUF_INIT;
     int rc = 0;
     if (keys != 1) {
-        if (rt_buf_printf(&b, "OneOf Input Object \"%s\" must specify exactly one key.", t->name)) goto oom;
+        if (rt_buf_printf(&b, "OneOf Input Object \"%s\" must specify exactly one key.", t->name))
+            goto oom;
         rc = v_report1(ctx, v_msg(&b), &v->loc);
     } else {
-        for (const gql_ast_object_field_t *f = v->fields; f; f = f->next) last = f; /* keyMap: last wins */
+        for (const gql_ast_object_field_t *f = v->fields; f; f = f->next)
+            last = f; /* keyMap: last wins */
         if (!last->value || last->value->kind == GQL_VAL_NULL) {
-            if (rt_buf_printf(&b, "Field \"%s.%s\" must be non-null.", t->name, last->name.value)) goto oom;
+            if (rt_buf_printf(&b, "Field \"%s.%s\" must be non-null.", t->name, last->name.value))
+                goto oom;
             rc = v_report1(ctx, v_msg(&b), &v->loc);
         }
     }
@@ -178,12 +207,14 @@ oom:
 int v_walk_value(v_walk_t *w, const gql_ast_value_t *v)
 {
     v_ctx_t *ctx = w->ctx;
-    if (!v || STOP(w)) return STOP(w) ? -1 : 0;
+    if (!v || STOP(w))
+        return STOP(w) ? -1 : 0;
     switch (v->kind) {
     case GQL_VAL_VARIABLE:
         if (!w->validate && w->out) {
             v_def_usages_t *o = w->out;
-            if (v_grow(ctx, (void **)&o->items, &o->cap, o->n, sizeof *o->items)) return -1;
+            if (v_grow(ctx, (void **)&o->items, &o->cap, o->n, sizeof *o->items))
+                return -1;
             o->items[o->n].var = v;
             o->items[o->n].type = w->input;
             o->items[o->n].has_default = w->has_default;
@@ -206,7 +237,8 @@ int v_walk_value(v_walk_t *w, const gql_ast_value_t *v)
                 w->vct_skip = true;
             }
         }
-        for (const gql_ast_value_t *it = v->items; it && !rc; it = it->next) rc = v_walk_value(w, it);
+        for (const gql_ast_value_t *it = v->items; it && !rc; it = it->next)
+            rc = v_walk_value(w, it);
         w->input = save_input;
         w->parent_input = save_parent;
         w->has_default = save_def;
@@ -226,7 +258,8 @@ int v_walk_value(v_walk_t *w, const gql_ast_value_t *v)
                     const gql_input_value_t *fd = &t->input_fields[i];
                     bool given = false;
                     for (const gql_ast_object_field_t *f = v->fields; f; f = f->next)
-                        if (strcmp(f->name.value, fd->name) == 0) given = true;
+                        if (strcmp(f->name.value, fd->name) == 0)
+                            given = true;
                     if (!given && v_is_nonnull(fd->type) && !fd->default_value) {
                         rt_buf_t b = RT_BUF_INIT;
                         if (rt_buf_printf(&b, "Field \"%s.%s\" of required type \"", t->name, fd->name) ||
@@ -239,10 +272,12 @@ int v_walk_value(v_walk_t *w, const gql_ast_value_t *v)
                         rt_buf_free(&b);
                     }
                 }
-                if (!rc && t->is_one_of) rc = vct_one_of(w, v, t);
+                if (!rc && t->is_one_of)
+                    rc = vct_one_of(w, v, t);
             }
         }
-        for (const gql_ast_object_field_t *f = v->fields; f && !rc; f = f->next) rc = w_object_field(w, f, v);
+        for (const gql_ast_object_field_t *f = v->fields; f && !rc; f = f->next)
+            rc = w_object_field(w, f, v);
         w->vct_skip = save_skip;
         return rc;
     }
@@ -262,7 +297,8 @@ int v_walk_value(v_walk_t *w, const gql_ast_value_t *v)
         }
         return 0;
     default:
-        if (w->validate && !w->vct_skip) return vct_is_valid(w, v);
+        if (w->validate && !w->vct_skip)
+            return vct_is_valid(w, v);
         return 0;
     }
 }

@@ -20,7 +20,7 @@ typedef struct pending {
     http_exchange_t *x;
     const char *body; /* the exchange's request body: valid until the answer */
     size_t body_len;
-    int n;            /* records in the request, set by prepare */
+    int n; /* records in the request, set by prepare */
 } pending_t;
 
 static void respond_json(http_exchange_t *x, int status, json_object *body)

@@ -31,8 +31,7 @@ int http_events_decode(const char *body, size_t len, json_object **records, json
 /* Validates every record (all errors are collected, in index order). On 0, *out is a malloc'd
  * array of *n records (caller owns; store_submit takes it). Otherwise -1 with *errors as above,
  * or -2 when memory ran out. */
-int http_events_validate(const store_t *s, json_object *records, store_record_t **out, int *n,
-                         json_object **errors);
+int http_events_validate(const store_t *s, json_object *records, store_record_t **out, int *n, json_object **errors);
 
 /* Appends {"index": i, "message": m} to an errors array. */
 void http_events_error_add(json_object *errors, int index, const char *message);

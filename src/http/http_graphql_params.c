@@ -12,7 +12,8 @@
 /* Deep JSON in a request body is never legitimate; bounded to keep the parser's stack small. */
 #define HTTP_GQL_JSON_DEPTH 64
 
-static const char ACCEPT_BOTH[] = "accept: application/graphql-response+json; charset=utf-8, application/json; charset=utf-8\r\n";
+static const char ACCEPT_BOTH[] =
+    "accept: application/graphql-response+json; charset=utf-8, application/json; charset=utf-8\r\n";
 
 /* Copies s[0..len) without whitespace, lower-cased, into dst (cap bytes incl. NUL); returns the
  * length, or -1 if it does not fit. */
@@ -305,8 +306,8 @@ done:
     return rc;
 }
 
-int http_graphql_parse_params(const char *method, const char *content_type, const char *query_string,
-                              const char *body, size_t body_len, http_gql_params_t *out, const char **message)
+int http_graphql_parse_params(const char *method, const char *content_type, const char *query_string, const char *body,
+                              size_t body_len, http_gql_params_t *out, const char **message)
 {
     memset(out, 0, sizeof *out);
     *message = NULL;
@@ -387,16 +388,16 @@ int http_graphql_process(const gql_schema_t *schema, const gql_limits_t *limits,
         goto done;
     }
     const char *msg;
-    int status = http_graphql_parse_params(method, in->content_type, in->query_string, in->body, in->body_len,
-                                           &params, &msg);
+    int status =
+        http_graphql_parse_params(method, in->content_type, in->query_string, in->body, in->body_len, &params, &msg);
     if (status) {
         if (status == 500)
             goto done;
         rc = answer_plain_error(out, status, msg, NULL);
         goto done;
     }
-    int prc = gql_request_prepare(schema, params.query, params.query_len, params.variables,
-                                  params.operation_name, limits, &req, &errors);
+    int prc = gql_request_prepare(schema, params.query, params.query_len, params.variables, params.operation_name,
+                                  limits, &req, &errors);
     if (prc == GQL_ERR_NOMEM) {
         goto done;
     } else if (prc != GQL_OK) {

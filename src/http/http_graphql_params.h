@@ -12,9 +12,9 @@
 #include "util/util_buf.h"
 
 typedef enum {
-    HTTP_GQL_MT_NONE = 0,          /* nothing acceptable: 406 */
-    HTTP_GQL_MT_JSON,              /* application/json (also for * / * and application / *) */
-    HTTP_GQL_MT_GRAPHQL_RESPONSE,  /* application/graphql-response+json */
+    HTTP_GQL_MT_NONE = 0,         /* nothing acceptable: 406 */
+    HTTP_GQL_MT_JSON,             /* application/json (also for * / * and application / *) */
+    HTTP_GQL_MT_GRAPHQL_RESPONSE, /* application/graphql-response+json */
 } http_gql_media_t;
 
 /* Picks the response media type from an Accept header (NULL or "" means * / *). The first
@@ -25,18 +25,18 @@ http_gql_media_t http_graphql_accept(const char *accept);
 /* The request parameters; members are owned by the struct (http_graphql_params_clear). */
 typedef struct http_gql_params {
     char *query;
-    size_t query_len;            /* the query may contain NUL bytes, which the parser rejects */
-    char *operation_name;        /* NULL when absent or null */
-    json_object *variables;      /* NULL when absent or null, else a JSON object */
-    json_object *extensions;     /* NULL when absent or null, else a JSON object */
+    size_t query_len;        /* the query may contain NUL bytes, which the parser rejects */
+    char *operation_name;    /* NULL when absent or null */
+    json_object *variables;  /* NULL when absent or null, else a JSON object */
+    json_object *extensions; /* NULL when absent or null, else a JSON object */
 } http_gql_params_t;
 
 void http_graphql_params_clear(http_gql_params_t *p);
 
 /* Parses the parameters of a GET (query string, form-encoded) or POST (JSON body) request.
  * Returns 0, or an HTTP status (400, 405, 415) with *message set to a static text. */
-int http_graphql_parse_params(const char *method, const char *content_type, const char *query_string,
-                              const char *body, size_t body_len, http_gql_params_t *out, const char **message);
+int http_graphql_parse_params(const char *method, const char *content_type, const char *query_string, const char *body,
+                              size_t body_len, http_gql_params_t *out, const char **message);
 
 /* Decodes one application/x-www-form-urlencoded component ('+' is a space, %XX a byte) into a
  * new NUL-terminated string (caller frees) of *out_len bytes (out_len may be NULL); NULL on a
@@ -46,8 +46,8 @@ char *http_graphql_form_decode(const char *s, size_t len, size_t *out_len);
 /* One HTTP answer. body and extra_headers are owned by the struct (http_graphql_answer_clear). */
 typedef struct http_gql_answer {
     int status;
-    const char *content_type;     /* static text */
-    const char *extra_headers;    /* static text: "name: value\r\n" lines, or NULL */
+    const char *content_type;  /* static text */
+    const char *extra_headers; /* static text: "name: value\r\n" lines, or NULL */
     rt_buf_t body;
 } http_gql_answer_t;
 
@@ -58,8 +58,8 @@ typedef struct http_gql_input {
     const char *query_string;
     const char *body;
     size_t body_len;
-    const char *content_type;     /* header value or NULL */
-    const char *accept;           /* header value or NULL */
+    const char *content_type; /* header value or NULL */
+    const char *accept;       /* header value or NULL */
 } http_gql_input_t;
 
 /* Answers one GraphQL-over-HTTP request completely: negotiation, parameters, prepare (parse,

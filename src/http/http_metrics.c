@@ -17,8 +17,7 @@ void http_metrics_render(rt_server_t *srv, rt_buf_t *out)
     rt_metrics_t *m = &srv->metrics;
     metric(out, "connections", "gauge", "Open WebSocket connections.", LOAD(m->connections));
     metric(out, "subscriptions", "gauge", "Active subscriptions.", LOAD(m->subscriptions));
-    metric(out, "changes_ingested_total", "counter", "Changes accepted by POST /v1/events.",
-           LOAD(m->changes_ingested));
+    metric(out, "changes_ingested_total", "counter", "Changes accepted by POST /v1/events.", LOAD(m->changes_ingested));
     metric(out, "deliveries_total", "counter", "Events delivered to subscriptions.", LOAD(m->deliveries));
     metric(out, "deliveries_denied_total", "counter", "Events withheld by the permission check.",
            LOAD(m->deliveries_denied));

@@ -23,13 +23,6 @@
 #define NET_TX_PACKET (256 * 1024)
 #define NET_DRAIN_GRACE_MS 3000
 
-int64_t net_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool net_loop_is_current(const net_loop_t *l) { return pthread_equal(pthread_self(), l->tid) != 0; }
 
 /* Installed once the context exists and removed before it goes (under the queue's lock). */
@@ -100,33 +93,28 @@ static int net_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
         if (!n || n->draining)
             return n ? -1 : 0;
         return net_spread_accept(n, (int)(lws_intptr_t)in);
-    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-        return net_http_confirm_upgrade(wsi);
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return net_http_confirm_upgrade(wsi);
     case LWS_CALLBACK_HTTP:
     case LWS_CALLBACK_HTTP_BODY:
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
     case LWS_CALLBACK_HTTP_WRITEABLE:
     case LWS_CALLBACK_CLOSED_HTTP:
-    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-        return net_http_callback(wsi, reason, pss, in, len);
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL: return net_http_callback(wsi, reason, pss, in, len);
     case LWS_CALLBACK_ESTABLISHED:
     case LWS_CALLBACK_RECEIVE:
     case LWS_CALLBACK_RECEIVE_PONG:
     case LWS_CALLBACK_SERVER_WRITEABLE:
     case LWS_CALLBACK_TIMER:
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-    case LWS_CALLBACK_CLOSED:
-        return net_ws_callback(wsi, reason, pss, in, len);
-    default:
-        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    case LWS_CALLBACK_CLOSED: return net_ws_callback(wsi, reason, pss, in, len);
+    default: return lws_callback_http_dummy(wsi, reason, user, in, len);
     }
 }
 
 static const struct lws_protocols net_protocols[] = {
     /* protocols[0] serves HTTP and WebSocket upgrades offering no subprotocol (closed 4406). */
     {"http", net_callback, sizeof(net_pss_t), NET_HTTP_RX_BUFFER, PROTO_NONE, NULL, NET_TX_PACKET},
-    {"graphql-transport-ws", net_callback, sizeof(net_pss_t), NET_RX_BUFFER, PROTO_TRANSPORT_WS, NULL,
-     NET_TX_PACKET},
+    {"graphql-transport-ws", net_callback, sizeof(net_pss_t), NET_RX_BUFFER, PROTO_TRANSPORT_WS, NULL, NET_TX_PACKET},
     {"graphql-ws", net_callback, sizeof(net_pss_t), NET_RX_BUFFER, PROTO_LEGACY_WS, NULL, NET_TX_PACKET},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
@@ -134,7 +122,7 @@ static const struct lws_protocols net_protocols[] = {
 static void sweep_cb(lws_sorted_usec_list_t *sul)
 {
     net_loop_t *n = lws_container_of(sul, net_loop_t, sweep);
-    net_ws_sweep(n, net_now_ms());
+    net_ws_sweep(n, rt_mono_now());
     lws_sul_schedule(n->ctx, 0, &n->sweep, sweep_cb, (lws_usec_t)n->sweep_ms * LWS_US_PER_MS);
 }
 
@@ -172,8 +160,7 @@ static int loop_listen(net_t *net, net_loop_t *l, int port)
     info.protocols = net_protocols;
     info.user = l;
     /* UTF-8 is checked in net_ws.c (see there), not with LWS_SERVER_OPTION_VALIDATE_UTF8. */
-    info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
-                   LWS_SERVER_OPTION_SKIP_SERVER_CANONICAL_NAME;
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_SKIP_SERVER_CANONICAL_NAME;
     /* Header buffers are pooled: few are needed at once, and freed ones stay resident. */
     info.max_http_header_pool = 32;
     info.max_http_header_data = 8192;
@@ -276,11 +263,11 @@ static void loop_serve(net_loop_t *l)
         lws_service(l->ctx, 0);
         if (atomic_load(&l->group->drain_requested) && !l->draining) {
             l->draining = true;
-            l->drain_deadline_ms = net_now_ms() + NET_DRAIN_GRACE_MS;
+            l->drain_deadline = rt_mono_add_ms(rt_mono_now(), NET_DRAIN_GRACE_MS);
             rt_log_info("net", "draining thread %d: closing %ld connections", l->index, l->nconns);
             net_ws_close_all(l, 1001, "Going away");
         }
-        if (l->draining && (l->nconns == 0 || net_now_ms() > l->drain_deadline_ms))
+        if (l->draining && (l->nconns == 0 || rt_mono_before(l->drain_deadline, rt_mono_now())))
             break;
     }
 }

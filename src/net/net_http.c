@@ -13,10 +13,19 @@
 #include "net/net_int.h"
 #include "util/util_log.h"
 
-enum { H_CONTENT_TYPE, H_ACCEPT, H_AUTHORIZATION, H_X_API_KEY, H_X_TOKEN_ID, H_X_TOKEN_SECRET, H_X_ORG_ID,
-       H_X_BLOB_ID, H_COUNT };
-static const char *const hdr_names[H_COUNT] = {"content-type", "accept", "authorization", "x-api-key",
-                                               "x-token-id", "x-token-secret", "x-org-id", "x-blob-id"};
+enum {
+    H_CONTENT_TYPE,
+    H_ACCEPT,
+    H_AUTHORIZATION,
+    H_X_API_KEY,
+    H_X_TOKEN_ID,
+    H_X_TOKEN_SECRET,
+    H_X_ORG_ID,
+    H_X_BLOB_ID,
+    H_COUNT
+};
+static const char *const hdr_names[H_COUNT] = {"content-type", "accept",         "authorization", "x-api-key",
+                                               "x-token-id",   "x-token-secret", "x-org-id",      "x-blob-id"};
 
 typedef enum { ROUTE_NONE, ROUTE_GRAPHQL, ROUTE_EVENTS } route_t;
 
@@ -187,7 +196,10 @@ static bool valid_client_id(const char *s)
     return true;
 }
 
-static bool is_ws_path(const char *path) { return !strcmp(path, "/v1/graphql") || !strcmp(path, "/v1/") || !strcmp(path, "/v1"); }
+static bool is_ws_path(const char *path)
+{
+    return !strcmp(path, "/v1/graphql") || !strcmp(path, "/v1/") || !strcmp(path, "/v1");
+}
 
 /* True when a comma-separated Sec-WebSocket-Protocol list names one of ours. */
 static bool offers_known_protocol(const char *list)
@@ -408,8 +420,8 @@ static int on_http(struct lws *wsi, net_pss_t *pss, const char *uri)
     x->hdr[H_AUTHORIZATION] = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     for (int i = H_X_API_KEY; i < H_COUNT; i++)
         x->hdr[i] = copy_custom(wsi, hdr_names[i]);
-    x->req = (http_request_t){.method = x->method, .path = x->path, .query_string = x->query,
-                              .header = x_header, .header_ctx = x};
+    x->req = (http_request_t){
+        .method = x->method, .path = x->path, .query_string = x->query, .header = x_header, .header_ctx = x};
     pss->x = x;
 
     if (n->draining) {
@@ -524,8 +536,7 @@ int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss
 {
     http_exchange_t *x = pss ? pss->x : NULL;
     switch (reason) {
-    case LWS_CALLBACK_HTTP:
-        return on_http(wsi, pss, in);
+    case LWS_CALLBACK_HTTP: return on_http(wsi, pss, in);
     case LWS_CALLBACK_HTTP_BODY:
         if (!x || x->dispatched)
             return 0;
@@ -540,13 +551,9 @@ int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss
         if (x && !x->dispatched && !x->responded)
             dispatch(x);
         return 0;
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-        return on_writeable(wsi, x);
+    case LWS_CALLBACK_HTTP_WRITEABLE: return on_writeable(wsi, x);
     case LWS_CALLBACK_CLOSED_HTTP:
-    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-        detach(pss);
-        return 0;
-    default:
-        return 0;
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL: detach(pss); return 0;
+    default: return 0;
     }
 }

@@ -15,6 +15,7 @@
 #include "net/net.h"
 #include "proto/proto.h"
 #include "util/util_buf.h"
+#include "util/util_clock.h"
 #include "util/util_frame.h"
 
 typedef enum { NQ_MSG, NQ_PING, NQ_CLOSE } net_qkind_t;
@@ -40,8 +41,8 @@ typedef struct net_ws {
     net_qitem_t *q;             /* ring buffer */
     uint32_t qhead, qlen, qcap;
     size_t qbytes;
-    int64_t last_rx_ms;
-    int64_t ping_sent_ms;
+    rt_mono_t last_rx; /* anything (message, pong) last heard from the peer */
+    bool ping_out;     /* a ping went out since then */
     bool closing;
     bool close_sent; /* lws is sending our close frame: nothing more from us */
     int close_code;
@@ -62,8 +63,8 @@ struct net_loop {
     rt_server_t *srv;
     proto_hub_t *hub; /* shared by every loop (thread-safe) */
     int index;
-    rt_taskq_t *q;    /* tasks run on this thread: auth results, replays, deliveries */
-    pthread_t tid;    /* the thread serving this loop (after the loops stop: the caller's) */
+    rt_taskq_t *q; /* tasks run on this thread: auth results, replays, deliveries */
+    pthread_t tid; /* the thread serving this loop (after the loops stop: the caller's) */
     bool thread_started;
     struct lws_context *ctx;
     struct lws_vhost *vhost;
@@ -72,7 +73,7 @@ struct net_loop {
     lws_sorted_usec_list_t sweep;
     int sweep_ms;
     bool draining;
-    int64_t drain_deadline_ms;
+    rt_mono_t drain_deadline;
     rt_buf_t scratch; /* LWS_PRE + one assembled message */
 };
 
@@ -89,11 +90,9 @@ struct net {
 /* True when the calling thread is the one serving `l`. */
 bool net_loop_is_current(const net_loop_t *l);
 
-int64_t net_now_ms(void);
-
 /* net_ws.c */
 int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t *pss, void *in, size_t len);
-void net_ws_sweep(net_loop_t *n, int64_t now);
+void net_ws_sweep(net_loop_t *n, rt_mono_t now);
 void net_ws_close_all(net_loop_t *n, int code, const char *reason);
 
 /* net_http.c */

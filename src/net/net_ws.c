@@ -3,7 +3,6 @@
  * init timeout, keep-alive pings, and the bridge to the protocol layer. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "net/net_int.h"
 #include "util/util_log.h"
@@ -194,7 +193,7 @@ static int ws_established(struct lws *wsi, net_pss_t *pss)
         return -1;
     w->wsi = wsi;
     w->net = n;
-    w->last_rx_ms = net_now_ms();
+    w->last_rx = rt_mono_now();
 
     char path[256] = "", tokbuf[4096];
     lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
@@ -243,8 +242,8 @@ static void ws_closed(net_ws_t *w)
 
 static int ws_receive(net_ws_t *w, const char *in, size_t len)
 {
-    w->last_rx_ms = net_now_ms();
-    w->ping_sent_ms = 0;
+    w->last_rx = rt_mono_now();
+    w->ping_out = false;
     if (w->closing)
         return 0;
     size_t max = w->net->srv->cfg.max_message_bytes;
@@ -289,20 +288,18 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t
 {
     net_ws_t *w = pss ? pss->ws : NULL;
     switch (reason) {
-    case LWS_CALLBACK_ESTABLISHED:
-        return ws_established(wsi, pss);
+    case LWS_CALLBACK_ESTABLISHED: return ws_established(wsi, pss);
     case LWS_CALLBACK_RECEIVE:
         if (w && w->close_sent)
             return 0;
         return w ? ws_receive(w, in, len) : -1;
     case LWS_CALLBACK_RECEIVE_PONG:
         if (w) {
-            w->last_rx_ms = net_now_ms();
-            w->ping_sent_ms = 0;
+            w->last_rx = rt_mono_now();
+            w->ping_out = false;
         }
         return 0;
-    case LWS_CALLBACK_SERVER_WRITEABLE:
-        return w && !w->close_sent ? flush(w, 1) : 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE: return w && !w->close_sent ? flush(w, 1) : 0;
     case LWS_CALLBACK_TIMER:
         if (w && !w->closing)
             proto_conn_init_timeout(w->proto);
@@ -327,34 +324,32 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t
             ws_closed(w);
         }
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
-void net_ws_sweep(net_loop_t *n, int64_t now)
+void net_ws_sweep(net_loop_t *n, rt_mono_t now)
 {
     int interval = n->srv->cfg.ping_interval_ms;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t wall_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    rt_wall_t wall = rt_wall_now();
     for (net_ws_t *w = n->conns, *next; w; w = next) {
         next = w->next;
         if (w->closing || !w->wsi)
             continue;
-        if (now - w->last_rx_ms >= 2 * (int64_t)interval) {
-            rt_log_info("net", "dropping a peer silent for %lld ms", (long long)(now - w->last_rx_ms));
+        int64_t silent = rt_mono_ms_between(w->last_rx, now);
+        if (silent >= 2 * (int64_t)interval) {
+            rt_log_info("net", "dropping a peer silent for %lld ms", (long long)silent);
             lws_set_timeout(w->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
             continue;
         }
-        if (now - w->last_rx_ms >= interval && !w->ping_sent_ms) {
-            w->ping_sent_ms = now;
+        if (silent >= interval && !w->ping_out) {
+            w->ping_out = true;
             /* libwebsockets 4.1 does not report empty pongs: give the ping a payload. */
             net_qitem_t it = {.kind = NQ_PING, .tail = "rt", .tail_len = 2};
             if (queue_push(w, &it) == 0)
                 flush(w, 0);
         }
-        proto_conn_tick(w->proto, wall_ms);
+        proto_conn_tick(w->proto, wall, now);
     }
 }
 

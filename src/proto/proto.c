@@ -51,8 +51,8 @@ static void handle_unref(proto_handle_t *h)
         free(h);
 }
 
-proto_conn_t *proto_conn_new(rt_server_t *srv, proto_hub_t *hub, proto_kind_t kind, const proto_io_t *io,
-                             void *io_ctx, const proto_conn_info_t *info)
+proto_conn_t *proto_conn_new(rt_server_t *srv, proto_hub_t *hub, proto_kind_t kind, const proto_io_t *io, void *io_ctx,
+                             const proto_conn_info_t *info)
 {
     proto_conn_t *c = calloc(1, sizeof *c);
     if (!c)
@@ -313,8 +313,8 @@ static rt_frame_t *make_head(proto_conn_t *c, const char *id)
     rt_buf_t b = RT_BUF_INIT;
     rt_buf_puts(&b, "{\"id\":");
     rt_buf_json_str(&b, id, strlen(id));
-    rt_buf_puts(&b, c->kind == PROTO_TRANSPORT_WS ? ",\"type\":\"next\",\"payload\":"
-                                                   : ",\"type\":\"data\",\"payload\":");
+    rt_buf_puts(&b,
+                c->kind == PROTO_TRANSPORT_WS ? ",\"type\":\"next\",\"payload\":" : ",\"type\":\"data\",\"payload\":");
     rt_frame_t *f = rt_frame_new(b.data, b.len);
     rt_buf_free(&b);
     return f;
@@ -407,17 +407,19 @@ void proto_conn_init_timeout(proto_conn_t *c)
         proto_close(c, 4408, "Connection initialisation timeout");
 }
 
-void proto_conn_tick(proto_conn_t *c, int64_t now_ms)
+void proto_conn_tick(proto_conn_t *c, rt_wall_t wall, rt_mono_t mono)
 {
     if (c->state != ST_READY)
         return;
-    if (c->who && !auth_identity_valid(c->who, now_ms)) {
+    if (c->who && !auth_identity_valid(c->who, wall)) {
         rt_log_info("proto", "closing connection of %s: credential no longer valid", auth_identity_id(c->who));
         proto_close(c, 4403, "Forbidden");
         return;
     }
-    if (c->kind == PROTO_LEGACY_WS && now_ms - c->last_ka_ms >= c->srv->cfg.ping_interval_ms) {
-        c->last_ka_ms = now_ms;
+    if (c->kind == PROTO_LEGACY_WS &&
+        (!c->ka_sent || rt_mono_ms_between(c->last_ka, mono) >= c->srv->cfg.ping_interval_ms)) {
+        c->ka_sent = true;
+        c->last_ka = mono;
         proto_send_simple(c, "ka", NULL);
     }
 }

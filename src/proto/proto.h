@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/util_clock.h"
 #include "util/util_frame.h"
 #include "util/util_taskq.h"
 
@@ -15,7 +16,7 @@ typedef struct proto_conn proto_conn_t;
 typedef struct proto_hub proto_hub_t;
 
 typedef enum {
-    PROTO_NONE = 0,        /* no acceptable subprotocol: closed 4406 at once */
+    PROTO_NONE = 0,         /* no acceptable subprotocol: closed 4406 at once */
     PROTO_TRANSPORT_WS = 1, /* graphql-transport-ws */
     PROTO_LEGACY_WS = 2,    /* graphql-ws (subscriptions-transport-ws) */
 } proto_kind_t;
@@ -52,9 +53,9 @@ proto_conn_t *proto_conn_new(struct rt_server *srv, proto_hub_t *hub, proto_kind
 void proto_conn_message(proto_conn_t *c, const char *data, size_t len);
 /* The init timeout expired (the network layer times it from the upgrade). */
 void proto_conn_init_timeout(proto_conn_t *c);
-/* Periodic (now_ms: wall clock, Unix ms, as credential expiry is): closes 4403 when the
- * credential became invalid; sends legacy keep-alives. */
-void proto_conn_tick(proto_conn_t *c, int64_t now_ms);
+/* Periodic: closes 4403 when the credential became invalid at `wall` (expiry instants are
+ * wall-clock); sends legacy keep-alives, timed on `mono`. */
+void proto_conn_tick(proto_conn_t *c, rt_wall_t wall, rt_mono_t mono);
 /* True once connection_ack was sent. */
 int proto_conn_acked(const proto_conn_t *c);
 /* The socket is gone: cancels authentication, stops every subscription, frees. */

@@ -81,20 +81,23 @@ static int validate(proto_conn_t *c, json_object *msg, const char **type_out)
             if (json_object_object_get_ex(payload, "variables", &v) && v && !is_obj(v)) {
                 snprintf(reason, sizeof reason,
                          "\"%s\" message payload expects the 'variables' property to be an object or nullish or "
-                         "missing, but got %s", t, rt_json_typeof(v, 1));
+                         "missing, but got %s",
+                         t, rt_json_typeof(v, 1));
                 goto bad;
             }
             if (json_object_object_get_ex(payload, "operationName", &on) && on &&
                 !json_object_is_type(on, json_type_string)) {
                 snprintf(reason, sizeof reason,
                          "\"%s\" message payload expects the 'operationName' property to be a string or nullish "
-                         "or missing, but got %s", t, rt_json_typeof(on, 1));
+                         "or missing, but got %s",
+                         t, rt_json_typeof(on, 1));
                 goto bad;
             }
             if (json_object_object_get_ex(payload, "extensions", &ext) && ext && !is_obj(ext)) {
                 snprintf(reason, sizeof reason,
                          "\"%s\" message payload expects the 'extensions' property to be an object or nullish or "
-                         "missing, but got %s", t, rt_json_typeof(ext, 1));
+                         "missing, but got %s",
+                         t, rt_json_typeof(ext, 1));
                 goto bad;
             }
         }

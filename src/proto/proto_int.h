@@ -32,7 +32,7 @@ typedef struct proto_handle {
 struct proto_conn {
     rt_server_t *srv;
     proto_hub_t *hub;
-    rt_taskq_t *q; /* the connection's thread */
+    rt_taskq_t *q;          /* the connection's thread */
     proto_handle_t *handle; /* set while registered under identity + client id */
     proto_kind_t kind;
     const proto_io_t *io;
@@ -46,7 +46,8 @@ struct proto_conn {
     proto_sub_t *subs;
     int nsubs;
     json_object *deferred; /* legacy: start messages received while authenticating */
-    int64_t last_ka_ms;
+    rt_mono_t last_ka;     /* when the last legacy keep-alive went out (valid once ka_sent) */
+    bool ka_sent;
 };
 
 /* Sends obj (borrowed) as one text message. */

@@ -24,10 +24,8 @@ const char *store_mutation_name(store_mutation_t m)
     return "UPDATED";
 }
 
-static const char *const node_types[] = {"Blob", "Revision", "Session", "Execution", "ExecutionEvent",
-                                         "SessionEvent"};
-static const char *const auth_types[] = {"Organization", "User", "Membership", "ApiKey",
-                                         "PersonalAccessToken", "Blob"};
+static const char *const node_types[] = {"Blob", "Revision", "Session", "Execution", "ExecutionEvent", "SessionEvent"};
+static const char *const auth_types[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken", "Blob"};
 
 bool store_type_is_node(const char *type)
 {
@@ -105,46 +103,27 @@ int store_submit_prepared(store_t *s, store_prepare_fn prepare, void *pctx, rt_t
     return s->ops->submit_prepared(s, prepare, pctx, q, done, ctx);
 }
 
-int store_get(store_t *s, const char *type, const char *id, json_object **out)
-{
-    return s->ops->get(s, type, id, out);
-}
+int store_get(store_t *s, const char *type, const char *id, json_object **out) { return s->ops->get(s, type, id, out); }
 
-int store_find(store_t *s, const char *type, const char *field, const char *value, store_record_fn fn,
-               void *ctx)
+int store_find(store_t *s, const char *type, const char *field, const char *value, store_record_fn fn, void *ctx)
 {
     return s->ops->find(s, type, field, value, fn, ctx);
 }
 
-int store_load_directory(store_t *s, store_record_fn fn, void *ctx)
-{
-    return s->ops->load_directory(s, fn, ctx);
-}
+int store_load_directory(store_t *s, store_record_fn fn, void *ctx) { return s->ops->load_directory(s, fn, ctx); }
 
 int store_log_read(store_t *s, const char *after, int max, store_change_fn fn, void *ctx)
 {
     return s->ops->log_read(s, after, max, fn, ctx);
 }
 
-int store_log_head(store_t *s, char out[STORE_CURSOR_MAX])
-{
-    return s->ops->log_head(s, out);
-}
+int store_log_head(store_t *s, char out[STORE_CURSOR_MAX]) { return s->ops->log_head(s, out); }
 
-int store_cursor_check(store_t *s, const char *cursor)
-{
-    return s->ops->cursor_check(s, cursor);
-}
+int store_cursor_check(store_t *s, const char *cursor) { return s->ops->cursor_check(s, cursor); }
 
-void store_flush(store_t *s)
-{
-    s->ops->flush(s);
-}
+void store_flush(store_t *s) { s->ops->flush(s); }
 
-int store_watch(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx)
-{
-    return s->ops->watch(s, q, fn, ctx);
-}
+int store_watch(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx) { return s->ops->watch(s, q, fn, ctx); }
 
 /* The blocking submit: the done callback runs on the writer thread and copies what the
  * waiting caller needs before the result goes away. */
@@ -176,8 +155,8 @@ static void sync_done(void *ctx, const store_result_t *res)
 int store_apply_sync(store_t *s, store_record_t *records, int n, char cursor_out[STORE_CURSOR_MAX], char *msg,
                      size_t msg_size, int *index_out)
 {
-    sync_wait_t w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .msg = msg,
-                     .msg_size = msg_size, .index = -1};
+    sync_wait_t w = {
+        .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .msg = msg, .msg_size = msg_size, .index = -1};
     int rc = store_submit(s, records, n, NULL, sync_done, &w);
     if (rc != 0)
         return rc;

@@ -18,13 +18,13 @@ typedef struct store store_t;
 /* Error codes (functions return 0 or one of these). */
 enum {
     STORE_OK = 0,
-    STORE_ERR_IO = -1,              /* the database failed (logged) */
+    STORE_ERR_IO = -1, /* the database failed (logged) */
     STORE_ERR_NOMEM = -2,
-    STORE_ERR_INVALID = -3,         /* a record breaks the schema/semantics: see index/message */
-    STORE_ERR_CURSOR_MALFORMED = -4,/* not a cursor of this store: BAD_USER_INPUT */
-    STORE_ERR_CURSOR_EXPIRED = -5,  /* older than the retained log: CURSOR_EXPIRED */
+    STORE_ERR_INVALID = -3,          /* a record breaks the schema/semantics: see index/message */
+    STORE_ERR_CURSOR_MALFORMED = -4, /* not a cursor of this store: BAD_USER_INPUT */
+    STORE_ERR_CURSOR_EXPIRED = -5,   /* older than the retained log: CURSOR_EXPIRED */
     STORE_ERR_NOT_FOUND = -6,
-    STORE_ERR_CLOSED = -7,          /* the store is shutting down */
+    STORE_ERR_CLOSED = -7, /* the store is shutting down */
 };
 
 /* Longest cursor text, NUL included. Cursors are opaque to every layer above the store. */
@@ -39,20 +39,20 @@ typedef enum { STORE_OP_UPSERT = 0, STORE_OP_PATCH = 1, STORE_OP_DELETE = 2 } st
  * Every pointer is owned by the change (store_change_clear frees them). */
 typedef struct store_change {
     char cursor[STORE_CURSOR_MAX];
-    uint64_t seq;                   /* position in this store's log (implementation detail) */
-    const char *type;               /* node or directory type name (static storage) */
+    uint64_t seq;     /* position in this store's log (implementation detail) */
+    const char *type; /* node or directory type name (static storage) */
     char *id;
     store_mutation_t mutation;
-    json_object *node;              /* new state; NULL when DELETED */
-    json_object *previous;          /* state just before; NULL when CREATED */
-    json_object *updated_fields;    /* array of field names in schema order; NULL unless UPDATED */
+    json_object *node;           /* new state; NULL when DELETED */
+    json_object *previous;       /* state just before; NULL when CREATED */
+    json_object *updated_fields; /* array of field names in schema order; NULL unless UPDATED */
     /* Ownership ids, NULL when not applicable or unknown. organizationId is the node's own
      * (Blob, Organization, Membership, ApiKey) or its blob's at the time of the change. */
     char *organization_id;
     char *blob_id;
     char *session_id;
     char *execution_id;
-    int64_t time_ms;                /* commit time, Unix ms */
+    int64_t time_ms; /* commit time, Unix ms */
 } store_change_t;
 
 void store_change_clear(store_change_t *c);
@@ -63,10 +63,10 @@ bool store_type_is_auth(const char *type);
 
 /* One validated ingestion record; owned by whoever holds it (store_record_clear). */
 typedef struct store_record {
-    const char *type;   /* static storage (known type name) */
+    const char *type; /* static storage (known type name) */
     store_op_t op;
-    char *id;           /* the node id (Membership: "<organizationId>:<userId>") */
-    json_object *node;  /* upsert: the whole node; patch: the fields to merge; delete: NULL */
+    char *id;          /* the node id (Membership: "<organizationId>:<userId>") */
+    json_object *node; /* upsert: the whole node; patch: the fields to merge; delete: NULL */
 } store_record_t;
 
 void store_record_clear(store_record_t *r);
@@ -76,8 +76,8 @@ void store_record_clear(store_record_t *r);
  * is too slow for a network thread): keep copies, never json_object_get references, of
  * anything in it (json-c reference counts are not atomic). */
 typedef struct store_result {
-    int status;               /* STORE_OK, STORE_ERR_INVALID (error_index/message), other */
-    int error_index;          /* index of the offending record, -1 when not about one record */
+    int status;      /* STORE_OK, STORE_ERR_INVALID (error_index/message), other */
+    int error_index; /* index of the offending record, -1 when not about one record */
     const char *error_message;
     const store_change_t *changes; /* in log order; only node and directory changes made */
     int nchanges;
@@ -95,8 +95,7 @@ typedef struct store_result {
 /* Produces a request's records on the writer thread, so that decoding and validating a large
  * body never holds a network thread. Returns 0 with *records (malloc'd array of *n; the store
  * takes it), or non-zero with *errors (JSON array of {"index","message"}; the store takes it). */
-typedef int (*store_prepare_fn)(void *pctx, const store_t *s, store_record_t **records, int *n,
-                                json_object **errors);
+typedef int (*store_prepare_fn)(void *pctx, const store_t *s, store_record_t **records, int *n, json_object **errors);
 
 /* Called once per submit: on the thread that drains `q`, or on the writer thread when q is NULL. */
 typedef void (*store_done_fn)(void *ctx, const store_result_t *res);
@@ -122,8 +121,7 @@ typedef struct store_ops {
     int (*get)(store_t *s, const char *type, const char *id, json_object **out);
     /* Every stored node of `type` whose top-level `field` equals the string `value` (field
      * NULL: every node of the type), in id order. */
-    int (*find)(store_t *s, const char *type, const char *field, const char *value, store_record_fn fn,
-                void *ctx);
+    int (*find)(store_t *s, const char *type, const char *field, const char *value, store_record_fn fn, void *ctx);
     int (*load_directory)(store_t *s, store_record_fn fn, void *ctx);
     int (*log_read)(store_t *s, const char *after, int max, store_change_fn fn, void *ctx);
     int (*log_head)(store_t *s, char out[STORE_CURSOR_MAX]);
@@ -139,8 +137,8 @@ typedef struct store_ops {
 /* Implementations embed this as their first member. */
 struct store {
     const store_ops_t *ops;
-    const gql_schema_t *nodes;      /* served schema: Blob, Revision, ... */
-    const gql_schema_t *directory;  /* Organization, User, Membership, ApiKey, PersonalAccessToken */
+    const gql_schema_t *nodes;     /* served schema: Blob, Revision, ... */
+    const gql_schema_t *directory; /* Organization, User, Membership, ApiKey, PersonalAccessToken */
     /* Filled by store_types_init: each known type's table entry, so the hot path never scans
      * the schema. Left zeroed (e.g. a store_t built by hand in a test), lookups scan. */
     const gql_type_t *defs[STORE_NTYPES];
@@ -170,14 +168,13 @@ int store_submit_prepared(store_t *s, store_prepare_fn prepare, void *pctx, rt_t
 /* Blocking form for the operator commands and the demo seed (never on a network thread):
  * waits for the commit. Returns the status; cursor_out, index_out and msg (copied, msg_size
  * bytes) may each be NULL. Ownership of `records` passes as with store_submit. */
-int store_apply_sync(store_t *s, store_record_t *records, int n, char cursor_out[STORE_CURSOR_MAX],
-                     char *msg, size_t msg_size, int *index_out);
+int store_apply_sync(store_t *s, store_record_t *records, int n, char cursor_out[STORE_CURSOR_MAX], char *msg,
+                     size_t msg_size, int *index_out);
 
 /* Current state of one node or directory record (new reference, caller owns; NULL: absent). */
 int store_get(store_t *s, const char *type, const char *id, json_object **out);
 /* See store_ops_t.find. */
-int store_find(store_t *s, const char *type, const char *field, const char *value, store_record_fn fn,
-               void *ctx);
+int store_find(store_t *s, const char *type, const char *field, const char *value, store_record_fn fn, void *ctx);
 /* Calls fn(type, id, node) for every Organization, User, Membership, ApiKey,
  * PersonalAccessToken and Blob (main.c passes a wrapper of auth_dir_apply). */
 int store_load_directory(store_t *s, store_record_fn fn, void *ctx);
@@ -213,8 +210,8 @@ const gql_type_t *store_type_def(const store_t *s, const char *type, const gql_s
  * are new references). Returns STORE_ERR_INVALID with *msg (malloc'd) for a record that is
  * valid alone but not on this state (patch creating a node without its required fields,
  * rewriting an append-only event, patch changing a Membership's identity). */
-int store_change_compute(const store_t *s, const store_record_t *r, json_object *old, bool *changed,
-                         json_object **next, store_change_t *c, char **msg);
+int store_change_compute(const store_t *s, const store_record_t *r, json_object *old, bool *changed, json_object **next,
+                         store_change_t *c, char **msg);
 
 /* JSON equality for change detection: numbers by value (1 == 1.0), objects regardless of key
  * order, recursively; NULL equals JSON null. */

@@ -39,9 +39,9 @@ static const gql_type_t *find_type(const gql_schema_t *sc, const char *name)
 }
 
 /* In the order of store.h's STORE_NTYPES: node types first (the usual traffic). */
-static const char *const known_types[STORE_NTYPES] = {"Execution", "ExecutionEvent", "SessionEvent", "Session",
-                                                      "Revision", "Blob", "Organization", "User", "Membership",
-                                                      "ApiKey", "PersonalAccessToken"};
+static const char *const known_types[STORE_NTYPES] = {"Execution",  "ExecutionEvent", "SessionEvent",       "Session",
+                                                      "Revision",   "Blob",           "Organization",       "User",
+                                                      "Membership", "ApiKey",         "PersonalAccessToken"};
 #define FIRST_DIRECTORY_TYPE 6
 
 static int known_index(const char *type)
@@ -137,7 +137,8 @@ bool store_json_equal(json_object *a, json_object *b)
     case json_type_object: {
         if (json_object_object_length(a) != json_object_object_length(b))
             return false;
-        json_object_object_foreach(a, k, va) {
+        json_object_object_foreach(a, k, va)
+        {
             json_object *vb;
             if (!json_object_object_get_ex(b, k, &vb))
                 return false;
@@ -174,8 +175,7 @@ static bool is_rfc3339(const char *s)
     if (y < 0 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
         return false;
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 ||
-        se > 60)
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
         return false;
     const char *p = s + 19;
     if (*p == '.') {
@@ -273,7 +273,8 @@ static char *check_value(const gql_schema_t *sc, const gql_typeref_t *r, json_ob
 /* Checks every field of `node`; with `full`, also that every non-null field is present. */
 static char *check_node(const gql_schema_t *sc, const gql_type_t *t, json_object *node, bool full)
 {
-    json_object_object_foreach(node, k, v) {
+    json_object_object_foreach(node, k, v)
+    {
         const gql_field_t *f = NULL;
         for (int i = 0; i < t->nfields && !f; i++)
             if (strcmp(t->fields[i].name, k) == 0)
@@ -343,7 +344,8 @@ int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, 
     }
     json_object *jtype = NULL, *jop = NULL, *jid = NULL, *jnode = NULL;
     bool has_id = false, has_node = false;
-    json_object_object_foreach(rec, k, v) {
+    json_object_object_foreach(rec, k, v)
+    {
         if (strcmp(k, "type") == 0) {
             jtype = v;
         } else if (strcmp(k, "op") == 0) {
@@ -369,7 +371,8 @@ int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, 
         *msg = fmt("unknown type '%s'", json_object_get_string(jtype));
         return STORE_ERR_INVALID;
     }
-    const char *op = json_object_get_type(jop) == json_type_string && plain_string(jop) ? json_object_get_string(jop) : "";
+    const char *op =
+        json_object_get_type(jop) == json_type_string && plain_string(jop) ? json_object_get_string(jop) : "";
     if (strcmp(op, "upsert") == 0) {
         out->op = STORE_OP_UPSERT;
     } else if (strcmp(op, "patch") == 0) {
@@ -385,8 +388,8 @@ int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, 
         *msg = fmt("%s is an append-only feed: only \"upsert\" of a new event is accepted", t->name);
         return STORE_ERR_INVALID;
     }
-    if (has_id && (json_object_get_type(jid) != json_type_string || json_object_get_string_len(jid) == 0 ||
-                   !plain_string(jid))) {
+    if (has_id &&
+        (json_object_get_type(jid) != json_type_string || json_object_get_string_len(jid) == 0 || !plain_string(jid))) {
         *msg = fmt("'id' must be a non-empty string without NUL characters");
         return STORE_ERR_INVALID;
     }
@@ -447,12 +450,14 @@ static json_object *merge(json_object *old, json_object *patch)
     if (!m)
         return NULL;
     if (old) {
-        json_object_object_foreach(old, k, v) {
+        json_object_object_foreach(old, k, v)
+        {
             if (json_object_object_add(m, k, json_object_get(v)) != 0)
                 goto fail;
         }
     }
-    json_object_object_foreach(patch, k2, v2) {
+    json_object_object_foreach(patch, k2, v2)
+    {
         if (json_object_object_add(m, k2, json_object_get(v2)) != 0)
             goto fail;
     }
@@ -479,8 +484,8 @@ static json_object *diff_fields(const gql_type_t *t, json_object *a, json_object
     return arr;
 }
 
-int store_change_compute(const store_t *s, const store_record_t *r, json_object *old, bool *changed,
-                         json_object **next, store_change_t *c, char **msg)
+int store_change_compute(const store_t *s, const store_record_t *r, json_object *old, bool *changed, json_object **next,
+                         store_change_t *c, char **msg)
 {
     *changed = false;
     *next = NULL;
@@ -594,8 +599,7 @@ int store_change_owners(store_change_t *c, const char *blob_org)
         c->execution_id = strdup(c->id);
     if (blob_org && !c->organization_id)
         c->organization_id = strdup(blob_org);
-    if (rc || (strcmp(type, "Session") == 0 && !c->session_id) ||
-        (strcmp(type, "Execution") == 0 && !c->execution_id))
+    if (rc || (strcmp(type, "Session") == 0 && !c->session_id) || (strcmp(type, "Execution") == 0 && !c->execution_id))
         return STORE_ERR_NOMEM;
     return 0;
 }

@@ -11,7 +11,10 @@ typedef struct rt_buf {
     size_t cap;
 } rt_buf_t;
 
-#define RT_BUF_INIT {NULL, 0, 0}
+#define RT_BUF_INIT                                                                                                    \
+    {                                                                                                                  \
+        NULL, 0, 0                                                                                                     \
+    }
 
 /* All return 0, or -1 when memory runs out (the buffer is left as it was). */
 int rt_buf_reserve(rt_buf_t *b, size_t extra);

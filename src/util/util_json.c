@@ -128,14 +128,10 @@ static int jv_value(jv_t *v)
     if (v->p >= v->end)
         return -1;
     switch (*v->p) {
-    case '"':
-        return jv_string(v);
-    case 't':
-        return jv_lit(v, "true");
-    case 'f':
-        return jv_lit(v, "false");
-    case 'n':
-        return jv_lit(v, "null");
+    case '"': return jv_string(v);
+    case 't': return jv_lit(v, "true");
+    case 'f': return jv_lit(v, "false");
+    case 'n': return jv_lit(v, "null");
     case '[':
     case '{': {
         unsigned char close = *v->p == '[' ? ']' : '}';
@@ -190,8 +186,15 @@ static int jv_run(jv_t *v)
 
 int rt_json_scan(const char *data, size_t len, int max_depth, size_t *used)
 {
-    jv_t v = {(const unsigned char *)data, (const unsigned char *)data + len, (const unsigned char *)data, 0,
-              max_depth, false, NULL, 0, 0};
+    jv_t v = {(const unsigned char *)data,
+              (const unsigned char *)data + len,
+              (const unsigned char *)data,
+              0,
+              max_depth,
+              false,
+              NULL,
+              0,
+              0};
     *used = 0;
     if (jv_value(&v) < 0)
         return v.p >= v.end ? -2 : -1;
@@ -201,8 +204,15 @@ int rt_json_scan(const char *data, size_t len, int max_depth, size_t *used)
 
 int rt_json_validate(const char *data, size_t len, int max_depth)
 {
-    jv_t v = {(const unsigned char *)data, (const unsigned char *)data + len, (const unsigned char *)data, 0,
-              max_depth, false, NULL, 0, 0};
+    jv_t v = {(const unsigned char *)data,
+              (const unsigned char *)data + len,
+              (const unsigned char *)data,
+              0,
+              max_depth,
+              false,
+              NULL,
+              0,
+              0};
     return jv_run(&v);
 }
 
@@ -213,8 +223,15 @@ int rt_json_parse(const char *data, size_t len, int max_depth, json_object **out
     *out = NULL;
     if (len == 0 || len > (size_t)0x7fffffff)
         return -1;
-    jv_t v = {(const unsigned char *)data, (const unsigned char *)data + len, (const unsigned char *)data, 0,
-              max_depth, true, NULL, 0, 0};
+    jv_t v = {(const unsigned char *)data,
+              (const unsigned char *)data + len,
+              (const unsigned char *)data,
+              0,
+              max_depth,
+              true,
+              NULL,
+              0,
+              0};
     if (jv_run(&v) < 0) {
         free(v.big);
         return -1;

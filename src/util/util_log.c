@@ -2,6 +2,8 @@
  * context: it is written once before any thread starts and only read afterwards. */
 #include "util/util_log.h"
 
+#include "util/util_clock.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,13 +32,13 @@ void rt_log(rt_log_level_t level, const char *module, const char *fmt, ...)
     if (level > log_level)
         return;
     char line[1024];
-    struct timespec ts;
+    rt_wall_t now = rt_wall_now();
+    time_t secs = (time_t)(now.ms / 1000);
     struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
-                     tags[level], module);
+    gmtime_r(&secs, &tm);
+    int n =
+        snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(now.ms % 1000), tags[level], module);
     va_list ap;
     va_start(ap, fmt);
     int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);

@@ -11,13 +11,15 @@ rt_log_level_t rt_log_get_level(void);
 /* Parses "error"/"warn"/"info"/"debug"; returns 0 or -1 for an unknown name. */
 int rt_log_parse_level(const char *name, rt_log_level_t *out);
 
-void rt_log(rt_log_level_t level, const char *module, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void rt_log(rt_log_level_t level, const char *module, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #define rt_log_error(mod, ...) rt_log(RT_LOG_ERROR, mod, __VA_ARGS__)
 #define rt_log_warn(mod, ...) rt_log(RT_LOG_WARN, mod, __VA_ARGS__)
 #define rt_log_info(mod, ...) rt_log(RT_LOG_INFO, mod, __VA_ARGS__)
-#define rt_log_debug(mod, ...) \
-    do { if (rt_log_get_level() >= RT_LOG_DEBUG) rt_log(RT_LOG_DEBUG, mod, __VA_ARGS__); } while (0)
+#define rt_log_debug(mod, ...)                                                                                         \
+    do {                                                                                                               \
+        if (rt_log_get_level() >= RT_LOG_DEBUG)                                                                        \
+            rt_log(RT_LOG_DEBUG, mod, __VA_ARGS__);                                                                    \
+    } while (0)
 
 #endif

@@ -68,10 +68,7 @@ void rt_map_free(rt_map_t *m, void (*free_val)(void *))
     free(m);
 }
 
-size_t rt_map_count(const rt_map_t *m)
-{
-    return m->count;
-}
+size_t rt_map_count(const rt_map_t *m) { return m->count; }
 
 static entry_t **map_find(const rt_map_t *m, const void *key, size_t len, uint64_t h)
 {
@@ -155,8 +152,7 @@ void *rt_map_remove(rt_map_t *m, const void *key, size_t len)
     return val;
 }
 
-void rt_map_foreach(const rt_map_t *m, void (*fn)(void *ctx, const void *key, size_t len, void *val),
-                      void *ctx)
+void rt_map_foreach(const rt_map_t *m, void (*fn)(void *ctx, const void *key, size_t len, void *val), void *ctx)
 {
     for (size_t i = 0; i < m->nbuckets; i++)
         for (entry_t *e = m->buckets[i]; e; e = e->next)

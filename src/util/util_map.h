@@ -23,7 +23,6 @@ int rt_map_put(rt_map_t *m, const void *key, size_t len, void *val, void **old);
 /* Removes the key; returns its value (caller owns it) or NULL. */
 void *rt_map_remove(rt_map_t *m, const void *key, size_t len);
 /* Calls fn for every entry, in no particular order; fn must not change the map. */
-void rt_map_foreach(const rt_map_t *m, void (*fn)(void *ctx, const void *key, size_t len, void *val),
-                      void *ctx);
+void rt_map_foreach(const rt_map_t *m, void (*fn)(void *ctx, const void *key, size_t len, void *val), void *ctx);
 
 #endif

@@ -27,8 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gql_limits_t limits = {12, 2000};
     gql_request_t *req = NULL;
     json_object *errors = NULL;
-    int rc = gql_request_prepare(&gql_schema_blobhub, q, qlen, vars, size % 5 == 0 ? "A" : NULL, &limits, &req,
-                                 &errors);
+    int rc =
+        gql_request_prepare(&gql_schema_blobhub, q, qlen, vars, size % 5 == 0 ? "A" : NULL, &limits, &req, &errors);
     if ((rc == GQL_OK) != (req != NULL) || (rc == GQL_OK) != (errors == NULL)) {
         fprintf(stderr, "inconsistent result %d\n", rc);
         abort();

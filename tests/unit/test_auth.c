@@ -84,7 +84,7 @@ static char *ed_token(const char *payload)
 static auth_failure_t verify_at(const auth_jwt_keys_t *k, const char *tok, int64_t now_ms, char **sub)
 {
     auth_jwt_claims_t cl;
-    auth_failure_t r = auth_jwt_verify(k, tok, strlen(tok), now_ms, &cl);
+    auth_failure_t r = auth_jwt_verify(k, tok, strlen(tok), rt_wall_from_ms(now_ms), &cl);
     if (sub)
         *sub = cl.sub;
     else
@@ -148,9 +148,17 @@ static void test_jwt(void)
     CHECK(verify_at(&both, t, T * 1000, NULL) == AUTH_FAIL_BAD_SECRET);
     free(t);
     /* alg none, with and without a signature; unknown algs; missing / non-string alg. */
-    const char *bad_headers[] = {"{\"alg\":\"none\"}", "{\"alg\":\"None\"}", "{\"alg\":\"RS256\"}", "{\"alg\":\"HS512\"}",
-                                 "{\"typ\":\"JWT\"}", "{\"alg\":256}", "{\"alg\":\"HS256\",\"crit\":[\"x\"]}",
-                                 "[\"HS256\"]", "{\"alg\":\"HS256\"", "not json", "{\"alg\":\"HS256\"} x"};
+    const char *bad_headers[] = {"{\"alg\":\"none\"}",
+                                 "{\"alg\":\"None\"}",
+                                 "{\"alg\":\"RS256\"}",
+                                 "{\"alg\":\"HS512\"}",
+                                 "{\"typ\":\"JWT\"}",
+                                 "{\"alg\":256}",
+                                 "{\"alg\":\"HS256\",\"crit\":[\"x\"]}",
+                                 "[\"HS256\"]",
+                                 "{\"alg\":\"HS256\"",
+                                 "not json",
+                                 "{\"alg\":\"HS256\"} x"};
     for (size_t i = 0; i < sizeof bad_headers / sizeof *bad_headers; i++) {
         for (int how = SIG_HS; how <= SIG_NONE; how++) {
             t = jwt_sign(bad_headers[i], pl, how, (const unsigned char *)HS_SECRET, strlen(HS_SECRET));
@@ -164,8 +172,9 @@ static void test_jwt(void)
         }
     }
     /* Bad payloads behind a valid signature. */
-    const char *bad_payloads[] = {"not json", "[1,2]", "\"u1\"", "{\"sub\":\"u1\",\"exp\":\"soon\"}",
-                                  "{\"sub\":\"u1\",\"nbf\":true}", "{\"sub\":\"u1\"", ""};
+    const char *bad_payloads[] = {
+        "not json",        "[1,2]", "\"u1\"", "{\"sub\":\"u1\",\"exp\":\"soon\"}", "{\"sub\":\"u1\",\"nbf\":true}",
+        "{\"sub\":\"u1\"", ""};
     for (size_t i = 0; i < sizeof bad_payloads / sizeof *bad_payloads; i++) {
         t = hs_token(bad_payloads[i]);
         CHECK(verify_at(&hs_only, t, T * 1000, NULL) == AUTH_FAIL_MALFORMED);
@@ -179,10 +188,17 @@ static void test_jwt(void)
         free(t);
     }
     /* Bad base64url: standard alphabet, padding, invalid characters, non-zero trailing bits. */
-    const char *bad_b64[] = {"eyJhbGciOiJIUzI1NiJ9+.eyJzdWIiOiJ1MSJ9.AAAA", "eyJhbGciOiJIUzI1NiJ9=.eyJzdWIiOiJ1MSJ9.AAAA",
-                             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.AA*A", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.AB",
-                             "eyJhbGc iOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.AAAA", "..", ".eyJzdWIiOiJ1MSJ9.AAAA", "a.b",
-                             "a.b.c.d", "", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.A"};
+    const char *bad_b64[] = {"eyJhbGciOiJIUzI1NiJ9+.eyJzdWIiOiJ1MSJ9.AAAA",
+                             "eyJhbGciOiJIUzI1NiJ9=.eyJzdWIiOiJ1MSJ9.AAAA",
+                             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.AA*A",
+                             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.AB",
+                             "eyJhbGc iOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.AAAA",
+                             "..",
+                             ".eyJzdWIiOiJ1MSJ9.AAAA",
+                             "a.b",
+                             "a.b.c.d",
+                             "",
+                             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.A"};
     for (size_t i = 0; i < sizeof bad_b64 / sizeof *bad_b64; i++)
         CHECK(verify_at(&both, bad_b64[i], T * 1000, NULL) == AUTH_FAIL_MALFORMED);
     /* Oversized token. */
@@ -201,14 +217,15 @@ static void test_jwt(void)
     CHECK(verify_at(&hs_only, t, (T + 30) * 1000 + 1, NULL) == AUTH_FAIL_EXPIRED);
     CHECK(verify_at(&hs_only, t, (T + 31) * 1000, NULL) == AUTH_FAIL_EXPIRED);
     auth_jwt_claims_t cl;
-    CHECK(auth_jwt_verify(&hs_only, t, strlen(t), (T - 5) * 1000, &cl) == AUTH_OK && cl.exp_ms == T * 1000);
+    CHECK(auth_jwt_verify(&hs_only, t, strlen(t), rt_wall_from_ms((T - 5) * 1000), &cl) == AUTH_OK &&
+          cl.exp_ms == T * 1000);
     free(cl.sub);
     free(t);
     snprintf(pl, sizeof pl, "{\"sub\":\"u1\",\"nbf\":%lld}", (long long)T);
     t = hs_token(pl);
     CHECK(verify_at(&hs_only, t, (T - 30) * 1000, NULL) == AUTH_OK);
     CHECK(verify_at(&hs_only, t, (T - 31) * 1000, NULL) == AUTH_FAIL_EXPIRED);
-    CHECK(auth_jwt_verify(&hs_only, t, strlen(t), T * 1000, &cl) == AUTH_OK && cl.exp_ms == INT64_MAX);
+    CHECK(auth_jwt_verify(&hs_only, t, strlen(t), rt_wall_from_ms(T * 1000), &cl) == AUTH_OK && cl.exp_ms == INT64_MAX);
     free(cl.sub);
     free(t);
     snprintf(pl, sizeof pl, "{\"sub\":\"u1\",\"exp\":%lld.75}", (long long)T);
@@ -350,8 +367,10 @@ static void put_cred(auth_t *a, const char *type, const char *id, const char *ow
 /* Two organizations, four users, keys of each, public and private blobs of each. */
 static void seed(auth_t *a)
 {
-    apply(a, "Organization", "oA", "{\"id\":\"oA\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"2026-01-01T00:00:00Z\"}");
-    apply(a, "Organization", "oB", "{\"id\":\"oB\",\"slug\":\"bolt\",\"name\":\"Bolt\",\"createdAt\":\"2026-01-02T00:00:00Z\"}");
+    apply(a, "Organization", "oA",
+          "{\"id\":\"oA\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"2026-01-01T00:00:00Z\"}");
+    apply(a, "Organization", "oB",
+          "{\"id\":\"oB\",\"slug\":\"bolt\",\"name\":\"Bolt\",\"createdAt\":\"2026-01-02T00:00:00Z\"}");
     apply(a, "User", "uA", "{\"id\":\"uA\",\"name\":\"A\"}");
     apply(a, "User", "uB", "{\"id\":\"uB\"}");
     apply(a, "User", "uAB", "{\"id\":\"uAB\",\"banned\":false}");
@@ -419,19 +438,19 @@ static void test_jwt_end_to_end(void)
     CHECK(authn(a, params, NULL, NULL, &id) == AUTH_OK);
     CHECK(id && auth_identity_kind(id) == AUTH_PRINCIPAL_USER);
     CHECK_STR(id ? auth_identity_id(id) : NULL, "uA");
-    CHECK(id && auth_identity_valid(id, (int64_t)now * 1000));
-    CHECK(id && !auth_identity_valid(id, (int64_t)(now + 600) * 1000)); /* closes at exp */
-    /* A monotonic reading (small) is not mistaken for 1970: the wall clock decides. */
-    CHECK(id && auth_identity_valid(id, 12345));
+    CHECK(id && auth_identity_valid(id, rt_wall_from_ms((int64_t)now * 1000)));
+    CHECK(id && !auth_identity_valid(id, rt_wall_from_ms((int64_t)(now + 600) * 1000))); /* closes at exp */
     /* Same token again: the same shared identity. Nested headers object, odd case. */
     snprintf(params, sizeof params, "{\"headers\":{\"AUTHORIZATION\":\"bearer %s\"}}", t);
     CHECK(authn(a, params, NULL, NULL, &id2) == AUTH_OK);
     CHECK(id2 == id);
     auth_identity_unref(id2);
     /* Top level wins over headers. */
-    snprintf(params, sizeof params, "{\"authorization\":\"Bearer %s\",\"headers\":{\"authorization\":\"Bearer x.y.z\"}}", t);
+    snprintf(params, sizeof params,
+             "{\"authorization\":\"Bearer %s\",\"headers\":{\"authorization\":\"Bearer x.y.z\"}}", t);
     CHECK(authn(a, params, NULL, NULL, NULL) == AUTH_OK);
-    snprintf(params, sizeof params, "{\"authorization\":\"Bearer x.y.z\",\"headers\":{\"authorization\":\"Bearer %s\"}}", t);
+    snprintf(params, sizeof params,
+             "{\"authorization\":\"Bearer x.y.z\",\"headers\":{\"authorization\":\"Bearer %s\"}}", t);
     CHECK(authn(a, params, NULL, NULL, NULL) == AUTH_FAIL_MALFORMED);
     /* HTTP header and ?token=. */
     char hv[1024];
@@ -468,26 +487,26 @@ static void test_jwt_end_to_end(void)
     t = hs_token(pl);
     snprintf(params, sizeof params, "{\"authorization\":\"Bearer %s\"}", t);
     CHECK(authn(a, params, NULL, NULL, &id2) == AUTH_OK);
-    CHECK(id2 && auth_identity_valid(id2, (int64_t)now * 1000));
-    CHECK(id2 && !auth_identity_valid(id2, (int64_t)(now + 26) * 1000));
+    CHECK(id2 && auth_identity_valid(id2, rt_wall_from_ms((int64_t)now * 1000)));
+    CHECK(id2 && !auth_identity_valid(id2, rt_wall_from_ms((int64_t)(now + 26) * 1000)));
     auth_identity_unref(id2);
     free(t);
 
     /* Live validity follows the directory: ban, unban, delete the user. */
-    CHECK(auth_identity_valid(id, (int64_t)now * 1000));
+    CHECK(auth_identity_valid(id, rt_wall_from_ms((int64_t)now * 1000)));
     apply(a, "User", "uA", "{\"id\":\"uA\",\"banned\":true}");
-    CHECK(!auth_identity_valid(id, (int64_t)now * 1000));
+    CHECK(!auth_identity_valid(id, rt_wall_from_ms((int64_t)now * 1000)));
     apply(a, "User", "uA", "{\"id\":\"uA\",\"banned\":false}");
-    CHECK(auth_identity_valid(id, (int64_t)now * 1000));
+    CHECK(auth_identity_valid(id, rt_wall_from_ms((int64_t)now * 1000)));
     apply(a, "User", "uA", NULL);
-    CHECK(!auth_identity_valid(id, (int64_t)now * 1000));
+    CHECK(!auth_identity_valid(id, rt_wall_from_ms((int64_t)now * 1000)));
     auth_identity_unref(id);
 
     /* Service key: Bearer, constant-time compare; a near miss is not the service. */
     CHECK(authn(a, "{\"authorization\":\"Bearer svc-key-123\"}", NULL, NULL, &id) == AUTH_OK);
     CHECK(id && auth_identity_kind(id) == AUTH_PRINCIPAL_SERVICE);
     CHECK_STR(id ? auth_identity_id(id) : NULL, "service");
-    CHECK(id && auth_identity_valid(id, INT64_MAX - 1));
+    CHECK(id && auth_identity_valid(id, rt_wall_from_ms(INT64_MAX - 1)));
     auth_identity_unref(id);
     CHECK(authn(a, "{\"authorization\":\"Bearer svc-key-12\"}", NULL, NULL, NULL) == AUTH_FAIL_MALFORMED);
     auth_free(a);
@@ -543,7 +562,8 @@ static void test_extraction(void)
         {"{\"headers\":{\"x-api-key\":\"kA.secretA\"}}", NULL, AUTH_OK},
         /* Order: the first present form decides, even when it fails. */
         {"{\"authorization\":\"Bearer a.b.c\",\"x-api-key\":\"kA.secretA\"}", NULL, AUTH_FAIL_MALFORMED},
-        {"{\"x-token-id\":\"pA\",\"x-token-secret\":\"wrong\",\"x-api-key\":\"kA.secretA\"}", NULL, AUTH_FAIL_BAD_SECRET},
+        {"{\"x-token-id\":\"pA\",\"x-token-secret\":\"wrong\",\"x-api-key\":\"kA.secretA\"}", NULL,
+         AUTH_FAIL_BAD_SECRET},
         {"{\"x-api-key\":\"kA.secretA\"}", "garbage", AUTH_OK},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -569,7 +589,8 @@ static void test_secrets(void)
     char past[64], soon[64];
     iso_time(now - 3600 * 1000, past, sizeof past);
     iso_time(now + 2000, soon, sizeof soon);
-    apply(a, "Organization", "oZ", "{\"id\":\"oZ\",\"slug\":\"zed\",\"name\":\"Z\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"banned\":true}");
+    apply(a, "Organization", "oZ",
+          "{\"id\":\"oZ\",\"slug\":\"zed\",\"name\":\"Z\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"banned\":true}");
     put_cred(a, "ApiKey", "kOld", "organizationId", "oA", "s1", past, false);
     put_cred(a, "ApiKey", "kRev", "organizationId", "oA", "s1", NULL, true);
     put_cred(a, "ApiKey", "kBan", "organizationId", "oZ", "s1", NULL, false);
@@ -580,7 +601,8 @@ static void test_secrets(void)
     put_cred(a, "PersonalAccessToken", "pBan", "userId", "uX", "s1", NULL, false);
     put_cred(a, "PersonalAccessToken", "pGone", "userId", "uGone", "s1", NULL, false);
     put_cred(a, "PersonalAccessToken", "pB", "userId", "uB", "s1", NULL, false);
-    apply(a, "ApiKey", "kBadExp", "{\"id\":\"kBadExp\",\"organizationId\":\"oA\",\"secretHash\":\"x\",\"expiresAt\":\"tomorrow\"}");
+    apply(a, "ApiKey", "kBadExp",
+          "{\"id\":\"kBadExp\",\"organizationId\":\"oA\",\"secretHash\":\"x\",\"expiresAt\":\"tomorrow\"}");
     apply(a, "ApiKey", "kNoHash", "{\"id\":\"kNoHash\",\"organizationId\":\"oA\"}");
     struct {
         const char *params;
@@ -691,22 +713,22 @@ static void test_secrets(void)
     CHECK(pid && auth_identity_kind(pid) == AUTH_PRINCIPAL_USER);
     CHECK(kid && auth_identity_kind(kid) == AUTH_PRINCIPAL_API_KEY);
     CHECK_STR(kid ? auth_identity_id(kid) : NULL, "kSoon");
-    CHECK(pid && auth_identity_valid(pid, now));
-    CHECK(kid && auth_identity_valid(kid, now));
-    CHECK(kid && !auth_identity_valid(kid, now + 3000)); /* expiresAt passed */
-    CHECK(kid && auth_identity_valid(kid, 5000));        /* monotonic reading: wall clock is now */
+    CHECK(pid && auth_identity_valid(pid, rt_wall_from_ms(now)));
+    CHECK(kid && auth_identity_valid(kid, rt_wall_from_ms(now)));
+    CHECK(kid && !auth_identity_valid(kid, rt_wall_from_ms(now + 3000))); /* expiresAt passed */
     put_cred(a, "PersonalAccessToken", "pB", "userId", "uB", "s1", NULL, true);
-    CHECK(pid && !auth_identity_valid(pid, now));
+    CHECK(pid && !auth_identity_valid(pid, rt_wall_from_ms(now)));
     put_cred(a, "PersonalAccessToken", "pB", "userId", "uB", "s1", NULL, false);
-    CHECK(pid && auth_identity_valid(pid, now));
+    CHECK(pid && auth_identity_valid(pid, rt_wall_from_ms(now)));
     apply(a, "User", "uB", "{\"id\":\"uB\",\"banned\":true}");
-    CHECK(pid && !auth_identity_valid(pid, now));
-    apply(a, "Organization", "oA", "{\"id\":\"oA\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"x\",\"banned\":true}");
-    CHECK(kid && !auth_identity_valid(kid, now));
+    CHECK(pid && !auth_identity_valid(pid, rt_wall_from_ms(now)));
+    apply(a, "Organization", "oA",
+          "{\"id\":\"oA\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"x\",\"banned\":true}");
+    CHECK(kid && !auth_identity_valid(kid, rt_wall_from_ms(now)));
     apply(a, "Organization", "oA", "{\"id\":\"oA\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"x\"}");
-    CHECK(kid && auth_identity_valid(kid, now));
+    CHECK(kid && auth_identity_valid(kid, rt_wall_from_ms(now)));
     apply(a, "ApiKey", "kSoon", NULL);
-    CHECK(kid && !auth_identity_valid(kid, now));
+    CHECK(kid && !auth_identity_valid(kid, rt_wall_from_ms(now)));
     auth_identity_unref(pid);
     auth_identity_unref(kid);
     auth_free(a);
@@ -757,7 +779,8 @@ static void test_view_matrix(void)
     char node[256];
     for (int b = 0; b < 4; b++) {
         for (int p = 0; p < NP; p++) {
-            snprintf(node, sizeof node, "{\"id\":\"ex_%s\",\"blobId\":\"%s\",\"status\":\"RUNNING\"}", blobs[b], blobs[b]);
+            snprintf(node, sizeof node, "{\"id\":\"ex_%s\",\"blobId\":\"%s\",\"status\":\"RUNNING\"}", blobs[b],
+                     blobs[b]);
             const char *types[] = {"Execution", "ExecutionEvent", "Session", "SessionEvent", "Revision"};
             for (int t = 0; t < 5; t++) {
                 bool got = view(a, who[p], types[t], node);
@@ -776,7 +799,8 @@ static void test_view_matrix(void)
         CHECK(view(a, who[p], "Execution", "{\"id\":\"e\",\"blobId\":\"nope\"}") == (p == 6));
         CHECK(view(a, who[p], "Execution", "{\"id\":\"e\",\"blobId\":17}") == (p == 6));
         CHECK(view(a, who[p], "Execution", "{\"id\":\"e\"}") == (p == 6));
-        CHECK(view(a, who[p], "Blob", "{\"id\":\"bQ\",\"organizationId\":\"oNope\",\"visibility\":\"PUBLIC\"}") == (p == 6));
+        CHECK(view(a, who[p], "Blob", "{\"id\":\"bQ\",\"organizationId\":\"oNope\",\"visibility\":\"PUBLIC\"}") ==
+              (p == 6));
         CHECK(!auth_can_view(a, who[p], "Execution", NULL));
     }
     /* A blob's visibility change shows on its children at once. */
@@ -797,12 +821,14 @@ static void test_view_matrix(void)
     CHECK(!view(a, who[0], "Execution", "{\"id\":\"e\",\"blobId\":\"bBu\"}"));
     apply(a, "User", "uA", "{\"id\":\"uA\"}");
     CHECK(view(a, who[0], "Execution", "{\"id\":\"e\",\"blobId\":\"bAp\"}"));
-    apply(a, "Organization", "oB", "{\"id\":\"oB\",\"slug\":\"bolt\",\"name\":\"Bolt\",\"createdAt\":\"x\",\"banned\":true}");
+    apply(a, "Organization", "oB",
+          "{\"id\":\"oB\",\"slug\":\"bolt\",\"name\":\"Bolt\",\"createdAt\":\"x\",\"banned\":true}");
     CHECK(!view(a, who[1], "Execution", "{\"id\":\"e\",\"blobId\":\"bBp\"}"));
     CHECK(!view(a, who[0], "Execution", "{\"id\":\"e\",\"blobId\":\"bBu\"}"));
     CHECK(!view(a, who[5], "Execution", "{\"id\":\"e\",\"blobId\":\"bAu\"}")); /* key of a banned org */
     CHECK(view(a, who[6], "Execution", "{\"id\":\"e\",\"blobId\":\"bBp\"}"));
-    apply(a, "Organization", "oB", "{\"id\":\"oB\",\"slug\":\"bolt\",\"name\":\"Bolt\",\"createdAt\":\"2026-01-02T00:00:00Z\"}");
+    apply(a, "Organization", "oB",
+          "{\"id\":\"oB\",\"slug\":\"bolt\",\"name\":\"Bolt\",\"createdAt\":\"2026-01-02T00:00:00Z\"}");
     /* Revoked key: nothing. */
     put_cred(a, "ApiKey", "kB", "organizationId", "oB", "secretB", NULL, true);
     CHECK(!view(a, who[5], "Execution", "{\"id\":\"e\",\"blobId\":\"bBp\"}"));
@@ -888,7 +914,8 @@ static void test_scoping(void)
     CHECK(authn(a, "{\"x-api-key\":\"kA.secretA\",\"x-org-id\":\"bolt\"}", NULL, NULL, NULL) == AUTH_FAIL_SCOPE);
     CHECK(authn(a, "{\"x-api-key\":\"kB.secretB\",\"x-org-id\":\"bolt\"}", NULL, NULL, NULL) == AUTH_OK);
     CHECK(authn(a, "{\"x-api-key\":\"kA.secretA\",\"x-blob-id\":\"bBp\"}", NULL, NULL, NULL) == AUTH_FAIL_SCOPE);
-    CHECK(authn(a, "{\"authorization\":\"Bearer svc-key-123\",\"x-org-id\":\"nope\"}", NULL, NULL, NULL) == AUTH_FAIL_SCOPE);
+    CHECK(authn(a, "{\"authorization\":\"Bearer svc-key-123\",\"x-org-id\":\"nope\"}", NULL, NULL, NULL) ==
+          AUTH_FAIL_SCOPE);
 
     /* Blob scope: public blob of another org is allowed as scope; events of other blobs are not seen. */
     snprintf(params, sizeof params, "{\"authorization\":\"Bearer %s\",\"x-blob-id\":\"bBu\"}", ta);
@@ -903,9 +930,10 @@ static void test_scoping(void)
     /* Scope organization banned later: the connection's identity is no longer valid. */
     snprintf(params, sizeof params, "{\"authorization\":\"Bearer %s\",\"x-org-id\":\"acme\"}", ta);
     CHECK(authn(a, params, NULL, NULL, &s) == AUTH_OK);
-    CHECK(s && auth_identity_valid(s, (int64_t)now * 1000));
-    apply(a, "Organization", "oA", "{\"id\":\"oA\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"x\",\"banned\":true}");
-    CHECK(s && !auth_identity_valid(s, (int64_t)now * 1000));
+    CHECK(s && auth_identity_valid(s, rt_wall_from_ms((int64_t)now * 1000)));
+    apply(a, "Organization", "oA",
+          "{\"id\":\"oA\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"x\",\"banned\":true}");
+    CHECK(s && !auth_identity_valid(s, rt_wall_from_ms((int64_t)now * 1000)));
     auth_identity_unref(s);
     /* A renamed slug no longer resolves. */
     apply(a, "Organization", "oA", "{\"id\":\"oA\",\"slug\":\"acme2\",\"name\":\"Acme\",\"createdAt\":\"x\"}");
@@ -922,8 +950,15 @@ static void test_dir_misc(void)
     CHECK(auth_time_parse("2026-11-23T20:00:00.250Z", &ms) == 0 && ms == 1795464000250LL);
     CHECK(auth_time_parse("2026-11-23T21:30:00+01:30", &ms) == 0 && ms == 1795464000000LL);
     CHECK(auth_time_parse("2026-11-23t20:00:00z", &ms) == 0 && ms == 1795464000000LL);
-    const char *bad[] = {"", "2026-11-23", "2026-11-23T20:00:00", "2026-13-01T00:00:00Z", "2026-11-23T20:00:00Zjunk",
-                         "2026-11-23T20:00Z", "20261123T200000Z", "2026-11-23T20:00:00.Z", "2026-11-23T20:00:00+0100"};
+    const char *bad[] = {"",
+                         "2026-11-23",
+                         "2026-11-23T20:00:00",
+                         "2026-13-01T00:00:00Z",
+                         "2026-11-23T20:00:00Zjunk",
+                         "2026-11-23T20:00Z",
+                         "20261123T200000Z",
+                         "2026-11-23T20:00:00.Z",
+                         "2026-11-23T20:00:00+0100"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         CHECK(auth_time_parse(bad[i], &ms) == -1);
     CHECK(auth_time_parse(NULL, &ms) == -1);
@@ -968,7 +1003,7 @@ static void test_jwt_mutations(void)
             m[randombytes_uniform((uint32_t)n)] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
         size_t len = randombytes_uniform(8) == 0 ? randombytes_uniform((uint32_t)n + 1) : n; /* truncations */
         auth_jwt_claims_t cl;
-        auth_failure_t r = auth_jwt_verify(&k, m, len, 1700000000000LL, &cl);
+        auth_failure_t r = auth_jwt_verify(&k, m, len, rt_wall_from_ms(1700000000000LL), &cl);
         if (r == AUTH_OK && !(len == n && strcmp(m, t) == 0))
             accepted++;
         free(cl.sub);
@@ -1003,9 +1038,14 @@ static void test_hostile_params(void)
     free(big);
     const char *odd[] = {"{\"headers\":{\"headers\":{\"authorization\":\"Bearer svc-key-123\"}}}",
                          "{\"headers\":[{\"authorization\":\"Bearer svc-key-123\"}]}",
-                         "{\"authorization\":[\"Bearer svc-key-123\"]}", "{\"authorization\":true}",
-                         "{\"x-api-key\":\"kA.secretA\\u0000x\"}", "{\"x-token-id\":\"\",\"x-token-secret\":\"\"}",
-                         "{\"authorization\":\"Bearer svc-key-123\\u0000\"}", "\"just a string\"", "42", "null"};
+                         "{\"authorization\":[\"Bearer svc-key-123\"]}",
+                         "{\"authorization\":true}",
+                         "{\"x-api-key\":\"kA.secretA\\u0000x\"}",
+                         "{\"x-token-id\":\"\",\"x-token-secret\":\"\"}",
+                         "{\"authorization\":\"Bearer svc-key-123\\u0000\"}",
+                         "\"just a string\"",
+                         "42",
+                         "null"};
     for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
         auth_failure_t r = authn(a, odd[i], NULL, NULL, NULL);
         if (r == AUTH_OK)
@@ -1029,7 +1069,7 @@ static void *stress_reader(void *arg)
     json_object *n = json_tokener_parse("{\"id\":\"e\",\"blobId\":\"bBp\"}");
     while (!atomic_load(&s->stop)) {
         s->seen += auth_can_view(s->a, s->who, "Execution", n);
-        (void)auth_identity_valid(s->who, (int64_t)time(NULL) * 1000);
+        (void)auth_identity_valid(s->who, rt_wall_now());
     }
     json_object_put(n);
     return NULL;
@@ -1067,7 +1107,7 @@ static void test_concurrency(void)
     CHECK(view(a, who, "Execution", "{\"blobId\":\"bBp\"}"));
     apply(a, "User", "uA", "{\"banned\":true}");
     CHECK(!view(a, who, "Execution", "{\"blobId\":\"bBp\"}"));
-    CHECK(!auth_identity_valid(who, (int64_t)time(NULL) * 1000));
+    CHECK(!auth_identity_valid(who, rt_wall_from_ms((int64_t)time(NULL) * 1000)));
     auth_identity_unref(who);
     auth_free(a);
 }

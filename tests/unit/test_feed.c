@@ -64,7 +64,11 @@ static bool fake_can_view(void *ctx, const auth_identity_t *who, const char *typ
     return json_object_object_get_ex(node, key, &v) && strcmp(json_object_get_string(v), who->only_blob) == 0;
 }
 
-static auth_identity_t *fake_ref(auth_identity_t *w) { w->refs++; return w; }
+static auth_identity_t *fake_ref(auth_identity_t *w)
+{
+    w->refs++;
+    return w;
+}
 static void fake_unref(auth_identity_t *w) { w->refs--; }
 
 /* The fake store log: every change published is appended here first, as the store does. */
@@ -103,8 +107,14 @@ static int fake_log_read(void *ctx, const char *after, int max, feed_log_fn fn, 
     return passed;
 }
 
-typedef struct fake_task { rt_task_fn fn; void *arg; } fake_task_t;
-typedef struct fake_q { fake_task_t v[4096]; int head, tail; } fake_q_t;
+typedef struct fake_task {
+    rt_task_fn fn;
+    void *arg;
+} fake_task_t;
+typedef struct fake_q {
+    fake_task_t v[4096];
+    int head, tail;
+} fake_q_t;
 
 static fake_q_t fake_q;
 static fake_log_t fake_log;
@@ -295,8 +305,7 @@ static int sub(feed_t *f, auth_identity_t *who, const char *field, const char *a
     int rc = feed_subscribe(f, who, req, &rec_sink, r, sub_owner, &r->sub, &errors);
     if (rc < 0) {
         json_object *e = errors ? json_object_array_get_idx(errors, 0) : NULL, *ext, *c;
-        if (code && e && json_object_object_get_ex(e, "extensions", &ext) &&
-            json_object_object_get_ex(ext, "code", &c))
+        if (code && e && json_object_object_get_ex(e, "extensions", &ext) && json_object_object_get_ex(ext, "code", &c))
             *code = strdup(json_object_get_string(c));
         json_object_put(errors);
         fake_request_free(req); /* still ours on failure */
@@ -344,22 +353,19 @@ static void append_scenario(void)
                "[\"status\",\"finishedAt\"]");
     log_append("ExecutionEvent", "ev1", FEED_CREATED, "o1", "b1", "s1", "ex1",
                "{\"id\":\"ev1\",\"executionId\":\"ex1\",\"blobId\":\"b1\"}", NULL, NULL);
-    log_append("Session", "s1", FEED_CREATED, "o1", "b1", NULL, NULL, "{\"id\":\"s1\",\"blobId\":\"b1\"}", NULL,
-               NULL);
+    log_append("Session", "s1", FEED_CREATED, "o1", "b1", NULL, NULL, "{\"id\":\"s1\",\"blobId\":\"b1\"}", NULL, NULL);
     log_append("SessionEvent", "se1", FEED_CREATED, "o1", "b1", "s1", "ex1",
                "{\"id\":\"se1\",\"sessionId\":\"s1\",\"blobId\":\"b1\"}", NULL, NULL);
     log_append("Blob", "b1", FEED_UPDATED, "o1", NULL, NULL, NULL, "{\"id\":\"b1\",\"name\":\"n2\"}",
                "{\"id\":\"b1\",\"name\":\"n1\"}", "[\"name\"]");
     log_append("Blob", "b3", FEED_CREATED, "o2", NULL, NULL, NULL, "{\"id\":\"b3\"}", NULL, NULL);
-    log_append("Revision", "r1", FEED_CREATED, "o1", "b1", NULL, NULL, "{\"id\":\"r1\",\"blobId\":\"b1\"}", NULL,
-               NULL);
+    log_append("Revision", "r1", FEED_CREATED, "o1", "b1", NULL, NULL, "{\"id\":\"r1\",\"blobId\":\"b1\"}", NULL, NULL);
     log_append("Revision", "r2", FEED_UPDATED, "o2", "b2", NULL, NULL,
                "{\"id\":\"r2\",\"blobId\":\"b2\",\"state\":\"COMMITTED\"}",
                "{\"id\":\"r2\",\"blobId\":\"b2\",\"state\":\"DRAFT\"}", "[\"state\"]");
     log_append("Execution", "ex2", FEED_DELETED, "o1", "b1", "s2", NULL, NULL,
                "{\"id\":\"ex2\",\"blobId\":\"b1\",\"sessionId\":\"s2\",\"status\":\"PENDING\"}", NULL);
-    log_append("Session", "s1", FEED_DELETED, "o1", "b1", NULL, NULL, NULL, "{\"id\":\"s1\",\"blobId\":\"b1\"}",
-               NULL);
+    log_append("Session", "s1", FEED_DELETED, "o1", "b1", NULL, NULL, NULL, "{\"id\":\"s1\",\"blobId\":\"b1\"}", NULL);
     log_append("Execution", "ex1", FEED_UPDATED, "o1", "b1", "s1", NULL,
                "{\"id\":\"ex1\",\"blobId\":\"b1\",\"sessionId\":\"s1\",\"status\":\"SUCCEEDED\",\"output\":1}",
                "{\"id\":\"ex1\",\"blobId\":\"b1\",\"sessionId\":\"s1\",\"status\":\"SUCCEEDED\"}", "[\"output\"]");
@@ -405,8 +411,8 @@ static const struct {
     {"executions", "{\"blobId\":\"b1\",\"node\":{\"sessionId\":\"s1\"}}", "1,4,14"},
     {"executions", "{\"blobId\":\"b2\",\"node\":{\"sessionId\":\"s1\"}}", ""},
     /* combined */
-    {"executions", "{\"blobId\":\"b1\",\"where\":{\"mutation_in\":[\"UPDATED\"]},\"node\":{\"status_in\":[\"SUCCEEDED\"]}}",
-     "4,14"},
+    {"executions",
+     "{\"blobId\":\"b1\",\"where\":{\"mutation_in\":[\"UPDATED\"]},\"node\":{\"status_in\":[\"SUCCEEDED\"]}}", "4,14"},
     {"executions",
      "{\"where\":{\"mutation_in\":[\"UPDATED\"],\"updatedFields_contains_some\":[\"status\"]},"
      "\"node\":{\"status_in\":[\"SUCCEEDED\"],\"sessionId\":\"s1\"}}",
@@ -513,8 +519,8 @@ static void test_index_selectivity(void)
     CHECK(feed_topic_count(f) == 1000);
     CHECK(feed_selection_count(f) == 1);
     fake_log_reset();
-    int idx = log_append("Execution", "x517", FEED_CREATED, "o", "b", NULL, NULL,
-                         "{\"id\":\"x517\",\"blobId\":\"b\"}", NULL, NULL);
+    int idx = log_append("Execution", "x517", FEED_CREATED, "o", "b", NULL, NULL, "{\"id\":\"x517\",\"blobId\":\"b\"}",
+                         NULL, NULL);
     fake_can_view_calls = 0;
     publish_idx(f, idx);
     CHECK(fake_can_view_calls == 1);
@@ -601,10 +607,10 @@ static void test_unsubscribe_during_delivery(void)
         r[i].kill_after = 1;
     }
     fake_log_reset();
-    int a = log_append("Execution", "e1", FEED_CREATED, "o", "b", NULL, NULL, "{\"id\":\"e1\",\"blobId\":\"b\"}",
-                       NULL, NULL);
-    int b = log_append("Execution", "e2", FEED_CREATED, "o", "b", NULL, NULL, "{\"id\":\"e2\",\"blobId\":\"b\"}",
-                       NULL, NULL);
+    int a = log_append("Execution", "e1", FEED_CREATED, "o", "b", NULL, NULL, "{\"id\":\"e1\",\"blobId\":\"b\"}", NULL,
+                       NULL);
+    int b = log_append("Execution", "e2", FEED_CREATED, "o", "b", NULL, NULL, "{\"id\":\"e2\",\"blobId\":\"b\"}", NULL,
+                       NULL);
     feed_change_t both[2] = {fake_log.v[a].c, fake_log.v[b].c};
     feed_publish_changes(f, both, 2);
     CHECK(r[0].n + r[1].n + r[2].n == 1);
@@ -946,17 +952,33 @@ static void test_hostile(void)
     feed_deps_t d = fake_deps(0);
     feed_t *f = feed_new_with_deps(&d, NULL);
     auth_identity_t all = {0, NULL};
-    static const char *fields[] = {"execution", "executions", "executionEvents", "session", "sessionEvents",
-                                   "blob", "blobs", "revisions", "", "Execution", "executions\001x"};
+    static const char *fields[] = {"execution",      "executions", "executionEvents", "session", "sessionEvents",
+                                   "blob",           "blobs",      "revisions",       "",        "Execution",
+                                   "executions\001x"};
     static const char *args[] = {
-        NULL, "[]", "42", "\"str\"", "{\"id\":null}", "{\"id\":[\"a\"]}", "{\"id\":true}", "{\"id\":1.5}",
-        "{\"blobId\":{}}", "{\"where\":\"x\"}", "{\"where\":{\"mutation_in\":[null]}}",
-        "{\"where\":{\"mutation_in\":[[\"CREATED\"]]}}", "{\"where\":{\"updatedFields_contains\":[\"a\"]}}",
-        "{\"where\":{\"updatedFields_contains_every\":{}}}", "{\"node\":[]}", "{\"node\":{\"sessionId\":{}}}",
-        "{\"after\":{}}", "{\"after\":[1]}", "{\"id\":\"\",\"after\":\"c0\"}",
+        NULL,
+        "[]",
+        "42",
+        "\"str\"",
+        "{\"id\":null}",
+        "{\"id\":[\"a\"]}",
+        "{\"id\":true}",
+        "{\"id\":1.5}",
+        "{\"blobId\":{}}",
+        "{\"where\":\"x\"}",
+        "{\"where\":{\"mutation_in\":[null]}}",
+        "{\"where\":{\"mutation_in\":[[\"CREATED\"]]}}",
+        "{\"where\":{\"updatedFields_contains\":[\"a\"]}}",
+        "{\"where\":{\"updatedFields_contains_every\":{}}}",
+        "{\"node\":[]}",
+        "{\"node\":{\"sessionId\":{}}}",
+        "{\"after\":{}}",
+        "{\"after\":[1]}",
+        "{\"id\":\"\",\"after\":\"c0\"}",
         "{\"where\":{\"mutation_in\":[\"CREATED\",\"CREATED\",\"UPDATED\",\"DELETED\",\"DELETED\"]}}",
         "{\"id\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
-        "{\"id\":\"x\\u001fExecution\\u001f1\"}", "{\"organizationId\":\"\\u0000\"}",
+        "{\"id\":\"x\\u001fExecution\\u001f1\"}",
+        "{\"organizationId\":\"\\u0000\"}",
     };
     static rec_t r[sizeof fields / sizeof *fields][sizeof args / sizeof *args];
     memset(r, 0, sizeof r);
@@ -973,7 +995,8 @@ static void test_hostile(void)
     fake_log_reset();
     /* Malformed changes: no type, bad mutation, missing states, updatedFields not an array. */
     int a = log_append("Execution", "x", FEED_CREATED, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-    int b = log_append("Execution", "x", FEED_UPDATED, "o", "b", NULL, NULL, "{\"id\":\"x\"}", "{\"id\":\"x\"}", "{\"a\":1}");
+    int b = log_append("Execution", "x", FEED_UPDATED, "o", "b", NULL, NULL, "{\"id\":\"x\"}", "{\"id\":\"x\"}",
+                       "{\"a\":1}");
     int c = log_append("Execution", "x", FEED_DELETED, "o", "b", NULL, NULL, "{\"id\":\"x\"}", NULL, NULL);
     feed_change_t bad[5] = {fake_log.v[a].c, fake_log.v[b].c, fake_log.v[c].c, fake_log.v[a].c, fake_log.v[a].c};
     bad[3].type = NULL;
@@ -1101,9 +1124,9 @@ static void test_ten_thousand(void)
         char exid[16];
         snprintf(exid, sizeof exid, "ex%d", g->ex);
         static const char *types[] = {"Execution", "ExecutionEvent", "Blob", "Revision"};
-        int idx = log_append(types[g->kind], id, g->mut, org, g->kind == 2 ? NULL : blob,
-                             g->kind <= 1 ? sess : NULL, g->kind == 1 ? exid : NULL, node,
-                             g->mut == FEED_UPDATED ? node : NULL, g->mut == FEED_UPDATED ? "[\"status\"]" : NULL);
+        int idx = log_append(types[g->kind], id, g->mut, org, g->kind == 2 ? NULL : blob, g->kind <= 1 ? sess : NULL,
+                             g->kind == 1 ? exid : NULL, node, g->mut == FEED_UPDATED ? node : NULL,
+                             g->mut == FEED_UPDATED ? "[\"status\"]" : NULL);
         batch[nb++] = fake_log.v[idx].c;
         if (nb == 10) { /* publish in batches, as one ingestion request does */
             feed_publish_changes(f, batch, nb);

@@ -13,15 +13,36 @@
 
 /* ---- the test schema ------------------------------------------------------------------- */
 
-enum { T_STRING, T_INT, T_FLOAT, T_BOOLEAN, T_ID, T_JSON, T_ROLE, T_QUERY, T_VIEWER, T_ORG, T_NODE, T_BLOB,
-       T_SUB, T_CHANGE, T_MUT, T_RESULT, T_FILTER, T_COUNT };
+enum {
+    T_STRING,
+    T_INT,
+    T_FLOAT,
+    T_BOOLEAN,
+    T_ID,
+    T_JSON,
+    T_ROLE,
+    T_QUERY,
+    T_VIEWER,
+    T_ORG,
+    T_NODE,
+    T_BLOB,
+    T_SUB,
+    T_CHANGE,
+    T_MUT,
+    T_RESULT,
+    T_FILTER,
+    T_COUNT
+};
 
-#define NAMED(t) {GQL_TR_NAMED, t, NULL}
+#define NAMED(t)                                                                                                       \
+    {                                                                                                                  \
+        GQL_TR_NAMED, t, NULL                                                                                          \
+    }
 static const gql_typeref_t r_string = NAMED(T_STRING), r_int = NAMED(T_INT), r_float = NAMED(T_FLOAT),
-                           r_bool = NAMED(T_BOOLEAN), r_id = NAMED(T_ID), r_json = NAMED(T_JSON), r_role = NAMED(T_ROLE),
-                           r_viewer = NAMED(T_VIEWER), r_org = NAMED(T_ORG), r_node = NAMED(T_NODE),
-                           r_blob = NAMED(T_BLOB), r_change = NAMED(T_CHANGE), r_mut = NAMED(T_MUT),
-                           r_result = NAMED(T_RESULT), r_filter = NAMED(T_FILTER);
+                           r_bool = NAMED(T_BOOLEAN), r_id = NAMED(T_ID), r_json = NAMED(T_JSON),
+                           r_role = NAMED(T_ROLE), r_viewer = NAMED(T_VIEWER), r_org = NAMED(T_ORG),
+                           r_node = NAMED(T_NODE), r_blob = NAMED(T_BLOB), r_change = NAMED(T_CHANGE),
+                           r_mut = NAMED(T_MUT), r_result = NAMED(T_RESULT), r_filter = NAMED(T_FILTER);
 static const gql_typeref_t r_string_nn = {GQL_TR_NON_NULL, 0, &r_string}, r_id_nn = {GQL_TR_NON_NULL, 0, &r_id},
                            r_viewer_nn = {GQL_TR_NON_NULL, 0, &r_viewer}, r_org_nn = {GQL_TR_NON_NULL, 0, &r_org},
                            r_change_nn = {GQL_TR_NON_NULL, 0, &r_change}, r_mut_nn = {GQL_TR_NON_NULL, 0, &r_mut},
@@ -40,10 +61,10 @@ static const gql_input_value_t a_id[] = {{"id", NULL, &r_id_nn, NULL, false, NUL
 static const gql_input_value_t a_search[] = {{"filter", NULL, &r_filter, NULL, false, NULL},
                                              {"first", NULL, &r_int, "5", false, NULL}};
 static const gql_input_value_t a_echo[] = {
-    {"s", NULL, &r_string, NULL, false, NULL},       {"n", NULL, &r_int, NULL, false, NULL},
-    {"f", NULL, &r_float, NULL, false, NULL},        {"list", NULL, &r_int_list, NULL, false, NULL},
-    {"filter", NULL, &r_filter, NULL, false, NULL},  {"role", NULL, &r_role, "MEMBER", false, NULL},
-    {"req", NULL, &r_int_nn, "7", false, NULL},      {"id", NULL, &r_id, NULL, false, NULL},
+    {"s", NULL, &r_string, NULL, false, NULL},      {"n", NULL, &r_int, NULL, false, NULL},
+    {"f", NULL, &r_float, NULL, false, NULL},       {"list", NULL, &r_int_list, NULL, false, NULL},
+    {"filter", NULL, &r_filter, NULL, false, NULL}, {"role", NULL, &r_role, "MEMBER", false, NULL},
+    {"req", NULL, &r_int_nn, "7", false, NULL},     {"id", NULL, &r_id, NULL, false, NULL},
     {"any", NULL, &r_json, NULL, false, NULL},
 };
 static const gql_input_value_t a_blob[] = {{"id", NULL, &r_id_nn, NULL, false, NULL},
@@ -52,10 +73,8 @@ static const gql_input_value_t f_filter[] = {{"mutation_in", NULL, &r_mut_nn_lis
                                              {"limit", NULL, &r_int, "10", false, NULL}};
 
 static const gql_field_t f_query[] = {
-    {"viewer", NULL, &r_viewer_nn, NULL, 0, false, NULL},
-    {"organization", NULL, &r_org, a_id, 1, false, NULL},
-    {"search", NULL, &r_result_list, a_search, 2, false, NULL},
-    {"echo", NULL, &r_json, a_echo, 9, false, NULL},
+    {"viewer", NULL, &r_viewer_nn, NULL, 0, false, NULL},       {"organization", NULL, &r_org, a_id, 1, false, NULL},
+    {"search", NULL, &r_result_list, a_search, 2, false, NULL}, {"echo", NULL, &r_json, a_echo, 9, false, NULL},
     {"matrix", NULL, &r_int_list_list, NULL, 0, false, NULL},
 };
 static const gql_field_t f_viewer[] = {
@@ -64,10 +83,10 @@ static const gql_field_t f_viewer[] = {
     {"organizations", NULL, &r_org_list_nn, NULL, 0, false, NULL},
 };
 static const gql_field_t f_org[] = {
-    {"id", NULL, &r_id_nn, NULL, 0, false, NULL},       {"slug", NULL, &r_string_nn, NULL, 0, false, NULL},
-    {"name", NULL, &r_string, NULL, 0, false, NULL},    {"role", NULL, &r_role, NULL, 0, false, NULL},
-    {"count", NULL, &r_int, NULL, 0, false, NULL},      {"ratio", NULL, &r_float, NULL, 0, false, NULL},
-    {"flag", NULL, &r_bool, NULL, 0, false, NULL},      {"meta", NULL, &r_json, NULL, 0, false, NULL},
+    {"id", NULL, &r_id_nn, NULL, 0, false, NULL},         {"slug", NULL, &r_string_nn, NULL, 0, false, NULL},
+    {"name", NULL, &r_string, NULL, 0, false, NULL},      {"role", NULL, &r_role, NULL, 0, false, NULL},
+    {"count", NULL, &r_int, NULL, 0, false, NULL},        {"ratio", NULL, &r_float, NULL, 0, false, NULL},
+    {"flag", NULL, &r_bool, NULL, 0, false, NULL},        {"meta", NULL, &r_json, NULL, 0, false, NULL},
     {"tags", NULL, &r_string_list, NULL, 0, false, NULL}, {"nodes", NULL, &r_node_list, NULL, 0, false, NULL},
 };
 static const gql_field_t f_node[] = {{"id", NULL, &r_id_nn, NULL, 0, false, NULL}};
@@ -81,16 +100,24 @@ static const gql_field_t f_change[] = {
     {"updatedFields", NULL, &r_string_nn_list, NULL, 0, false, NULL},
     {"cursor", NULL, &r_string_nn, NULL, 0, false, NULL},
 };
-static const gql_enum_value_t e_role[] = {{"OWNER", NULL, false, NULL}, {"ADMIN", NULL, false, NULL},
-                                          {"MEMBER", NULL, false, NULL}, {"VIEWER", NULL, false, NULL}};
-static const gql_enum_value_t e_mut[] = {{"CREATED", NULL, false, NULL}, {"UPDATED", NULL, false, NULL},
-                                         {"DELETED", NULL, false, NULL}};
+static const gql_enum_value_t e_role[] = {{"OWNER", NULL, false, NULL},
+                                          {"ADMIN", NULL, false, NULL},
+                                          {"MEMBER", NULL, false, NULL},
+                                          {"VIEWER", NULL, false, NULL}};
+static const gql_enum_value_t e_mut[] = {
+    {"CREATED", NULL, false, NULL}, {"UPDATED", NULL, false, NULL}, {"DELETED", NULL, false, NULL}};
 static const int blob_ifaces[] = {T_NODE};
 static const int node_possible[] = {T_BLOB};
 static const int result_possible[] = {T_BLOB, T_ORG};
 
-#define SCALAR(n, b) {GQL_TK_SCALAR, n, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, b}
-#define OBJECT(n, f, nf) {GQL_TK_OBJECT, n, NULL, NULL, f, nf, NULL, 0, NULL, 0, NULL, 0, NULL, 0, false}
+#define SCALAR(n, b)                                                                                                   \
+    {                                                                                                                  \
+        GQL_TK_SCALAR, n, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, b                                   \
+    }
+#define OBJECT(n, f, nf)                                                                                               \
+    {                                                                                                                  \
+        GQL_TK_OBJECT, n, NULL, NULL, f, nf, NULL, 0, NULL, 0, NULL, 0, NULL, 0, false                                 \
+    }
 
 static const gql_type_t types[T_COUNT] = {
     [T_STRING] = SCALAR("String", true),
@@ -233,19 +260,21 @@ static void test_fragments_and_merging(void)
                   NULL),
               "{\"data\":{\"organization\":{\"name\":\"Acme\",\"id\":\"o1\",\"slug\":\"acme\"}}}");
     /* The same response key from two places merges the sub-selections. */
-    CHECK_STR(run("{ organization(id: \"o1\") { nodes { id } } organization(id: \"o1\") { nodes { ... on Blob { name } } } }",
-                  NULL),
-              "{\"data\":{\"organization\":{\"nodes\":[{\"id\":\"b1\",\"name\":\"B\"}]}}}");
+    CHECK_STR(
+        run("{ organization(id: \"o1\") { nodes { id } } organization(id: \"o1\") { nodes { ... on Blob { name } } } }",
+            NULL),
+        "{\"data\":{\"organization\":{\"nodes\":[{\"id\":\"b1\",\"name\":\"B\"}]}}}");
     /* A fragment on an interface applies to an implementing object; a union's members resolve by
      * __typename; problems with the runtime type are field errors. */
-    CHECK_STR(run("{ search { __typename ... on Node { id } ... on Blob { name } ... on Organization { slug } } }", NULL),
-              "{\"errors\":[{\"message\":\"Abstract type \\\"SearchResult\\\" was resolved to a type \\\"Nope\\\" that "
-              "does not exist inside the schema.\",\"locations\":[{\"line\":1,\"column\":3}],\"path\":[\"search\",2]},"
-              "{\"message\":\"Abstract type \\\"SearchResult\\\" must resolve to an Object type at runtime for field "
-              "\\\"Query.search\\\". Either the \\\"SearchResult\\\" type should provide a \\\"resolveType\\\" function "
-              "or each possible type should provide an \\\"isTypeOf\\\" function.\",\"locations\":[{\"line\":1,"
-              "\"column\":3}],\"path\":[\"search\",3]}],\"data\":{\"search\":[{\"__typename\":\"Blob\",\"id\":\"b1\","
-              "\"name\":\"B\"},{\"__typename\":\"Organization\",\"slug\":\"acme\"},null,null,null]}}");
+    CHECK_STR(
+        run("{ search { __typename ... on Node { id } ... on Blob { name } ... on Organization { slug } } }", NULL),
+        "{\"errors\":[{\"message\":\"Abstract type \\\"SearchResult\\\" was resolved to a type \\\"Nope\\\" that "
+        "does not exist inside the schema.\",\"locations\":[{\"line\":1,\"column\":3}],\"path\":[\"search\",2]},"
+        "{\"message\":\"Abstract type \\\"SearchResult\\\" must resolve to an Object type at runtime for field "
+        "\\\"Query.search\\\". Either the \\\"SearchResult\\\" type should provide a \\\"resolveType\\\" function "
+        "or each possible type should provide an \\\"isTypeOf\\\" function.\",\"locations\":[{\"line\":1,"
+        "\"column\":3}],\"path\":[\"search\",3]}],\"data\":{\"search\":[{\"__typename\":\"Blob\",\"id\":\"b1\","
+        "\"name\":\"B\"},{\"__typename\":\"Organization\",\"slug\":\"acme\"},null,null,null]}}");
     /* A fragment spread twice is collected once; a recursive spread (invalid, but hostile) ends. */
     CHECK_STR(run("{ organization(id: \"o1\") { ...F ...F } } fragment F on Organization { id ...F }", NULL),
               "{\"data\":{\"organization\":{\"id\":\"o1\"}}}");
@@ -289,16 +318,18 @@ static void test_argument_coercion(void)
     CHECK_STR(run("{ echo(n: 99999999999) }", NULL),
               "{\"errors\":[{\"message\":\"Argument \\\"n\\\" has invalid value 99999999999.\",\"locations\":"
               "[{\"line\":1,\"column\":3}],\"path\":[\"echo\"]}],\"data\":{\"echo\":null}}");
-    CHECK_STR(run("{ organization { id } }", NULL),
-              "{\"errors\":[{\"message\":\"Argument \\\"id\\\" of required type \\\"ID!\\\" was not provided.\","
-              "\"locations\":[{\"line\":1,\"column\":3}],\"path\":[\"organization\"]}],\"data\":{\"organization\":null}}");
+    CHECK_STR(
+        run("{ organization { id } }", NULL),
+        "{\"errors\":[{\"message\":\"Argument \\\"id\\\" of required type \\\"ID!\\\" was not provided.\","
+        "\"locations\":[{\"line\":1,\"column\":3}],\"path\":[\"organization\"]}],\"data\":{\"organization\":null}}");
     CHECK_STR(run("query ($id: ID) { organization(id: $id) { id } }", "{}"),
               "{\"errors\":[{\"message\":\"Argument \\\"id\\\" of required type \\\"ID!\\\" was provided the variable "
               "\\\"$id\\\" which was not provided a runtime value.\",\"locations\":[{\"line\":1,\"column\":19}],"
               "\"path\":[\"organization\"]}],\"data\":{\"organization\":null}}");
-    CHECK_STR(run("query ($id: ID) { organization(id: $id) { id } }", "{\"id\":null}"),
-              "{\"errors\":[{\"message\":\"Argument \\\"id\\\" of non-null type \\\"ID!\\\" must not be null.\","
-              "\"locations\":[{\"line\":1,\"column\":19}],\"path\":[\"organization\"]}],\"data\":{\"organization\":null}}");
+    CHECK_STR(
+        run("query ($id: ID) { organization(id: $id) { id } }", "{\"id\":null}"),
+        "{\"errors\":[{\"message\":\"Argument \\\"id\\\" of non-null type \\\"ID!\\\" must not be null.\","
+        "\"locations\":[{\"line\":1,\"column\":19}],\"path\":[\"organization\"]}],\"data\":{\"organization\":null}}");
 }
 
 static void test_resolver_errors_and_non_null(void)
@@ -320,21 +351,23 @@ static void test_resolver_errors_and_non_null(void)
     /* A nullable list item that fails is null; the others stay. */
     org_json = "{\"id\":\"o1\",\"slug\":\"s\",\"tags\":[\"a\",{\"no\":1},3,true],\"count\":\"12\",\"role\":\"KING\","
                "\"ratio\":\"x\",\"flag\":0}";
-    CHECK_STR(run("{ organization(id: \"o1\") { tags count role ratio flag } }", NULL),
-              "{\"errors\":[{\"message\":\"String cannot represent value: { no: 1 }\",\"locations\":[{\"line\":1,"
-              "\"column\":28}],\"path\":[\"organization\",\"tags\",1]},{\"message\":\"Enum \\\"Role\\\" cannot "
-              "represent value: \\\"KING\\\"\",\"locations\":[{\"line\":1,\"column\":39}],\"path\":[\"organization\","
-              "\"role\"]},{\"message\":\"Float cannot represent non numeric value: \\\"x\\\"\",\"locations\":[{\"line\":1,"
-              "\"column\":44}],\"path\":[\"organization\",\"ratio\"]}],\"data\":{\"organization\":{\"tags\":[\"a\",null,"
-              "\"3\",\"true\"],\"count\":12,\"role\":null,\"ratio\":null,\"flag\":false}}}");
+    CHECK_STR(
+        run("{ organization(id: \"o1\") { tags count role ratio flag } }", NULL),
+        "{\"errors\":[{\"message\":\"String cannot represent value: { no: 1 }\",\"locations\":[{\"line\":1,"
+        "\"column\":28}],\"path\":[\"organization\",\"tags\",1]},{\"message\":\"Enum \\\"Role\\\" cannot "
+        "represent value: \\\"KING\\\"\",\"locations\":[{\"line\":1,\"column\":39}],\"path\":[\"organization\","
+        "\"role\"]},{\"message\":\"Float cannot represent non numeric value: \\\"x\\\"\",\"locations\":[{\"line\":1,"
+        "\"column\":44}],\"path\":[\"organization\",\"ratio\"]}],\"data\":{\"organization\":{\"tags\":[\"a\",null,"
+        "\"3\",\"true\"],\"count\":12,\"role\":null,\"ratio\":null,\"flag\":false}}}");
     org_json = "{\"id\":\"o1\",\"slug\":\"s\",\"count\":3000000000,\"tags\":\"notalist\",\"nodes\":[{\"id\":null}]}";
-    CHECK_STR(run("{ organization(id: \"o1\") { count tags nodes { id } } }", NULL),
-              "{\"errors\":[{\"message\":\"Int cannot represent non 32-bit signed integer value: 3000000000\","
-              "\"locations\":[{\"line\":1,\"column\":28}],\"path\":[\"organization\",\"count\"]},{\"message\":"
-              "\"Expected Iterable, but did not find one for field \\\"Organization.tags\\\".\",\"locations\":"
-              "[{\"line\":1,\"column\":34}],\"path\":[\"organization\",\"tags\"]},{\"message\":\"Cannot return null for "
-              "non-nullable field Blob.id.\",\"locations\":[{\"line\":1,\"column\":47}],\"path\":[\"organization\","
-              "\"nodes\",0,\"id\"]}],\"data\":{\"organization\":{\"count\":null,\"tags\":null,\"nodes\":[null]}}}");
+    CHECK_STR(
+        run("{ organization(id: \"o1\") { count tags nodes { id } } }", NULL),
+        "{\"errors\":[{\"message\":\"Int cannot represent non 32-bit signed integer value: 3000000000\","
+        "\"locations\":[{\"line\":1,\"column\":28}],\"path\":[\"organization\",\"count\"]},{\"message\":"
+        "\"Expected Iterable, but did not find one for field \\\"Organization.tags\\\".\",\"locations\":"
+        "[{\"line\":1,\"column\":34}],\"path\":[\"organization\",\"tags\"]},{\"message\":\"Cannot return null for "
+        "non-nullable field Blob.id.\",\"locations\":[{\"line\":1,\"column\":47}],\"path\":[\"organization\","
+        "\"nodes\",0,\"id\"]}],\"data\":{\"organization\":{\"count\":null,\"tags\":null,\"nodes\":[null]}}}");
     /* Scalar coercions graphql-js makes: Int from integral floats and numeric strings, ID from
      * integers, Float formatting as JavaScript prints numbers. */
     org_json = "{\"id\":42,\"slug\":\"s\",\"count\":7.0,\"ratio\":1e21,\"meta\":\"plain\",\"flag\":\"yes\"}";
@@ -344,18 +377,31 @@ static void test_resolver_errors_and_non_null(void)
               "\"id\":\"42\",\"count\":7,\"ratio\":1e+21,\"meta\":\"plain\",\"flag\":null}}}");
     org_json = "{\"id\":\"o1\",\"slug\":\"acme\"}";
     /* Nested lists keep their shape; a bad item is null. */
-    CHECK_STR(run("{ matrix }", NULL),
-              "{\"errors\":[{\"message\":\"Int cannot represent non-integer value: \\\"x\\\"\",\"locations\":[{\"line\":1,"
-              "\"column\":3}],\"path\":[\"matrix\",1,1]}],\"data\":{\"matrix\":[[1,2],[3,null],null]}}");
+    CHECK_STR(
+        run("{ matrix }", NULL),
+        "{\"errors\":[{\"message\":\"Int cannot represent non-integer value: \\\"x\\\"\",\"locations\":[{\"line\":1,"
+        "\"column\":3}],\"path\":[\"matrix\",1,1]}],\"data\":{\"matrix\":[[1,2],[3,null],null]}}");
 }
 
 static void test_number_format(void)
 {
     char b[64];
-    struct { double d; const char *want; } cases[] = {
-        {0.5, "0.5"},   {1, "1"},          {-2.25, "-2.25"},        {1e21, "1e+21"},     {1e20, "100000000000000000000"},
-        {0.1, "0.1"},   {1e-7, "1e-7"},    {0.000001, "0.000001"},  {123.456, "123.456"}, {1.7976931348623157e308, "1.7976931348623157e+308"},
-        {5e-324, "5e-324"}, {0.1 + 0.2, "0.30000000000000004"},
+    struct {
+        double d;
+        const char *want;
+    } cases[] = {
+        {0.5, "0.5"},
+        {1, "1"},
+        {-2.25, "-2.25"},
+        {1e21, "1e+21"},
+        {1e20, "100000000000000000000"},
+        {0.1, "0.1"},
+        {1e-7, "1e-7"},
+        {0.000001, "0.000001"},
+        {123.456, "123.456"},
+        {1.7976931348623157e308, "1.7976931348623157e+308"},
+        {5e-324, "5e-324"},
+        {0.1 + 0.2, "0.30000000000000004"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         gql_exec_format_number(cases[i].d, b, sizeof b);
@@ -402,15 +448,16 @@ static void test_render_event(void)
     CHECK_STR(t, "PREFIX:{\"data\":{\"blob\":{\"mutation\":\"UPDATED\",\"node\":{\"id\":\"b1\",\"name\":\"new\"},"
                  "\"updatedFields\":[\"name\"],\"cursor\":\"c42\"}}}");
     free(t);
-    t = render("subscription { b: blob(id: \"b1\") { __typename m: mutation ...F p: previousValues { ... on Node { id } "
-               "name } } } fragment F on BlobChange { node { __typename } }",
-               NULL, EVENT, NULL);
+    t = render(
+        "subscription { b: blob(id: \"b1\") { __typename m: mutation ...F p: previousValues { ... on Node { id } "
+        "name } } } fragment F on BlobChange { node { __typename } }",
+        NULL, EVENT, NULL);
     CHECK_STR(t, "PREFIX:{\"data\":{\"b\":{\"__typename\":\"BlobChange\",\"m\":\"UPDATED\",\"node\":{\"__typename\":"
                  "\"Blob\"},\"p\":{\"id\":\"b1\",\"name\":\"old\"}}}}");
     free(t);
     /* BlobChange! at the root: a bad event nulls data and says why. */
-    t = render("subscription { blob(id: \"b1\") { mutation cursor } }", NULL, "{\"mutation\":\"EXPLODED\",\"cursor\":\"c\"}",
-               NULL);
+    t = render("subscription { blob(id: \"b1\") { mutation cursor } }", NULL,
+               "{\"mutation\":\"EXPLODED\",\"cursor\":\"c\"}", NULL);
     CHECK_STR(t, "PREFIX:{\"data\":null,\"errors\":[{\"message\":\"Enum \\\"MutationType\\\" cannot represent value: "
                  "\\\"EXPLODED\\\"\",\"locations\":[{\"line\":1,\"column\":33}],\"path\":[\"blob\",\"mutation\"]}]}");
     free(t);
@@ -419,7 +466,10 @@ static void test_render_event(void)
                  "Subscription.blob.\",\"locations\":[{\"line\":1,\"column\":16}],\"path\":[\"blob\"]}]}");
     free(t);
     /* Hostile values: wrong shapes everywhere never crash and give field errors or nulls. */
-    const char *hostile[] = {"[]", "\"str\"", "42", "{\"node\":[1,2],\"mutation\":1,\"cursor\":{}}",
+    const char *hostile[] = {"[]",
+                             "\"str\"",
+                             "42",
+                             "{\"node\":[1,2],\"mutation\":1,\"cursor\":{}}",
                              "{\"mutation\":\"CREATED\",\"cursor\":\"c\",\"node\":\"x\",\"updatedFields\":[null]}",
                              "{\"mutation\":\"CREATED\",\"cursor\":\"c\",\"updatedFields\":[[[[[[]]]]]]}"};
     for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
@@ -445,14 +495,18 @@ static void test_selection_keys(void)
     free(render(doc, "{\"id\":\"a\",\"x\":true}", EVENT, &k3));
     /* Another response key, another field order, another layout (error locations differ). */
     free(render("subscription S($id: ID!, $x: Boolean!) { b: blob(id: $id) { mutation node { id name }"
-                " cursor @include(if: $x) } }", "{\"id\":\"a\",\"x\":false}", EVENT, &k4));
+                " cursor @include(if: $x) } }",
+                "{\"id\":\"a\",\"x\":false}", EVENT, &k4));
     free(render("subscription S($id: ID!, $x: Boolean!) { blob(id: $id) { node { id name } mutation"
-                " cursor @include(if: $x) } }", "{\"id\":\"a\",\"x\":false}", EVENT, &k5));
+                " cursor @include(if: $x) } }",
+                "{\"id\":\"a\",\"x\":false}", EVENT, &k5));
     free(render("subscription S($id: ID!, $x: Boolean!) {\n  blob(id: $id) { mutation node { id name }"
-                " cursor @include(if: $x) } }", "{\"id\":\"a\",\"x\":false}", EVENT, &k6));
+                " cursor @include(if: $x) } }",
+                "{\"id\":\"a\",\"x\":false}", EVENT, &k6));
     /* A fragment spread and the same fields written inline render alike but not the same text. */
     free(render("subscription S($id: ID!, $x: Boolean!) { blob(id: $id) { ...F } } fragment F on BlobChange {"
-                " mutation }", "{\"id\":\"a\",\"x\":false}", EVENT, &k7));
+                " mutation }",
+                "{\"id\":\"a\",\"x\":false}", EVENT, &k7));
     CHECK(k1 && k2 && k3 && k4 && k5 && k6 && k7);
     CHECK_STR(k1, k2);
     CHECK(strcmp(k1, k3) != 0);
@@ -548,7 +602,9 @@ static void test_hostile_documents(void)
 /* graphql-js inspect(): the one implementation shared by execution and variable coercion. */
 static void test_inspect(void)
 {
-    static const struct { const char *json, *want; } cases[] = {
+    static const struct {
+        const char *json, *want;
+    } cases[] = {
         {"[1,2,3,4,5,6,7,8,9,10,11]", "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... 1 more item]"},
         {"[1,2,3,4,5,6,7,8,9,10,11,12]", "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... 2 more items]"},
         {"9007199254740993", "9007199254740992"},

@@ -64,20 +64,28 @@ static void test_params(void)
 {
     http_gql_params_t p;
     const char *msg;
-    CHECK(parse("POST", "application/json", "", "{\"query\":\"{ a }\",\"operationName\":\"Q\",\"variables\":{\"x\":1},"
-                "\"extensions\":{\"e\":true}}", &p, &msg) == 0);
+    CHECK(parse("POST", "application/json", "",
+                "{\"query\":\"{ a }\",\"operationName\":\"Q\",\"variables\":{\"x\":1},"
+                "\"extensions\":{\"e\":true}}",
+                &p, &msg) == 0);
     CHECK_STR(p.query, "{ a }");
     CHECK_STR(p.operation_name, "Q");
     CHECK(p.variables && json_object_get_int(json_object_object_get(p.variables, "x")) == 1);
     CHECK(p.extensions != NULL);
     http_graphql_params_clear(&p);
     /* null members are absent */
-    CHECK(parse("POST", "application/json; charset=utf-8", "", "{\"query\":\"{ a }\",\"operationName\":null,"
-                "\"variables\":null,\"extensions\":null}", &p, &msg) == 0);
+    CHECK(parse("POST", "application/json; charset=utf-8", "",
+                "{\"query\":\"{ a }\",\"operationName\":null,"
+                "\"variables\":null,\"extensions\":null}",
+                &p, &msg) == 0);
     CHECK(p.operation_name == NULL && p.variables == NULL && p.extensions == NULL);
     http_graphql_params_clear(&p);
 
-    struct { const char *ct, *body; int status; const char *msg; } bad[] = {
+    struct {
+        const char *ct, *body;
+        int status;
+        const char *msg;
+    } bad[] = {
         {NULL, "{\"query\":\"{a}\"}", 415, "Unsupported Media Type"},
         {"text/plain;charset=UTF-8", "{\"query\":\"{a}\"}", 415, "Unsupported Media Type"},
         {"application/json; charset=latin1", "{\"query\":\"{a}\"}", 415, "Unsupported Media Type"},
@@ -118,8 +126,10 @@ static void test_params(void)
     CHECK(parse("POST", "application/json", "", deep, &p, &msg) == 400);
 
     /* GET: form-encoded query string; variables and extensions are JSON text. */
-    CHECK(parse("GET", NULL, "query=query+Q(%24n%3A+String!)+%7B+a+%7D&variables=%7B%22n%22%3A%22x%22%7D&"
-                "operationName=Q&x=1", NULL, &p, &msg) == 0);
+    CHECK(parse("GET", NULL,
+                "query=query+Q(%24n%3A+String!)+%7B+a+%7D&variables=%7B%22n%22%3A%22x%22%7D&"
+                "operationName=Q&x=1",
+                NULL, &p, &msg) == 0);
     CHECK_STR(p.query, "query Q($n: String!) { a }");
     CHECK_STR(p.operation_name, "Q");
     CHECK(p.variables && strcmp(json_object_get_string(json_object_object_get(p.variables, "n")), "x") == 0);
@@ -151,10 +161,7 @@ static int resolver(void *ctx, const char *field, json_object *args, json_object
     return 0;
 }
 
-static int starts_with(const char *s, const char *prefix)
-{
-    return s && strncmp(s, prefix, strlen(prefix)) == 0;
-}
+static int starts_with(const char *s, const char *prefix) { return s && strncmp(s, prefix, strlen(prefix)) == 0; }
 
 static http_gql_answer_t answer;
 static gql_limits_t limits = {12, 2000};
@@ -206,9 +213,11 @@ static void test_process(void)
     /* A NUL inside the query is the parser's business, not a place to cut the document. */
     process("POST", "application/json", NULL, NULL, "{\"query\":\"{ __typename }\\u0000 garbage\"}");
     CHECK(answer.status == 200);
-    CHECK(starts_with(rt_buf_cstr(&answer.body), "{\"errors\":[{\"message\":\"Syntax Error: Unexpected character: U+0000.\""));
+    CHECK(starts_with(rt_buf_cstr(&answer.body),
+                      "{\"errors\":[{\"message\":\"Syntax Error: Unexpected character: U+0000.\""));
     process("GET", NULL, NULL, "query=%7B__typename%7D%00x", NULL);
-    CHECK(starts_with(rt_buf_cstr(&answer.body), "{\"errors\":[{\"message\":\"Syntax Error: Unexpected character: U+0000.\""));
+    CHECK(starts_with(rt_buf_cstr(&answer.body),
+                      "{\"errors\":[{\"message\":\"Syntax Error: Unexpected character: U+0000.\""));
 
     /* Subscriptions are not run over HTTP. */
     CHECK_STR(process("POST", "application/json", NULL, NULL,
@@ -278,15 +287,24 @@ static void test_mutated_requests(void)
             rnd = rnd * 1103515245u + 12345u;
             switch ((rnd >> 16) % 4) {
             case 0: buf[pos] = (char)(rnd >> 24); break;
-            case 1: len = pos; buf[len] = '\0'; break;
+            case 1:
+                len = pos;
+                buf[len] = '\0';
+                break;
             case 2: buf[pos] = "{}[]\"\\:,$@!."[(rnd >> 20) % 12]; break;
-            default: if (len + 8 < sizeof buf) { memmove(buf + pos + 8, buf + pos, len - pos + 1); memcpy(buf + pos, "{ a b } ", 8); len += 8; } break;
+            default:
+                if (len + 8 < sizeof buf) {
+                    memmove(buf + pos + 8, buf + pos, len - pos + 1);
+                    memcpy(buf + pos, "{ a b } ", 8);
+                    len += 8;
+                }
+                break;
             }
             if (len == 0)
                 break;
         }
-        const char *body = process("POST", "application/json", iter % 2 ? "application/graphql-response+json" : NULL,
-                                   NULL, buf);
+        const char *body =
+            process("POST", "application/json", iter % 2 ? "application/graphql-response+json" : NULL, NULL, buf);
         json_object *parsed = json_tokener_parse(body);
         if (!parsed || !(answer.status == 200 || answer.status == 400 || answer.status == 415))
             bad++;

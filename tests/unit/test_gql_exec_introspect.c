@@ -60,17 +60,25 @@ static int build(void)
     thing_ifaces[0] = n0 + X_NODE;
     node_possible[0] = n0 + X_THING;
     u_possible[0] = n0 + X_THING;
-    types[n0 + X_NODE] = (gql_type_t){.kind = GQL_TK_INTERFACE, .name = "Node", .fields = node_fields, .nfields = 1,
-                                      .possible_types = node_possible, .npossible = 1};
-    types[n0 + X_THING] = (gql_type_t){.kind = GQL_TK_OBJECT, .name = "Thing", .description = "A thing",
-                                       .fields = thing_fields, .nfields = 3, .interfaces = thing_ifaces,
+    types[n0 + X_NODE] = (gql_type_t){.kind = GQL_TK_INTERFACE,
+                                      .name = "Node",
+                                      .fields = node_fields,
+                                      .nfields = 1,
+                                      .possible_types = node_possible,
+                                      .npossible = 1};
+    types[n0 + X_THING] = (gql_type_t){.kind = GQL_TK_OBJECT,
+                                       .name = "Thing",
+                                       .description = "A thing",
+                                       .fields = thing_fields,
+                                       .nfields = 3,
+                                       .interfaces = thing_ifaces,
                                        .ninterfaces = 1};
     types[n0 + X_U] = (gql_type_t){.kind = GQL_TK_UNION, .name = "U", .possible_types = u_possible, .npossible = 1};
     types[n0 + X_E] = (gql_type_t){.kind = GQL_TK_ENUM, .name = "E", .enum_values = e_values, .nenum_values = 2};
-    types[n0 + X_IN] = (gql_type_t){.kind = GQL_TK_INPUT_OBJECT, .name = "In", .input_fields = in_fields,
-                                    .ninput_fields = 3};
-    types[n0 + X_URL] = (gql_type_t){.kind = GQL_TK_SCALAR, .name = "Url",
-                                     .specified_by_url = "https://example.com/url"};
+    types[n0 + X_IN] =
+        (gql_type_t){.kind = GQL_TK_INPUT_OBJECT, .name = "In", .input_fields = in_fields, .ninput_fields = 3};
+    types[n0 + X_URL] =
+        (gql_type_t){.kind = GQL_TK_SCALAR, .name = "Url", .specified_by_url = "https://example.com/url"};
     schema = *base;
     schema.types = types;
     schema.ntypes = n0 + X_COUNT;
@@ -78,36 +86,36 @@ static int build(void)
 }
 
 static const char *QUERY =
-        "{ thing: __type(name: \"Thing\") { kind name description fields { name } all: fields(includeDeprecated"
-        ": true) { name isDeprecated deprecationReason args { name defaultValue } allArgs: args(includeDeprec"
-        "ated: true) { name isDeprecated deprecationReason defaultValue type { kind name ofType { name } } } "
-        "} interfaces { name } possibleTypes { name } enumValues { name } inputFields { name } ofType { name "
-        "} specifiedByURL } node: __type(name: \"Node\") { kind possibleTypes { name } interfaces { name } fiel"
-        "ds { name } } u: __type(name: \"U\") { kind possibleTypes { name } fields { name } } e: __type(name: \""
-        "E\") { enumValues { name } all: enumValues(includeDeprecated: true) { name description isDeprecated d"
-        "eprecationReason } } in: __type(name: \"In\") { kind inputFields { name defaultValue } all: inputField"
-        "s(includeDeprecated: true) { name isDeprecated deprecationReason defaultValue } isOneOf } url: __typ"
-        "e(name: \"Url\") { kind specifiedByURL name } }";
+    "{ thing: __type(name: \"Thing\") { kind name description fields { name } all: fields(includeDeprecated"
+    ": true) { name isDeprecated deprecationReason args { name defaultValue } allArgs: args(includeDeprec"
+    "ated: true) { name isDeprecated deprecationReason defaultValue type { kind name ofType { name } } } "
+    "} interfaces { name } possibleTypes { name } enumValues { name } inputFields { name } ofType { name "
+    "} specifiedByURL } node: __type(name: \"Node\") { kind possibleTypes { name } interfaces { name } fiel"
+    "ds { name } } u: __type(name: \"U\") { kind possibleTypes { name } fields { name } } e: __type(name: \""
+    "E\") { enumValues { name } all: enumValues(includeDeprecated: true) { name description isDeprecated d"
+    "eprecationReason } } in: __type(name: \"In\") { kind inputFields { name defaultValue } all: inputField"
+    "s(includeDeprecated: true) { name isDeprecated deprecationReason defaultValue } isOneOf } url: __typ"
+    "e(name: \"Url\") { kind specifiedByURL name } }";
 
 /* graphql-js 16 execute() of QUERY on the SDL above. */
 static const char *EXPECTED =
-        "{\"data\":{\"thing\":{\"kind\":\"OBJECT\",\"name\":\"Thing\",\"description\":\"A thing\",\"fields\":[{\"name\":\"id\"},{\"n"
-        "ame\":\"f\"}],\"all\":[{\"name\":\"id\",\"isDeprecated\":false,\"deprecationReason\":null,\"args\":[],\"allArgs\":[]}"
-        ",{\"name\":\"old\",\"isDeprecated\":true,\"deprecationReason\":\"gone\",\"args\":[],\"allArgs\":[]},{\"name\":\"f\",\"i"
-        "sDeprecated\":false,\"deprecationReason\":null,\"args\":[{\"name\":\"a\",\"defaultValue\":\"1\"}],\"allArgs\":[{\"na"
-        "me\":\"a\",\"isDeprecated\":false,\"deprecationReason\":null,\"defaultValue\":\"1\",\"type\":{\"kind\":\"SCALAR\",\"na"
-        "me\":\"Int\",\"ofType\":null}},{\"name\":\"b\",\"isDeprecated\":true,\"deprecationReason\":\"No longer supported\","
-        "\"defaultValue\":null,\"type\":{\"kind\":\"SCALAR\",\"name\":\"String\",\"ofType\":null}}]}],\"interfaces\":[{\"name\""
-        ":\"Node\"}],\"possibleTypes\":null,\"enumValues\":null,\"inputFields\":null,\"ofType\":null,\"specifiedByURL\":n"
-        "ull},\"node\":{\"kind\":\"INTERFACE\",\"possibleTypes\":[{\"name\":\"Thing\"}],\"interfaces\":[],\"fields\":[{\"name\""
-        ":\"id\"}]},\"u\":{\"kind\":\"UNION\",\"possibleTypes\":[{\"name\":\"Thing\"}],\"fields\":null},\"e\":{\"enumValues\":[{\""
-        "name\":\"A\"}],\"all\":[{\"name\":\"A\",\"description\":null,\"isDeprecated\":false,\"deprecationReason\":null},{\"n"
-        "ame\":\"B\",\"description\":\"bee\",\"isDeprecated\":true,\"deprecationReason\":\"No longer supported\"}]},\"in\":{"
-        "\"kind\":\"INPUT_OBJECT\",\"inputFields\":[{\"name\":\"x\",\"defaultValue\":\"3\"},{\"name\":\"z\",\"defaultValue\":\"[A]"
-        "\"}],\"all\":[{\"name\":\"x\",\"isDeprecated\":false,\"deprecationReason\":null,\"defaultValue\":\"3\"},{\"name\":\"y\""
-        ",\"isDeprecated\":true,\"deprecationReason\":\"no\",\"defaultValue\":null},{\"name\":\"z\",\"isDeprecated\":false,"
-        "\"deprecationReason\":null,\"defaultValue\":\"[A]\"}],\"isOneOf\":false},\"url\":{\"kind\":\"SCALAR\",\"specifiedBy"
-        "URL\":\"https://example.com/url\",\"name\":\"Url\"}}}";
+    "{\"data\":{\"thing\":{\"kind\":\"OBJECT\",\"name\":\"Thing\",\"description\":\"A thing\",\"fields\":[{\"name\":\"id\"},{\"n"
+    "ame\":\"f\"}],\"all\":[{\"name\":\"id\",\"isDeprecated\":false,\"deprecationReason\":null,\"args\":[],\"allArgs\":[]}"
+    ",{\"name\":\"old\",\"isDeprecated\":true,\"deprecationReason\":\"gone\",\"args\":[],\"allArgs\":[]},{\"name\":\"f\",\"i"
+    "sDeprecated\":false,\"deprecationReason\":null,\"args\":[{\"name\":\"a\",\"defaultValue\":\"1\"}],\"allArgs\":[{\"na"
+    "me\":\"a\",\"isDeprecated\":false,\"deprecationReason\":null,\"defaultValue\":\"1\",\"type\":{\"kind\":\"SCALAR\",\"na"
+    "me\":\"Int\",\"ofType\":null}},{\"name\":\"b\",\"isDeprecated\":true,\"deprecationReason\":\"No longer supported\","
+    "\"defaultValue\":null,\"type\":{\"kind\":\"SCALAR\",\"name\":\"String\",\"ofType\":null}}]}],\"interfaces\":[{\"name\""
+    ":\"Node\"}],\"possibleTypes\":null,\"enumValues\":null,\"inputFields\":null,\"ofType\":null,\"specifiedByURL\":n"
+    "ull},\"node\":{\"kind\":\"INTERFACE\",\"possibleTypes\":[{\"name\":\"Thing\"}],\"interfaces\":[],\"fields\":[{\"name\""
+    ":\"id\"}]},\"u\":{\"kind\":\"UNION\",\"possibleTypes\":[{\"name\":\"Thing\"}],\"fields\":null},\"e\":{\"enumValues\":[{\""
+    "name\":\"A\"}],\"all\":[{\"name\":\"A\",\"description\":null,\"isDeprecated\":false,\"deprecationReason\":null},{\"n"
+    "ame\":\"B\",\"description\":\"bee\",\"isDeprecated\":true,\"deprecationReason\":\"No longer supported\"}]},\"in\":{"
+    "\"kind\":\"INPUT_OBJECT\",\"inputFields\":[{\"name\":\"x\",\"defaultValue\":\"3\"},{\"name\":\"z\",\"defaultValue\":\"[A]"
+    "\"}],\"all\":[{\"name\":\"x\",\"isDeprecated\":false,\"deprecationReason\":null,\"defaultValue\":\"3\"},{\"name\":\"y\""
+    ",\"isDeprecated\":true,\"deprecationReason\":\"no\",\"defaultValue\":null},{\"name\":\"z\",\"isDeprecated\":false,"
+    "\"deprecationReason\":null,\"defaultValue\":\"[A]\"}],\"isOneOf\":false},\"url\":{\"kind\":\"SCALAR\",\"specifiedBy"
+    "URL\":\"https://example.com/url\",\"name\":\"Url\"}}}";
 
 int main(void)
 {

@@ -34,13 +34,13 @@ static int prep(const char *q, const char *vars, const char *opname, const gql_l
     return rc;
 }
 
-#define EXPECT(q, vars, op, lim, want_rc, want_text)      \
-    do {                                                  \
-        char *t_;                                         \
-        int rc_ = prep(q, vars, op, lim, &t_);            \
-        CHECK(rc_ == (want_rc));                          \
-        CHECK_STR(t_, want_text);                         \
-        free(t_);                                         \
+#define EXPECT(q, vars, op, lim, want_rc, want_text)                                                                   \
+    do {                                                                                                               \
+        char *t_;                                                                                                      \
+        int rc_ = prep(q, vars, op, lim, &t_);                                                                         \
+        CHECK(rc_ == (want_rc));                                                                                       \
+        CHECK_STR(t_, want_text);                                                                                      \
+        free(t_);                                                                                                      \
     } while (0)
 
 static const char *SUB = "subscription($id: ID!, $w: ChangeFilter, $n: ExecutionWhere, $a: Cursor) "

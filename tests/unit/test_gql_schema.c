@@ -49,7 +49,8 @@ static void test_blobhub(void)
     gql_typeref_print(s, ex->type, buf, sizeof buf);
     CHECK_STR(buf, "ExecutionChange!");
     CHECK(gql_typeref_named(s, ex->type) == gql_schema_type(s, "ExecutionChange"));
-    CHECK(gql_field_arg(ex, "where") && gql_typeref_named(s, gql_field_arg(ex, "where")->type)->kind == GQL_TK_INPUT_OBJECT);
+    CHECK(gql_field_arg(ex, "where") &&
+          gql_typeref_named(s, gql_field_arg(ex, "where")->type)->kind == GQL_TK_INPUT_OBJECT);
     CHECK(gql_field_arg(ex, "nope") == NULL);
     CHECK(gql_type_field(sub, "nope") == NULL);
 

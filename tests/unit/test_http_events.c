@@ -122,7 +122,9 @@ static int validate(const char *body, char *first_msg, size_t size, int *nerr)
     return -1 - idx;
 }
 
-#define EXEC(id) "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"" id "\",\"blobId\":\"b1\",\"status\":\"RUNNING\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\"}}"
+#define EXEC(id)                                                                                                       \
+    "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"" id                                                 \
+    "\",\"blobId\":\"b1\",\"status\":\"RUNNING\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\"}}"
 
 static void test_validate(void)
 {
@@ -130,8 +132,8 @@ static void test_validate(void)
     int nerr;
     CHECK(validate("[" EXEC("a") "," EXEC("b") "]", msg, sizeof msg, &nerr) == 2);
     CHECK(validate(EXEC("a") "\n" EXEC("b") "\n", msg, sizeof msg, &nerr) == 2);
-    CHECK(validate("[" EXEC("a") "," EXEC("b") ",{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"c\"}}]", msg,
-                   sizeof msg, &nerr) == -3);
+    CHECK(validate("[" EXEC("a") "," EXEC("b") ",{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"c\"}}]",
+                   msg, sizeof msg, &nerr) == -3);
     CHECK(nerr == 1 && strstr(msg, "missing required field"));
     CHECK(validate("[1, " EXEC("a") ", {\"type\":\"Nope\"}]", msg, sizeof msg, &nerr) == -1);
     CHECK(nerr == 2 && strstr(msg, "JSON object"));

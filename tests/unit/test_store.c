@@ -78,12 +78,14 @@ static bool invalid_with(const char *text, const char *needle)
     return ok;
 }
 
-#define EXEC_OK "\"id\":\"ex1\",\"blobId\":\"b1\",\"status\":\"RUNNING\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\""
+#define EXEC_OK                                                                                                        \
+    "\"id\":\"ex1\",\"blobId\":\"b1\",\"status\":\"RUNNING\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\""
 
 static void test_validation(void)
 {
     CHECK(valid("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK "}}"));
-    CHECK(valid("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"input\":{\"a\":[1,2]},\"output\":null,\"sessionId\":null}}"));
+    CHECK(valid("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK
+                ",\"input\":{\"a\":[1,2]},\"output\":null,\"sessionId\":null}}"));
     CHECK(valid("{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"status\":\"FAILED\"}}"));
     CHECK(valid("{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"ex1\"}"));
     CHECK(invalid_with("[1]", "JSON object"));
@@ -93,29 +95,48 @@ static void test_validation(void)
     CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"replace\",\"node\":{}}", "'op'"));
     CHECK(invalid_with("{\"type\":\"Execution\",\"node\":{}}", "'op'"));
     CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK "},\"extra\":1}", "unknown key"));
-    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"bogus\":1}}", "unknown field 'bogus'"));
-    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"ex1\",\"blobId\":\"b1\",\"status\":\"RUNNING\",\"createdAt\":\"2024-01-01T00:00:00Z\"}}", "missing required field 'updatedAt'"));
-    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"ex1\",\"status\":\"RUNNING\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\"}}", "'blobId'"));
-    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"status\":\"DONE\"}}", "ExecutionStatus"));
-    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"status\":1}}", "ExecutionStatus"));
-    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"error\":5}}", "'error' must be a string"));
-    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"startedAt\":\"yesterday\"}}", "RFC 3339"));
-    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"startedAt\":\"2024-02-30T00:00:00Z\"}}", "RFC 3339"));
-    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"startedAt\":\"2024-01-01T00:00:00\"}}", "RFC 3339"));
-    CHECK(valid("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"startedAt\":\"2024-01-01T10:00:00.123+02:00\"}}"));
-    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"status\":null}}", "must not be null"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"bogus\":1}}",
+                       "unknown field 'bogus'"));
+    CHECK(invalid_with(
+        "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"ex1\",\"blobId\":\"b1\",\"status\":\"RUNNING\",\"createdAt\":\"2024-01-01T00:00:00Z\"}}",
+        "missing required field 'updatedAt'"));
+    CHECK(invalid_with(
+        "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"ex1\",\"status\":\"RUNNING\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\"}}",
+        "'blobId'"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"status\":\"DONE\"}}",
+                       "ExecutionStatus"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"status\":1}}",
+                       "ExecutionStatus"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"error\":5}}",
+                       "'error' must be a string"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"startedAt\":\"yesterday\"}}",
+                       "RFC 3339"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK
+                       ",\"startedAt\":\"2024-02-30T00:00:00Z\"}}",
+                       "RFC 3339"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK
+                       ",\"startedAt\":\"2024-01-01T00:00:00\"}}",
+                       "RFC 3339"));
+    CHECK(valid("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK
+                ",\"startedAt\":\"2024-01-01T10:00:00.123+02:00\"}}"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"status\":null}}",
+                       "must not be null"));
     CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"id\":\"\"}}", "non-empty"));
     CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"id\":3}}", "non-empty"));
-    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"id\":\"other\",\"node\":{" EXEC_OK "}}", "does not match"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"id\":\"other\",\"node\":{" EXEC_OK "}}",
+                       "does not match"));
     CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\"}", "'node'"));
     CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"patch\",\"node\":{\"status\":\"FAILED\"}}", "needs 'id'"));
     CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"\",\"node\":{}}", "non-empty"));
-    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"id\":\"ex2\"}}", "cannot change"));
-    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"blobId\":null}}", "must not be null"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"id\":\"ex2\"}}",
+                       "cannot change"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"blobId\":null}}",
+                       "must not be null"));
     CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"delete\"}", "needs 'id'"));
     CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"ex1\",\"node\":{}}", "no 'node'"));
     /* Int: 32-bit, integral doubles accepted */
-    const char *ev = "{\"type\":\"ExecutionEvent\",\"op\":\"upsert\",\"node\":{\"id\":\"e1\",\"executionId\":\"ex1\",\"blobId\":\"b1\",\"type\":\"log\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"sequence\":%s}}";
+    const char *ev =
+        "{\"type\":\"ExecutionEvent\",\"op\":\"upsert\",\"node\":{\"id\":\"e1\",\"executionId\":\"ex1\",\"blobId\":\"b1\",\"type\":\"log\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"sequence\":%s}}";
     char buf[512];
     snprintf(buf, sizeof buf, ev, "1");
     CHECK(valid(buf));
@@ -130,18 +151,28 @@ static void test_validation(void)
     CHECK(invalid_with("{\"type\":\"ExecutionEvent\",\"op\":\"patch\",\"id\":\"e1\",\"node\":{}}", "append-only"));
     CHECK(invalid_with("{\"type\":\"SessionEvent\",\"op\":\"delete\",\"id\":\"e1\"}", "append-only"));
     /* directory */
-    CHECK(valid("{\"type\":\"Organization\",\"op\":\"upsert\",\"node\":{\"id\":\"o1\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"banned\":false}}"));
-    CHECK(invalid_with("{\"type\":\"Organization\",\"op\":\"upsert\",\"node\":{\"id\":\"o1\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"banned\":\"no\"}}", "boolean"));
-    CHECK(valid("{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o1\",\"userId\":\"u1\",\"role\":\"ADMIN\"}}"));
-    CHECK(invalid_with("{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o1\",\"userId\":\"u1\",\"role\":\"KING\"}}", "Role"));
+    CHECK(valid(
+        "{\"type\":\"Organization\",\"op\":\"upsert\",\"node\":{\"id\":\"o1\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"banned\":false}}"));
+    CHECK(invalid_with(
+        "{\"type\":\"Organization\",\"op\":\"upsert\",\"node\":{\"id\":\"o1\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"banned\":\"no\"}}",
+        "boolean"));
+    CHECK(valid(
+        "{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o1\",\"userId\":\"u1\",\"role\":\"ADMIN\"}}"));
+    CHECK(invalid_with(
+        "{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o1\",\"userId\":\"u1\",\"role\":\"KING\"}}",
+        "Role"));
     CHECK(valid("{\"type\":\"Membership\",\"op\":\"delete\",\"id\":\"o1:u1\"}"));
-    CHECK(invalid_with("{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o:1\",\"userId\":\"u1\",\"role\":\"ADMIN\"}}", "without ':'"));
+    CHECK(invalid_with(
+        "{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o:1\",\"userId\":\"u1\",\"role\":\"ADMIN\"}}",
+        "without ':'"));
     /* embedded NUL: ids and the type name must not be truncated into another value */
-    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"id\":\"ex1\\u0000x\"}}", "NUL"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"id\":\"ex1\\u0000x\"}}",
+                       "NUL"));
     CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"ex1\\u0000x\"}", "NUL"));
     CHECK(invalid_with("{\"type\":\"Blob\\u0000x\",\"op\":\"delete\",\"id\":\"b\"}", "'type'"));
     CHECK(invalid_with("{\"type\":\"User\",\"op\":\"upsert\",\"node\":{\"name\":\"x\"}}", "'id'"));
-    CHECK(invalid_with("{\"type\":\"ApiKey\",\"op\":\"upsert\",\"node\":{\"id\":\"k\",\"organizationId\":\"o1\"}}", "secretHash"));
+    CHECK(invalid_with("{\"type\":\"ApiKey\",\"op\":\"upsert\",\"node\":{\"id\":\"k\",\"organizationId\":\"o1\"}}",
+                       "secretHash"));
 }
 
 static store_record_t rec(const char *text)
@@ -170,12 +201,10 @@ static int compute(const char *old_text, const char *record, bool *changed, stor
     return rc;
 }
 
-static const char *js(json_object *o)
-{
-    return o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "null";
-}
+static const char *js(json_object *o) { return o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "null"; }
 
-#define BLOB "\"id\":\"b1\",\"organizationId\":\"o1\",\"type\":\"WORKFLOW\",\"name\":\"n\",\"visibility\":\"PRIVATE\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\""
+#define BLOB                                                                                                           \
+    "\"id\":\"b1\",\"organizationId\":\"o1\",\"type\":\"WORKFLOW\",\"name\":\"n\",\"visibility\":\"PRIVATE\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\""
 
 static void test_compute(void)
 {
@@ -189,17 +218,20 @@ static void test_compute(void)
     json_object_put(next);
     store_change_clear(&c);
     /* UPDATED with fields in schema order, whatever the order in the node */
-    CHECK(compute("{" BLOB ",\"metadata\":{\"a\":1,\"b\":2}}",
-                  "{\"type\":\"Blob\",\"op\":\"upsert\",\"node\":{\"updatedAt\":\"2024-01-02T00:00:00Z\"," BLOB ",\"metadata\":{\"b\":2,\"a\":1},\"visibility\":\"PUBLIC\",\"description\":\"d\",\"updatedAt\":\"2024-01-02T00:00:00Z\"}}",
-                  &ch, &c, &next, &msg) == 0);
+    CHECK(
+        compute(
+            "{" BLOB ",\"metadata\":{\"a\":1,\"b\":2}}",
+            "{\"type\":\"Blob\",\"op\":\"upsert\",\"node\":{\"updatedAt\":\"2024-01-02T00:00:00Z\"," BLOB
+            ",\"metadata\":{\"b\":2,\"a\":1},\"visibility\":\"PUBLIC\",\"description\":\"d\",\"updatedAt\":\"2024-01-02T00:00:00Z\"}}",
+            &ch, &c, &next, &msg) == 0);
     CHECK(ch && c.mutation == STORE_UPDATED);
     CHECK_STR(js(c.updated_fields), "[\"description\",\"visibility\",\"updatedAt\"]");
     CHECK(c.previous && c.node);
     json_object_put(next);
     store_change_clear(&c);
     /* upsert replaces: a field left out is removed (and listed) */
-    CHECK(compute("{" BLOB ",\"description\":\"d\"}", "{\"type\":\"Blob\",\"op\":\"upsert\",\"node\":{" BLOB "}}", &ch, &c,
-                  &next, &msg) == 0);
+    CHECK(compute("{" BLOB ",\"description\":\"d\"}", "{\"type\":\"Blob\",\"op\":\"upsert\",\"node\":{" BLOB "}}", &ch,
+                  &c, &next, &msg) == 0);
     CHECK(ch);
     CHECK_STR(js(c.updated_fields), "[\"description\"]");
     json_object_put(next);
@@ -236,7 +268,8 @@ static void test_compute(void)
     CHECK(!ch);
     store_change_clear(&c);
     /* patch of an unknown node: creates it when complete, else rejected */
-    CHECK(compute(NULL, "{\"type\":\"Blob\",\"op\":\"patch\",\"id\":\"b1\",\"node\":{" BLOB "}}", &ch, &c, &next, &msg) == 0);
+    CHECK(compute(NULL, "{\"type\":\"Blob\",\"op\":\"patch\",\"id\":\"b1\",\"node\":{" BLOB "}}", &ch, &c, &next,
+                  &msg) == 0);
     CHECK(ch && c.mutation == STORE_CREATED);
     json_object_put(next);
     store_change_clear(&c);
@@ -253,24 +286,29 @@ static void test_compute(void)
     CHECK(compute(NULL, "{\"type\":\"Blob\",\"op\":\"delete\",\"id\":\"b1\"}", &ch, &c, &next, &msg) == 0);
     CHECK(!ch);
     /* append-only events: identical re-publish is a no-op, different content is rejected */
-    const char *e = "{\"type\":\"SessionEvent\",\"op\":\"upsert\",\"node\":{\"id\":\"se1\",\"sessionId\":\"s1\",\"blobId\":\"b1\",\"sequence\":1,\"type\":\"t\",\"createdAt\":\"2024-01-01T00:00:00Z\"}}";
-    CHECK(compute("{\"id\":\"se1\",\"sessionId\":\"s1\",\"blobId\":\"b1\",\"sequence\":1.0,\"type\":\"t\",\"createdAt\":\"2024-01-01T00:00:00Z\"}", e,
-                  &ch, &c, &next, &msg) == 0);
+    const char *e =
+        "{\"type\":\"SessionEvent\",\"op\":\"upsert\",\"node\":{\"id\":\"se1\",\"sessionId\":\"s1\",\"blobId\":\"b1\",\"sequence\":1,\"type\":\"t\",\"createdAt\":\"2024-01-01T00:00:00Z\"}}";
+    CHECK(
+        compute(
+            "{\"id\":\"se1\",\"sessionId\":\"s1\",\"blobId\":\"b1\",\"sequence\":1.0,\"type\":\"t\",\"createdAt\":\"2024-01-01T00:00:00Z\"}",
+            e, &ch, &c, &next, &msg) == 0);
     CHECK(!ch);
     msg = NULL;
-    CHECK(compute("{\"id\":\"se1\",\"sessionId\":\"s1\",\"blobId\":\"b1\",\"sequence\":2,\"type\":\"t\",\"createdAt\":\"2024-01-01T00:00:00Z\"}", e,
-                  &ch, &c, &next, &msg) == STORE_ERR_INVALID);
+    CHECK(
+        compute(
+            "{\"id\":\"se1\",\"sessionId\":\"s1\",\"blobId\":\"b1\",\"sequence\":2,\"type\":\"t\",\"createdAt\":\"2024-01-01T00:00:00Z\"}",
+            e, &ch, &c, &next, &msg) == STORE_ERR_INVALID);
     CHECK(msg && strstr(msg, "append-only"));
     free(msg);
     /* Membership patch may not move the membership to another id */
     msg = NULL;
     CHECK(compute("{\"organizationId\":\"o1\",\"userId\":\"u1\",\"role\":\"ADMIN\"}",
-                  "{\"type\":\"Membership\",\"op\":\"patch\",\"id\":\"o1:u1\",\"node\":{\"userId\":\"u2\"}}", &ch, &c, &next,
-                  &msg) == STORE_ERR_INVALID);
+                  "{\"type\":\"Membership\",\"op\":\"patch\",\"id\":\"o1:u1\",\"node\":{\"userId\":\"u2\"}}", &ch, &c,
+                  &next, &msg) == STORE_ERR_INVALID);
     free(msg);
     CHECK(compute("{\"organizationId\":\"o1\",\"userId\":\"u1\",\"role\":\"ADMIN\"}",
-                  "{\"type\":\"Membership\",\"op\":\"patch\",\"id\":\"o1:u1\",\"node\":{\"role\":\"VIEWER\"}}", &ch, &c, &next,
-                  &msg) == 0);
+                  "{\"type\":\"Membership\",\"op\":\"patch\",\"id\":\"o1:u1\",\"node\":{\"role\":\"VIEWER\"}}", &ch, &c,
+                  &next, &msg) == 0);
     CHECK(ch);
     CHECK_STR(js(c.updated_fields), "[\"role\"]");
     json_object_put(next);
@@ -321,8 +359,9 @@ static void test_cursor(void)
     CHECK(store_seq_cursor_decode(buf, &seq) == 0 && seq == 12345);
     store_seq_cursor_encode(UINT64_MAX, buf);
     CHECK(store_seq_cursor_decode(buf, &seq) == 0 && seq == UINT64_MAX);
-    const char *bad[] = {"", "s", "12", "S1", "s-1", "s01", "s1x", "s 1", "s18446744073709551616",
-                         "s99999999999999999999999", "x1", "s1\n"};
+    const char *bad[] = {
+        "",   "s",   "12", "S1", "s-1", "s01", "s1x", "s 1", "s18446744073709551616", "s99999999999999999999999",
+        "x1", "s1\n"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         CHECK(store_seq_cursor_decode(bad[i], &seq) == STORE_ERR_CURSOR_MALFORMED);
     CHECK(store_seq_cursor_decode(NULL, &seq) == STORE_ERR_CURSOR_MALFORMED);

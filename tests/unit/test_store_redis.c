@@ -55,8 +55,8 @@ static int start_redis(void)
     for (int i = 0; i < 100; i++) {
         usleep(50000);
         int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        struct sockaddr_in a = {
+            .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
         close(fd);
         if (ok)
@@ -117,8 +117,12 @@ static int collect(void *ctx, const store_change_t *c)
 }
 
 #define TS "\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\""
-#define BLOB(id) "{\"type\":\"Blob\",\"op\":\"upsert\",\"node\":{\"id\":\"" id "\",\"organizationId\":\"o1\",\"type\":\"WORKFLOW\",\"name\":\"n\",\"visibility\":\"PUBLIC\"," TS "}}"
-#define EXEC(id, st) "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"" id "\",\"blobId\":\"b1\",\"status\":\"" st "\"," TS "}}"
+#define BLOB(id)                                                                                                       \
+    "{\"type\":\"Blob\",\"op\":\"upsert\",\"node\":{\"id\":\"" id                                                      \
+    "\",\"organizationId\":\"o1\",\"type\":\"WORKFLOW\",\"name\":\"n\",\"visibility\":\"PUBLIC\"," TS "}}"
+#define EXEC(id, st)                                                                                                   \
+    "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"" id "\",\"blobId\":\"b1\",\"status\":\"" st         \
+    "\"," TS "}}"
 
 static void test_basic(void)
 {
@@ -134,9 +138,19 @@ static void test_basic(void)
     CHECK(c1[0] == 'r' && strcmp(c1, "r0-0") != 0);
     CHECK(apply(s, "[" EXEC("ex1", "RUNNING") "]", cur, NULL) == 0);
     CHECK_STR(cur, c1); /* no change: the head */
-    CHECK(apply(s, "[{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"status\":\"SUCCEEDED\",\"output\":{\"b\":1}}}]", cur, NULL) == 0);
+    CHECK(
+        apply(
+            s,
+            "[{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"status\":\"SUCCEEDED\",\"output\":{\"b\":1}}}]",
+            cur, NULL) == 0);
     int idx = -1;
-    CHECK(apply(s, "[" EXEC("ex2", "RUNNING") ",{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"nope\",\"node\":{\"status\":\"FAILED\"}}]", cur, &idx) == STORE_ERR_INVALID);
+    CHECK(
+        apply(
+            s,
+            "[" EXEC(
+                "ex2",
+                "RUNNING") ",{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"nope\",\"node\":{\"status\":\"FAILED\"}}]",
+            cur, &idx) == STORE_ERR_INVALID);
     CHECK(idx == 1);
     json_object *n = NULL;
     CHECK(store_get(s, "Execution", "ex2", &n) == 0 && n == NULL);
@@ -192,7 +206,8 @@ static void *bump(void *arg)
              * each request is atomic and that no accepted change is lost from the log */
             char buf[512];
             snprintf(buf, sizeof buf,
-                     "[{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"shared\",\"node\":{\"error\":\"w%d-%d\"}}]", w->k, i);
+                     "[{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"shared\",\"node\":{\"error\":\"w%d-%d\"}}]",
+                     w->k, i);
             char c[STORE_CURSOR_MAX];
             if (apply(w->s, buf, c, NULL) == 0) {
                 w->ok++;
@@ -271,7 +286,13 @@ static void test_trim(void)
     char first[STORE_CURSOR_MAX], cur[STORE_CURSOR_MAX];
     CHECK(apply(s, "[" EXEC("t0", "RUNNING") "]", first, NULL) == 0);
     for (int i = 0; i < 300; i++)
-        CHECK(apply(s, "[" EXEC("t1", "RUNNING") ",{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"t1\",\"node\":{\"status\":\"FAILED\"}}]", cur, NULL) == 0);
+        CHECK(
+            apply(
+                s,
+                "[" EXEC(
+                    "t1",
+                    "RUNNING") ",{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"t1\",\"node\":{\"status\":\"FAILED\"}}]",
+                cur, NULL) == 0);
     /* MAXLEN ~ trims whole macro nodes: well past 10 entries the oldest are gone */
     CHECK(store_cursor_check(s, first) == STORE_ERR_CURSOR_EXPIRED);
     collected_t col = {0};

@@ -68,8 +68,12 @@ static int collect(void *ctx, const store_change_t *c)
 }
 
 #define TS "\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\""
-#define BLOB(id, vis) "{\"type\":\"Blob\",\"op\":\"upsert\",\"node\":{\"id\":\"" id "\",\"organizationId\":\"o1\",\"type\":\"WORKFLOW\",\"name\":\"n\",\"visibility\":\"" vis "\"," TS "}}"
-#define EXEC(id, st) "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"" id "\",\"blobId\":\"b1\",\"status\":\"" st "\"," TS "}}"
+#define BLOB(id, vis)                                                                                                  \
+    "{\"type\":\"Blob\",\"op\":\"upsert\",\"node\":{\"id\":\"" id                                                      \
+    "\",\"organizationId\":\"o1\",\"type\":\"WORKFLOW\",\"name\":\"n\",\"visibility\":\"" vis "\"," TS "}}"
+#define EXEC(id, st)                                                                                                   \
+    "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"" id "\",\"blobId\":\"b1\",\"status\":\"" st         \
+    "\"," TS "}}"
 
 static void test_basic(void)
 {
@@ -86,9 +90,15 @@ static void test_basic(void)
     /* update, no-op, patch, delete, delete of unknown */
     CHECK(apply(s, "[" EXEC("ex1", "RUNNING") "]", cur, NULL) == 0);
     CHECK_STR(cur, "s2"); /* no change: the head */
-    CHECK(apply(s, "[{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"status\":\"SUCCEEDED\",\"output\":{\"b\":1,\"a\":2}}}]", cur, NULL) == 0);
+    CHECK(
+        apply(
+            s,
+            "[{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"status\":\"SUCCEEDED\",\"output\":{\"b\":1,\"a\":2}}}]",
+            cur, NULL) == 0);
     CHECK_STR(cur, "s3");
-    CHECK(apply(s, "[{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"output\":{\"a\":2.0,\"b\":1}}}]", cur, NULL) == 0);
+    CHECK(apply(s,
+                "[{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"output\":{\"a\":2.0,\"b\":1}}}]",
+                cur, NULL) == 0);
     CHECK_STR(cur, "s3");
     json_object *n = NULL;
     CHECK(store_get(s, "Execution", "ex1", &n) == 0 && n);
@@ -97,12 +107,22 @@ static void test_basic(void)
     json_object_put(n);
     /* atomicity: the second record fails on the state (patch creating an incomplete node) */
     int idx = -1;
-    CHECK(apply(s, "[" EXEC("ex2", "RUNNING") ",{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"nope\",\"node\":{\"status\":\"FAILED\"}}]", cur, &idx) == STORE_ERR_INVALID);
+    CHECK(
+        apply(
+            s,
+            "[" EXEC(
+                "ex2",
+                "RUNNING") ",{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"nope\",\"node\":{\"status\":\"FAILED\"}}]",
+            cur, &idx) == STORE_ERR_INVALID);
     CHECK(idx == 1);
     CHECK(store_get(s, "Execution", "ex2", &n) == 0 && n == NULL);
     CHECK(store_log_head(s, cur) == 0);
     CHECK_STR(cur, "s3");
-    CHECK(apply(s, "[{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"ex1\"},{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"ex1\"}]", cur, NULL) == 0);
+    CHECK(
+        apply(
+            s,
+            "[{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"ex1\"},{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"ex1\"}]",
+            cur, NULL) == 0);
     CHECK_STR(cur, "s4");
     CHECK(store_get(s, "Execution", "ex1", &n) == 0 && n == NULL);
     /* the log */
@@ -136,10 +156,13 @@ static void test_basic(void)
     CHECK_STR(cur, "s4");
     CHECK(store_get(s, "Blob", "b1", &n) == 0 && n);
     json_object_put(n);
-    CHECK(apply(s, "[{\"type\":\"Organization\",\"op\":\"upsert\",\"node\":{\"id\":\"o1\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"2024-01-01T00:00:00Z\"}},"
-                   "{\"type\":\"User\",\"op\":\"upsert\",\"node\":{\"id\":\"u1\"}},"
-                   "{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o1\",\"userId\":\"u1\",\"role\":\"MEMBER\"}}]",
-                cur, NULL) == 0);
+    CHECK(
+        apply(
+            s,
+            "[{\"type\":\"Organization\",\"op\":\"upsert\",\"node\":{\"id\":\"o1\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"2024-01-01T00:00:00Z\"}},"
+            "{\"type\":\"User\",\"op\":\"upsert\",\"node\":{\"id\":\"u1\"}},"
+            "{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o1\",\"userId\":\"u1\",\"role\":\"MEMBER\"}}]",
+            cur, NULL) == 0);
     CHECK_STR(cur, "s7");
     store_close(s);
 }
@@ -195,7 +218,10 @@ static void test_retention(void)
     }
     char cur[STORE_CURSOR_MAX];
     /* six changes in one request: the pruning pass after that commit keeps the newest three */
-    CHECK(apply(s, "[" BLOB("b1", "PRIVATE") "," BLOB("b2", "PRIVATE") "," BLOB("b3", "PRIVATE") "," BLOB("b4", "PRIVATE") "," BLOB("b5", "PRIVATE") "," BLOB("b6", "PRIVATE") "]", cur, NULL) == 0);
+    CHECK(apply(s,
+                "[" BLOB("b1", "PRIVATE") "," BLOB("b2", "PRIVATE") "," BLOB("b3", "PRIVATE") "," BLOB(
+                    "b4", "PRIVATE") "," BLOB("b5", "PRIVATE") "," BLOB("b6", "PRIVATE") "]",
+                cur, NULL) == 0);
     CHECK_STR(cur, "s6");
     store_flush(s); /* pruning runs after the answer was handed back */
     collected_t col = {0};
@@ -269,9 +295,11 @@ static void test_group(void)
     const int N = 200;
     for (int i = 0; i < N; i++) {
         char buf[512];
-        snprintf(buf, sizeof buf,
-                 "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"ex%d\",\"blobId\":\"b1\",\"status\":\"%s\"," TS "}}",
-                 i % 50, i < 50 ? "RUNNING" : "SUCCEEDED");
+        snprintf(
+            buf, sizeof buf,
+            "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"ex%d\",\"blobId\":\"b1\",\"status\":\"%s\"," TS
+            "}}",
+            i % 50, i < 50 ? "RUNNING" : "SUCCEEDED");
         json_object *j = json_tokener_parse(buf);
         store_record_t *r = calloc(1, sizeof *r);
         char *msg = NULL;
@@ -323,12 +351,19 @@ static void test_blob_org(void)
         return;
     }
     char cur[STORE_CURSOR_MAX];
-    CHECK(apply(s, "[" BLOB("b1", "PUBLIC") "," EXEC("e1", "RUNNING") ","
-                   "{\"type\":\"Blob\",\"op\":\"patch\",\"id\":\"b1\",\"node\":{\"organizationId\":\"o2\"}},"
-                   EXEC("e1", "FAILED") "," EXEC("e2", "RUNNING") "]", cur, NULL) == 0);
+    CHECK(
+        apply(
+            s,
+            "[" BLOB("b1", "PUBLIC") "," EXEC(
+                "e1",
+                "RUNNING") ","
+                           "{\"type\":\"Blob\",\"op\":\"patch\",\"id\":\"b1\",\"node\":{\"organizationId\":\"o2\"}}," EXEC(
+                               "e1", "FAILED") "," EXEC("e2", "RUNNING") "]",
+            cur, NULL) == 0);
     /* a rolled-back request must not leave its blob in the cache */
-    CHECK(apply(s, "[{\"type\":\"Blob\",\"op\":\"patch\",\"id\":\"b1\",\"node\":{\"organizationId\":\"o3\"}},"
-                   EXEC("e3", "RUNNING") ",{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ghost\",\"node\":{}}]",
+    CHECK(apply(s,
+                "[{\"type\":\"Blob\",\"op\":\"patch\",\"id\":\"b1\",\"node\":{\"organizationId\":\"o3\"}}," EXEC(
+                    "e3", "RUNNING") ",{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ghost\",\"node\":{}}]",
                 cur, NULL) == STORE_ERR_INVALID);
     CHECK(apply(s, "[" EXEC("e4", "RUNNING") "]", cur, NULL) == 0);
     collected_t col = {0};
@@ -397,7 +432,8 @@ static void test_prepared(void)
         return;
     }
     prep_t good = {.text = "[" BLOB("p1", "PUBLIC") "," BLOB("p2", "PUBLIC") "]", .status = 99};
-    prep_t bad = {.text = "[" BLOB("p3", "PUBLIC") ",{\"type\":\"X\"},{\"type\":\"Blob\",\"op\":\"nope\"}]", .status = 99};
+    prep_t bad = {.text = "[" BLOB("p3", "PUBLIC") ",{\"type\":\"X\"},{\"type\":\"Blob\",\"op\":\"nope\"}]",
+                  .status = 99};
     CHECK(store_submit_prepared(s, prep_fn, &good, NULL, prep_done, &good) == 0);
     CHECK(store_submit_prepared(s, prep_fn, &bad, NULL, prep_done, &bad) == 0);
     store_flush(s);

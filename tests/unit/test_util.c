@@ -1,4 +1,4 @@
-/* Unit tests for src/util: buffer growth and JSON string escaping. */
+/* Unit tests for src/util: buffers, logging levels, strict JSON, UTF-8 and the hash map. */
 #include "rt_test.h"
 #include "util/util_buf.h"
 #include "util/util_json.h"
@@ -8,7 +8,7 @@
 
 #include <stdlib.h>
 
-int main(void)
+RT_TEST(buf_growth_and_json_escaping)
 {
     rt_buf_t b = RT_BUF_INIT;
     for (int i = 0; i < 1000; i++)
@@ -25,14 +25,22 @@ int main(void)
     free(s);
     CHECK(b.data == NULL);
     rt_buf_free(&b);
+}
 
+RT_TEST(log_level_names)
+{
     rt_log_level_t lvl;
     CHECK(rt_log_parse_level("debug", &lvl) == 0 && lvl == RT_LOG_DEBUG);
     CHECK(rt_log_parse_level("verbose", &lvl) == -1);
-    /* strict JSON: what JSON.parse accepts, nothing more */
+}
+
+/* strict JSON: what JSON.parse accepts, nothing more */
+RT_TEST(json_strict_grammar)
+{
     static const char *good[] = {"{}", "[]", "0", "-0.5e+3", "\"a\\u00e9\\n\"", " {\"a\":[1,true,null]} ", "null"};
-    static const char *bad[] = {"", "{", "[1,]", "{\"a\":1,}", "Infinity", "NaN", "-", "01", "1.", ".5", "1e",
-                                "\"tab\there\"", "'a'", "{a:1}", "[1] x", "\"\\x\"", "\"\\u12g4\"", "tru", "+1"};
+    static const char *bad[] = {
+        "",    "{",     "[1,]",  "{\"a\":1,}", "Infinity",    "NaN", "-", "01", "1.", ".5", "1e", "\"tab\there\"",
+        "'a'", "{a:1}", "[1] x", "\"\\x\"",    "\"\\u12g4\"", "tru", "+1"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         CHECK(rt_json_validate(good[i], strlen(good[i]), 8) == 0);
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -45,8 +53,12 @@ int main(void)
     CHECK(rt_json_parse("null", 4, 8, &o) == 0 && o == NULL);
     CHECK(rt_json_parse("{\"k\":[1,2]}", 11, 8, &o) == 0 && o && json_object_is_type(o, json_type_object));
     json_object_put(o);
+}
 
-    /* integers past 64 bits become doubles (as JSON.parse reads them), not clamped values */
+/* integers past 64 bits become doubles (as JSON.parse reads them), not clamped values */
+RT_TEST(json_big_integers)
+{
+    json_object *o = NULL;
     const char *big = "[123456789012345678901234567890,-99999999999999999999,18446744073709551615,1]";
     CHECK(rt_json_parse(big, strlen(big), 8, &o) == 0 && o);
     CHECK(json_object_get_type(json_object_array_get_idx(o, 0)) == json_type_double);
@@ -54,16 +66,22 @@ int main(void)
     CHECK(json_object_get_double(json_object_array_get_idx(o, 1)) < -9.9e19);
     CHECK(json_object_get_type(json_object_array_get_idx(o, 3)) == json_type_int);
     json_object_put(o);
+}
 
-    /* UTF-8 as WHATWG's fatal decoder judges it */
+/* UTF-8 as WHATWG's fatal decoder judges it */
+RT_TEST(utf8_validation)
+{
     CHECK(rt_utf8_valid("a\xc3\xa9\xe2\x82\xac\xf0\x9d\x84\x9e", 10));
     CHECK(!rt_utf8_valid("\xc0\xaf", 2));         /* overlong */
     CHECK(!rt_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
     CHECK(!rt_utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
     CHECK(!rt_utf8_valid("\xe2\x82", 2));         /* truncated */
     CHECK(!rt_utf8_valid("\xff", 1));
+}
 
-    /* map: byte-string keys, insert, replace (old value handed back), delete, growth */
+/* map: byte-string keys, insert, replace (old value handed back), delete, growth */
+RT_TEST(map_operations)
+{
     rt_map_t *m = rt_map_new();
     char key[32];
     for (long i = 0; i < 5000; i++) {
@@ -82,5 +100,6 @@ int main(void)
     void *old = NULL;
     CHECK(rt_map_put(m, "k1", 2, (void *)7, &old) == 0 && old == (void *)2 && rt_map_get(m, "k1", 2) == (void *)7);
     rt_map_free(m, NULL);
-    RT_TEST_MAIN_END();
 }
+
+RT_TEST_MAIN()

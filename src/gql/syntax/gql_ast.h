@@ -45,7 +45,7 @@ struct gql_ast_object_field;
 
 typedef struct gql_ast_value {
     gql_value_kind_t kind;
-    gql_loc_t loc;                       /* VARIABLE: starts at the '$' */
+    gql_loc_t loc; /* VARIABLE: starts at the '$' */
     /* VARIABLE: variable name without '$'; INT, FLOAT: the literal's source text (e.g. "-1.5e3");
      * STRING: the decoded value (escapes resolved, block-string indentation removed), which may
      * contain NUL bytes from \u0000 - use len; ENUM: the enum value name. NULL otherwise. */
@@ -74,9 +74,9 @@ typedef enum { GQL_TYPE_NAMED, GQL_TYPE_LIST, GQL_TYPE_NON_NULL } gql_type_node_
 typedef struct gql_ast_type {
     gql_type_node_kind_t kind;
     gql_loc_t loc;
-    gql_ast_name_t name;        /* NAMED */
-    struct gql_ast_type *of;    /* LIST, NON_NULL: the wrapped type */
-    struct gql_ast_type *next;  /* next entry when in a list (implements ..., union members) */
+    gql_ast_name_t name;       /* NAMED */
+    struct gql_ast_type *of;   /* LIST, NON_NULL: the wrapped type */
+    struct gql_ast_type *next; /* next entry when in a list (implements ..., union members) */
 } gql_ast_type_t;
 
 /* ---- Arguments and directives ------------------------------------------------------------ */
@@ -89,7 +89,7 @@ typedef struct gql_ast_argument {
 } gql_ast_argument_t;
 
 typedef struct gql_ast_directive {
-    gql_loc_t loc;              /* starts at the '@' */
+    gql_loc_t loc; /* starts at the '@' */
     gql_ast_name_t name;
     gql_ast_argument_t *arguments;
     int nargs;
@@ -103,21 +103,21 @@ typedef enum { GQL_SEL_FIELD, GQL_SEL_FRAGMENT_SPREAD, GQL_SEL_INLINE_FRAGMENT }
 struct gql_ast_selection;
 
 typedef struct gql_ast_selection_set {
-    gql_loc_t loc;              /* starts at the '{' */
+    gql_loc_t loc; /* starts at the '{' */
     struct gql_ast_selection *selections;
     int count;
 } gql_ast_selection_set_t;
 
 typedef struct gql_ast_selection {
     gql_selection_kind_t kind;
-    gql_loc_t loc;                  /* FIELD: starts at the alias when there is one; spreads at "..." */
-    gql_ast_name_t alias;           /* FIELD: value NULL when no alias */
-    gql_ast_name_t name;            /* FIELD: field name; FRAGMENT_SPREAD: fragment name */
-    gql_ast_argument_t *arguments;  /* FIELD */
+    gql_loc_t loc;                 /* FIELD: starts at the alias when there is one; spreads at "..." */
+    gql_ast_name_t alias;          /* FIELD: value NULL when no alias */
+    gql_ast_name_t name;           /* FIELD: field name; FRAGMENT_SPREAD: fragment name */
+    gql_ast_argument_t *arguments; /* FIELD */
     int nargs;
     gql_ast_directive_t *directives;
     int ndirectives;
-    gql_ast_type_t *type_condition; /* INLINE_FRAGMENT: NAMED type, or NULL when absent */
+    gql_ast_type_t *type_condition;         /* INLINE_FRAGMENT: NAMED type, or NULL when absent */
     gql_ast_selection_set_t *selection_set; /* FIELD: NULL when absent; INLINE_FRAGMENT: set */
     struct gql_ast_selection *next;
 } gql_ast_selection_t;
@@ -127,11 +127,11 @@ typedef struct gql_ast_selection {
 typedef enum { GQL_OPERATION_QUERY, GQL_OPERATION_MUTATION, GQL_OPERATION_SUBSCRIPTION } gql_operation_t;
 
 typedef struct gql_ast_variable_definition {
-    gql_loc_t loc;                   /* starts at the '$' (or at the description) */
-    gql_ast_value_t *description;    /* STRING or NULL (draft syntax graphql-js 16.15 accepts) */
-    gql_ast_value_t *variable;       /* kind GQL_VAL_VARIABLE */
+    gql_loc_t loc;                /* starts at the '$' (or at the description) */
+    gql_ast_value_t *description; /* STRING or NULL (draft syntax graphql-js 16.15 accepts) */
+    gql_ast_value_t *variable;    /* kind GQL_VAL_VARIABLE */
     gql_ast_type_t *type;
-    gql_ast_value_t *default_value;  /* NULL when none */
+    gql_ast_value_t *default_value; /* NULL when none */
     gql_ast_directive_t *directives;
     int ndirectives;
     struct gql_ast_variable_definition *next;
@@ -141,11 +141,11 @@ typedef struct gql_ast_variable_definition {
 
 /* An argument definition or an input-object field definition. */
 typedef struct gql_ast_input_value_def {
-    gql_loc_t loc;                   /* starts at the description when there is one */
-    gql_ast_value_t *description;    /* STRING value, or NULL */
+    gql_loc_t loc;                /* starts at the description when there is one */
+    gql_ast_value_t *description; /* STRING value, or NULL */
     gql_ast_name_t name;
     gql_ast_type_t *type;
-    gql_ast_value_t *default_value;  /* NULL when none */
+    gql_ast_value_t *default_value; /* NULL when none */
     gql_ast_directive_t *directives;
     int ndirectives;
     struct gql_ast_input_value_def *next;
@@ -176,7 +176,7 @@ typedef struct gql_ast_enum_value_def {
 typedef struct gql_ast_operation_type_def {
     gql_loc_t loc;
     gql_operation_t operation;
-    gql_ast_type_t *type;            /* NAMED */
+    gql_ast_type_t *type; /* NAMED */
     struct gql_ast_operation_type_def *next;
 } gql_ast_operation_type_def_t;
 
@@ -201,7 +201,7 @@ typedef enum {
 typedef struct gql_ast_definition {
     gql_definition_kind_t kind;
     bool is_extension;
-    gql_loc_t loc;                   /* starts at the description when there is one */
+    gql_loc_t loc; /* starts at the description when there is one */
     /* STRING or NULL: type-system definitions (never extensions), and OPERATION / FRAGMENT too
      * (draft syntax graphql-js 16.15 accepts) */
     gql_ast_value_t *description;
@@ -211,7 +211,7 @@ typedef struct gql_ast_definition {
 
     /* OPERATION */
     gql_operation_t operation;
-    bool shorthand;                  /* written as a bare selection set `{ ... }` */
+    bool shorthand; /* written as a bare selection set `{ ... }` */
     gql_ast_variable_definition_t *variable_definitions;
     int nvariable_definitions;
 
@@ -251,7 +251,7 @@ typedef struct gql_ast_definition {
 
     /* DIRECTIVE */
     bool repeatable;
-    gql_ast_name_t *locations;       /* array of nlocations names, e.g. "FIELD_DEFINITION" */
+    gql_ast_name_t *locations; /* array of nlocations names, e.g. "FIELD_DEFINITION" */
     int nlocations;
 
     struct gql_ast_definition *next;
@@ -263,8 +263,8 @@ typedef struct gql_document {
     gql_loc_t loc;
     gql_ast_definition_t *definitions;
     int count;
-    int ntokens;                     /* tokens lexed, <EOF> excluded (graphql-js tokenCount) */
-    gql_arena_t *arena;              /* owns every node and string of the tree */
+    int ntokens;        /* tokens lexed, <EOF> excluded (graphql-js tokenCount) */
+    gql_arena_t *arena; /* owns every node and string of the tree */
 } gql_document_t;
 
 /* Releases the document and the whole tree (NULL is fine). */

@@ -69,10 +69,7 @@ size_t gql_utf16_units(const char *src, size_t n)
     return units;
 }
 
-static bool is_scalar_value(uint32_t cp)
-{
-    return cp <= 0xD7FF || (cp >= 0xE000 && cp <= 0x10FFFF);
-}
+static bool is_scalar_value(uint32_t cp) { return cp <= 0xD7FF || (cp >= 0xE000 && cp <= 0x10FFFF); }
 
 static int put_utf8(rt_buf_t *b, uint32_t cp)
 {
@@ -166,14 +163,18 @@ static size_t slice_units(const gql_lexer_t *lx, size_t pos, size_t units, bool 
 const char *gql_token_kind_desc(gql_token_kind_t kind)
 {
     static const char *const names[] = {
-        [GQL_TOK_SOF] = "<SOF>",         [GQL_TOK_EOF] = "<EOF>",           [GQL_TOK_BANG] = "\"!\"",
-        [GQL_TOK_DOLLAR] = "\"$\"",      [GQL_TOK_AMP] = "\"&\"",           [GQL_TOK_PAREN_L] = "\"(\"",
-        [GQL_TOK_PAREN_R] = "\")\"",     [GQL_TOK_DOT] = "\".\"",           [GQL_TOK_SPREAD] = "\"...\"",
-        [GQL_TOK_COLON] = "\":\"",       [GQL_TOK_EQUALS] = "\"=\"",        [GQL_TOK_AT] = "\"@\"",
-        [GQL_TOK_BRACKET_L] = "\"[\"",   [GQL_TOK_BRACKET_R] = "\"]\"",     [GQL_TOK_BRACE_L] = "\"{\"",
-        [GQL_TOK_PIPE] = "\"|\"",        [GQL_TOK_BRACE_R] = "\"}\"",       [GQL_TOK_NAME] = "Name",
-        [GQL_TOK_INT] = "Int",           [GQL_TOK_FLOAT] = "Float",         [GQL_TOK_STRING] = "String",
-        [GQL_TOK_BLOCK_STRING] = "BlockString", [GQL_TOK_COMMENT] = "Comment",
+        [GQL_TOK_SOF] = "<SOF>",       [GQL_TOK_EOF] = "<EOF>",
+        [GQL_TOK_BANG] = "\"!\"",      [GQL_TOK_DOLLAR] = "\"$\"",
+        [GQL_TOK_AMP] = "\"&\"",       [GQL_TOK_PAREN_L] = "\"(\"",
+        [GQL_TOK_PAREN_R] = "\")\"",   [GQL_TOK_DOT] = "\".\"",
+        [GQL_TOK_SPREAD] = "\"...\"",  [GQL_TOK_COLON] = "\":\"",
+        [GQL_TOK_EQUALS] = "\"=\"",    [GQL_TOK_AT] = "\"@\"",
+        [GQL_TOK_BRACKET_L] = "\"[\"", [GQL_TOK_BRACKET_R] = "\"]\"",
+        [GQL_TOK_BRACE_L] = "\"{\"",   [GQL_TOK_PIPE] = "\"|\"",
+        [GQL_TOK_BRACE_R] = "\"}\"",   [GQL_TOK_NAME] = "Name",
+        [GQL_TOK_INT] = "Int",         [GQL_TOK_FLOAT] = "Float",
+        [GQL_TOK_STRING] = "String",   [GQL_TOK_BLOCK_STRING] = "BlockString",
+        [GQL_TOK_COMMENT] = "Comment",
     };
     return names[kind];
 }
@@ -194,15 +195,9 @@ void gql_lexer_init(gql_lexer_t *lx, const char *src, size_t len, gql_arena_t *a
     lx->last = lx->token;
 }
 
-void gql_lexer_dispose(gql_lexer_t *lx)
-{
-    rt_buf_free(&lx->scratch);
-}
+void gql_lexer_dispose(gql_lexer_t *lx) { rt_buf_free(&lx->scratch); }
 
-static int ch(const gql_lexer_t *lx, size_t pos)
-{
-    return pos < lx->len ? (unsigned char)lx->src[pos] : -1;
-}
+static int ch(const gql_lexer_t *lx, size_t pos) { return pos < lx->len ? (unsigned char)lx->src[pos] : -1; }
 
 static bool is_digit(int c) { return c >= '0' && c <= '9'; }
 static bool is_name_start(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
@@ -380,9 +375,7 @@ static long read_escape(gql_lexer_t *lx, size_t pos)
     case 'n': v = '\n'; break;
     case 'r': v = '\r'; break;
     case 't': v = '\t'; break;
-    default:
-        bad_escape(lx, pos, 2, "Invalid character escape sequence: \"%s\".");
-        return -1;
+    default: bad_escape(lx, pos, 2, "Invalid character escape sequence: \"%s\"."); return -1;
     }
     if (rt_buf_putc(b, v) < 0)
         return -2;
@@ -510,9 +503,9 @@ static int read_token(gql_lexer_t *lx, gql_token_t *t)
         int c = ch(lx, pos);
         gql_token_kind_t k;
         switch (c) {
-        case '\t': case ' ': case ',':
-            pos++;
-            continue;
+        case '\t':
+        case ' ':
+        case ',': pos++; continue;
         case 0xEF:
             if (ch(lx, pos + 1) == 0xBB && ch(lx, pos + 2) == 0xBF) { /* BOM */
                 pos += 3;
@@ -574,8 +567,7 @@ static int read_token(gql_lexer_t *lx, gql_token_t *t)
                 lx->pos = t->end;
             return rc;
         }
-        default:
-            goto other;
+        default: goto other;
         }
     punct:
         make(lx, t, k, pos, pos + 1);

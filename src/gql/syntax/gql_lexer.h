@@ -51,17 +51,17 @@ typedef struct gql_lexer {
     const char *src;
     size_t len;
     size_t line;
-    size_t line_start;          /* byte offset where the current line starts */
-    size_t col_off, col_units;  /* memo for UTF-16 column counting within the line */
-    gql_arena_t *arena;         /* where decoded strings go */
-    gql_syntax_error_t *err;    /* filled on failure (may be NULL) */
-    gql_token_t token;          /* current token */
-    gql_token_t last;           /* previous token */
-    gql_token_t ahead;          /* cached lookahead, valid when has_ahead */
+    size_t line_start;         /* byte offset where the current line starts */
+    size_t col_off, col_units; /* memo for UTF-16 column counting within the line */
+    gql_arena_t *arena;        /* where decoded strings go */
+    gql_syntax_error_t *err;   /* filled on failure (may be NULL) */
+    gql_token_t token;         /* current token */
+    gql_token_t last;          /* previous token */
+    gql_token_t ahead;         /* cached lookahead, valid when has_ahead */
     bool has_ahead;
-    int rc;                     /* code of the last failure: GQL_PARSE_SYNTAX or GQL_PARSE_NOMEM */
-    size_t pos;                 /* where the next token is read from (end of the last one read) */
-    rt_buf_t scratch;           /* string decoding workspace, freed by gql_lexer_dispose */
+    int rc;           /* code of the last failure: GQL_PARSE_SYNTAX or GQL_PARSE_NOMEM */
+    size_t pos;       /* where the next token is read from (end of the last one read) */
+    rt_buf_t scratch; /* string decoding workspace, freed by gql_lexer_dispose */
 } gql_lexer_t;
 
 void gql_lexer_init(gql_lexer_t *lx, const char *src, size_t len, gql_arena_t *arena, gql_syntax_error_t *err);

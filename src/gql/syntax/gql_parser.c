@@ -49,10 +49,7 @@ static gql_loc_t loc_of(const gql_token_t *t)
 }
 
 /* Closes a node's location at the last consumed token, as graphql-js node() does. */
-static void finish(parser_t *p, gql_loc_t *l)
-{
-    l->end = p->lx.last.end;
-}
+static void finish(parser_t *p, gql_loc_t *l) { l->end = p->lx.last.end; }
 
 static int error_at(parser_t *p, size_t pos, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int error_at(parser_t *p, size_t pos, int rc, const char *fmt, ...)
@@ -71,8 +68,7 @@ static int error_at(parser_t *p, size_t pos, int rc, const char *fmt, ...)
 static void token_desc(const gql_token_t *t, char *out, size_t cap)
 {
     if (t->value)
-        snprintf(out, cap, "%s \"%.*s\"", gql_token_kind_desc(t->kind), (int)(t->len > 700 ? 700 : t->len),
-                 t->value);
+        snprintf(out, cap, "%s \"%.*s\"", gql_token_kind_desc(t->kind), (int)(t->len > 700 ? 700 : t->len), t->value);
     else
         snprintf(out, cap, "%s", gql_token_kind_desc(t->kind));
 }
@@ -101,10 +97,7 @@ static int advance(parser_t *p)
     return 0;
 }
 
-static bool peek(parser_t *p, gql_token_kind_t k)
-{
-    return TOK->kind == k;
-}
+static bool peek(parser_t *p, gql_token_kind_t k) { return TOK->kind == k; }
 
 static int expect(parser_t *p, gql_token_kind_t k)
 {
@@ -157,10 +150,7 @@ static int enter(parser_t *p)
     return 0;
 }
 
-static void leave(parser_t *p)
-{
-    p->depth--;
-}
+static void leave(parser_t *p) { p->depth--; }
 
 static int parse_name(parser_t *p, gql_ast_name_t *out)
 {
@@ -177,13 +167,13 @@ static int parse_name(parser_t *p, gql_ast_name_t *out)
 }
 
 /* Appends to a singly linked list through the `next` member. */
-#define APPEND(head, tail, node) \
-    do {                         \
-        if (tail)                \
-            (tail)->next = node; \
-        else                     \
-            (head) = node;       \
-        (tail) = node;           \
+#define APPEND(head, tail, node)                                                                                       \
+    do {                                                                                                               \
+        if (tail)                                                                                                      \
+            (tail)->next = node;                                                                                       \
+        else                                                                                                           \
+            (head) = node;                                                                                             \
+        (tail) = node;                                                                                                 \
     } while (0)
 
 /* ---- values --------------------------------------------------------------------------- */
@@ -305,8 +295,7 @@ static gql_ast_value_t *parse_value_inner(parser_t *p, bool is_const)
         finish(p, &v->loc);
         return v;
     case GQL_TOK_STRING:
-    case GQL_TOK_BLOCK_STRING:
-        return parse_string_literal(p);
+    case GQL_TOK_BLOCK_STRING: return parse_string_literal(p);
     case GQL_TOK_DOLLAR:
         if (is_const) {
             if (expect(p, GQL_TOK_DOLLAR) < 0)
@@ -320,9 +309,7 @@ static gql_ast_value_t *parse_value_inner(parser_t *p, bool is_const)
             return NULL;
         }
         return parse_variable(p);
-    default:
-        unexpected(p, NULL);
-        return NULL;
+    default: unexpected(p, NULL); return NULL;
     }
 }
 
@@ -601,8 +588,7 @@ static int parse_fragment_definition(parser_t *p, gql_ast_definition_t *d)
     if (value_is(TOK, "on"))
         return unexpected(p, NULL);
     if (parse_name(p, &d->name) < 0 || expect_keyword(p, "on") < 0 || !(d->type_condition = parse_named_type(p)) ||
-        parse_directives(p, false, &d->directives, &d->ndirectives) < 0 ||
-        !(d->selection_set = parse_selection_set(p)))
+        parse_directives(p, false, &d->directives, &d->ndirectives) < 0 || !(d->selection_set = parse_selection_set(p)))
         return -1;
     return 0;
 }
@@ -737,16 +723,33 @@ static int parse_enum_values(parser_t *p, gql_ast_definition_t *d)
 }
 
 static const char *const directive_locations[] = {
-    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD", "INLINE_FRAGMENT",
-    "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INTERFACE",
-    "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT", "INPUT_FIELD_DEFINITION", "DIRECTIVE_DEFINITION",
+    "QUERY",
+    "MUTATION",
+    "SUBSCRIPTION",
+    "FIELD",
+    "FRAGMENT_DEFINITION",
+    "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT",
+    "VARIABLE_DEFINITION",
+    "SCHEMA",
+    "SCALAR",
+    "OBJECT",
+    "FIELD_DEFINITION",
+    "ARGUMENT_DEFINITION",
+    "INTERFACE",
+    "UNION",
+    "ENUM",
+    "ENUM_VALUE",
+    "INPUT_OBJECT",
+    "INPUT_FIELD_DEFINITION",
+    "DIRECTIVE_DEFINITION",
 };
 
 static int parse_directive_definition(parser_t *p, gql_ast_definition_t *d)
 {
     d->kind = GQL_DEF_DIRECTIVE;
-    if (parse_description(p, &d->description) < 0 || expect_keyword(p, "directive") < 0 ||
-        expect(p, GQL_TOK_AT) < 0 || parse_name(p, &d->name) < 0 ||
+    if (parse_description(p, &d->description) < 0 || expect_keyword(p, "directive") < 0 || expect(p, GQL_TOK_AT) < 0 ||
+        parse_name(p, &d->name) < 0 ||
         parse_input_value_defs(p, GQL_TOK_PAREN_L, GQL_TOK_PAREN_R, &d->arguments, &d->nargs) < 0)
         return -1;
     int r = expect_optional_keyword(p, "repeatable");
@@ -941,8 +944,8 @@ done:
 
 /* ---- entry points ------------------------------------------------------------------------- */
 
-static void parser_init(parser_t *p, const char *src, size_t len, const gql_parse_options_t *opts,
-                        gql_arena_t *arena, gql_syntax_error_t *err)
+static void parser_init(parser_t *p, const char *src, size_t len, const gql_parse_options_t *opts, gql_arena_t *arena,
+                        gql_syntax_error_t *err)
 {
     memset(p, 0, sizeof *p);
     p->arena = arena;

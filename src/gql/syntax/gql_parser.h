@@ -26,8 +26,8 @@ enum {
 };
 
 typedef struct gql_syntax_error {
-    char message[1024];             /* NUL-terminated; absurdly long names are cut short */
-    gql_loc_t loc;                  /* where graphql-js reports the error */
+    char message[1024]; /* NUL-terminated; absurdly long names are cut short */
+    gql_loc_t loc;      /* where graphql-js reports the error */
 } gql_syntax_error_t;
 
 /* Parses src[0..len) (need not be NUL-terminated). On GQL_PARSE_OK *out is a new document owned by
@@ -37,8 +37,8 @@ int gql_parse(const char *src, size_t len, const gql_parse_options_t *opts, gql_
               gql_syntax_error_t *err);
 
 /* Parses a lone value literal (graphql-js parseValue), with or without variables allowed. */
-int gql_parse_value(const char *src, size_t len, bool const_only, gql_document_t **holder,
-                    gql_ast_value_t **out, gql_syntax_error_t *err);
+int gql_parse_value(const char *src, size_t len, bool const_only, gql_document_t **holder, gql_ast_value_t **out,
+                    gql_syntax_error_t *err);
 
 /* The spec's BlockStringValue(): strips common indentation and blank leading/trailing lines from
  * raw block-string text (escaped \""" already turned into """). Writes at most len bytes to out

@@ -18,10 +18,7 @@ static void put(printer_t *pr, const char *s, size_t n)
         pr->rc = -1;
 }
 
-static void puts_(printer_t *pr, const char *s)
-{
-    put(pr, s, strlen(s));
-}
+static void puts_(printer_t *pr, const char *s) { put(pr, s, strlen(s)); }
 
 static void newline(printer_t *pr)
 {
@@ -91,10 +88,7 @@ int gql_print_string(rt_buf_t *out, const char *s, size_t len)
     return pr.rc;
 }
 
-static bool is_ws(char c)
-{
-    return c == ' ' || c == '\t';
-}
+static bool is_ws(char c) { return c == ' ' || c == '\t'; }
 
 /* printBlockString: raw text between the triple quotes (before indentation is applied). */
 static int block_string_text(rt_buf_t *b, const char *v, size_t len)
@@ -156,10 +150,7 @@ fail:
     return rc;
 }
 
-int gql_print_block_string(rt_buf_t *out, const char *s, size_t len)
-{
-    return block_string_text(out, s, len);
-}
+int gql_print_block_string(rt_buf_t *out, const char *s, size_t len) { return block_string_text(out, s, len); }
 
 static void print_value(printer_t *pr, const gql_ast_value_t *v);
 
@@ -187,18 +178,10 @@ static void print_value(printer_t *pr, const gql_ast_value_t *v)
         break;
     case GQL_VAL_INT:
     case GQL_VAL_FLOAT:
-    case GQL_VAL_ENUM:
-        put(pr, v->str, v->len);
-        break;
-    case GQL_VAL_STRING:
-        print_string_value(pr, v);
-        break;
-    case GQL_VAL_BOOLEAN:
-        puts_(pr, v->boolean ? "true" : "false");
-        break;
-    case GQL_VAL_NULL:
-        puts_(pr, "null");
-        break;
+    case GQL_VAL_ENUM: put(pr, v->str, v->len); break;
+    case GQL_VAL_STRING: print_string_value(pr, v); break;
+    case GQL_VAL_BOOLEAN: puts_(pr, v->boolean ? "true" : "false"); break;
+    case GQL_VAL_NULL: puts_(pr, "null"); break;
     case GQL_VAL_LIST:
         put(pr, "[", 1);
         for (const gql_ast_value_t *i = v->items; i; i = i->next) {
@@ -232,9 +215,7 @@ int gql_print_value(rt_buf_t *out, const gql_ast_value_t *v)
 static void print_type(printer_t *pr, const gql_ast_type_t *t)
 {
     switch (t->kind) {
-    case GQL_TYPE_NAMED:
-        puts_(pr, t->name.value);
-        break;
+    case GQL_TYPE_NAMED: puts_(pr, t->name.value); break;
     case GQL_TYPE_LIST:
         put(pr, "[", 1);
         print_type(pr, t->of);
@@ -338,9 +319,7 @@ static void print_selection_set(printer_t *pr, const gql_ast_selection_set_t *ss
     for (const gql_ast_selection_t *s = ss->selections; s; s = s->next) {
         newline(pr);
         switch (s->kind) {
-        case GQL_SEL_FIELD:
-            print_field(pr, s);
-            break;
+        case GQL_SEL_FIELD: print_field(pr, s); break;
         case GQL_SEL_FRAGMENT_SPREAD:
             put(pr, "...", 3);
             puts_(pr, s->name.value);
@@ -449,8 +428,8 @@ static void close_block(printer_t *pr)
 static void print_definition(printer_t *pr, const gql_ast_definition_t *d)
 {
     static const char *const kw[] = {
-        [GQL_DEF_SCHEMA] = "schema", [GQL_DEF_SCALAR] = "scalar", [GQL_DEF_OBJECT] = "type",
-        [GQL_DEF_INTERFACE] = "interface", [GQL_DEF_UNION] = "union", [GQL_DEF_ENUM] = "enum",
+        [GQL_DEF_SCHEMA] = "schema",       [GQL_DEF_SCALAR] = "scalar", [GQL_DEF_OBJECT] = "type",
+        [GQL_DEF_INTERFACE] = "interface", [GQL_DEF_UNION] = "union",   [GQL_DEF_ENUM] = "enum",
         [GQL_DEF_INPUT_OBJECT] = "input",
     };
     switch (d->kind) {
@@ -509,8 +488,7 @@ static void print_definition(printer_t *pr, const gql_ast_definition_t *d)
             puts_(pr, d->locations[i].value);
         }
         return;
-    default:
-        break;
+    default: break;
     }
     if (d->is_extension)
         puts_(pr, "extend ");
@@ -583,8 +561,7 @@ static void print_definition(printer_t *pr, const gql_ast_definition_t *d)
             close_block(pr);
         }
         break;
-    default:
-        break;
+    default: break;
     }
 }
 

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/util_clock.h"
 #include "util/util_log.h"
 
 #define KEY_LOG "bh:log"
@@ -49,8 +50,8 @@ typedef struct redis_store {
     int port, db;
     long retention_sec, retention_max;
     char producer[17];
-    redisContext *w;   /* writer thread */
-    redisContext *r;   /* readers, under rmu */
+    redisContext *w; /* writer thread */
+    redisContext *r; /* readers, under rmu */
     pthread_mutex_t rmu;
     pthread_t thread, watch_thread;
     bool thread_started, watch_started;
@@ -71,13 +72,6 @@ typedef struct redis_store {
     int out;
     bool writer_done, closed;
 } redis_store_t;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- cursors: "r<ms>-<n>", the stream id ---- */
 
@@ -122,10 +116,7 @@ static void sid_cursor(sid_t id, char out[STORE_CURSOR_MAX])
 }
 
 /* A 64-bit position for layers that order by number: 20 bits of sequence within a millisecond. */
-static uint64_t sid_seq(sid_t id)
-{
-    return (id.ms << 20) | (id.n < (1u << 20) ? id.n : (1u << 20) - 1);
-}
+static uint64_t sid_seq(sid_t id) { return (id.ms << 20) | (id.n < (1u << 20) ? id.n : (1u << 20) - 1); }
 
 static int cursor_parse(const char *c, sid_t *id)
 {
@@ -237,16 +228,13 @@ static int stream_bounds(redis_store_t *s, redisContext **c, sid_t *last, sid_t 
 
 /* ---- change log entries ---- */
 
-static json_object *parse_or_null(const char *t)
-{
-    return t ? json_tokener_parse(t) : NULL;
-}
+static json_object *parse_or_null(const char *t) { return t ? json_tokener_parse(t) : NULL; }
 
 static const char *static_type(const char *t)
 {
-    static const char *const names[] = {"Blob", "Revision", "Session", "Execution", "ExecutionEvent",
-                                        "SessionEvent", "Organization", "User", "Membership", "ApiKey",
-                                        "PersonalAccessToken"};
+    static const char *const names[] = {
+        "Blob",         "Revision", "Session",    "Execution", "ExecutionEvent",     "SessionEvent",
+        "Organization", "User",     "Membership", "ApiKey",    "PersonalAccessToken"};
     for (size_t i = 0; t && i < sizeof names / sizeof *names; i++)
         if (strcmp(t, names[i]) == 0)
             return names[i];
@@ -459,10 +447,7 @@ static void cb_free(cmdbuf_t *b)
     free(b->owned);
 }
 
-static const char *jtext(json_object *o)
-{
-    return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-}
+static const char *jtext(json_object *o) { return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN); }
 
 /* Computes one job against the overlays; on success its writes join the group's overlay. */
 static void compute_job(redis_store_t *s, rjob_t *j, json_object *group_ov, json_object *base)
@@ -482,7 +467,7 @@ static void compute_job(redis_store_t *s, rjob_t *j, json_object *group_ov, json
         if (rc == 0 && changed) {
             c.type = r->type;
             c.id = strdup(r->id);
-            c.time_ms = now_ms();
+            c.time_ms = rt_wall_now().ms;
             json_object *n = c.node ? c.node : c.previous, *jb = NULL, *borg = NULL, *blob = NULL;
             if (strcmp(r->type, "Blob") != 0 && json_object_object_get_ex(n, "blobId", &jb) &&
                 json_object_get_type(jb) == json_type_string) {
@@ -496,8 +481,8 @@ static void compute_job(redis_store_t *s, rjob_t *j, json_object *group_ov, json
                         blob = json_tokener_parse(rr->str);
                     /* remembered for the group's other records of this blob (read-only use) */
                     if (rr)
-                        json_object_object_add(base, bk, rr->type == REDIS_REPLY_STRING ? json_object_new_string(rr->str)
-                                                                                           : NULL);
+                        json_object_object_add(base, bk,
+                                               rr->type == REDIS_REPLY_STRING ? json_object_new_string(rr->str) : NULL);
                     if (rr)
                         freeReplyObject(rr);
                 }
@@ -510,8 +495,8 @@ static void compute_job(redis_store_t *s, rjob_t *j, json_object *group_ov, json
                       : STORE_ERR_NOMEM;
             json_object_put(blob);
             if (rc == 0)
-                json_object_object_add(job_ov, key, c.mutation == STORE_DELETED ? NULL
-                                                                                : json_object_new_string(jtext(next)));
+                json_object_object_add(job_ov, key,
+                                       c.mutation == STORE_DELETED ? NULL : json_object_new_string(jtext(next)));
             if (rc == 0 && j->nchanges == j->cap) {
                 int cap = j->cap ? j->cap * 2 : 8;
                 store_change_t *nc = realloc(j->changes, (size_t)cap * sizeof *nc);
@@ -555,7 +540,7 @@ static void prepare_group(redis_store_t *s, rjob_t *group)
             int idx = first && json_object_object_get_ex(first, "index", &v) ? json_object_get_int(v) : -1;
             rjob_fail(j, STORE_ERR_INVALID, idx,
                       strdup(first && json_object_object_get_ex(first, "message", &v) ? json_object_get_string(v)
-                                                                                       : "invalid request"));
+                                                                                      : "invalid request"));
             j->errors = errors;
             j->records = NULL;
             j->n = 0;
@@ -660,8 +645,8 @@ static int attempt_group(redis_store_t *s, rjob_t *group)
             cb_reset(&b);
             snprintf(tbuf, sizeof tbuf, "%" PRId64, c->time_ms);
             snprintf(mbuf, sizeof mbuf, "%d", (int)c->mutation);
-            const char *fixed[] = {"XADD", KEY_LOG, "MAXLEN", "~", maxlen, "*", "p", s->producer, "t", tbuf, "ty",
-                                   c->type, "id", c->id, "m", mbuf};
+            const char *fixed[] = {"XADD", KEY_LOG, "MAXLEN", "~",     maxlen, "*",   "p", s->producer,
+                                   "t",    tbuf,    "ty",     c->type, "id",   c->id, "m", mbuf};
             for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
                 if (cb_add(&b, fixed[k], false))
                     goto io;
@@ -783,7 +768,7 @@ static void run_group(redis_store_t *s, rjob_t *group)
         rjob_deliver(group);
         group = next;
     }
-    int64_t now = now_ms();
+    int64_t now = rt_wall_now().ms;
     if (now - s->last_trim_ms >= 1000) {
         s->last_trim_ms = now;
         char minid[48];
@@ -864,7 +849,12 @@ static int r_submit(store_t *base, store_record_t *records, int n, rt_taskq_t *q
         free(records);
         return STORE_ERR_NOMEM;
     }
-    *j = (rjob_t){.owner = (redis_store_t *)base, .records = records, .n = n, .q = q, .done = done, .ctx = ctx,
+    *j = (rjob_t){.owner = (redis_store_t *)base,
+                  .records = records,
+                  .n = n,
+                  .q = q,
+                  .done = done,
+                  .ctx = ctx,
                   .error_index = -1};
     return enqueue((redis_store_t *)base, j);
 }
@@ -875,8 +865,13 @@ static int r_submit_prepared(store_t *base, store_prepare_fn prepare, void *pctx
     rjob_t *j = calloc(1, sizeof *j);
     if (!j)
         return STORE_ERR_NOMEM;
-    *j = (rjob_t){.owner = (redis_store_t *)base, .prepare = prepare, .pctx = pctx, .q = q, .done = done,
-                  .ctx = ctx, .error_index = -1};
+    *j = (rjob_t){.owner = (redis_store_t *)base,
+                  .prepare = prepare,
+                  .pctx = pctx,
+                  .q = q,
+                  .done = done,
+                  .ctx = ctx,
+                  .error_index = -1};
     return enqueue((redis_store_t *)base, j);
 }
 
@@ -913,14 +908,11 @@ static int r_get(store_t *base, const char *type, const char *id, json_object **
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
 /* Every node of `type` (in id order), filtered by field == value when field is set. */
-static int each_of_type(redis_store_t *s, const char *type, const char *field, const char *value,
-                        store_record_fn fn, void *ctx)
+static int each_of_type(redis_store_t *s, const char *type, const char *field, const char *value, store_record_fn fn,
+                        void *ctx)
 {
     char *ids = NULL;
     if (asprintf(&ids, "bh:ids:%s", type) < 0)
@@ -966,16 +958,14 @@ out:
     return rc;
 }
 
-static int r_find(store_t *base, const char *type, const char *field, const char *value, store_record_fn fn,
-                  void *ctx)
+static int r_find(store_t *base, const char *type, const char *field, const char *value, store_record_fn fn, void *ctx)
 {
     return each_of_type((redis_store_t *)base, type, field, value, fn, ctx);
 }
 
 static int r_load_directory(store_t *base, store_record_fn fn, void *ctx)
 {
-    static const char *const order[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken",
-                                        "Blob"};
+    static const char *const order[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken", "Blob"};
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof order / sizeof *order; i++)
         rc = each_of_type((redis_store_t *)base, order[i], NULL, NULL, fn, ctx);

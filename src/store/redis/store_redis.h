@@ -6,9 +6,9 @@
 #include "store/store.h"
 
 typedef struct store_redis_opts {
-    const char *url;           /* redis://host:port[/db] */
-    long retention_sec;        /* log entries older than this are trimmed */
-    long retention_max;        /* at most about this many entries are kept (XADD MAXLEN ~) */
+    const char *url;    /* redis://host:port[/db] */
+    long retention_sec; /* log entries older than this are trimmed */
+    long retention_max; /* at most about this many entries are kept (XADD MAXLEN ~) */
     const gql_schema_t *nodes;
     const gql_schema_t *directory;
 } store_redis_opts_t;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "store/store_cursor.h"
+#include "util/util_clock.h"
 #include "util/util_log.h"
 
 /* Most requests taken into one group commit: bounds how long the first one waits. */
@@ -40,7 +41,7 @@ typedef struct job {
     void *ctx;
     store_prepare_fn prepare; /* run on the writer thread before the request's turn */
     void *pctx;
-    json_object *errors;      /* prepare's rejection */
+    json_object *errors; /* prepare's rejection */
     store_change_t *changes;
     int nchanges, cap;
     int status;
@@ -64,7 +65,7 @@ typedef struct sqlite_store {
     bool closing, busy;
     sqlite3_stmt *w_get, *w_put, *w_del, *w_log, *w_head;
     int64_t last_prune_ms;
-    int64_t known_head; /* writer thread: newest change it has seen (own or foreign) */
+    int64_t known_head;  /* writer thread: newest change it has seen (own or foreign) */
     rt_taskq_t *watch_q; /* set once before serving */
     store_changes_fn watch_fn;
     void *watch_ctx;
@@ -88,18 +89,11 @@ typedef struct foreign {
     int n;
 } foreign_t;
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *static_type(const char *t)
 {
-    static const char *const names[] = {"Blob", "Revision", "Session", "Execution", "ExecutionEvent",
-                                        "SessionEvent", "Organization", "User", "Membership", "ApiKey",
-                                        "PersonalAccessToken"};
+    static const char *const names[] = {
+        "Blob",         "Revision", "Session",    "Execution", "ExecutionEvent",     "SessionEvent",
+        "Organization", "User",     "Membership", "ApiKey",    "PersonalAccessToken"};
     for (size_t i = 0; t && i < sizeof names / sizeof *names; i++)
         if (strcmp(t, names[i]) == 0)
             return names[i];
@@ -219,8 +213,8 @@ static int64_t read_int(sqlite3 *db, const char *sql, int64_t dflt, int *err)
 /* ---- writer ---- */
 
 static int row_change(sqlite3_stmt *st, store_change_t *c);
-#define CHANGE_COLUMNS                                                                                   \
-    "seq, time_ms, type, id, mutation, node, previous, updated, organization_id, blob_id, session_id," \
+#define CHANGE_COLUMNS                                                                                                 \
+    "seq, time_ms, type, id, mutation, node, previous, updated, organization_id, blob_id, session_id,"                 \
     " execution_id"
 
 static void foreign_run(void *arg)
@@ -245,8 +239,9 @@ static void pick_up_foreign(sqlite_store_t *s, int64_t head)
     sqlite3_stmt *st = NULL;
     foreign_t *f = calloc(1, sizeof *f);
     int cap = 0;
-    if (!f || sqlite3_prepare_v2(s->wdb, "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
-                                 -1, &st, NULL) != SQLITE_OK)
+    if (!f ||
+        sqlite3_prepare_v2(s->wdb, "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+                           -1, &st, NULL) != SQLITE_OK)
         goto fail;
     f->fn = s->watch_fn;
     f->ctx = s->watch_ctx;
@@ -292,8 +287,7 @@ static int bind_json(sqlite3_stmt *st, int i, json_object *v)
 {
     if (!v)
         return sqlite3_bind_null(st, i);
-    return sqlite3_bind_text(st, i, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), -1,
-                             SQLITE_TRANSIENT);
+    return sqlite3_bind_text(st, i, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
 }
 
 static int step_done(sqlite3_stmt *st)
@@ -345,7 +339,7 @@ static int apply_record(sqlite_store_t *s, job_t *j, int idx, int64_t *head)
         goto done;
     c.type = r->type;
     c.id = strdup(r->id);
-    c.time_ms = now_ms();
+    c.time_ms = rt_wall_now().ms;
     if (!c.id) {
         rc = STORE_ERR_NOMEM;
         goto fail;
@@ -517,7 +511,7 @@ static void empty_trash(sqlite_store_t *s)
 static void prune(sqlite_store_t *s)
 {
     int err = 0;
-    int64_t now = now_ms();
+    int64_t now = rt_wall_now().ms;
     if (now - s->last_prune_ms < 1000)
         return;
     s->last_prune_ms = now;
@@ -550,10 +544,10 @@ static void prune(sqlite_store_t *s)
     }
     sqlite3_finalize(st);
     st = NULL;
-    if (rc == SQLITE_OK &&
-        sqlite3_prepare_v2(s->wdb, "INSERT INTO meta(key, value) VALUES('pruned_through', ?1)"
-                                   " ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)",
-                           -1, &st, NULL) == SQLITE_OK) {
+    if (rc == SQLITE_OK && sqlite3_prepare_v2(s->wdb,
+                                              "INSERT INTO meta(key, value) VALUES('pruned_through', ?1)"
+                                              " ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)",
+                                              -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, cut);
         rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
     } else {
@@ -581,7 +575,7 @@ static void prepare_group(sqlite_store_t *s, job_t *group)
             json_object *first = errors ? json_object_array_get_idx(errors, 0) : NULL, *v = NULL;
             j->error_index = first && json_object_object_get_ex(first, "index", &v) ? json_object_get_int(v) : -1;
             j->msg = strdup(first && json_object_object_get_ex(first, "message", &v) ? json_object_get_string(v)
-                                                                                       : "invalid request");
+                                                                                     : "invalid request");
         }
         j->prepare = NULL;
     }
@@ -766,8 +760,8 @@ static int s_submit(store_t *base, store_record_t *records, int n, rt_taskq_t *q
     return enqueue((sqlite_store_t *)base, j);
 }
 
-static int s_submit_prepared(store_t *base, store_prepare_fn prepare, void *pctx, rt_taskq_t *q,
-                             store_done_fn done, void *ctx)
+static int s_submit_prepared(store_t *base, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
+                             void *ctx)
 {
     job_t *j = calloc(1, sizeof *j);
     if (!j)
@@ -812,8 +806,7 @@ static int s_get(store_t *base, const char *type, const char *id, json_object **
     *out = NULL;
     pthread_mutex_lock(&s->rmu);
     int rc = STORE_ERR_IO;
-    if (sqlite3_prepare_v2(s->rdb, "SELECT node FROM nodes WHERE type = ?1 AND id = ?2", -1, &st, NULL) ==
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(s->rdb, "SELECT node FROM nodes WHERE type = ?1 AND id = ?2", -1, &st, NULL) == SQLITE_OK)
         rc = get_node(st, type, id, out);
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->rmu);
@@ -834,8 +827,7 @@ static int each_row(sqlite3_stmt *st, store_record_fn fn, void *ctx)
     return rc == SQLITE_DONE ? 0 : STORE_ERR_IO;
 }
 
-static int s_find(store_t *base, const char *type, const char *field, const char *value, store_record_fn fn,
-                  void *ctx)
+static int s_find(store_t *base, const char *type, const char *field, const char *value, store_record_fn fn, void *ctx)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
     char path[256];
@@ -864,8 +856,7 @@ static int s_load_directory(store_t *base, store_record_fn fn, void *ctx)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
     /* Organizations and users before what refers to them, blobs last. */
-    static const char *const order[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken",
-                                        "Blob"};
+    static const char *const order[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken", "Blob"};
     int rc = 0;
     pthread_mutex_lock(&s->rmu);
     for (size_t i = 0; rc == 0 && i < sizeof order / sizeof *order; i++) {
@@ -942,9 +933,8 @@ static int s_log_read(store_t *base, const char *after, int max, store_change_fn
     if (rc != 0)
         goto out;
     rc = STORE_ERR_IO;
-    if (sqlite3_prepare_v2(s->rdb,
-                           "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->rdb, "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2", -1,
+                           &st, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_int64(st, 1, (int64_t)seq);
     sqlite3_bind_int(st, 2, max > 0 ? max : 1000);
@@ -1076,8 +1066,8 @@ store_t *store_sqlite_open(const store_sqlite_opts_t *o)
     if (!s->rdb)
         goto fail;
     if (sqlite3_prepare_v2(s->wdb, "SELECT node FROM nodes WHERE type = ?1 AND id = ?2", -1, &s->w_get, NULL) ||
-        sqlite3_prepare_v2(s->wdb, "INSERT OR REPLACE INTO nodes(type, id, node) VALUES(?1, ?2, ?3)", -1,
-                           &s->w_put, NULL) ||
+        sqlite3_prepare_v2(s->wdb, "INSERT OR REPLACE INTO nodes(type, id, node) VALUES(?1, ?2, ?3)", -1, &s->w_put,
+                           NULL) ||
         sqlite3_prepare_v2(s->wdb, "DELETE FROM nodes WHERE type = ?1 AND id = ?2", -1, &s->w_del, NULL) ||
         sqlite3_prepare_v2(s->wdb,
                            "INSERT INTO changes(time_ms, type, id, mutation, node, previous, updated,"
