@@ -38,7 +38,7 @@ static int store_is_empty(store_t *s)
     return n == 0;
 }
 
-int store_seed_demo(rt_server_t *srv, FILE *out)
+int cli_demo_seed(rt_server_t *srv, FILE *out)
 {
     store_t *s = srv->store;
     int empty = s ? store_is_empty(s) : -1;

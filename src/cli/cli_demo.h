@@ -10,6 +10,6 @@
 /* Uses srv->store (opened) and srv->cfg (host, port, service key). Does nothing and returns 0
  * when the store already holds an organization, a user or a retained change; returns 0 after
  * seeding and printing to `out`, or -1 on failure (reason on stderr, nothing applied). */
-int store_seed_demo(rt_server_t *srv, FILE *out);
+int cli_demo_seed(rt_server_t *srv, FILE *out);
 
 #endif

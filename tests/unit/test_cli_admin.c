@@ -112,7 +112,7 @@ int main(void)
         CHECK(srv.store == NULL);
         srv.store = s;
         FILE *devnull = fopen("/dev/null", "w");
-        CHECK(store_seed_demo(&srv, devnull) == 0);
+        CHECK(cli_demo_seed(&srv, devnull) == 0);
         fclose(devnull);
         store_log_head(s, head);
         CHECK_STR(head, "s5");
@@ -131,7 +131,7 @@ int main(void)
         char path[300];
         snprintf(path, sizeof path, "%s/demo.txt", dir);
         FILE *f = fopen(path, "w+");
-        CHECK(store_seed_demo(&srv, f) == 0);
+        CHECK(cli_demo_seed(&srv, f) == 0);
         rewind(f);
         size_t n = fread(out, 1, sizeof out - 1, f);
         out[n] = '\0';
