@@ -10,7 +10,7 @@
 
 #include "auth/auth.h"
 #include "feed/feed.h"
-#include "http/http_events.h"
+#include "app/app_commit.h"
 #include "net/net.h"
 #include "store/store.h"
 #include "util/util_log.h"
@@ -31,8 +31,6 @@ static void *signal_thread(void *arg)
     }
     return NULL;
 }
-
-static void store_watched(void *ctx, const store_change_t *changes, int n) { http_events_dispatch(ctx, changes, n); }
 
 /* Order matters: the demo seed is written before the directory is mirrored into auth; the
  * feed needs store and auth. Returns 0 with *net set (also on failure, when it was started). */
@@ -56,7 +54,7 @@ static int app_start(rt_server_t *srv, app_seed_fn seed, net_t **net)
     if (!srv->feed)
         return -1;
     /* Operator commands may write to the data dir of this running server: hear of it. */
-    if (store_watch(srv->store, srv->net_q, store_watched, srv) < 0)
+    if (store_watch(srv->store, srv->net_q, app_commit_watched, srv) < 0)
         return -1;
     return 0;
 }

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "auth/auth.h"
-#include "feed/feed.h"
 #include "http/http_events_body.h"
 #include "server.h"
 #include "store/store.h"
@@ -21,6 +20,8 @@ typedef struct pending {
     const char *body; /* the exchange's request body: valid until the answer */
     size_t body_len;
     int n; /* records in the request, set by prepare */
+    http_commit_fn commit;
+    void *commit_ctx;
 } pending_t;
 
 static void respond_json(http_exchange_t *x, int status, json_object *body)
@@ -45,36 +46,6 @@ static void respond_errors(http_exchange_t *x, json_object *errors)
     json_object_object_add(o, "errors", json_object_get(errors));
     respond_json(x, 400, o);
     json_object_put(o);
-}
-
-void http_events_dispatch(struct rt_server *srv, const struct store_change *changes, int n)
-{
-    int nodes = 0;
-    for (int i = 0; i < n; i++) {
-        if (srv->auth && store_type_is_auth(changes[i].type))
-            auth_dir_apply(srv->auth, changes[i].type, changes[i].id, changes[i].node);
-        if (store_type_is_node(changes[i].type))
-            nodes++;
-    }
-    if (!srv->feed || nodes == 0)
-        return;
-    if (nodes == n) {
-        feed_publish(srv->feed, changes, n);
-        return;
-    }
-    /* Directory changes interleaved: hand the feed only the node changes, still in log order
-     * (shallow copies; the feed copies what it keeps). */
-    store_change_t *only = malloc((size_t)nodes * sizeof *only);
-    if (!only) {
-        rt_log_error("events", "out of memory publishing %d changes", nodes);
-        return;
-    }
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if (store_type_is_node(changes[i].type))
-            only[k++] = changes[i];
-    feed_publish(srv->feed, only, k);
-    free(only);
 }
 
 /* Writer thread: decoding and validating a body of up to --max-body-bytes is CPU work that must
@@ -123,13 +94,13 @@ static void on_committed(void *ctx, const store_result_t *res)
             http_respond_error(p->x, 500, "out of memory");
         }
         atomic_fetch_add_explicit(&p->srv->metrics.changes_ingested, res->nchanges, memory_order_relaxed);
-        if (!res->via_watch)
-            http_events_dispatch(p->srv, res->changes, res->nchanges);
+        if (!res->via_watch && p->commit)
+            p->commit(p->commit_ctx, res->changes, res->nchanges);
     }
     free(p);
 }
 
-void http_events_handle(struct rt_server *srv, http_exchange_t *x)
+void http_events_handle(struct rt_server *srv, http_exchange_t *x, http_commit_fn commit, void *commit_ctx)
 {
     const http_request_t *req = http_exchange_request(x);
     if (strcmp(req->method, "POST") != 0) {
@@ -170,6 +141,8 @@ void http_events_handle(struct rt_server *srv, http_exchange_t *x)
     p->body = req->body;
     p->body_len = req->body ? req->body_len : 0;
     p->n = 0;
+    p->commit = commit;
+    p->commit_ctx = commit_ctx;
     /* srv->net_q, not the exchange's thread: one queue keeps the publishes in log order (the
      * answer then travels to the exchange's thread in http_exchange_respond). */
     int rc = store_submit_prepared(srv->store, prepare_body, p, srv->net_q, on_committed, p);

@@ -7,6 +7,7 @@
 
 #include "auth/auth.h"
 #include "feed/feed_query.h"
+#include "app/app_commit.h"
 #include "http/http_events.h"
 #include "http/http_graphql.h"
 #include "http/http_metrics.h"
@@ -348,7 +349,7 @@ static void dispatch(http_exchange_t *x)
         return;
     }
     if (x->route == ROUTE_EVENTS) {
-        http_events_handle(srv, x);
+        http_events_handle(srv, x, app_commit_watched, srv);
         return;
     }
     if (!srv->auth) {
