@@ -43,6 +43,22 @@ bool store_type_is_auth(const char *type)
     return false;
 }
 
+json_object *store_json_parse(const char *text)
+{
+    if (!text)
+        return NULL;
+    json_tokener *tok = json_tokener_new_ex(STORE_JSON_MAX_DEPTH);
+    if (!tok)
+        return NULL;
+    json_object *v = json_tokener_parse_ex(tok, text, -1); /* -1: up to the NUL, as json_tokener_parse */
+    if (json_tokener_get_error(tok) != json_tokener_success) {
+        json_object_put(v);
+        v = NULL;
+    }
+    json_tokener_free(tok);
+    return v;
+}
+
 void store_change_clear(store_change_t *c)
 {
     if (!c)

@@ -27,6 +27,15 @@ enum {
     STORE_ERR_CLOSED = -7, /* the store is shutting down */
 };
 
+/* The one JSON nesting limit: ingestion accepts values nested this deep, counted from the
+ * record ({"type", "op", "node": {...}} is already two levels; docs/ingestion.md), and every
+ * read of stored text allows as much, so whatever is accepted reads back intact. */
+#define STORE_JSON_MAX_DEPTH 64
+
+/* Parses JSON text the store itself wrote (node states, change-log fields) under the nesting
+ * limit above. Returns a new reference (caller owns) or NULL for NULL or unparsable text. */
+json_object *store_json_parse(const char *text);
+
 /* Longest cursor text, NUL included. Cursors are opaque to every layer above the store. */
 #define STORE_CURSOR_MAX 48
 

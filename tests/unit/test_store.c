@@ -21,7 +21,7 @@ static bool jeq(const char *a, const char *b)
     return r;
 }
 
-static void test_json_equal(void)
+RT_TEST(json_equal)
 {
     CHECK(jeq("1", "1.0"));
     CHECK(jeq("1.0", "1"));
@@ -81,7 +81,7 @@ static bool invalid_with(const char *text, const char *needle)
 #define EXEC_OK                                                                                                        \
     "\"id\":\"ex1\",\"blobId\":\"b1\",\"status\":\"RUNNING\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\""
 
-static void test_validation(void)
+static void check_validation(void)
 {
     CHECK(valid("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK "}}"));
     CHECK(valid("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK
@@ -206,7 +206,7 @@ static const char *js(json_object *o) { return o ? json_object_to_json_string_ex
 #define BLOB                                                                                                           \
     "\"id\":\"b1\",\"organizationId\":\"o1\",\"type\":\"WORKFLOW\",\"name\":\"n\",\"visibility\":\"PRIVATE\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\""
 
-static void test_compute(void)
+static void check_compute(void)
 {
     bool ch;
     store_change_t c;
@@ -315,7 +315,7 @@ static void test_compute(void)
     store_change_clear(&c);
 }
 
-static void test_owners(void)
+RT_TEST(owners)
 {
     store_change_t c = {0};
     c.type = "ExecutionEvent";
@@ -349,7 +349,7 @@ static void test_owners(void)
     json_object_put(m);
 }
 
-static void test_cursor(void)
+RT_TEST(cursor)
 {
     char buf[STORE_CURSOR_MAX];
     uint64_t seq = 99;
@@ -367,17 +367,41 @@ static void test_cursor(void)
     CHECK(store_seq_cursor_decode(NULL, &seq) == STORE_ERR_CURSOR_MALFORMED);
 }
 
-int main(void)
+RT_TEST(record_validation) { check_validation(); }
+
+RT_TEST(change_compute) { check_compute(); }
+
+/* The same again with the type table resolved once, as an opened store has it. */
+RT_TEST(resolved_types)
 {
-    test_json_equal();
-    test_validation();
-    test_compute();
-    /* the same again with the type table resolved once, as an opened store has it */
-    store_types_init(&S);
-    CHECK(S.defs_ready && S.defs[0] && strcmp(S.defs[0]->name, "Execution") == 0);
-    test_validation();
-    test_compute();
-    test_owners();
-    test_cursor();
-    RT_TEST_MAIN_END();
+    store_t resolved = S;
+    store_types_init(&resolved);
+    CHECK(resolved.defs_ready && resolved.defs[0] && strcmp(resolved.defs[0]->name, "Execution") == 0);
+    store_t saved = S;
+    S = resolved;
+    check_validation();
+    check_compute();
+    S = saved;
 }
+
+/* Stored text reads back up to the ingestion nesting limit, and no deeper. */
+RT_TEST(json_parse_depth)
+{
+    char text[2 * (STORE_JSON_MAX_DEPTH + 1) + 1];
+    for (int levels = STORE_JSON_MAX_DEPTH; levels <= STORE_JSON_MAX_DEPTH + 1; levels++) {
+        memset(text, '[', (size_t)levels);
+        memset(text + levels, ']', (size_t)levels);
+        text[2 * levels] = '\0';
+        json_object *v = store_json_parse(text);
+        CHECK((v != NULL) == (levels <= STORE_JSON_MAX_DEPTH));
+        json_object_put(v);
+    }
+    json_object *n = store_json_parse("42");
+    CHECK(n && json_object_get_int(n) == 42);
+    json_object_put(n);
+    CHECK(store_json_parse(NULL) == NULL);
+    CHECK(store_json_parse("{\"a\":") == NULL);
+    CHECK(store_json_parse("") == NULL);
+}
+
+RT_TEST_MAIN()

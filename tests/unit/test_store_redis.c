@@ -18,6 +18,7 @@
 #include "gql_schema_gen.h"
 #include "store/store.h"
 #include "store_test_schema.h"
+#include "store_test_util.h"
 
 static char url[64];
 static pid_t redis_pid;
@@ -71,51 +72,6 @@ static store_t *open_store(long ret_max)
     return store_redis_open(&o);
 }
 
-static int apply(store_t *s, const char *json, char cursor[STORE_CURSOR_MAX], int *index)
-{
-    json_object *arr = json_tokener_parse(json);
-    int n = (int)json_object_array_length(arr);
-    store_record_t *recs = calloc((size_t)n, sizeof *recs);
-    for (int i = 0; i < n; i++) {
-        char *msg = NULL;
-        if (store_record_parse(s, json_object_array_get_idx(arr, i), &recs[i], &msg) != 0) {
-            fprintf(stderr, "fixture record %d invalid: %s\n", i, msg);
-            abort();
-        }
-    }
-    json_object_put(arr);
-    char msg[256];
-    int idx = -1;
-    int rc = store_apply_sync(s, recs, n, cursor, msg, sizeof msg, &idx);
-    if (index)
-        *index = idx;
-    return rc;
-}
-
-typedef struct collected {
-    int n;
-    char cursors[64][STORE_CURSOR_MAX];
-    char ids[64][32];
-    store_mutation_t mut[64];
-    char fields[64][128];
-    char org[64][32];
-} collected_t;
-
-static int collect(void *ctx, const store_change_t *c)
-{
-    collected_t *col = ctx;
-    if (col->n >= 64)
-        return 1;
-    snprintf(col->cursors[col->n], STORE_CURSOR_MAX, "%s", c->cursor);
-    snprintf(col->ids[col->n], 32, "%s", c->id);
-    col->mut[col->n] = c->mutation;
-    snprintf(col->fields[col->n], 128, "%s",
-             c->updated_fields ? json_object_to_json_string_ext(c->updated_fields, JSON_C_TO_STRING_PLAIN) : "");
-    snprintf(col->org[col->n], 32, "%s", c->organization_id ? c->organization_id : "");
-    col->n++;
-    return 0;
-}
-
 #define TS "\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\""
 #define BLOB(id)                                                                                                       \
     "{\"type\":\"Blob\",\"op\":\"upsert\",\"node\":{\"id\":\"" id                                                      \
@@ -124,7 +80,7 @@ static int collect(void *ctx, const store_change_t *c)
     "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"" id "\",\"blobId\":\"b1\",\"status\":\"" st         \
     "\"," TS "}}"
 
-static void test_basic(void)
+RT_TEST(basic)
 {
     store_t *s = open_store(1000000);
     CHECK(s != NULL);
@@ -219,7 +175,7 @@ static void *bump(void *arg)
     return NULL;
 }
 
-static void test_two_servers(void)
+RT_TEST(two_servers)
 {
     store_t *a = open_store(1000000), *b = open_store(1000000);
     CHECK(a && b);
@@ -276,7 +232,7 @@ static void test_two_servers(void)
     rt_taskq_free(qb);
 }
 
-static void test_trim(void)
+RT_TEST(trim)
 {
     store_t *s = open_store(10);
     if (!s) {
@@ -301,17 +257,62 @@ static void test_trim(void)
     store_close(s);
 }
 
-int main(void)
+/* Values nested to the ingestion limit read back: state, diff, log and directory. */
+RT_TEST(deep_json)
+{
+    const int levels = STORE_JSON_MAX_DEPTH - 2; /* a field value sits below the record and its node */
+    char *deep = nested(levels), *text = NULL;
+    store_t *s = open_store(1000000);
+    CHECK(s != NULL);
+    if (!s)
+        goto out;
+    CHECK(asprintf(&text,
+                   "[{\"type\":\"Blob\",\"op\":\"upsert\",\"node\":{\"id\":\"bdeep\",\"organizationId\":\"o1\","
+                   "\"type\":\"WORKFLOW\",\"name\":\"n\",\"visibility\":\"PRIVATE\",\"metadata\":%s," TS "}},"
+                   "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"exdeep\",\"blobId\":\"bdeep\","
+                   "\"status\":\"RUNNING\",\"output\":%s," TS "}}]",
+                   deep, deep) > 0);
+    char start[STORE_CURSOR_MAX], cur[STORE_CURSOR_MAX];
+    CHECK(store_log_head(s, start) == 0);
+    CHECK(apply(s, text, cur, NULL) == 0);
+    json_object *n = NULL, *out = NULL;
+    CHECK(store_get(s, "Execution", "exdeep", &n) == 0 && n != NULL);
+    CHECK(json_object_object_get_ex(n, "output", &out) && depth_of(out) == levels);
+    json_object_put(n);
+    CHECK(apply(s, "[{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"exdeep\",\"node\":{\"status\":\"FAILED\"}}]",
+                cur, NULL) == 0);
+    CHECK(apply(s,
+                "[{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"exdeep\",\"blobId\":\"bdeep\","
+                "\"status\":\"RUNNING\"," TS "}}]",
+                cur, NULL) == 0);
+    CHECK(apply(s, "[{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"exdeep\"}]", cur, NULL) == 0);
+    CHECK(store_get(s, "Execution", "exdeep", &n) == 0 && n == NULL);
+    deep_seen_t d = {0};
+    CHECK(store_log_read(s, start, 10, collect_deep, &d) == 5);
+    CHECK(d.mut[1] == STORE_CREATED && d.node_depth[1] == levels);
+    CHECK(d.mut[2] == STORE_UPDATED && d.node_depth[2] == levels && d.prev_depth[2] == levels);
+    CHECK(d.mut[3] == STORE_UPDATED && d.node_depth[3] == -1 && d.prev_depth[3] == levels);
+    CHECK(d.mut[4] == STORE_DELETED && d.prev_depth[4] == -1);
+    dir_seen_t seen = {0};
+    CHECK(store_load_directory(s, on_dir, &seen) == 0);
+    bool blob = false;
+    for (int i = 0; i < seen.n; i++)
+        blob = blob || strcmp(seen.what[i], "Blob/bdeep") == 0;
+    CHECK(blob);
+    store_close(s);
+out:
+    free(text);
+    free(deep);
+}
+
+int main(int argc, char **argv)
 {
     if (start_redis() != 0) {
         fprintf(stderr, "cannot start redis-server (install it: scripts/deps.sh test)\n");
-        CHECK(0);
-        RT_TEST_MAIN_END();
+        return 1;
     }
-    test_basic();
-    test_two_servers();
-    test_trim();
+    int rc = rt_test_run(argc, argv);
     kill(redis_pid, SIGTERM);
     waitpid(redis_pid, NULL, 0);
-    RT_TEST_MAIN_END();
+    return rc;
 }

@@ -228,7 +228,7 @@ static int stream_bounds(redis_store_t *s, redisContext **c, sid_t *last, sid_t 
 
 /* ---- change log entries ---- */
 
-static json_object *parse_or_null(const char *t) { return t ? json_tokener_parse(t) : NULL; }
+static json_object *parse_or_null(const char *t) { return store_json_parse(t); }
 
 static const char *static_type(const char *t)
 {
@@ -384,7 +384,7 @@ static json_object *state_of(json_object *job_ov, json_object *group_ov, json_ob
     json_object *v;
     if (json_object_object_get_ex(job_ov, key, &v) || json_object_object_get_ex(group_ov, key, &v) ||
         json_object_object_get_ex(base, key, &v))
-        return v ? json_tokener_parse(json_object_get_string(v)) : NULL;
+        return v ? store_json_parse(json_object_get_string(v)) : NULL;
     return NULL;
 }
 
@@ -478,7 +478,7 @@ static void compute_job(redis_store_t *s, rjob_t *j, json_object *group_ov, json
                     /* not read yet: the blob is only needed for its organization (not watched) */
                     redisReply *rr = run1(s, &s->w, "GET", bk);
                     if (rr && rr->type == REDIS_REPLY_STRING)
-                        blob = json_tokener_parse(rr->str);
+                        blob = store_json_parse(rr->str);
                     /* remembered for the group's other records of this blob (read-only use) */
                     if (rr)
                         json_object_object_add(base, bk,
@@ -901,7 +901,7 @@ static int r_get(store_t *base, const char *type, const char *id, json_object **
         return STORE_ERR_IO;
     int rc = 0;
     if (r->type == REDIS_REPLY_STRING)
-        *out = json_tokener_parse(r->str);
+        *out = store_json_parse(r->str);
     else if (r->type != REDIS_REPLY_NIL)
         rc = STORE_ERR_IO;
     freeReplyObject(r);
@@ -941,7 +941,7 @@ static int each_of_type(redis_store_t *s, const char *type, const char *field, c
             rc = STORE_ERR_IO;
             break;
         }
-        json_object *node = g->type == REDIS_REPLY_STRING ? json_tokener_parse(g->str) : NULL, *v = NULL;
+        json_object *node = g->type == REDIS_REPLY_STRING ? store_json_parse(g->str) : NULL, *v = NULL;
         freeReplyObject(g);
         bool match = node && (!field || (json_object_object_get_ex(node, field, &v) &&
                                          json_object_get_type(v) == json_type_string &&

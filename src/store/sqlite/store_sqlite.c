@@ -168,7 +168,7 @@ static int mkdir_p(const char *dir)
 static json_object *col_json(sqlite3_stmt *st, int col)
 {
     const char *t = (const char *)sqlite3_column_text(st, col);
-    return t ? json_tokener_parse(t) : NULL;
+    return store_json_parse(t);
 }
 
 static char *col_strdup(sqlite3_stmt *st, int col)
