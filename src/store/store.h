@@ -36,6 +36,10 @@ enum {
  * limit above. Returns a new reference (caller owns) or NULL for NULL or unparsable text. */
 json_object *store_json_parse(const char *text);
 
+/* Longest id, in characters (docs/ingestion.md: ids are 1 to this many characters without
+ * control characters; Organization and User ids also without ':'). */
+#define STORE_ID_MAX_CHARS 256
+
 /* Longest cursor text, NUL included. Cursors are opaque to every layer above the store. */
 #define STORE_CURSOR_MAX 48
 

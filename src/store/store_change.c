@@ -207,8 +207,68 @@ static bool is_int32(json_object *v)
     return false;
 }
 
+/* ---- ids (docs/ingestion.md): 1 to STORE_ID_MAX_CHARS characters, no control characters;
+ * Organization and User ids without ':', since a Membership id is "<organizationId>:<userId>". */
+
+/* Checks the id text `v` (len bytes, valid UTF-8 as ingestion decoded it); returns a malloc'd
+ * reason naming `what`, or NULL. */
+static char *check_id_text(const char *what, const char *v, size_t len, bool no_colon)
+{
+    if (len == 0)
+        return fmt("%s must be a non-empty string", what);
+    size_t chars = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if ((c & 0xC0) != 0x80)
+            chars++;
+        /* C0, DEL and C1 (U+0080..U+009F, encoded C2 80..C2 9F) */
+        if (c < 0x20 || c == 0x7F || (c == 0xC2 && i + 1 < len && (unsigned char)v[i + 1] < 0xA0))
+            return fmt("%s must not contain NUL or other control characters", what);
+        if (c == ':' && no_colon)
+            return fmt("%s must not contain ':' (a Membership id is \"<organizationId>:<userId>\")", what);
+    }
+    if (chars > STORE_ID_MAX_CHARS)
+        return fmt("%s is longer than %d characters", what, STORE_ID_MAX_CHARS);
+    return NULL;
+}
+
+static char *check_id(const char *what, json_object *v, bool no_colon)
+{
+    if (json_object_get_type(v) != json_type_string)
+        return fmt("%s must be a non-empty string", what);
+    return check_id_text(what, json_object_get_string(v), (size_t)json_object_get_string_len(v), no_colon);
+}
+
+/* Ids that a Membership id is built from: an Organization's or User's own id, and a
+ * Membership's organizationId and userId. */
+static bool id_refuses_colon(const char *type, const char *field)
+{
+    if (strcmp(type, "Organization") == 0 || strcmp(type, "User") == 0)
+        return strcmp(field, "id") == 0;
+    if (strcmp(type, "Membership") == 0)
+        return strcmp(field, "organizationId") == 0 || strcmp(field, "userId") == 0;
+    return false;
+}
+
+/* A Membership record's id: "<organizationId>:<userId>", each part a valid id. */
+static char *check_membership_id(json_object *v)
+{
+    if (json_object_get_type(v) != json_type_string || json_object_get_string_len(v) == 0)
+        return fmt("'id' must be a non-empty string");
+    const char *t = json_object_get_string(v);
+    size_t len = (size_t)json_object_get_string_len(v);
+    const char *colon = memchr(t, ':', len);
+    if (!colon)
+        return fmt("a Membership 'id' is \"<organizationId>:<userId>\"");
+    char *m = check_id_text("the organizationId in 'id'", t, (size_t)(colon - t), true);
+    if (!m)
+        m = check_id_text("the userId in 'id'", colon + 1, len - (size_t)(colon - t) - 1, true);
+    return m;
+}
+
 /* Checks a non-null value against a type reference; returns a malloc'd reason or NULL. */
-static char *check_value(const gql_schema_t *sc, const gql_typeref_t *r, json_object *v, const char *field)
+static char *check_value(const gql_schema_t *sc, const gql_typeref_t *r, json_object *v, const char *field,
+                         bool no_colon)
 {
     if (r->wrap == GQL_TR_NON_NULL)
         r = r->of;
@@ -223,7 +283,7 @@ static char *check_value(const gql_schema_t *sc, const gql_typeref_t *r, json_ob
                     return fmt("field '%s' must not contain null", field);
                 continue;
             }
-            char *m = check_value(sc, r->of, e, field);
+            char *m = check_value(sc, r->of, e, field, no_colon);
             if (m)
                 return m;
         }
@@ -246,10 +306,9 @@ static char *check_value(const gql_schema_t *sc, const gql_typeref_t *r, json_ob
         return fmt("field '%s' of type %s cannot be published", field, t->name);
     const char *n = t->name;
     if (strcmp(n, "ID") == 0) {
-        if (jt != json_type_string || json_object_get_string_len(v) == 0)
-            return fmt("field '%s' must be a non-empty string (ID)", field);
-        if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
-            return fmt("field '%s' must not contain NUL characters", field);
+        char what[160];
+        snprintf(what, sizeof what, "field '%s' (ID)", field);
+        return check_id(what, v, no_colon);
     } else if (strcmp(n, "String") == 0 || strcmp(n, "Cursor") == 0) {
         if (jt != json_type_string)
             return fmt("field '%s' must be a string", field);
@@ -286,7 +345,7 @@ static char *check_node(const gql_schema_t *sc, const gql_type_t *t, json_object
                 return fmt("field '%s' of %s must not be null", k, t->name);
             continue;
         }
-        char *m = check_value(sc, f->type, v, k);
+        char *m = check_value(sc, f->type, v, k, id_refuses_colon(t->name, k));
         if (m)
             return m;
     }
@@ -319,8 +378,8 @@ char *store_node_id(const char *type, json_object *node)
         return NULL;
     if (strcmp(type, "Membership") == 0) {
         const char *o = str_field(node, "organizationId"), *u = str_field(node, "userId");
-        /* "<organizationId>:<userId>" must name one pair only: no ':' in the organization id */
-        if (!o || !u || !*o || !*u || strchr(o, ':'))
+        /* "<organizationId>:<userId>" must name one pair only: no ':' in either id */
+        if (!o || !u || !*o || !*u || strchr(o, ':') || strchr(u, ':'))
             return NULL;
         return fmt("%s:%s", o, u);
     }
@@ -388,10 +447,11 @@ int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, 
         *msg = fmt("%s is an append-only feed: only \"upsert\" of a new event is accepted", t->name);
         return STORE_ERR_INVALID;
     }
-    if (has_id &&
-        (json_object_get_type(jid) != json_type_string || json_object_get_string_len(jid) == 0 || !plain_string(jid))) {
-        *msg = fmt("'id' must be a non-empty string without NUL characters");
-        return STORE_ERR_INVALID;
+    if (has_id) {
+        *msg = strcmp(t->name, "Membership") == 0 ? check_membership_id(jid)
+                                                  : check_id("'id'", jid, id_refuses_colon(t->name, "id"));
+        if (*msg)
+            return STORE_ERR_INVALID;
     }
     if (out->op == STORE_OP_DELETE) {
         if (!has_id) {

@@ -164,7 +164,7 @@ static void check_validation(void)
     CHECK(valid("{\"type\":\"Membership\",\"op\":\"delete\",\"id\":\"o1:u1\"}"));
     CHECK(invalid_with(
         "{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o:1\",\"userId\":\"u1\",\"role\":\"ADMIN\"}}",
-        "without ':'"));
+        "must not contain ':'"));
     /* embedded NUL: ids and the type name must not be truncated into another value */
     CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"id\":\"ex1\\u0000x\"}}",
                        "NUL"));
@@ -402,6 +402,60 @@ RT_TEST(json_parse_depth)
     CHECK(store_json_parse(NULL) == NULL);
     CHECK(store_json_parse("{\"a\":") == NULL);
     CHECK(store_json_parse("") == NULL);
+}
+
+/* Ids: 1-256 characters, no control characters; Organization and User ids (and so a
+ * Membership's parts) without ':'. */
+RT_TEST(id_rules)
+{
+    char buf[1200], id[600];
+#define ORG_REC                                                                                                        \
+    "{\"type\":\"Organization\",\"op\":\"upsert\",\"node\":{\"id\":\"%s\",\"slug\":\"s\",\"name\":\"n\",\"createdAt\":\"2024-01-01T00:00:00Z\"}}"
+#define EXEC_ID "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"id\":\"%s\"}}"
+    memset(id, 'x', 256);
+    id[256] = '\0';
+    snprintf(buf, sizeof buf, EXEC_ID, id);
+    CHECK(valid(buf));
+    id[256] = 'x';
+    id[257] = '\0';
+    snprintf(buf, sizeof buf, EXEC_ID, id);
+    CHECK(invalid_with(buf, "longer than 256 characters"));
+    /* characters, not bytes: 256 two-byte characters are fine */
+    id[0] = '\0';
+    for (int i = 0; i < 256; i++)
+        strcat(id, "\xc3\xa9");
+    snprintf(buf, sizeof buf, EXEC_ID, id);
+    CHECK(valid(buf));
+    const char *control[] = {"a\\u0001b", "a\\tb", "a\\nb", "\\u007f", "a\\u0085b", "\\u009f"};
+    for (size_t i = 0; i < sizeof control / sizeof *control; i++) {
+        snprintf(buf, sizeof buf, EXEC_ID, control[i]);
+        CHECK(invalid_with(buf, "control characters"));
+        snprintf(buf, sizeof buf, "{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"%s\"}", control[i]);
+        CHECK(invalid_with(buf, "control characters"));
+    }
+    /* a reference to another node follows the same rules */
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"blobId\":\"b\\u0000\"}}",
+                       "control characters"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"blobId\":\"\"}}",
+                       "non-empty"));
+    /* ':' is fine in other ids, refused where a Membership id is built from it */
+    snprintf(buf, sizeof buf, EXEC_ID, "ex:1");
+    CHECK(valid(buf));
+    snprintf(buf, sizeof buf, ORG_REC, "o:1");
+    CHECK(invalid_with(buf, "must not contain ':'"));
+    CHECK(invalid_with("{\"type\":\"User\",\"op\":\"upsert\",\"node\":{\"id\":\"u:1\"}}", "must not contain ':'"));
+    CHECK(invalid_with("{\"type\":\"User\",\"op\":\"patch\",\"id\":\"u:1\",\"node\":{\"name\":\"x\"}}",
+                       "must not contain ':'"));
+    CHECK(invalid_with("{\"type\":\"Organization\",\"op\":\"delete\",\"id\":\"o:1\"}", "must not contain ':'"));
+    CHECK(invalid_with(
+        "{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o1\",\"userId\":\"u:1\",\"role\":\"ADMIN\"}}",
+        "must not contain ':'"));
+    CHECK(invalid_with("{\"type\":\"Membership\",\"op\":\"delete\",\"id\":\"o1:u:1\"}", "must not contain ':'"));
+    CHECK(invalid_with("{\"type\":\"Membership\",\"op\":\"delete\",\"id\":\"o1u1\"}", "<organizationId>:<userId>"));
+    CHECK(invalid_with("{\"type\":\"Membership\",\"op\":\"delete\",\"id\":\":u1\"}", "non-empty"));
+    CHECK(valid("{\"type\":\"Membership\",\"op\":\"patch\",\"id\":\"o1:u1\",\"node\":{\"role\":\"ADMIN\"}}"));
+#undef ORG_REC
+#undef EXEC_ID
 }
 
 RT_TEST_MAIN()
