@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rt_test.h"
@@ -510,6 +511,78 @@ RT_TEST(foreign)
     store_close(b);
     store_close(a);
     rt_taskq_free(q);
+}
+
+/* Replay delivers outside the store's read lock: while a replay callback is running (a
+ * consumer writing to a slow socket), another thread's read and a write both complete. */
+typedef struct replay_probe {
+    store_t *s;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool go, read_done;
+    int calls, read_ok, write_ok;
+} replay_probe_t;
+
+static void *probe_reader(void *arg)
+{
+    replay_probe_t *p = arg;
+    pthread_mutex_lock(&p->mu);
+    while (!p->go)
+        pthread_cond_wait(&p->cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+    json_object *n = NULL;
+    int rc = store_get(p->s, "Blob", "r1", &n);
+    json_object_put(n);
+    pthread_mutex_lock(&p->mu);
+    p->read_ok = rc == 0 && n != NULL;
+    p->read_done = true;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static int replay_cb(void *ctx, const store_change_t *c)
+{
+    replay_probe_t *p = ctx;
+    if (p->calls++ > 0)
+        return 0;
+    /* the callback itself writes to the store */
+    char cur[STORE_CURSOR_MAX];
+    p->write_ok = apply(p->s, "[" BLOB("r3", "PUBLIC") "]", cur, NULL) == 0;
+    /* and waits (bounded) for a reader on another thread */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 3;
+    pthread_mutex_lock(&p->mu);
+    p->go = true;
+    pthread_cond_broadcast(&p->cv);
+    while (!p->read_done && pthread_cond_timedwait(&p->cv, &p->mu, &until) == 0)
+        ;
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+RT_TEST(replay_outside_read_lock)
+{
+    store_t *s = open_store_in("replay", 86400, 1000000);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    char cur[STORE_CURSOR_MAX];
+    CHECK(apply(s, "[" BLOB("r1", "PUBLIC") "," BLOB("r2", "PUBLIC") "]", cur, NULL) == 0);
+    replay_probe_t p = {.s = s, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    pthread_t t;
+    pthread_create(&t, NULL, probe_reader, &p);
+    CHECK(store_log_read(s, NULL, 100, replay_cb, &p) == 2);
+    pthread_mutex_lock(&p.mu);
+    bool read_during_replay = p.read_done;
+    pthread_mutex_unlock(&p.mu);
+    pthread_join(t, NULL);
+    CHECK(p.write_ok);
+    CHECK(read_during_replay);
+    CHECK(p.read_ok);
+    CHECK(p.calls == 2); /* the page read before the callback's own write */
+    store_close(s);
 }
 
 int main(int argc, char **argv)

@@ -911,15 +911,49 @@ static int row_change(sqlite3_stmt *st, store_change_t *c)
     return 0;
 }
 
+/* Copies up to `max` rows after `seq` into *out (caller frees each and the array); returns the
+ * count or STORE_ERR_IO. Caller holds rmu inside the read transaction. */
+static int read_page(sqlite_store_t *s, uint64_t seq, int max, store_change_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    store_change_t *page = calloc((size_t)max, sizeof *page);
+    int n = 0, step = SQLITE_ERROR;
+    *out = NULL;
+    if (!page)
+        return STORE_ERR_NOMEM;
+    if (sqlite3_prepare_v2(s->rdb, "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2", -1,
+                           &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, (int64_t)seq);
+        sqlite3_bind_int(st, 2, max);
+        while (n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            if (row_change(st, &page[n]) != 0)
+                store_change_clear(&page[n]); /* a row of a type this build does not know */
+            else
+                n++;
+        }
+    }
+    sqlite3_finalize(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        for (int i = 0; i < n; i++)
+            store_change_clear(&page[i]);
+        free(page);
+        return STORE_ERR_IO;
+    }
+    *out = page;
+    return n;
+}
+
 static int s_log_read(store_t *base, const char *after, int max, store_change_fn fn, void *ctx)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
     uint64_t seq = 0;
-    int count = 0, rc = 0, err = 0;
-    sqlite3_stmt *st = NULL;
+    int rc = 0, err = 0;
+    store_change_t *page = NULL;
     pthread_mutex_lock(&s->rmu);
     /* One read transaction: the bounds check and the rows come from the same snapshot, so a
-     * concurrent pruning pass cannot open a gap between them. */
+     * concurrent pruning pass cannot open a gap between them. The page is copied out and the
+     * transaction ended before delivery: a slow consumer must not hold the reader lock (nor
+     * WAL checkpoints) while it writes to sockets. */
     if (exec(s->rdb, "BEGIN") != 0) {
         pthread_mutex_unlock(&s->rmu);
         return STORE_ERR_IO;
@@ -930,33 +964,21 @@ static int s_log_read(store_t *base, const char *after, int max, store_change_fn
         seq = (uint64_t)read_int(s->rdb, PRUNED_SQL, 0, &err);
         rc = err;
     }
-    if (rc != 0)
-        goto out;
-    rc = STORE_ERR_IO;
-    if (sqlite3_prepare_v2(s->rdb, "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2", -1,
-                           &st, NULL) != SQLITE_OK)
-        goto out;
-    sqlite3_bind_int64(st, 1, (int64_t)seq);
-    sqlite3_bind_int(st, 2, max > 0 ? max : 1000);
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        store_change_t c;
-        if (row_change(st, &c) != 0) {
-            store_change_clear(&c);
-            continue; /* a row of a type this build does not know */
-        }
-        count++;
-        int stop = fn(ctx, &c);
-        store_change_clear(&c);
-        if (stop)
-            break;
-    }
-    rc = step == SQLITE_ROW || step == SQLITE_DONE ? count : STORE_ERR_IO;
-out:
-    sqlite3_finalize(st);
+    if (rc == 0)
+        rc = read_page(s, seq, max > 0 ? max : 1000, &page);
     exec(s->rdb, "COMMIT");
     pthread_mutex_unlock(&s->rmu);
-    return rc;
+    int count = 0;
+    bool stop = false;
+    for (int i = 0; i < rc; i++) {
+        if (!stop) {
+            count++;
+            stop = fn(ctx, &page[i]) != 0;
+        }
+        store_change_clear(&page[i]);
+    }
+    free(page);
+    return rc < 0 ? rc : count;
 }
 
 static int s_log_head(store_t *base, char out[STORE_CURSOR_MAX])
