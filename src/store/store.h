@@ -25,6 +25,9 @@ enum {
     STORE_ERR_CURSOR_EXPIRED = -5,   /* older than the retained log: CURSOR_EXPIRED */
     STORE_ERR_NOT_FOUND = -6,
     STORE_ERR_CLOSED = -7, /* the store is shutting down */
+    /* The store cannot take writes for now (disk full, I/O error, Redis unreachable): nothing
+     * was applied; the client should retry later (HTTP 503 with Retry-After). */
+    STORE_ERR_UNAVAILABLE = -8,
 };
 
 /* The one JSON nesting limit: ingestion accepts values nested this deep, counted from the

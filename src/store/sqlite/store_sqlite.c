@@ -111,6 +111,14 @@ static int exec(sqlite3 *db, const char *sql)
     return 0;
 }
 
+/* What a failed write means for the client: a full disk or an I/O error passes (space returns,
+ * the device recovers), so it is "unavailable, retry later"; anything else is a storage error. */
+static int write_failure(sqlite3 *db)
+{
+    int code = sqlite3_extended_errcode(db) & 0xff;
+    return code == SQLITE_FULL || code == SQLITE_IOERR ? STORE_ERR_UNAVAILABLE : STORE_ERR_IO;
+}
+
 static const char *SCHEMA_SQL =
     "CREATE TABLE IF NOT EXISTS nodes(type TEXT NOT NULL, id TEXT NOT NULL, node TEXT NOT NULL,"
     " PRIMARY KEY(type, id)) WITHOUT ROWID;"
@@ -403,11 +411,16 @@ done:
     json_object_put(next);
     return 0;
 fail:
-    if (rc == STORE_ERR_IO)
+    if (rc == STORE_ERR_IO) {
         rt_log_error("store", "write failed: %s", sqlite3_errmsg(s->wdb));
+        rc = write_failure(s->wdb);
+    }
     j->status = rc;
     j->error_index = idx;
-    j->msg = msg ? msg : strdup(rc == STORE_ERR_INVALID ? "invalid record" : "storage error");
+    j->msg = msg ? msg
+                 : strdup(rc == STORE_ERR_INVALID       ? "invalid record"
+                          : rc == STORE_ERR_UNAVAILABLE ? "storage unavailable (disk full or I/O error)"
+                                                        : "storage error");
     store_change_clear(&c);
     json_object_put(old);
     json_object_put(next);
@@ -581,6 +594,20 @@ static void prepare_group(sqlite_store_t *s, job_t *group)
     }
 }
 
+/* Every request of the group not already answered with an error fails with `status`. */
+static void fail_group(job_t *group, int status)
+{
+    for (job_t *j = group; j; j = j->next) {
+        if (j->status == 0) {
+            j->status = status;
+            j->error_index = -1;
+            free(j->msg);
+            j->msg = strdup("storage unavailable");
+        }
+        job_drop_changes(j);
+    }
+}
+
 static void run_group(sqlite_store_t *s, job_t *group)
 {
     int err = 0;
@@ -591,12 +618,13 @@ static void run_group(sqlite_store_t *s, job_t *group)
     if (rc == 0 && !err)
         pick_up_foreign(s, head); /* under the write lock: nobody can add more meanwhile */
     if (rc != 0 || err) {
+        int failure = write_failure(s->wdb);
         if (rc == 0)
             exec(s->wdb, "ROLLBACK");
         for (job_t *j = group; j; j = j->next) {
             if (j->status != 0)
                 continue;
-            j->status = STORE_ERR_IO;
+            j->status = failure;
             j->error_index = -1;
             j->msg = strdup("storage unavailable");
         }
@@ -607,7 +635,7 @@ static void run_group(sqlite_store_t *s, job_t *group)
         if (j->status != 0)
             continue; /* rejected by its prepare step */
         if (exec(s->wdb, "SAVEPOINT req") != 0) {
-            j->status = STORE_ERR_IO;
+            j->status = write_failure(s->wdb);
             j->error_index = -1;
             j->msg = strdup("storage error");
             continue;
@@ -617,6 +645,11 @@ static void run_group(sqlite_store_t *s, job_t *group)
                 break;
         if (j->status != 0) {
             blob_cache_drop(s);
+            if (sqlite3_get_autocommit(s->wdb)) {
+                /* SQLite rolled the whole group back itself (it may on a full disk) */
+                fail_group(group, j->status);
+                goto deliver;
+            }
             exec(s->wdb, "ROLLBACK TO req");
             head = start_head;
             job_drop_changes(j);
@@ -627,11 +660,12 @@ static void run_group(sqlite_store_t *s, job_t *group)
     if (exec(s->wdb, "COMMIT") == 0) {
         s->known_head = head;
     } else {
+        int failure = write_failure(s->wdb);
         blob_cache_drop(s);
         exec(s->wdb, "ROLLBACK");
         for (job_t *j = group; j; j = j->next) {
             if (j->status == 0) {
-                j->status = STORE_ERR_IO;
+                j->status = failure;
                 j->error_index = -1;
                 j->msg = strdup("commit failed");
                 job_drop_changes(j);
