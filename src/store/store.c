@@ -141,6 +141,13 @@ void store_flush(store_t *s) { s->ops->flush(s); }
 
 int store_watch(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx) { return s->ops->watch(s, q, fn, ctx); }
 
+bool store_ready(store_t *s) { return s && (!s->ops->ready || s->ops->ready(s)); }
+
+int store_watch_gaps(store_t *s, store_gap_fn fn, void *ctx)
+{
+    return s->ops->watch_gaps ? s->ops->watch_gaps(s, fn, ctx) : 0;
+}
+
 /* The blocking submit: the done callback runs on the writer thread and copies what the
  * waiting caller needs before the result goes away. */
 typedef struct sync_wait {

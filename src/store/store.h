@@ -121,6 +121,9 @@ typedef int (*store_change_fn)(void *ctx, const store_change_t *c);
 /* Called with changes the caller did not get as results (see store_watch), in log order;
  * borrowed for the call (keep copies, not references). */
 typedef void (*store_changes_fn)(void *ctx, const store_change_t *changes, int n);
+/* Called on the watcher's queue when the log was trimmed past the follower's position:
+ * changes were missed, so the caller reloads what it mirrors (store_load_directory). */
+typedef void (*store_gap_fn)(void *ctx);
 /* Called per record at start-up; `node` is borrowed. */
 typedef void (*store_record_fn)(void *ctx, const char *type, const char *id, json_object *node);
 
@@ -145,6 +148,8 @@ typedef struct store_ops {
     /* Waits until everything submitted so far is committed (SIGTERM drain). */
     void (*flush)(store_t *s);
     int (*watch)(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx);
+    bool (*ready)(store_t *s);
+    int (*watch_gaps)(store_t *s, store_gap_fn fn, void *ctx);
 } store_ops_t;
 
 /* The record types ingestion knows: six node types, then five directory types. */
@@ -192,7 +197,9 @@ int store_get(store_t *s, const char *type, const char *id, json_object **out);
 /* See store_ops_t.find. */
 int store_find(store_t *s, const char *type, const char *field, const char *value, store_record_fn fn, void *ctx);
 /* Calls fn(type, id, node) for every Organization, User, Membership, ApiKey,
- * PersonalAccessToken and Blob (main.c passes a wrapper of auth_dir_apply). */
+ * PersonalAccessToken and Blob (main.c passes a wrapper of auth_dir_apply). Redis: the first
+ * load also fixes where store_watch's follower starts, the log's head just before the load,
+ * so nothing published while loading is missed (re-applied changes are harmless). */
 int store_load_directory(store_t *s, store_record_fn fn, void *ctx);
 /* Calls fn for up to `max` changes after cursor `after` (NULL or "": from the oldest retained)
  * in log order; returns how many were passed, or STORE_ERR_CURSOR_MALFORMED /
@@ -209,6 +216,15 @@ void store_flush(store_t *s);
  * server, this one's included, in log order (results then carry via_watch). `fn` runs on the
  * thread draining `q`. One watcher; call once at start, before serving. */
 int store_watch(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx);
+
+/* True when the store can serve: SQLite always; Redis when the last exchange with it
+ * succeeded (the follower talks to it about twice a second). For /readyz. Never blocks. */
+bool store_ready(store_t *s);
+/* Asks to hear, through `fn` on store_watch's queue, of a gap: the change log was trimmed past
+ * the follower's position, so changes were missed. The caller then reloads the directory
+ * (store_load_directory into a fresh mirror); the follower goes on from the log's head at the
+ * time of the gap. SQLite has no follower and never calls it. Call before store_watch. */
+int store_watch_gaps(store_t *s, store_gap_fn fn, void *ctx);
 
 /* ---- Schema-driven validation and change computation (pure; store/store_change.c) ---- */
 

@@ -10,6 +10,7 @@
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,10 @@
 #define GROUP_MAX_JOBS 256
 
 struct redis_store;
+
+typedef struct sid {
+    uint64_t ms, n;
+} sid_t;
 
 typedef struct rjob {
     struct rjob *next;
@@ -64,6 +69,19 @@ typedef struct redis_store {
     store_changes_fn watch_fn;
     void *watch_ctx;
     char watch_from[STORE_CURSOR_MAX]; /* stream id (without 'r') to follow from */
+    /* Set by the first directory load: the stream's head just before it, so the follower starts
+     * no later than the directory it loaded (nothing published meanwhile is missed). */
+    bool loaded;
+    sid_t loaded_from;
+    store_gap_fn gap_fn;
+    void *gap_ctx;
+    /* Whether the last exchange with Redis succeeded (any thread): store_ready. */
+    atomic_bool reachable;
+    /* Writer thread: counts connections of `w`, so a transaction notices a reconnect between
+     * its WATCH and its EXEC (the new connection holds no WATCH). */
+    unsigned w_gen;
+    store_redis_hook_fn hook;
+    void *hook_ctx;
     /* Results and followed batches come back here to be freed by the writer, not by the
      * network thread that consumed them (see the SQLite store); `out` counts those not yet
      * consumed, and a closed store is freed by the last of them. */
@@ -74,10 +92,6 @@ typedef struct redis_store {
 } redis_store_t;
 
 /* ---- cursors: "r<ms>-<n>", the stream id ---- */
-
-typedef struct sid {
-    uint64_t ms, n;
-} sid_t;
 
 static int parse_u64(const char **p, uint64_t *out)
 {
@@ -137,6 +151,8 @@ static redisContext *connect_to(redis_store_t *s)
             redisFree(c);
         return NULL;
     }
+    /* A Redis that hangs (stopped, network partition) fails commands instead of blocking a thread. */
+    redisSetTimeout(c, tv);
     if (s->db > 0) {
         redisReply *r = redisCommand(c, "SELECT %d", s->db);
         bool ok = r && r->type == REDIS_REPLY_STATUS;
@@ -154,15 +170,24 @@ static redisContext *connect_to(redis_store_t *s)
 static redisReply *run(redis_store_t *s, redisContext **c, int argc, const char **argv, const size_t *lens)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
-        if (!*c && !(*c = connect_to(s)))
-            return NULL;
+        if (!*c) {
+            if (!(*c = connect_to(s))) {
+                atomic_store(&s->reachable, false);
+                return NULL;
+            }
+            if (c == &s->w)
+                s->w_gen++;
+        }
         redisReply *r = redisCommandArgv(*c, argc, argv, lens);
-        if (r)
+        if (r) {
+            atomic_store(&s->reachable, true);
             return r;
+        }
         rt_log_warn("store", "redis connection lost: %s", (*c)->errstr);
         redisFree(*c);
         *c = NULL;
     }
+    atomic_store(&s->reachable, false);
     return NULL;
 }
 
@@ -559,6 +584,7 @@ static int attempt_group(redis_store_t *s, rjob_t *group)
     if (!base || !group_ov)
         goto out;
     /* WATCH and read every node the group names */
+    unsigned watched_gen = 0;
     cb_add(&b, "WATCH", false);
     int nkeys = 0;
     for (rjob_t *j = group; j; j = j->next)
@@ -578,6 +604,9 @@ static int attempt_group(redis_store_t *s, rjob_t *group)
             goto out;
         }
         freeReplyObject(rr);
+        watched_gen = s->w_gen;
+        if (s->hook)
+            s->hook(s->hook_ctx, STORE_REDIS_HOOK_WATCHED);
         b.argv[0] = "MGET";
         b.lens[0] = 4;
         rr = run(s, &s->w, b.n, b.argv, b.lens);
@@ -605,9 +634,16 @@ static int attempt_group(redis_store_t *s, rjob_t *group)
         rc = 0;
         goto out;
     }
+    if (s->hook)
+        s->hook(s->hook_ctx, STORE_REDIS_HOOK_COMPUTED);
     /* one transaction: node writes, id sets, log entries; pipelined (one round trip) */
     if (!s->w) {
         rc = STORE_ERR_IO;
+        goto out;
+    }
+    if (s->w_gen != watched_gen) {
+        /* reconnected since the WATCH: this connection guards nothing, so start over */
+        rc = 1;
         goto out;
     }
     int queued = 0;
@@ -676,6 +712,7 @@ static int attempt_group(redis_store_t *s, rjob_t *group)
         void *reply = NULL;
         if (redisGetReply(s->w, &reply) != REDIS_OK || !reply) {
             rt_log_warn("store", "redis connection lost: %s", s->w->errstr);
+            atomic_store(&s->reachable, false);
             redisFree(s->w);
             s->w = NULL;
             goto io;
@@ -757,7 +794,9 @@ static void run_group(redis_store_t *s, rjob_t *group)
     char head[STORE_CURSOR_MAX];
     sid_cursor(last, head);
     for (rjob_t *j = group; j; j = j->next) {
-        if (rc != 0 && j->status == 0)
+        if (rc != 0 && j->status == 0 && rc != 1 && !atomic_load(&s->reachable))
+            rjob_fail(j, STORE_ERR_UNAVAILABLE, -1, strdup("redis unreachable"));
+        else if (rc != 0 && j->status == 0)
             rjob_fail(j, STORE_ERR_IO, -1, strdup(rc == 1 ? "too much contention, retry" : "storage error"));
         if (j->status == 0)
             memcpy(j->cursor, j->nchanges ? j->changes[j->nchanges - 1].cursor : head, STORE_CURSOR_MAX);
@@ -966,7 +1005,18 @@ static int r_find(store_t *base, const char *type, const char *field, const char
 static int r_load_directory(store_t *base, store_record_fn fn, void *ctx)
 {
     static const char *const order[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken", "Blob"};
+    redis_store_t *s = (redis_store_t *)base;
     int rc = 0;
+    if (!s->loaded && !s->watch_started) {
+        sid_t last, deleted;
+        pthread_mutex_lock(&s->rmu);
+        rc = stream_bounds(s, &s->r, &last, &deleted);
+        pthread_mutex_unlock(&s->rmu);
+        if (rc != 0)
+            return rc;
+        s->loaded_from = last;
+        s->loaded = true;
+    }
     for (size_t i = 0; rc == 0 && i < sizeof order / sizeof *order; i++)
         rc = each_of_type((redis_store_t *)base, order[i], NULL, NULL, fn, ctx);
     return rc;
@@ -1128,6 +1178,40 @@ static void empty_trash(redis_store_t *s)
     }
 }
 
+typedef struct gap_task {
+    store_gap_fn fn;
+    void *ctx;
+} gap_task_t;
+
+static void gap_run(void *arg)
+{
+    gap_task_t *g = arg;
+    g->fn(g->ctx);
+    free(g);
+}
+
+/* Follower thread: when entries after `from` were trimmed away, reports the gap and moves
+ * `from` to the head (the caller's reload covers what was missed). Non-zero: Redis unreachable. */
+static int follow_gap(redis_store_t *s, redisContext **c, char *from, size_t size)
+{
+    sid_t pos, last, deleted;
+    if (stream_bounds(s, c, &last, &deleted) != 0)
+        return -1;
+    if (sid_parse(from, &pos) != 0 || sid_cmp(pos, deleted) >= 0)
+        return 0;
+    rt_log_warn("store", "change log trimmed past this server's position %s: reloading the directory", from);
+    snprintf(from, size, "%" PRIu64 "-%" PRIu64, last.ms, last.n);
+    gap_task_t *g = s->gap_fn ? malloc(sizeof *g) : NULL;
+    if (g) {
+        *g = (gap_task_t){s->gap_fn, s->gap_ctx};
+        if (rt_taskq_push(s->watch_q, gap_run, g) != 0) {
+            rt_log_error("store", "cannot report the change-log gap (out of memory)");
+            free(g);
+        }
+    }
+    return 0;
+}
+
 static void *watch_main(void *arg)
 {
     redis_store_t *s = arg;
@@ -1140,6 +1224,10 @@ static void *watch_main(void *arg)
         pthread_mutex_unlock(&s->mu);
         if (closing)
             break;
+        if (follow_gap(s, &c, from, sizeof from) != 0) {
+            sleep(1);
+            continue;
+        }
         const char *a[] = {"XREAD", "COUNT", "1000", "BLOCK", "500", "STREAMS", KEY_LOG, from};
         redisReply *r = run(s, &c, 8, a, NULL);
         if (!r) {
@@ -1196,6 +1284,8 @@ static int r_watch(store_t *base, rt_taskq_t *q, store_changes_fn fn, void *ctx)
     pthread_mutex_unlock(&s->rmu);
     if (rc != 0)
         return rc;
+    if (s->loaded)
+        last = s->loaded_from; /* no later than the directory the caller loaded */
     snprintf(s->watch_from, sizeof s->watch_from, "%" PRIu64 "-%" PRIu64, last.ms, last.n);
     s->watch_q = q;
     s->watch_fn = fn;
@@ -1204,6 +1294,25 @@ static int r_watch(store_t *base, rt_taskq_t *q, store_changes_fn fn, void *ctx)
         return STORE_ERR_IO;
     s->watch_started = true;
     return 0;
+}
+
+static bool r_ready(store_t *base) { return atomic_load(&((redis_store_t *)base)->reachable); }
+
+static int r_watch_gaps(store_t *base, store_gap_fn fn, void *ctx)
+{
+    redis_store_t *s = (redis_store_t *)base;
+    if (s->watch_started)
+        return STORE_ERR_INVALID;
+    s->gap_fn = fn;
+    s->gap_ctx = ctx;
+    return 0;
+}
+
+void store_redis_set_hook(store_t *base, store_redis_hook_fn fn, void *ctx)
+{
+    redis_store_t *s = (redis_store_t *)base;
+    s->hook = fn;
+    s->hook_ctx = ctx;
 }
 
 static void store_free_struct(redis_store_t *s)
@@ -1269,6 +1378,8 @@ static const store_ops_t redis_ops = {
     .cursor_check = r_cursor_check,
     .flush = r_flush,
     .watch = r_watch,
+    .ready = r_ready,
+    .watch_gaps = r_watch_gaps,
 };
 
 /* SPEC 7 wants accepted changes to survive a restart: say so when Redis is not set up for it. */
@@ -1345,6 +1456,8 @@ store_t *store_redis_open(const store_redis_opts_t *o)
     }
     if (!(s->w = connect_to(s)) || !(s->r = connect_to(s)))
         goto fail;
+    s->w_gen = 1;
+    atomic_store(&s->reachable, true);
     if (pthread_create(&s->thread, NULL, writer_main, s) != 0)
         goto fail;
     s->thread_started = true;
