@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "store/store_cursor.h"
+#include "store/store_writer.h"
 #include "util/util_clock.h"
 #include "util/util_log.h"
 
@@ -26,29 +27,8 @@
 #define PRUNE_BATCH 20000
 #define BUSY_TIMEOUT_MS 10000
 #define WRITER_NICE 5
-/* A request whose records are not decoded yet counts as this many for grouping. */
-#define JOB_WEIGHT(j) ((j)->prepare ? 1000 : (j)->n)
 
 struct sqlite_store;
-
-typedef struct job {
-    struct job *next;
-    struct sqlite_store *owner;
-    store_record_t *records;
-    int n;
-    rt_taskq_t *q;
-    store_done_fn done;
-    void *ctx;
-    store_prepare_fn prepare; /* run on the writer thread before the request's turn */
-    void *pctx;
-    json_object *errors; /* prepare's rejection */
-    store_change_t *changes;
-    int nchanges, cap;
-    int status;
-    int error_index;
-    char *msg;
-    char cursor[STORE_CURSOR_MAX];
-} job_t;
 
 typedef struct sqlite_store {
     store_t base;
@@ -56,26 +36,14 @@ typedef struct sqlite_store {
     sqlite3 *wdb; /* writer thread only (and open/close) */
     sqlite3 *rdb; /* readers, under rmu */
     pthread_mutex_t rmu;
-    pthread_t thread;
-    bool thread_started;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;      /* work queued or closing */
-    pthread_cond_t idle_cv; /* queue drained */
-    job_t *head, *tail;
-    bool closing, busy;
+    store_writer_t *writer;
     sqlite3_stmt *w_get, *w_put, *w_del, *w_log, *w_head;
     int64_t last_prune_ms;
     int64_t known_head;  /* writer thread: newest change it has seen (own or foreign) */
-    rt_taskq_t *watch_q; /* set once before serving */
+    pthread_mutex_t wmu; /* the watcher fields: set once, read by the writer thread */
+    rt_taskq_t *watch_q;
     store_changes_fn watch_fn;
     void *watch_ctx;
-    /* Answered requests come back here to be freed by the writer: freeing thousands of JSON
-     * values allocated on the writer's heap arena costs a network thread ~10 ms per 1000
-     * records. `out` counts results handed to a queue and not yet answered; once the writer is
-     * gone (`writer_done`) they free themselves, and the last one frees a closed store. */
-    job_t *trash;
-    int out;
-    bool writer_done, closed;
     /* Writer thread, one group at a time: the organization of the blob last looked up, since a
      * batch usually names one blob again and again. Dropped at each group's start, on every
      * Blob write and on every rollback. */
@@ -242,7 +210,12 @@ static void pick_up_foreign(sqlite_store_t *s, int64_t head)
         return;
     int64_t from = s->known_head;
     s->known_head = head;
-    if (!s->watch_fn)
+    pthread_mutex_lock(&s->wmu);
+    store_changes_fn fn = s->watch_fn;
+    void *fctx = s->watch_ctx;
+    rt_taskq_t *q = s->watch_q;
+    pthread_mutex_unlock(&s->wmu);
+    if (!fn)
         return;
     sqlite3_stmt *st = NULL;
     foreign_t *f = calloc(1, sizeof *f);
@@ -251,8 +224,8 @@ static void pick_up_foreign(sqlite_store_t *s, int64_t head)
         sqlite3_prepare_v2(s->wdb, "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK)
         goto fail;
-    f->fn = s->watch_fn;
-    f->ctx = s->watch_ctx;
+    f->fn = fn;
+    f->ctx = fctx;
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, head);
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -270,7 +243,7 @@ static void pick_up_foreign(sqlite_store_t *s, int64_t head)
         f->n++;
     }
     sqlite3_finalize(st);
-    if (f->n == 0 || rt_taskq_push(s->watch_q, foreign_run, f) != 0)
+    if (f->n == 0 || rt_taskq_push(q, foreign_run, f) != 0)
         goto fail_noclose;
     return;
 fail:
@@ -330,7 +303,7 @@ static const char *blob_org(sqlite_store_t *s, const char *id)
 }
 
 /* Applies one record inside the open transaction; appends its change to the job. */
-static int apply_record(sqlite_store_t *s, job_t *j, int idx, int64_t *head)
+static int apply_record(sqlite_store_t *s, store_job_t *j, int idx, int64_t *head)
 {
     store_record_t *r = &j->records[idx];
     json_object *old = NULL, *next = NULL;
@@ -394,18 +367,9 @@ static int apply_record(sqlite_store_t *s, job_t *j, int idx, int64_t *head)
     c.seq = (uint64_t)sqlite3_last_insert_rowid(s->wdb);
     *head = (int64_t)c.seq;
     store_seq_cursor_encode(c.seq, c.cursor);
-    if (j->nchanges == j->cap) {
-        int cap = j->cap ? j->cap * 2 : 8;
-        store_change_t *nc = realloc(j->changes, (size_t)cap * sizeof *nc);
-        if (!nc) {
-            rc = STORE_ERR_NOMEM;
-            goto fail;
-        }
-        j->changes = nc;
-        j->cap = cap;
-    }
-    j->changes[j->nchanges++] = c;
-    memset(&c, 0, sizeof c);
+    rc = store_job_add_change(j, &c);
+    if (rc != 0)
+        goto fail;
 done:
     json_object_put(old);
     json_object_put(next);
@@ -415,110 +379,14 @@ fail:
         rt_log_error("store", "write failed: %s", sqlite3_errmsg(s->wdb));
         rc = write_failure(s->wdb);
     }
-    j->status = rc;
-    j->error_index = idx;
-    j->msg = msg ? msg
-                 : strdup(rc == STORE_ERR_INVALID       ? "invalid record"
-                          : rc == STORE_ERR_UNAVAILABLE ? "storage unavailable (disk full or I/O error)"
-                                                        : "storage error");
+    store_job_fail(j, rc, idx,
+                   msg                           ? msg
+                   : rc == STORE_ERR_UNAVAILABLE ? strdup("storage unavailable (disk full or I/O error)")
+                                                 : NULL);
     store_change_clear(&c);
     json_object_put(old);
     json_object_put(next);
     return rc;
-}
-
-static void job_drop_changes(job_t *j)
-{
-    for (int i = 0; i < j->nchanges; i++)
-        store_change_clear(&j->changes[i]);
-    j->nchanges = 0;
-}
-
-static void job_free(job_t *j)
-{
-    job_drop_changes(j);
-    free(j->changes);
-    for (int i = 0; i < j->n; i++)
-        store_record_clear(&j->records[i]);
-    free(j->records);
-    free(j->msg);
-    json_object_put(j->errors);
-    free(j);
-}
-
-static void store_free_struct(sqlite_store_t *s);
-
-static void job_finish(void *arg)
-{
-    job_t *j = arg;
-    sqlite_store_t *s = j->owner;
-    store_result_t res = {
-        .status = j->status,
-        .error_index = j->status ? j->error_index : -1,
-        .error_message = j->msg,
-        .changes = j->changes,
-        .nchanges = j->nchanges,
-        .errors = j->errors,
-    };
-    memcpy(res.cursor, j->cursor, STORE_CURSOR_MAX);
-    if (j->done)
-        j->done(j->ctx, &res);
-    if (!j->q) { /* on the writer thread already */
-        job_free(j);
-        return;
-    }
-    pthread_mutex_lock(&s->mu);
-    s->out--;
-    if (!s->writer_done) {
-        j->next = s->trash;
-        s->trash = j;
-        pthread_cond_signal(&s->cv);
-        pthread_mutex_unlock(&s->mu);
-        return;
-    }
-    bool last = s->closed && s->out == 0;
-    pthread_mutex_unlock(&s->mu);
-    job_free(j);
-    if (last)
-        store_free_struct(s);
-}
-
-static void job_deliver(job_t *j)
-{
-    if (!j->q) {
-        job_finish(j);
-        return;
-    }
-    sqlite_store_t *s = j->owner;
-    pthread_mutex_lock(&s->mu);
-    s->out++;
-    pthread_mutex_unlock(&s->mu);
-    for (int tries = 0; tries < 100; tries++) {
-        if (rt_taskq_push(j->q, job_finish, j) == 0)
-            return;
-        usleep(10000);
-    }
-    /* Out of memory for a queue node: the answer cannot be routed; drop it rather than run the
-     * caller's callback on the wrong thread. The change itself is committed. */
-    rt_log_error("store", "cannot hand a commit result back (out of memory)");
-    pthread_mutex_lock(&s->mu);
-    s->out--;
-    pthread_mutex_unlock(&s->mu);
-    job_free(j);
-}
-
-/* Frees what came back from the consumers (writer thread). */
-static void empty_trash(sqlite_store_t *s)
-{
-    pthread_mutex_lock(&s->mu);
-    job_t *t = s->trash;
-    s->trash = NULL;
-    pthread_mutex_unlock(&s->mu);
-    while (t) {
-        job_t *next = t->next;
-        job_free(t);
-        t = next;
-    }
 }
 
 static void prune(sqlite_store_t *s)
@@ -573,45 +441,22 @@ static void prune(sqlite_store_t *s)
     }
 }
 
-/* Runs the prepare steps (pure CPU work) before the transaction opens. */
-static void prepare_group(sqlite_store_t *s, job_t *group)
-{
-    for (job_t *j = group; j; j = j->next) {
-        if (!j->prepare)
-            continue;
-        json_object *errors = NULL;
-        if (j->prepare(j->pctx, &s->base, &j->records, &j->n, &errors) != 0) {
-            j->status = STORE_ERR_INVALID;
-            j->errors = errors;
-            j->records = NULL;
-            j->n = 0;
-            json_object *first = errors ? json_object_array_get_idx(errors, 0) : NULL, *v = NULL;
-            j->error_index = first && json_object_object_get_ex(first, "index", &v) ? json_object_get_int(v) : -1;
-            j->msg = strdup(first && json_object_object_get_ex(first, "message", &v) ? json_object_get_string(v)
-                                                                                     : "invalid request");
-        }
-        j->prepare = NULL;
-    }
-}
-
 /* Every request of the group not already answered with an error fails with `status`. */
-static void fail_group(job_t *group, int status)
+static void fail_group(store_job_t *group, int status)
 {
-    for (job_t *j = group; j; j = j->next) {
+    for (store_job_t *j = group; j; j = j->next) {
         if (j->status == 0) {
-            j->status = status;
-            j->error_index = -1;
-            free(j->msg);
-            j->msg = strdup("storage unavailable");
+            store_job_fail(j, status, -1, strdup("storage unavailable"));
         }
-        job_drop_changes(j);
+        store_job_drop_changes(j);
     }
 }
 
-static void run_group(sqlite_store_t *s, job_t *group)
+/* The writer's apply step: one transaction for the group, a savepoint per request. */
+static void apply_group(void *impl, store_job_t *group)
 {
+    sqlite_store_t *s = impl;
     int err = 0;
-    prepare_group(s, group);
     blob_cache_drop(s);
     int rc = exec(s->wdb, "BEGIN IMMEDIATE");
     int64_t head = rc == 0 ? read_int(s->wdb, HEAD_SQL, 0, &err) : 0;
@@ -621,16 +466,16 @@ static void run_group(sqlite_store_t *s, job_t *group)
         int failure = write_failure(s->wdb);
         if (rc == 0)
             exec(s->wdb, "ROLLBACK");
-        for (job_t *j = group; j; j = j->next) {
+        for (store_job_t *j = group; j; j = j->next) {
             if (j->status != 0)
                 continue;
             j->status = failure;
             j->error_index = -1;
             j->msg = strdup("storage unavailable");
         }
-        goto deliver;
+        return;
     }
-    for (job_t *j = group; j; j = j->next) {
+    for (store_job_t *j = group; j; j = j->next) {
         int64_t start_head = head;
         if (j->status != 0)
             continue; /* rejected by its prepare step */
@@ -648,11 +493,11 @@ static void run_group(sqlite_store_t *s, job_t *group)
             if (sqlite3_get_autocommit(s->wdb)) {
                 /* SQLite rolled the whole group back itself (it may on a full disk) */
                 fail_group(group, j->status);
-                goto deliver;
+                return;
             }
             exec(s->wdb, "ROLLBACK TO req");
             head = start_head;
-            job_drop_changes(j);
+            store_job_drop_changes(j);
         }
         exec(s->wdb, "RELEASE req");
         store_seq_cursor_encode((uint64_t)head, j->cursor);
@@ -663,173 +508,62 @@ static void run_group(sqlite_store_t *s, job_t *group)
         int failure = write_failure(s->wdb);
         blob_cache_drop(s);
         exec(s->wdb, "ROLLBACK");
-        for (job_t *j = group; j; j = j->next) {
+        for (store_job_t *j = group; j; j = j->next) {
             if (j->status == 0) {
                 j->status = failure;
                 j->error_index = -1;
                 j->msg = strdup("commit failed");
-                job_drop_changes(j);
+                store_job_drop_changes(j);
             }
         }
     }
-deliver:
-    while (group) {
-        job_t *next = group->next;
-        group->next = NULL;
-        job_deliver(group);
-        group = next;
-    }
-    prune(s);
 }
 
-static void *writer_main(void *arg)
+static void after_group(void *impl) { prune(impl); }
+
+/* Idle: look for changes another process (an operator command) committed. */
+static void idle_poll(void *impl)
 {
-    sqlite_store_t *s = arg;
-    /* Ingestion must yield to WebSocket service when the cores are busy: on Linux nice is per
-     * thread, so only the writer runs at a lower priority. Failure is harmless. */
-    if (setpriority(PRIO_PROCESS, (id_t)gettid(), WRITER_NICE) != 0)
-        rt_log_debug("store", "writer thread priority unchanged: %s", strerror(errno));
-    pthread_mutex_lock(&s->mu);
-    for (;;) {
-        while (!s->head && !s->closing) {
-            if (s->trash) {
-                pthread_mutex_unlock(&s->mu);
-                empty_trash(s);
-                pthread_mutex_lock(&s->mu);
-                continue;
-            }
-            if (!s->watch_fn) {
-                pthread_cond_wait(&s->cv, &s->mu);
-                continue;
-            }
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += 500 * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
-            if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != 0 && !s->head && !s->closing) {
-                /* Idle: look for changes another process (an operator command) committed. */
-                s->busy = true;
-                pthread_mutex_unlock(&s->mu);
-                int err = 0;
-                int64_t head = read_int(s->wdb, HEAD_SQL, 0, &err);
-                if (!err)
-                    pick_up_foreign(s, head);
-                pthread_mutex_lock(&s->mu);
-                s->busy = false;
-            }
-        }
-        if (!s->head && s->closing)
-            break;
-        /* Everything queued while the previous group was committing forms the next group. */
-        job_t *group = s->head, *last = s->head;
-        int jobs = 1, recs = JOB_WEIGHT(last);
-        while (last->next && jobs < GROUP_MAX_JOBS && recs + JOB_WEIGHT(last->next) <= GROUP_MAX_RECORDS) {
-            last = last->next;
-            jobs++;
-            recs += JOB_WEIGHT(last);
-        }
-        s->head = last->next;
-        if (!s->head)
-            s->tail = NULL;
-        last->next = NULL;
-        s->busy = true;
-        pthread_mutex_unlock(&s->mu);
-        run_group(s, group);
-        empty_trash(s);
-        pthread_mutex_lock(&s->mu);
-        s->busy = false;
-        if (!s->head)
-            pthread_cond_broadcast(&s->idle_cv);
-    }
-    s->writer_done = true; /* from now on answered results free themselves */
-    job_t *t = s->trash;
-    s->trash = NULL;
-    pthread_cond_broadcast(&s->idle_cv);
-    pthread_mutex_unlock(&s->mu);
-    while (t) {
-        job_t *next = t->next;
-        job_free(t);
-        t = next;
-    }
-    return NULL;
+    sqlite_store_t *s = impl;
+    int err = 0;
+    int64_t head = read_int(s->wdb, HEAD_SQL, 0, &err);
+    if (!err)
+        pick_up_foreign(s, head);
 }
 
-static int enqueue(sqlite_store_t *s, job_t *j)
-{
-    pthread_mutex_lock(&s->mu);
-    if (s->closing) {
-        pthread_mutex_unlock(&s->mu);
-        job_free(j);
-        return STORE_ERR_CLOSED;
-    }
-    if (s->tail)
-        s->tail->next = j;
-    else
-        s->head = j;
-    s->tail = j;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    return 0;
-}
+static const store_writer_ops_t writer_ops = {
+    .apply = apply_group,
+    .after = after_group,
+    .max_jobs = GROUP_MAX_JOBS,
+    .max_weight = GROUP_MAX_RECORDS,
+    .nice = WRITER_NICE,
+    .thread = "rt-store-writer",
+};
 
 static int s_submit(store_t *base, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx)
 {
-    job_t *j = calloc(1, sizeof *j);
-    if (!j) {
-        for (int i = 0; i < n; i++)
-            store_record_clear(&records[i]);
-        free(records);
-        return STORE_ERR_NOMEM;
-    }
-    j->owner = (sqlite_store_t *)base;
-    j->records = records;
-    j->n = n;
-    j->q = q;
-    j->done = done;
-    j->ctx = ctx;
-    j->error_index = -1;
-    return enqueue((sqlite_store_t *)base, j);
+    return store_writer_submit(((sqlite_store_t *)base)->writer, records, n, q, done, ctx);
 }
 
 static int s_submit_prepared(store_t *base, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
                              void *ctx)
 {
-    job_t *j = calloc(1, sizeof *j);
-    if (!j)
-        return STORE_ERR_NOMEM;
-    j->owner = (sqlite_store_t *)base;
-    j->prepare = prepare;
-    j->pctx = pctx;
-    j->q = q;
-    j->done = done;
-    j->ctx = ctx;
-    j->error_index = -1;
-    return enqueue((sqlite_store_t *)base, j);
+    return store_writer_submit_prepared(((sqlite_store_t *)base)->writer, prepare, pctx, q, done, ctx);
 }
 
 static int s_watch(store_t *base, rt_taskq_t *q, store_changes_fn fn, void *ctx)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
-    pthread_mutex_lock(&s->mu);
+    pthread_mutex_lock(&s->wmu);
     s->watch_q = q;
     s->watch_ctx = ctx;
     s->watch_fn = fn;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_unlock(&s->wmu);
+    store_writer_set_idle(s->writer, idle_poll, 500);
     return 0;
 }
 
-static void s_flush(store_t *base)
-{
-    sqlite_store_t *s = (sqlite_store_t *)base;
-    pthread_mutex_lock(&s->mu);
-    while (s->head || s->busy)
-        pthread_cond_wait(&s->idle_cv, &s->mu);
-    pthread_mutex_unlock(&s->mu);
-}
+static void s_flush(store_t *base) { store_writer_flush(((sqlite_store_t *)base)->writer); }
 
 /* ---- readers ---- */
 
@@ -1041,25 +775,10 @@ static int s_cursor_check(store_t *base, const char *cursor)
     return rc;
 }
 
-static void store_free_struct(sqlite_store_t *s)
-{
-    pthread_mutex_destroy(&s->rmu);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
-    pthread_cond_destroy(&s->idle_cv);
-    free(s);
-}
-
 static void s_close(store_t *base)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
-    if (s->thread_started) {
-        pthread_mutex_lock(&s->mu);
-        s->closing = true;
-        pthread_cond_broadcast(&s->cv);
-        pthread_mutex_unlock(&s->mu);
-        pthread_join(s->thread, NULL);
-    }
+    store_writer_close(s->writer);
     sqlite3_finalize(s->w_get);
     sqlite3_finalize(s->w_put);
     sqlite3_finalize(s->w_del);
@@ -1068,14 +787,9 @@ static void s_close(store_t *base)
     sqlite3_close(s->wdb);
     sqlite3_close(s->rdb);
     blob_cache_drop(s);
-    /* Results still queued for their consumers keep the struct alive until they are answered. */
-    pthread_mutex_lock(&s->mu);
-    s->writer_done = true;
-    s->closed = true;
-    bool last = s->out == 0;
-    pthread_mutex_unlock(&s->mu);
-    if (last)
-        store_free_struct(s);
+    pthread_mutex_destroy(&s->rmu);
+    pthread_mutex_destroy(&s->wmu);
+    free(s);
 }
 
 static const store_ops_t sqlite_ops = {
@@ -1106,9 +820,7 @@ store_t *store_sqlite_open(const store_sqlite_opts_t *o)
     s->retention_sec = o->retention_sec;
     s->retention_max = o->retention_max;
     pthread_mutex_init(&s->rmu, NULL);
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    pthread_cond_init(&s->idle_cv, NULL);
+    pthread_mutex_init(&s->wmu, NULL);
     if (mkdir_p(o->data_dir) != 0) {
         rt_log_error("store", "cannot create data dir %s: %s", o->data_dir, strerror(errno));
         goto fail;
@@ -1137,10 +849,8 @@ store_t *store_sqlite_open(const store_sqlite_opts_t *o)
     s->known_head = read_int(s->wdb, HEAD_SQL, 0, &err);
     if (err)
         goto fail;
-    if (pthread_create(&s->thread, NULL, writer_main, s) != 0)
+    if (!(s->writer = store_writer_start(&writer_ops, &s->base, s)))
         goto fail;
-    s->thread_started = true;
-    pthread_setname_np(s->thread, "rt-store-writer");
     rt_log_info("store", "sqlite store %s (WAL, synchronous=FULL), log head s%lld", path, (long long)s->known_head);
     return &s->base;
 fail:
