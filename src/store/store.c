@@ -12,6 +12,7 @@
 #include "server.h"
 #include "store/redis/store_redis.h"
 #include "store/sqlite/store_sqlite.h"
+#include "store/store_writer.h"
 #include "util/util_log.h"
 
 const char *store_mutation_name(store_mutation_t m)
@@ -110,13 +111,13 @@ void store_close(store_t *s)
 
 int store_submit(store_t *s, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx)
 {
-    return s->ops->submit(s, records, n, q, done, ctx);
+    return store_writer_submit(s->writer, records, n, q, done, ctx);
 }
 
 int store_submit_prepared(store_t *s, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
                           void *ctx)
 {
-    return s->ops->submit_prepared(s, prepare, pctx, q, done, ctx);
+    return store_writer_submit_prepared(s->writer, prepare, pctx, q, done, ctx);
 }
 
 int store_get(store_t *s, const char *type, const char *id, json_object **out) { return s->ops->get(s, type, id, out); }
@@ -137,7 +138,7 @@ int store_log_head(store_t *s, char out[STORE_CURSOR_MAX]) { return s->ops->log_
 
 int store_cursor_check(store_t *s, const char *cursor) { return s->ops->cursor_check(s, cursor); }
 
-void store_flush(store_t *s) { s->ops->flush(s); }
+void store_flush(store_t *s) { store_writer_flush(s->writer); }
 
 int store_watch(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx) { return s->ops->watch(s, q, fn, ctx); }
 

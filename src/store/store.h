@@ -131,11 +131,8 @@ typedef void (*store_record_fn)(void *ctx, const char *type, const char *id, jso
 typedef struct store_ops {
     const char *name;
     void (*close)(store_t *s);
-    /* Takes ownership of `records` (an array of n, freed with free()) in every case. The
-     * store_* functions below document each operation. */
-    int (*submit)(store_t *s, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx);
-    int (*submit_prepared)(store_t *s, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
-                           void *ctx);
+    /* The store_* functions below document each operation. Submits go to the store's writer
+     * (store_t.writer, store/store_writer.h), which calls back into the store to apply them. */
     /* *out is a new reference (caller owns) or NULL when absent; returns 0 either way. */
     int (*get)(store_t *s, const char *type, const char *id, json_object **out);
     /* Every stored node of `type` whose top-level `field` equals the string `value` (field
@@ -145,8 +142,6 @@ typedef struct store_ops {
     int (*log_read)(store_t *s, const char *after, int max, store_change_fn fn, void *ctx);
     int (*log_head)(store_t *s, char out[STORE_CURSOR_MAX]);
     int (*cursor_check)(store_t *s, const char *cursor);
-    /* Waits until everything submitted so far is committed (SIGTERM drain). */
-    void (*flush)(store_t *s);
     int (*watch)(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx);
     bool (*ready)(store_t *s);
     int (*watch_gaps)(store_t *s, store_gap_fn fn, void *ctx);
@@ -158,6 +153,7 @@ typedef struct store_ops {
 /* Implementations embed this as their first member. */
 struct store {
     const store_ops_t *ops;
+    struct store_writer *writer;   /* the queue of submitted requests (store_writer.h) */
     const gql_schema_t *nodes;     /* served schema: Blob, Revision, ... */
     const gql_schema_t *directory; /* Organization, User, Membership, ApiKey, PersonalAccessToken */
     /* Filled by store_types_init: each known type's table entry, so the hot path never scans

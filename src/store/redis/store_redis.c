@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/store_writer.h"
 #include "util/util_clock.h"
 #include "util/util_log.h"
 
@@ -31,24 +32,6 @@ typedef struct sid {
     uint64_t ms, n;
 } sid_t;
 
-typedef struct rjob {
-    struct rjob *next;
-    struct redis_store *owner;
-    store_record_t *records;
-    int n;
-    rt_taskq_t *q;
-    store_done_fn done;
-    void *ctx;
-    store_prepare_fn prepare;
-    void *pctx;
-    json_object *errors;
-    store_change_t *changes;
-    int nchanges, cap;
-    int status, error_index;
-    char *msg;
-    char cursor[STORE_CURSOR_MAX];
-} rjob_t;
-
 typedef struct redis_store {
     store_t base;
     char *host;
@@ -58,12 +41,9 @@ typedef struct redis_store {
     redisContext *w; /* writer thread */
     redisContext *r; /* readers, under rmu */
     pthread_mutex_t rmu;
-    pthread_t thread, watch_thread;
-    bool thread_started, watch_started;
-    pthread_mutex_t mu;
-    pthread_cond_t cv, idle_cv;
-    rjob_t *head, *tail;
-    bool closing, busy;
+    pthread_t watch_thread;
+    bool watch_started;
+    atomic_bool stopping; /* the follower ends */
     int64_t last_trim_ms;
     rt_taskq_t *watch_q;
     store_changes_fn watch_fn;
@@ -82,13 +62,6 @@ typedef struct redis_store {
     unsigned w_gen;
     store_redis_hook_fn hook;
     void *hook_ctx;
-    /* Results and followed batches come back here to be freed by the writer, not by the
-     * network thread that consumed them (see the SQLite store); `out` counts those not yet
-     * consumed, and a closed store is freed by the last of them. */
-    struct rjob *jtrash;
-    struct rbatch *btrash;
-    int out;
-    bool writer_done, closed;
 } redis_store_t;
 
 /* ---- cursors: "r<ms>-<n>", the stream id ---- */
@@ -313,89 +286,6 @@ static int entry_change(redisReply *e, store_change_t *c)
 
 /* ---- writer ---- */
 
-static void rjob_drop_changes(rjob_t *j)
-{
-    for (int i = 0; i < j->nchanges; i++)
-        store_change_clear(&j->changes[i]);
-    j->nchanges = 0;
-}
-
-static void rjob_free(rjob_t *j)
-{
-    rjob_drop_changes(j);
-    free(j->changes);
-    for (int i = 0; i < j->n; i++)
-        store_record_clear(&j->records[i]);
-    free(j->records);
-    free(j->msg);
-    json_object_put(j->errors);
-    free(j);
-}
-
-static void store_free_struct(redis_store_t *s);
-static void empty_trash(redis_store_t *s);
-
-/* A consumed item goes back to the writer; returns true when the caller must free it itself
- * (the writer is gone), with *free_store set when it was the last one of a closed store. */
-static bool hand_back(redis_store_t *s, rjob_t *j, struct rbatch *b, bool *free_store);
-
-static void rjob_finish(void *arg)
-{
-    rjob_t *j = arg;
-    store_result_t res = {
-        .status = j->status,
-        .error_index = j->status ? j->error_index : -1,
-        .error_message = j->msg,
-        .changes = j->changes,
-        .nchanges = j->nchanges,
-        .errors = j->errors,
-        .via_watch = true,
-    };
-    memcpy(res.cursor, j->cursor, STORE_CURSOR_MAX);
-    if (j->done)
-        j->done(j->ctx, &res);
-    if (!j->q) {
-        rjob_free(j);
-        return;
-    }
-    bool free_store = false;
-    redis_store_t *s = j->owner;
-    if (hand_back(s, j, NULL, &free_store))
-        rjob_free(j);
-    if (free_store)
-        store_free_struct(s);
-}
-
-static void rjob_deliver(rjob_t *j)
-{
-    if (!j->q) {
-        rjob_finish(j);
-        return;
-    }
-    redis_store_t *s = j->owner;
-    pthread_mutex_lock(&s->mu);
-    s->out++;
-    pthread_mutex_unlock(&s->mu);
-    for (int tries = 0; tries < 100; tries++) {
-        if (rt_taskq_push(j->q, rjob_finish, j) == 0)
-            return;
-        usleep(10000);
-    }
-    rt_log_error("store", "cannot hand a commit result back (out of memory)");
-    pthread_mutex_lock(&s->mu);
-    s->out--;
-    pthread_mutex_unlock(&s->mu);
-    rjob_free(j);
-}
-
-static void rjob_fail(rjob_t *j, int status, int index, char *msg)
-{
-    j->status = status;
-    j->error_index = index;
-    free(j->msg);
-    j->msg = msg ? msg : strdup(status == STORE_ERR_INVALID ? "invalid record" : "storage error");
-}
-
 static char *node_key(const char *type, const char *id)
 {
     char *k = NULL;
@@ -475,11 +365,11 @@ static void cb_free(cmdbuf_t *b)
 static const char *jtext(json_object *o) { return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN); }
 
 /* Computes one job against the overlays; on success its writes join the group's overlay. */
-static void compute_job(redis_store_t *s, rjob_t *j, json_object *group_ov, json_object *base)
+static void compute_job(redis_store_t *s, store_job_t *j, json_object *group_ov, json_object *base)
 {
     json_object *job_ov = json_object_new_object();
     if (!job_ov) {
-        rjob_fail(j, STORE_ERR_NOMEM, -1, NULL);
+        store_job_fail(j, STORE_ERR_NOMEM, -1, NULL);
         return;
     }
     for (int i = 0; i < j->n && j->status == 0; i++) {
@@ -522,23 +412,11 @@ static void compute_job(redis_store_t *s, rjob_t *j, json_object *group_ov, json
             if (rc == 0)
                 json_object_object_add(job_ov, key,
                                        c.mutation == STORE_DELETED ? NULL : json_object_new_string(jtext(next)));
-            if (rc == 0 && j->nchanges == j->cap) {
-                int cap = j->cap ? j->cap * 2 : 8;
-                store_change_t *nc = realloc(j->changes, (size_t)cap * sizeof *nc);
-                if (nc) {
-                    j->changes = nc;
-                    j->cap = cap;
-                } else {
-                    rc = STORE_ERR_NOMEM;
-                }
-            }
-            if (rc == 0) {
-                j->changes[j->nchanges++] = c;
-                memset(&c, 0, sizeof c);
-            }
+            if (rc == 0)
+                rc = store_job_add_change(j, &c);
         }
         if (rc != 0)
-            rjob_fail(j, rc, i, msg);
+            store_job_fail(j, rc, i, msg);
         else
             free(msg);
         store_change_clear(&c);
@@ -549,33 +427,13 @@ static void compute_job(redis_store_t *s, rjob_t *j, json_object *group_ov, json
     if (j->status == 0) {
         json_object_object_foreach(job_ov, k, v) json_object_object_add(group_ov, k, json_object_get(v));
     } else {
-        rjob_drop_changes(j);
+        store_job_drop_changes(j);
     }
     json_object_put(job_ov);
 }
 
-static void prepare_group(redis_store_t *s, rjob_t *group)
-{
-    for (rjob_t *j = group; j; j = j->next) {
-        if (!j->prepare)
-            continue;
-        json_object *errors = NULL;
-        if (j->prepare(j->pctx, &s->base, &j->records, &j->n, &errors) != 0) {
-            json_object *first = errors ? json_object_array_get_idx(errors, 0) : NULL, *v = NULL;
-            int idx = first && json_object_object_get_ex(first, "index", &v) ? json_object_get_int(v) : -1;
-            rjob_fail(j, STORE_ERR_INVALID, idx,
-                      strdup(first && json_object_object_get_ex(first, "message", &v) ? json_object_get_string(v)
-                                                                                      : "invalid request"));
-            j->errors = errors;
-            j->records = NULL;
-            j->n = 0;
-        }
-        j->prepare = NULL;
-    }
-}
-
 /* One attempt: WATCH + read, compute, MULTI/EXEC. Returns 0 done, 1 conflict (retry), <0 error. */
-static int attempt_group(redis_store_t *s, rjob_t *group)
+static int attempt_group(redis_store_t *s, store_job_t *group)
 {
     cmdbuf_t b = {0};
     json_object *base = json_object_new_object(), *group_ov = json_object_new_object();
@@ -587,7 +445,7 @@ static int attempt_group(redis_store_t *s, rjob_t *group)
     unsigned watched_gen = 0;
     cb_add(&b, "WATCH", false);
     int nkeys = 0;
-    for (rjob_t *j = group; j; j = j->next)
+    for (store_job_t *j = group; j; j = j->next)
         for (int i = 0; j->status == 0 && i < j->n; i++) {
             char *k = node_key(j->records[i].type, j->records[i].id);
             if (!k || cb_add(&b, k, true) != 0) {
@@ -623,7 +481,7 @@ static int attempt_group(redis_store_t *s, rjob_t *group)
         rr = NULL;
     }
     int nchanges = 0;
-    for (rjob_t *j = group; j; j = j->next) {
+    for (store_job_t *j = group; j; j = j->next) {
         if (j->status != 0)
             continue;
         compute_job(s, j, group_ov, base);
@@ -653,7 +511,7 @@ static int attempt_group(redis_store_t *s, rjob_t *group)
     queued++;
     char maxlen[32], tbuf[32], mbuf[4];
     snprintf(maxlen, sizeof maxlen, "%ld", s->retention_max);
-    for (rjob_t *j = group; j; j = j->next) {
+    for (store_job_t *j = group; j; j = j->next) {
         for (int i = 0; j->status == 0 && i < j->nchanges; i++) {
             store_change_t *c = &j->changes[i];
             char *key = node_key(c->type, c->id), *ids = NULL;
@@ -739,7 +597,7 @@ static int attempt_group(redis_store_t *s, rjob_t *group)
     }
     /* replies come in command order: SET/DEL, SADD/SREM, XADD per change */
     size_t at = 0;
-    for (rjob_t *j = group; j; j = j->next) {
+    for (store_job_t *j = group; j; j = j->next) {
         for (int i = 0; j->status == 0 && i < j->nchanges; i++) {
             at += 2;
             redisReply *x = at < rr->elements ? rr->element[at] : NULL;
@@ -771,16 +629,17 @@ out:
     return rc;
 }
 
-static void run_group(redis_store_t *s, rjob_t *group)
+/* The writer's apply step: optimistic transactions until one is not disturbed. */
+static void apply_group(void *impl, store_job_t *group)
 {
-    prepare_group(s, group);
+    redis_store_t *s = impl;
     int rc = 1;
     for (int attempt = 0; rc == 1 && attempt < MAX_RETRIES; attempt++) {
         rc = attempt_group(s, group);
         if (rc != 0) {
             /* start over: a retry recomputes every job that passed its prepare step */
-            for (rjob_t *j = group; j; j = j->next) {
-                rjob_drop_changes(j);
+            for (store_job_t *j = group; j; j = j->next) {
+                store_job_drop_changes(j);
                 if (j->status != 0 && !j->errors) {
                     j->status = 0;
                     j->error_index = -1;
@@ -793,20 +652,20 @@ static void run_group(redis_store_t *s, rjob_t *group)
         stream_bounds(s, &s->w, &last, &del);
     char head[STORE_CURSOR_MAX];
     sid_cursor(last, head);
-    for (rjob_t *j = group; j; j = j->next) {
+    for (store_job_t *j = group; j; j = j->next) {
         if (rc != 0 && j->status == 0 && rc != 1 && !atomic_load(&s->reachable))
-            rjob_fail(j, STORE_ERR_UNAVAILABLE, -1, strdup("redis unreachable"));
+            store_job_fail(j, STORE_ERR_UNAVAILABLE, -1, strdup("redis unreachable"));
         else if (rc != 0 && j->status == 0)
-            rjob_fail(j, STORE_ERR_IO, -1, strdup(rc == 1 ? "too much contention, retry" : "storage error"));
+            store_job_fail(j, STORE_ERR_IO, -1, strdup(rc == 1 ? "too much contention, retry" : "storage error"));
         if (j->status == 0)
             memcpy(j->cursor, j->nchanges ? j->changes[j->nchanges - 1].cursor : head, STORE_CURSOR_MAX);
     }
-    while (group) {
-        rjob_t *next = group->next;
-        group->next = NULL;
-        rjob_deliver(group);
-        group = next;
-    }
+}
+
+/* After the answers: trim the log by age, about once a second. */
+static void after_group(void *impl)
+{
+    redis_store_t *s = impl;
     int64_t now = rt_wall_now().ms;
     if (now - s->last_trim_ms >= 1000) {
         s->last_trim_ms = now;
@@ -819,109 +678,14 @@ static void run_group(redis_store_t *s, rjob_t *group)
     }
 }
 
-static void *writer_main(void *arg)
-{
-    redis_store_t *s = arg;
-    pthread_mutex_lock(&s->mu);
-    for (;;) {
-        while (!s->head && !s->closing) {
-            if (s->jtrash || s->btrash) {
-                pthread_mutex_unlock(&s->mu);
-                empty_trash(s);
-                pthread_mutex_lock(&s->mu);
-                continue;
-            }
-            pthread_cond_wait(&s->cv, &s->mu);
-        }
-        if (!s->head && s->closing)
-            break;
-        rjob_t *group = s->head, *last = s->head;
-        int jobs = 1;
-        while (last->next && jobs < GROUP_MAX_JOBS) {
-            last = last->next;
-            jobs++;
-        }
-        s->head = last->next;
-        if (!s->head)
-            s->tail = NULL;
-        last->next = NULL;
-        s->busy = true;
-        pthread_mutex_unlock(&s->mu);
-        run_group(s, group);
-        empty_trash(s);
-        pthread_mutex_lock(&s->mu);
-        s->busy = false;
-        if (!s->head)
-            pthread_cond_broadcast(&s->idle_cv);
-    }
-    s->writer_done = true;
-    pthread_cond_broadcast(&s->idle_cv);
-    pthread_mutex_unlock(&s->mu);
-    empty_trash(s);
-    return NULL;
-}
-
-static int enqueue(redis_store_t *s, rjob_t *j)
-{
-    pthread_mutex_lock(&s->mu);
-    if (s->closing) {
-        pthread_mutex_unlock(&s->mu);
-        rjob_free(j);
-        return STORE_ERR_CLOSED;
-    }
-    if (s->tail)
-        s->tail->next = j;
-    else
-        s->head = j;
-    s->tail = j;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    return 0;
-}
-
-static int r_submit(store_t *base, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx)
-{
-    rjob_t *j = calloc(1, sizeof *j);
-    if (!j) {
-        for (int i = 0; i < n; i++)
-            store_record_clear(&records[i]);
-        free(records);
-        return STORE_ERR_NOMEM;
-    }
-    *j = (rjob_t){.owner = (redis_store_t *)base,
-                  .records = records,
-                  .n = n,
-                  .q = q,
-                  .done = done,
-                  .ctx = ctx,
-                  .error_index = -1};
-    return enqueue((redis_store_t *)base, j);
-}
-
-static int r_submit_prepared(store_t *base, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
-                             void *ctx)
-{
-    rjob_t *j = calloc(1, sizeof *j);
-    if (!j)
-        return STORE_ERR_NOMEM;
-    *j = (rjob_t){.owner = (redis_store_t *)base,
-                  .prepare = prepare,
-                  .pctx = pctx,
-                  .q = q,
-                  .done = done,
-                  .ctx = ctx,
-                  .error_index = -1};
-    return enqueue((redis_store_t *)base, j);
-}
-
-static void r_flush(store_t *base)
-{
-    redis_store_t *s = (redis_store_t *)base;
-    pthread_mutex_lock(&s->mu);
-    while (s->head || s->busy)
-        pthread_cond_wait(&s->idle_cv, &s->mu);
-    pthread_mutex_unlock(&s->mu);
-}
+static const store_writer_ops_t writer_ops = {
+    .apply = apply_group,
+    .after = after_group,
+    .max_jobs = GROUP_MAX_JOBS,
+    .max_weight = 1 << 30,
+    .via_watch = true,
+    .thread = "rt-store-writer",
+};
 
 /* ---- readers ---- */
 
@@ -1108,16 +872,17 @@ static int r_log_read(store_t *base, const char *after, int max, store_change_fn
 /* ---- follower: every server's changes, in stream order, to the watcher ---- */
 
 typedef struct rbatch {
-    struct rbatch *next;
-    redis_store_t *owner;
+    store_writer_item_t item; /* first: freed on the writer thread */
+    store_writer_t *w;
     store_changes_fn fn;
     void *ctx;
     store_change_t *changes;
     int n;
 } rbatch_t;
 
-static void rbatch_free(rbatch_t *b)
+static void rbatch_free(store_writer_item_t *item)
 {
+    rbatch_t *b = (rbatch_t *)item;
     for (int i = 0; i < b->n; i++)
         store_change_clear(&b->changes[i]);
     free(b->changes);
@@ -1128,54 +893,7 @@ static void rbatch_run(void *arg)
 {
     rbatch_t *b = arg;
     b->fn(b->ctx, b->changes, b->n);
-    bool free_store = false;
-    redis_store_t *s = b->owner;
-    if (hand_back(s, NULL, b, &free_store))
-        rbatch_free(b);
-    if (free_store)
-        store_free_struct(s);
-}
-
-static bool hand_back(redis_store_t *s, rjob_t *j, rbatch_t *b, bool *free_store)
-{
-    pthread_mutex_lock(&s->mu);
-    s->out--;
-    if (!s->writer_done) {
-        if (j) {
-            j->next = s->jtrash;
-            s->jtrash = j;
-        } else {
-            b->next = s->btrash;
-            s->btrash = b;
-        }
-        pthread_cond_signal(&s->cv);
-        pthread_mutex_unlock(&s->mu);
-        return false;
-    }
-    *free_store = s->closed && s->out == 0;
-    pthread_mutex_unlock(&s->mu);
-    return true;
-}
-
-/* Writer thread, without the lock held on entry. */
-static void empty_trash(redis_store_t *s)
-{
-    pthread_mutex_lock(&s->mu);
-    rjob_t *j = s->jtrash;
-    rbatch_t *b = s->btrash;
-    s->jtrash = NULL;
-    s->btrash = NULL;
-    pthread_mutex_unlock(&s->mu);
-    while (j) {
-        rjob_t *next = j->next;
-        rjob_free(j);
-        j = next;
-    }
-    while (b) {
-        rbatch_t *next = b->next;
-        rbatch_free(b);
-        b = next;
-    }
+    store_writer_give_back(b->w, &b->item);
 }
 
 typedef struct gap_task {
@@ -1219,10 +937,7 @@ static void *watch_main(void *arg)
     char from[64];
     snprintf(from, sizeof from, "%s", s->watch_from);
     for (;;) {
-        pthread_mutex_lock(&s->mu);
-        bool closing = s->closing;
-        pthread_mutex_unlock(&s->mu);
-        if (closing)
+        if (atomic_load(&s->stopping))
             break;
         if (follow_gap(s, &c, from, sizeof from) != 0) {
             sleep(1);
@@ -1237,6 +952,8 @@ static void *watch_main(void *arg)
         if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 2) {
             redisReply *entries = r->element[0]->element[1];
             rbatch_t *b = calloc(1, sizeof *b);
+            if (b)
+                b->item.free_fn = rbatch_free;
             if (b && entries->elements)
                 b->changes = calloc(entries->elements, sizeof *b->changes);
             for (size_t i = 0; b && b->changes && i < entries->elements; i++) {
@@ -1249,22 +966,17 @@ static void *watch_main(void *arg)
                     store_change_clear(&b->changes[b->n]);
             }
             if (b && b->n > 0) {
-                b->owner = s;
+                b->w = s->base.writer;
                 b->fn = s->watch_fn;
                 b->ctx = s->watch_ctx;
-                pthread_mutex_lock(&s->mu);
-                s->out++;
-                pthread_mutex_unlock(&s->mu);
-                if (rt_taskq_push(s->watch_q, rbatch_run, b) == 0) {
+                store_writer_hold(s->base.writer);
+                if (rt_taskq_push(s->watch_q, rbatch_run, b) == 0)
                     b = NULL;
-                } else {
-                    pthread_mutex_lock(&s->mu);
-                    s->out--;
-                    pthread_mutex_unlock(&s->mu);
-                }
+                else
+                    store_writer_unhold(s->base.writer);
             }
             if (b)
-                rbatch_free(b);
+                rbatch_free(&b->item);
         }
         freeReplyObject(r);
     }
@@ -1315,68 +1027,31 @@ void store_redis_set_hook(store_t *base, store_redis_hook_fn fn, void *ctx)
     s->hook_ctx = ctx;
 }
 
-static void store_free_struct(redis_store_t *s)
-{
-    pthread_mutex_destroy(&s->rmu);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
-    pthread_cond_destroy(&s->idle_cv);
-    free(s);
-}
-
 static void r_close(store_t *base)
 {
     redis_store_t *s = (redis_store_t *)base;
-    pthread_mutex_lock(&s->mu);
-    s->closing = true;
-    pthread_cond_broadcast(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    if (s->thread_started)
-        pthread_join(s->thread, NULL);
+    atomic_store(&s->stopping, true);
     if (s->watch_started)
         pthread_join(s->watch_thread, NULL);
+    store_writer_close(s->base.writer); /* results still queued keep the writer, not the store */
     if (s->w)
         redisFree(s->w);
     if (s->r)
         redisFree(s->r);
     free(s->host);
-    s->host = NULL;
-    /* Results and batches still queued for their consumers keep the struct alive. */
-    pthread_mutex_lock(&s->mu);
-    s->writer_done = true;
-    s->closed = true;
-    bool last = s->out == 0;
-    rjob_t *j = s->jtrash;
-    rbatch_t *b = s->btrash;
-    s->jtrash = NULL;
-    s->btrash = NULL;
-    pthread_mutex_unlock(&s->mu);
-    while (j) {
-        rjob_t *next = j->next;
-        rjob_free(j);
-        j = next;
-    }
-    while (b) {
-        rbatch_t *next = b->next;
-        rbatch_free(b);
-        b = next;
-    }
-    if (last)
-        store_free_struct(s);
+    pthread_mutex_destroy(&s->rmu);
+    free(s);
 }
 
 static const store_ops_t redis_ops = {
     .name = "redis",
     .close = r_close,
-    .submit = r_submit,
-    .submit_prepared = r_submit_prepared,
     .get = r_get,
     .find = r_find,
     .load_directory = r_load_directory,
     .log_read = r_log_read,
     .log_head = r_log_head,
     .cursor_check = r_cursor_check,
-    .flush = r_flush,
     .watch = r_watch,
     .ready = r_ready,
     .watch_gaps = r_watch_gaps,
@@ -1442,9 +1117,6 @@ store_t *store_redis_open(const store_redis_opts_t *o)
     s->retention_sec = o->retention_sec;
     s->retention_max = o->retention_max;
     pthread_mutex_init(&s->rmu, NULL);
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    pthread_cond_init(&s->idle_cv, NULL);
     unsigned char rnd[8];
     if (sodium_init() < 0)
         goto fail;
@@ -1458,9 +1130,8 @@ store_t *store_redis_open(const store_redis_opts_t *o)
         goto fail;
     s->w_gen = 1;
     atomic_store(&s->reachable, true);
-    if (pthread_create(&s->thread, NULL, writer_main, s) != 0)
+    if (!(s->base.writer = store_writer_start(&writer_ops, &s->base, s)))
         goto fail;
-    s->thread_started = true;
     rt_log_info("store", "redis store %s:%d db %d (cluster mode)", s->host, s->port, s->db);
     warn_durability(s);
     return &s->base;

@@ -36,7 +36,6 @@ typedef struct sqlite_store {
     sqlite3 *wdb; /* writer thread only (and open/close) */
     sqlite3 *rdb; /* readers, under rmu */
     pthread_mutex_t rmu;
-    store_writer_t *writer;
     sqlite3_stmt *w_get, *w_put, *w_del, *w_log, *w_head;
     int64_t last_prune_ms;
     int64_t known_head;  /* writer thread: newest change it has seen (own or foreign) */
@@ -540,17 +539,6 @@ static const store_writer_ops_t writer_ops = {
     .thread = "rt-store-writer",
 };
 
-static int s_submit(store_t *base, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx)
-{
-    return store_writer_submit(((sqlite_store_t *)base)->writer, records, n, q, done, ctx);
-}
-
-static int s_submit_prepared(store_t *base, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
-                             void *ctx)
-{
-    return store_writer_submit_prepared(((sqlite_store_t *)base)->writer, prepare, pctx, q, done, ctx);
-}
-
 static int s_watch(store_t *base, rt_taskq_t *q, store_changes_fn fn, void *ctx)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
@@ -559,11 +547,9 @@ static int s_watch(store_t *base, rt_taskq_t *q, store_changes_fn fn, void *ctx)
     s->watch_ctx = ctx;
     s->watch_fn = fn;
     pthread_mutex_unlock(&s->wmu);
-    store_writer_set_idle(s->writer, idle_poll, 500);
+    store_writer_set_idle(s->base.writer, idle_poll, 500);
     return 0;
 }
-
-static void s_flush(store_t *base) { store_writer_flush(((sqlite_store_t *)base)->writer); }
 
 /* ---- readers ---- */
 
@@ -778,7 +764,7 @@ static int s_cursor_check(store_t *base, const char *cursor)
 static void s_close(store_t *base)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
-    store_writer_close(s->writer);
+    store_writer_close(s->base.writer);
     sqlite3_finalize(s->w_get);
     sqlite3_finalize(s->w_put);
     sqlite3_finalize(s->w_del);
@@ -795,15 +781,12 @@ static void s_close(store_t *base)
 static const store_ops_t sqlite_ops = {
     .name = "sqlite",
     .close = s_close,
-    .submit = s_submit,
-    .submit_prepared = s_submit_prepared,
     .get = s_get,
     .find = s_find,
     .load_directory = s_load_directory,
     .log_read = s_log_read,
     .log_head = s_log_head,
     .cursor_check = s_cursor_check,
-    .flush = s_flush,
     .watch = s_watch,
 };
 
@@ -849,7 +832,7 @@ store_t *store_sqlite_open(const store_sqlite_opts_t *o)
     s->known_head = read_int(s->wdb, HEAD_SQL, 0, &err);
     if (err)
         goto fail;
-    if (!(s->writer = store_writer_start(&writer_ops, &s->base, s)))
+    if (!(s->base.writer = store_writer_start(&writer_ops, &s->base, s)))
         goto fail;
     rt_log_info("store", "sqlite store %s (WAL, synchronous=FULL), log head s%lld", path, (long long)s->known_head);
     return &s->base;
