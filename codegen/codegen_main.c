@@ -534,6 +534,54 @@ static void dump_model(const cg_model_t *m)
     }
 }
 
+/* A user-defined object type that is not a root operation type. */
+static bool record_object(const cg_model_t *m, const cg_type_t *t)
+{
+    if (t->builtin || t->kind != GQL_DEF_OBJECT)
+        return false;
+    for (int r = 0; r < 3; r++)
+        if (m->roots[r] && strcmp(m->roots[r], t->name) == 0)
+            return false;
+    return true;
+}
+
+/* Does the schema define "<name>Change"? (one change type per node type of the feed) */
+static bool has_change_type(const cg_model_t *m, const char *name)
+{
+    char change[256];
+    snprintf(change, sizeof change, "%sChange", name);
+    const cg_type_t *c = cg_model_type(m, change);
+    return c && c->kind == GQL_DEF_OBJECT;
+}
+
+/* The record-type lists the store builds on, in SDL order: `<ident>_changed`, the object
+ * types that have a change type (the feed's node types), and `<ident>_objects`, every
+ * non-root object type (a directory schema's record types). Counts as macros, so the store
+ * can size its tables. */
+static void emit_record_lists(const cg_model_t *m, const char *ident, rt_buf_t *c, rt_buf_t *h)
+{
+    static const char *const what[2] = {"changed", "objects"};
+    char upper[128];
+    size_t n = 0;
+    for (; ident[n] && n < sizeof upper - 1; n++)
+        upper[n] = (char)toupper((unsigned char)ident[n]);
+    upper[n] = '\0';
+    for (int k = 0; k < 2; k++) {
+        int count = 0;
+        rt_buf_printf(c, "\nconst char *const gql_schema_%s_%s[] = {", ident, what[k]);
+        for (int i = 0; i < m->npool; i++) {
+            const cg_type_t *t = &m->pool[i];
+            if (!record_object(m, t) || (k == 0 && !has_change_type(m, t->name)))
+                continue;
+            rt_buf_printf(c, "%s\"%s\"", count ? ", " : "", t->name);
+            count++;
+        }
+        rt_buf_printf(c, "%sNULL};\n", count ? ", " : "");
+        rt_buf_printf(h, "#define GQL_SCHEMA_%s_N%s %d\n", upper, k == 0 ? "CHANGED" : "OBJECTS", count);
+        rt_buf_printf(h, "extern const char *const gql_schema_%s_%s[]; /* NULL-terminated */\n", ident, what[k]);
+    }
+}
+
 static char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -608,6 +656,7 @@ int main(int argc, char **argv)
             emit_schema(&e, ident);
             rc = e.rc;
             rt_buf_printf(&h, "extern const gql_schema_t gql_schema_%s;\n", ident);
+            emit_record_lists(&m, ident, &c, &h);
         }
         cg_model_free(&m);
         free(sdl);

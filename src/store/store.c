@@ -25,23 +25,43 @@ const char *store_mutation_name(store_mutation_t m)
     return "UPDATED";
 }
 
-static const char *const node_types[] = {"Blob", "Revision", "Session", "Execution", "ExecutionEvent", "SessionEvent"};
-static const char *const auth_types[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken", "Blob"};
+const char *store_type_name(int k)
+{
+    if (k < 0 || k >= STORE_NTYPES)
+        return NULL;
+    return k < STORE_NNODE_TYPES ? gql_schema_blobhub_changed[k] : gql_schema_directory_objects[k - STORE_NNODE_TYPES];
+}
+
+const char *store_directory_order(int i)
+{
+    if (i < 0 || i > STORE_NTYPES - STORE_NNODE_TYPES)
+        return NULL;
+    return i < STORE_NTYPES - STORE_NNODE_TYPES ? store_type_name(STORE_NNODE_TYPES + i) : "Blob";
+}
+
+const char *store_type_static(const char *type)
+{
+    for (int k = 0; type && k < STORE_NTYPES; k++)
+        if (strcmp(type, store_type_name(k)) == 0)
+            return store_type_name(k);
+    return NULL;
+}
 
 bool store_type_is_node(const char *type)
 {
-    for (size_t i = 0; type && i < sizeof node_types / sizeof *node_types; i++)
-        if (strcmp(type, node_types[i]) == 0)
+    for (int k = 0; type && k < STORE_NNODE_TYPES; k++)
+        if (strcmp(type, store_type_name(k)) == 0)
             return true;
     return false;
 }
 
 bool store_type_is_auth(const char *type)
 {
-    for (size_t i = 0; type && i < sizeof auth_types / sizeof *auth_types; i++)
-        if (strcmp(type, auth_types[i]) == 0)
+    /* the directory, and Blob: the auth layer mirrors each blob's ownership and visibility */
+    for (int k = STORE_NNODE_TYPES; type && k < STORE_NTYPES; k++)
+        if (strcmp(type, store_type_name(k)) == 0)
             return true;
-    return false;
+    return type && strcmp(type, "Blob") == 0;
 }
 
 json_object *store_json_parse(const char *text)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "gql/gql_schema.h"
+#include "gql_schema_gen.h"
 #include "util/util_taskq.h"
 
 struct rt_server;
@@ -147,8 +148,17 @@ typedef struct store_ops {
     int (*watch_gaps)(store_t *s, store_gap_fn fn, void *ctx);
 } store_ops_t;
 
-/* The record types ingestion knows: six node types, then five directory types. */
-#define STORE_NTYPES 11
+/* The record types ingestion knows, generated from the SDL (codegen): the served schema's node
+ * types (those with a change type), then the directory's types. */
+#define STORE_NNODE_TYPES GQL_SCHEMA_BLOBHUB_NCHANGED
+#define STORE_NTYPES (GQL_SCHEMA_BLOBHUB_NCHANGED + GQL_SCHEMA_DIRECTORY_NOBJECTS)
+/* The name of record type k (0 <= k < STORE_NTYPES; static storage). */
+const char *store_type_name(int k);
+/* The i-th type store_load_directory hands out, NULL past the last: the directory's types in
+ * SDL order (organizations and users before what refers to them), then Blob. */
+const char *store_directory_order(int i);
+/* The static copy of a known record type's name, or NULL for any other text. */
+const char *store_type_static(const char *type);
 
 /* Implementations embed this as their first member. */
 struct store {

@@ -38,24 +38,18 @@ static const gql_type_t *find_type(const gql_schema_t *sc, const char *name)
     return NULL;
 }
 
-/* In the order of store.h's STORE_NTYPES: node types first (the usual traffic). */
-static const char *const known_types[STORE_NTYPES] = {"Execution",  "ExecutionEvent", "SessionEvent",       "Session",
-                                                      "Revision",   "Blob",           "Organization",       "User",
-                                                      "Membership", "ApiKey",         "PersonalAccessToken"};
-#define FIRST_DIRECTORY_TYPE 6
-
 static int known_index(const char *type)
 {
     for (int i = 0; i < STORE_NTYPES; i++)
-        if (strcmp(type, known_types[i]) == 0)
+        if (strcmp(type, store_type_name(i)) == 0)
             return i;
     return -1;
 }
 
 static const gql_type_t *lookup_def(const store_t *s, int k, const gql_schema_t **schema_out)
 {
-    const gql_schema_t *sc = k < FIRST_DIRECTORY_TYPE ? s->nodes : s->directory;
-    const gql_type_t *t = find_type(sc, known_types[k]);
+    const gql_schema_t *sc = k < STORE_NNODE_TYPES ? s->nodes : s->directory;
+    const gql_type_t *t = find_type(sc, store_type_name(k));
     if (!t || t->kind != GQL_TK_OBJECT)
         return NULL;
     *schema_out = sc;

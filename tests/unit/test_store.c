@@ -376,7 +376,7 @@ RT_TEST(resolved_types)
 {
     store_t resolved = S;
     store_types_init(&resolved);
-    CHECK(resolved.defs_ready && resolved.defs[0] && strcmp(resolved.defs[0]->name, "Execution") == 0);
+    CHECK(resolved.defs_ready && resolved.defs[0] && strcmp(resolved.defs[0]->name, store_type_name(0)) == 0);
     store_t saved = S;
     S = resolved;
     check_validation();
@@ -456,6 +456,22 @@ RT_TEST(id_rules)
     CHECK(valid("{\"type\":\"Membership\",\"op\":\"patch\",\"id\":\"o1:u1\",\"node\":{\"role\":\"ADMIN\"}}"));
 #undef ORG_REC
 #undef EXEC_ID
+}
+
+/* The record types come from the SDL: the feed's node types, then the directory's. */
+RT_TEST(record_types_generated)
+{
+    CHECK(STORE_NTYPES == 11 && STORE_NNODE_TYPES == 6);
+    for (int k = 0; k < STORE_NTYPES; k++) {
+        CHECK(store_type_static(store_type_name(k)) == store_type_name(k));
+        CHECK(store_type_is_node(store_type_name(k)) == (k < STORE_NNODE_TYPES));
+    }
+    CHECK(store_type_name(STORE_NTYPES) == NULL);
+    CHECK(store_type_static("ExecutionChange") == NULL && store_type_static("Query") == NULL);
+    CHECK(store_type_is_auth("Blob") && store_type_is_auth("Membership") && !store_type_is_auth("Execution"));
+    CHECK_STR(store_directory_order(0), "Organization");
+    CHECK_STR(store_directory_order(STORE_NTYPES - STORE_NNODE_TYPES), "Blob");
+    CHECK(store_directory_order(STORE_NTYPES - STORE_NNODE_TYPES + 1) == NULL);
 }
 
 RT_TEST_MAIN()

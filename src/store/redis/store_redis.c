@@ -228,17 +228,6 @@ static int stream_bounds(redis_store_t *s, redisContext **c, sid_t *last, sid_t 
 
 static json_object *parse_or_null(const char *t) { return store_json_parse(t); }
 
-static const char *static_type(const char *t)
-{
-    static const char *const names[] = {
-        "Blob",         "Revision", "Session",    "Execution", "ExecutionEvent",     "SessionEvent",
-        "Organization", "User",     "Membership", "ApiKey",    "PersonalAccessToken"};
-    for (size_t i = 0; t && i < sizeof names / sizeof *names; i++)
-        if (strcmp(t, names[i]) == 0)
-            return names[i];
-    return NULL;
-}
-
 /* One XRANGE/XREAD entry [id, [field, value, ...]] -> change; -1 when unusable. */
 static int entry_change(redisReply *e, store_change_t *c)
 {
@@ -257,7 +246,7 @@ static int entry_change(redisReply *e, store_change_t *c)
         if (!k || !v)
             continue;
         if (!strcmp(k, "ty"))
-            c->type = static_type(v);
+            c->type = store_type_static(v);
         else if (!strcmp(k, "id"))
             c->id = strdup(v);
         else if (!strcmp(k, "m"))
@@ -768,7 +757,6 @@ static int r_find(store_t *base, const char *type, const char *field, const char
 
 static int r_load_directory(store_t *base, store_record_fn fn, void *ctx)
 {
-    static const char *const order[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken", "Blob"};
     redis_store_t *s = (redis_store_t *)base;
     int rc = 0;
     if (!s->loaded && !s->watch_started) {
@@ -781,8 +769,8 @@ static int r_load_directory(store_t *base, store_record_fn fn, void *ctx)
         s->loaded_from = last;
         s->loaded = true;
     }
-    for (size_t i = 0; rc == 0 && i < sizeof order / sizeof *order; i++)
-        rc = each_of_type((redis_store_t *)base, order[i], NULL, NULL, fn, ctx);
+    for (int i = 0; rc == 0 && store_directory_order(i); i++)
+        rc = each_of_type((redis_store_t *)base, store_directory_order(i), NULL, NULL, fn, ctx);
     return rc;
 }
 

@@ -56,17 +56,6 @@ typedef struct foreign {
     int n;
 } foreign_t;
 
-static const char *static_type(const char *t)
-{
-    static const char *const names[] = {
-        "Blob",         "Revision", "Session",    "Execution", "ExecutionEvent",     "SessionEvent",
-        "Organization", "User",     "Membership", "ApiKey",    "PersonalAccessToken"};
-    for (size_t i = 0; t && i < sizeof names / sizeof *names; i++)
-        if (strcmp(t, names[i]) == 0)
-            return names[i];
-    return NULL;
-}
-
 static int exec(sqlite3 *db, const char *sql)
 {
     char *err = NULL;
@@ -571,7 +560,7 @@ static int each_row(sqlite3_stmt *st, store_record_fn fn, void *ctx)
 {
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *type = static_type((const char *)sqlite3_column_text(st, 0));
+        const char *type = store_type_static((const char *)sqlite3_column_text(st, 0));
         const char *id = (const char *)sqlite3_column_text(st, 1);
         json_object *node = col_json(st, 2);
         if (type && id && node)
@@ -609,16 +598,14 @@ static int s_find(store_t *base, const char *type, const char *field, const char
 static int s_load_directory(store_t *base, store_record_fn fn, void *ctx)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
-    /* Organizations and users before what refers to them, blobs last. */
-    static const char *const order[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken", "Blob"};
     int rc = 0;
     pthread_mutex_lock(&s->rmu);
-    for (size_t i = 0; rc == 0 && i < sizeof order / sizeof *order; i++) {
+    for (int i = 0; rc == 0 && store_directory_order(i); i++) {
         sqlite3_stmt *st = NULL;
         rc = STORE_ERR_IO;
         if (sqlite3_prepare_v2(s->rdb, "SELECT type, id, node FROM nodes WHERE type = ?1", -1, &st, NULL) ==
             SQLITE_OK) {
-            sqlite3_bind_text(st, 1, order[i], -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 1, store_directory_order(i), -1, SQLITE_STATIC);
             rc = each_row(st, fn, ctx);
         }
         sqlite3_finalize(st);
@@ -650,7 +637,7 @@ static int row_change(sqlite3_stmt *st, store_change_t *c)
     c->seq = (uint64_t)sqlite3_column_int64(st, 0);
     store_seq_cursor_encode(c->seq, c->cursor);
     c->time_ms = sqlite3_column_int64(st, 1);
-    c->type = static_type((const char *)sqlite3_column_text(st, 2));
+    c->type = store_type_static((const char *)sqlite3_column_text(st, 2));
     c->id = col_strdup(st, 3);
     c->mutation = (store_mutation_t)sqlite3_column_int(st, 4);
     c->node = col_json(st, 5);
