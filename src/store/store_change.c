@@ -387,112 +387,130 @@ static bool plain_string(json_object *v)
     return strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v);
 }
 
+typedef struct record_keys {
+    json_object *type, *op, *id, *node;
+    bool has_id, has_node;
+} record_keys_t;
+
+/* Phase 1: the record's own keys. Returns a malloc'd reason or NULL. */
+static char *record_keys(json_object *rec, record_keys_t *k)
+{
+    memset(k, 0, sizeof *k);
+    if (json_object_get_type(rec) != json_type_object)
+        return fmt("a record must be a JSON object");
+    json_object_object_foreach(rec, key, v)
+    {
+        if (strcmp(key, "type") == 0) {
+            k->type = v;
+        } else if (strcmp(key, "op") == 0) {
+            k->op = v;
+        } else if (strcmp(key, "id") == 0) {
+            k->id = v;
+            k->has_id = true;
+        } else if (strcmp(key, "node") == 0) {
+            k->node = v;
+            k->has_node = true;
+        } else {
+            return fmt("unknown key '%s' in record (expected type, op, id, node)", key);
+        }
+    }
+    return NULL;
+}
+
+/* Phase 2: a known type, an op it allows, and a valid 'id' when there is one. */
+static char *record_type_op(const store_t *s, const record_keys_t *k, store_record_t *out, const gql_type_t **t,
+                            const gql_schema_t **sc)
+{
+    if (json_object_get_type(k->type) != json_type_string || !plain_string(k->type))
+        return fmt("'type' must be a string");
+    *t = store_type_def(s, json_object_get_string(k->type), sc);
+    if (!*t)
+        return fmt("unknown type '%s'", json_object_get_string(k->type));
+    const char *op =
+        json_object_get_type(k->op) == json_type_string && plain_string(k->op) ? json_object_get_string(k->op) : "";
+    if (strcmp(op, "upsert") == 0)
+        out->op = STORE_OP_UPSERT;
+    else if (strcmp(op, "patch") == 0)
+        out->op = STORE_OP_PATCH;
+    else if (strcmp(op, "delete") == 0)
+        out->op = STORE_OP_DELETE;
+    else
+        return fmt("'op' must be \"upsert\", \"patch\" or \"delete\"");
+    out->type = (*t)->name;
+    if (is_event_type(out->type) && out->op != STORE_OP_UPSERT)
+        return fmt("%s is an append-only feed: only \"upsert\" of a new event is accepted", out->type);
+    if (!k->has_id)
+        return NULL;
+    return strcmp(out->type, "Membership") == 0 ? check_membership_id(k->id)
+                                                : check_id("'id'", k->id, id_refuses_colon(out->type, "id"));
+}
+
+/* Phase 4: the id an upsert (from its node) or a patch (from the record) names. */
+static int record_node_id(const record_keys_t *k, store_record_t *out, char **msg)
+{
+    const char *rid = k->has_id ? json_object_get_string(k->id) : NULL;
+    if (out->op == STORE_OP_UPSERT) {
+        out->id = store_node_id(out->type, k->node);
+        if (!out->id) {
+            *msg = strcmp(out->type, "Membership") == 0
+                       ? fmt("Membership needs organizationId (without ':') and userId")
+                       : fmt("node.id must be a non-empty string");
+            return STORE_ERR_INVALID;
+        }
+        if (rid && strcmp(out->id, rid) != 0) {
+            *msg = fmt("'id' does not match the node's id");
+            return STORE_ERR_INVALID;
+        }
+        return 0;
+    }
+    if (!rid) {
+        *msg = fmt("patch needs 'id'");
+        return STORE_ERR_INVALID;
+    }
+    const char *nid = str_field(k->node, "id");
+    if (nid && strcmp(nid, rid) != 0) {
+        *msg = fmt("patch cannot change a node's id");
+        return STORE_ERR_INVALID;
+    }
+    out->id = strdup(rid);
+    return out->id ? 0 : STORE_ERR_NOMEM;
+}
+
 int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, char **msg)
 {
-    memset(out, 0, sizeof *out);
-    *msg = NULL;
-    if (json_object_get_type(rec) != json_type_object) {
-        *msg = fmt("a record must be a JSON object");
-        return STORE_ERR_INVALID;
-    }
-    json_object *jtype = NULL, *jop = NULL, *jid = NULL, *jnode = NULL;
-    bool has_id = false, has_node = false;
-    json_object_object_foreach(rec, k, v)
-    {
-        if (strcmp(k, "type") == 0) {
-            jtype = v;
-        } else if (strcmp(k, "op") == 0) {
-            jop = v;
-        } else if (strcmp(k, "id") == 0) {
-            jid = v;
-            has_id = true;
-        } else if (strcmp(k, "node") == 0) {
-            jnode = v;
-            has_node = true;
-        } else {
-            *msg = fmt("unknown key '%s' in record (expected type, op, id, node)", k);
-            return STORE_ERR_INVALID;
-        }
-    }
-    if (json_object_get_type(jtype) != json_type_string || !plain_string(jtype)) {
-        *msg = fmt("'type' must be a string");
-        return STORE_ERR_INVALID;
-    }
+    record_keys_t k;
+    const gql_type_t *t = NULL;
     const gql_schema_t *sc = NULL;
-    const gql_type_t *t = store_type_def(s, json_object_get_string(jtype), &sc);
-    if (!t) {
-        *msg = fmt("unknown type '%s'", json_object_get_string(jtype));
+    memset(out, 0, sizeof *out);
+    *msg = record_keys(rec, &k);
+    if (!*msg)
+        *msg = record_type_op(s, &k, out, &t, &sc);
+    if (*msg)
         return STORE_ERR_INVALID;
-    }
-    const char *op =
-        json_object_get_type(jop) == json_type_string && plain_string(jop) ? json_object_get_string(jop) : "";
-    if (strcmp(op, "upsert") == 0) {
-        out->op = STORE_OP_UPSERT;
-    } else if (strcmp(op, "patch") == 0) {
-        out->op = STORE_OP_PATCH;
-    } else if (strcmp(op, "delete") == 0) {
-        out->op = STORE_OP_DELETE;
-    } else {
-        *msg = fmt("'op' must be \"upsert\", \"patch\" or \"delete\"");
-        return STORE_ERR_INVALID;
-    }
-    out->type = t->name;
-    if (is_event_type(t->name) && out->op != STORE_OP_UPSERT) {
-        *msg = fmt("%s is an append-only feed: only \"upsert\" of a new event is accepted", t->name);
-        return STORE_ERR_INVALID;
-    }
-    if (has_id) {
-        *msg = strcmp(t->name, "Membership") == 0 ? check_membership_id(jid)
-                                                  : check_id("'id'", jid, id_refuses_colon(t->name, "id"));
+    /* Phase 3: a delete names its id only; the others carry a node that fits the type. */
+    if (out->op == STORE_OP_DELETE) {
+        if (!k.has_id)
+            *msg = fmt("delete needs 'id'");
+        else if (k.has_node)
+            *msg = fmt("delete takes no 'node'");
         if (*msg)
             return STORE_ERR_INVALID;
-    }
-    if (out->op == STORE_OP_DELETE) {
-        if (!has_id) {
-            *msg = fmt("delete needs 'id'");
-            return STORE_ERR_INVALID;
-        }
-        if (has_node) {
-            *msg = fmt("delete takes no 'node'");
-            return STORE_ERR_INVALID;
-        }
-        out->id = strdup(json_object_get_string(jid));
+        out->id = strdup(json_object_get_string(k.id));
         return out->id ? 0 : STORE_ERR_NOMEM;
     }
-    if (json_object_get_type(jnode) != json_type_object) {
+    if (json_object_get_type(k.node) != json_type_object) {
         *msg = fmt("'node' must be a JSON object");
         return STORE_ERR_INVALID;
     }
-    *msg = check_node(sc, t, jnode, out->op == STORE_OP_UPSERT);
+    *msg = check_node(sc, t, k.node, out->op == STORE_OP_UPSERT);
     if (*msg)
         return STORE_ERR_INVALID;
-    if (out->op == STORE_OP_UPSERT) {
-        out->id = store_node_id(t->name, jnode);
-        if (!out->id) {
-            *msg = strcmp(t->name, "Membership") == 0 ? fmt("Membership needs organizationId (without ':') and userId")
-                                                      : fmt("node.id must be a non-empty string");
-            return STORE_ERR_INVALID;
-        }
-        if (has_id && strcmp(out->id, json_object_get_string(jid)) != 0) {
-            *msg = fmt("'id' does not match the node's id");
-            store_record_clear(out);
-            return STORE_ERR_INVALID;
-        }
-    } else {
-        if (!has_id) {
-            *msg = fmt("patch needs 'id'");
-            return STORE_ERR_INVALID;
-        }
-        const char *nid = str_field(jnode, "id");
-        if (nid && strcmp(nid, json_object_get_string(jid)) != 0) {
-            *msg = fmt("patch cannot change a node's id");
-            return STORE_ERR_INVALID;
-        }
-        out->id = strdup(json_object_get_string(jid));
-        if (!out->id)
-            return STORE_ERR_NOMEM;
+    int rc = record_node_id(&k, out, msg);
+    if (rc != 0) {
+        store_record_clear(out);
+        return rc;
     }
-    out->node = json_object_get(jnode);
+    out->node = json_object_get(k.node);
     return 0;
 }
 

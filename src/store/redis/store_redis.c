@@ -422,199 +422,210 @@ static void compute_job(redis_store_t *s, store_job_t *j, json_object *group_ov,
 }
 
 /* One attempt: WATCH + read, compute, MULTI/EXEC. Returns 0 done, 1 conflict (retry), <0 error. */
-static int attempt_group(redis_store_t *s, store_job_t *group)
+/* Phase 1: WATCH every node the group names and read them into `base` (key -> JSON text or
+ * null). *gen is the writer connection that holds the WATCH. 0 or a store error. */
+static int watch_and_read(redis_store_t *s, store_job_t *group, json_object *base, unsigned *gen)
 {
     cmdbuf_t b = {0};
-    json_object *base = json_object_new_object(), *group_ov = json_object_new_object();
     redisReply *rr = NULL;
-    int rc = STORE_ERR_NOMEM;
-    if (!base || !group_ov)
+    int rc = STORE_ERR_NOMEM, nkeys = 0;
+    *gen = s->w_gen;
+    if (cb_add(&b, "WATCH", false) != 0)
         goto out;
-    /* WATCH and read every node the group names */
-    unsigned watched_gen = 0;
-    cb_add(&b, "WATCH", false);
-    int nkeys = 0;
     for (store_job_t *j = group; j; j = j->next)
         for (int i = 0; j->status == 0 && i < j->n; i++) {
             char *k = node_key(j->records[i].type, j->records[i].id);
-            if (!k || cb_add(&b, k, true) != 0) {
-                free(k);
-                goto out;
-            }
+            int added = k ? cb_add(&b, k, true) : -1;
             free(k);
+            if (added != 0)
+                goto out;
             nkeys++;
         }
-    if (nkeys > 0) {
-        rr = run(s, &s->w, b.n, b.argv, b.lens);
-        if (!rr || rr->type == REDIS_REPLY_ERROR) {
-            rc = STORE_ERR_IO;
-            goto out;
-        }
-        freeReplyObject(rr);
-        watched_gen = s->w_gen;
-        if (s->hook)
-            s->hook(s->hook_ctx, STORE_REDIS_HOOK_WATCHED);
-        b.argv[0] = "MGET";
-        b.lens[0] = 4;
-        rr = run(s, &s->w, b.n, b.argv, b.lens);
-        if (!rr || rr->type != REDIS_REPLY_ARRAY || (int)rr->elements != nkeys) {
-            rc = STORE_ERR_IO;
-            goto out;
-        }
-        for (int i = 0; i < nkeys; i++) {
-            redisReply *e = rr->element[i];
-            json_object_object_add(base, b.argv[i + 1],
-                                   e->type == REDIS_REPLY_STRING ? json_object_new_string(e->str) : NULL);
-        }
-        freeReplyObject(rr);
-        rr = NULL;
-    }
-    int nchanges = 0;
-    for (store_job_t *j = group; j; j = j->next) {
-        if (j->status != 0)
-            continue;
-        compute_job(s, j, group_ov, base);
-        nchanges += j->nchanges;
-    }
-    if (nchanges == 0) {
-        rr = run1(s, &s->w, "UNWATCH", NULL);
+    rc = STORE_ERR_IO;
+    if (nkeys == 0) {
         rc = 0;
         goto out;
     }
+    rr = run(s, &s->w, b.n, b.argv, b.lens);
+    if (!rr || rr->type == REDIS_REPLY_ERROR)
+        goto out;
+    freeReplyObject(rr);
+    *gen = s->w_gen;
     if (s->hook)
-        s->hook(s->hook_ctx, STORE_REDIS_HOOK_COMPUTED);
-    /* one transaction: node writes, id sets, log entries; pipelined (one round trip) */
-    if (!s->w) {
-        rc = STORE_ERR_IO;
+        s->hook(s->hook_ctx, STORE_REDIS_HOOK_WATCHED);
+    b.argv[0] = "MGET";
+    b.lens[0] = 4;
+    rr = run(s, &s->w, b.n, b.argv, b.lens);
+    if (!rr || rr->type != REDIS_REPLY_ARRAY || (int)rr->elements != nkeys)
         goto out;
+    for (int i = 0; i < nkeys; i++) {
+        redisReply *e = rr->element[i];
+        json_object_object_add(base, b.argv[i + 1],
+                               e->type == REDIS_REPLY_STRING ? json_object_new_string(e->str) : NULL);
     }
-    if (s->w_gen != watched_gen) {
-        /* reconnected since the WATCH: this connection guards nothing, so start over */
-        rc = 1;
-        goto out;
+    rc = 0;
+out:
+    if (rr)
+        freeReplyObject(rr);
+    cb_free(&b);
+    return rc;
+}
+
+/* Appends one change's commands to the pipeline: SET/DEL, SADD/SREM, XADD. 0 or -1. */
+static int queue_change(redis_store_t *s, cmdbuf_t *b, const store_change_t *c)
+{
+    char *key = node_key(c->type, c->id), *ids = NULL;
+    if (!key || asprintf(&ids, "bh:ids:%s", c->type) < 0) {
+        free(key);
+        return -1;
     }
-    int queued = 0;
-    const char *multi[] = {"MULTI"};
-    if (redisAppendCommandArgv(s->w, 1, multi, NULL) != REDIS_OK)
-        goto io;
-    queued++;
+    const char *a[3];
+    int ok1, ok2;
+    if (c->mutation == STORE_DELETED) {
+        a[0] = "DEL", a[1] = key;
+        ok1 = redisAppendCommandArgv(s->w, 2, a, NULL);
+        a[0] = "SREM", a[1] = ids, a[2] = c->id;
+    } else {
+        a[0] = "SET", a[1] = key, a[2] = jtext(c->node);
+        ok1 = redisAppendCommandArgv(s->w, 3, a, NULL);
+        a[0] = "SADD", a[1] = ids, a[2] = c->id;
+    }
+    ok2 = redisAppendCommandArgv(s->w, 3, a, NULL);
+    free(key);
+    free(ids);
+    if (ok1 != REDIS_OK || ok2 != REDIS_OK)
+        return -1;
     char maxlen[32], tbuf[32], mbuf[4];
     snprintf(maxlen, sizeof maxlen, "%ld", s->retention_max);
-    for (store_job_t *j = group; j; j = j->next) {
+    snprintf(tbuf, sizeof tbuf, "%" PRId64, c->time_ms);
+    snprintf(mbuf, sizeof mbuf, "%d", (int)c->mutation);
+    cb_reset(b);
+    const char *fixed[] = {"XADD", KEY_LOG, "MAXLEN", "~",     maxlen, "*",   "p", s->producer,
+                           "t",    tbuf,    "ty",     c->type, "id",   c->id, "m", mbuf};
+    for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
+        if (cb_add(b, fixed[k], false))
+            return -1;
+    if (c->node && (cb_add(b, "n", false) || cb_add(b, jtext(c->node), true)))
+        return -1;
+    if (c->previous && (cb_add(b, "pv", false) || cb_add(b, jtext(c->previous), true)))
+        return -1;
+    if (c->updated_fields && (cb_add(b, "u", false) || cb_add(b, jtext(c->updated_fields), true)))
+        return -1;
+    const struct {
+        const char *k, *v;
+    } owners[] = {{"o", c->organization_id}, {"b", c->blob_id}, {"s", c->session_id}, {"e", c->execution_id}};
+    for (size_t k = 0; k < 4; k++)
+        if (owners[k].v && (cb_add(b, owners[k].k, false) || cb_add(b, owners[k].v, false)))
+            return -1;
+    return redisAppendCommandArgv(s->w, b->n, b->argv, b->lens) == REDIS_OK ? 0 : -1;
+}
+
+/* Phase 3: MULTI, every change's commands, EXEC, pipelined (one round trip). Returns how many
+ * replies to read, or -1. */
+static int queue_transaction(redis_store_t *s, store_job_t *group)
+{
+    cmdbuf_t b = {0};
+    const char *multi[] = {"MULTI"}, *exec_cmd[] = {"EXEC"};
+    int queued = -1;
+    if (redisAppendCommandArgv(s->w, 1, multi, NULL) != REDIS_OK)
+        goto out;
+    int n = 1;
+    for (store_job_t *j = group; j; j = j->next)
         for (int i = 0; j->status == 0 && i < j->nchanges; i++) {
-            store_change_t *c = &j->changes[i];
-            char *key = node_key(c->type, c->id), *ids = NULL;
-            if (!key || asprintf(&ids, "bh:ids:%s", c->type) < 0) {
-                free(key);
-                goto io;
-            }
-            const char *a[3];
-            int ok1, ok2;
-            if (c->mutation == STORE_DELETED) {
-                a[0] = "DEL", a[1] = key;
-                ok1 = redisAppendCommandArgv(s->w, 2, a, NULL);
-                a[0] = "SREM", a[1] = ids, a[2] = c->id;
-            } else {
-                a[0] = "SET", a[1] = key, a[2] = jtext(c->node);
-                ok1 = redisAppendCommandArgv(s->w, 3, a, NULL);
-                a[0] = "SADD", a[1] = ids, a[2] = c->id;
-            }
-            ok2 = redisAppendCommandArgv(s->w, 3, a, NULL);
-            free(key);
-            free(ids);
-            if (ok1 != REDIS_OK || ok2 != REDIS_OK)
-                goto io;
-            queued += 2;
-            cb_reset(&b);
-            snprintf(tbuf, sizeof tbuf, "%" PRId64, c->time_ms);
-            snprintf(mbuf, sizeof mbuf, "%d", (int)c->mutation);
-            const char *fixed[] = {"XADD", KEY_LOG, "MAXLEN", "~",     maxlen, "*",   "p", s->producer,
-                                   "t",    tbuf,    "ty",     c->type, "id",   c->id, "m", mbuf};
-            for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
-                if (cb_add(&b, fixed[k], false))
-                    goto io;
-            if (c->node && (cb_add(&b, "n", false) || cb_add(&b, jtext(c->node), true)))
-                goto io;
-            if (c->previous && (cb_add(&b, "pv", false) || cb_add(&b, jtext(c->previous), true)))
-                goto io;
-            if (c->updated_fields && (cb_add(&b, "u", false) || cb_add(&b, jtext(c->updated_fields), true)))
-                goto io;
-            const struct {
-                const char *k, *v;
-            } owners[] = {{"o", c->organization_id}, {"b", c->blob_id}, {"s", c->session_id}, {"e", c->execution_id}};
-            for (size_t k = 0; k < 4; k++)
-                if (owners[k].v && (cb_add(&b, owners[k].k, false) || cb_add(&b, owners[k].v, false)))
-                    goto io;
-            if (redisAppendCommandArgv(s->w, b.n, b.argv, b.lens) != REDIS_OK)
-                goto io;
-            queued++;
+            if (queue_change(s, &b, &j->changes[i]) != 0)
+                goto out;
+            n += 3;
         }
-    }
-    const char *exec_cmd[] = {"EXEC"};
     if (redisAppendCommandArgv(s->w, 1, exec_cmd, NULL) != REDIS_OK)
-        goto io;
-    queued++;
-    /* MULTI's OK and one QUEUED per command, then EXEC's array */
+        goto out;
+    queued = n + 1;
+out:
+    cb_free(&b);
+    return queued;
+}
+
+/* Phase 4: MULTI's OK and one QUEUED per command, then EXEC's array, whose XADD ids become the
+ * changes' cursors. 0 committed, 1 a watched node changed meanwhile, or STORE_ERR_IO. */
+static int read_exec(redis_store_t *s, store_job_t *group, int queued)
+{
+    redisReply *rr = NULL;
+    int rc = 0;
     for (int i = 0; i < queued; i++) {
         void *reply = NULL;
         if (redisGetReply(s->w, &reply) != REDIS_OK || !reply) {
             rt_log_warn("store", "redis connection lost: %s", s->w->errstr);
             atomic_store(&s->reachable, false);
-            redisFree(s->w);
-            s->w = NULL;
-            goto io;
+            if (rr)
+                freeReplyObject(rr);
+            return STORE_ERR_IO;
         }
         if (i < queued - 1) {
             redisReply *q = reply;
-            bool ok = q->type == REDIS_REPLY_STATUS;
-            freeReplyObject(q);
-            if (!ok)
+            if (q->type != REDIS_REPLY_STATUS)
                 rc = STORE_ERR_IO; /* keep reading so the connection stays in step */
+            freeReplyObject(q);
         } else {
             rr = reply;
         }
     }
-    if (rc == STORE_ERR_IO)
-        goto out;
-    if (rr->type == REDIS_REPLY_NIL) {
-        rc = 1; /* a watched node changed meanwhile (another server): recompute */
-        goto out;
-    }
-    if (rr->type != REDIS_REPLY_ARRAY) {
+    if (rc == 0 && rr->type == REDIS_REPLY_NIL)
+        rc = 1; /* another server changed a watched node: recompute */
+    else if (rc == 0 && rr->type != REDIS_REPLY_ARRAY)
         rc = STORE_ERR_IO;
-        goto out;
-    }
     /* replies come in command order: SET/DEL, SADD/SREM, XADD per change */
     size_t at = 0;
-    for (store_job_t *j = group; j; j = j->next) {
-        for (int i = 0; j->status == 0 && i < j->nchanges; i++) {
-            at += 2;
-            redisReply *x = at < rr->elements ? rr->element[at] : NULL;
-            at++;
+    for (store_job_t *j = group; rc == 0 && j; j = j->next)
+        for (int i = 0; rc == 0 && j->status == 0 && i < j->nchanges; i++) {
+            at += 3;
+            redisReply *x = at - 1 < rr->elements ? rr->element[at - 1] : NULL;
             sid_t id;
             if (!x || x->type != REDIS_REPLY_STRING || sid_parse(x->str, &id) != 0) {
                 rc = STORE_ERR_IO;
-                goto out;
+                break;
             }
             j->changes[i].seq = sid_seq(id);
             sid_cursor(id, j->changes[i].cursor);
         }
+    freeReplyObject(rr);
+    return rc;
+}
+
+/* One attempt: WATCH + read, compute, MULTI/EXEC. Returns 0 done, 1 conflict (retry), <0 error. */
+static int attempt_group(redis_store_t *s, store_job_t *group)
+{
+    json_object *base = json_object_new_object(), *group_ov = json_object_new_object();
+    unsigned gen = 0;
+    int rc = base && group_ov ? watch_and_read(s, group, base, &gen) : STORE_ERR_NOMEM;
+    int nchanges = 0;
+    for (store_job_t *j = group; rc == 0 && j; j = j->next) {
+        if (j->status != 0)
+            continue;
+        compute_job(s, j, group_ov, base); /* phase 2 */
+        nchanges += j->nchanges;
     }
-    rc = 0;
-    goto out;
-io:
-    /* the connection may hold half a pipeline: start the next attempt on a fresh one */
-    rc = STORE_ERR_IO;
-    if (s->w) {
+    json_object_put(base);
+    json_object_put(group_ov);
+    if (rc != 0)
+        return rc;
+    if (nchanges == 0) {
+        redisReply *r = run1(s, &s->w, "UNWATCH", NULL);
+        if (r)
+            freeReplyObject(r);
+        return 0;
+    }
+    if (s->hook)
+        s->hook(s->hook_ctx, STORE_REDIS_HOOK_COMPUTED);
+    if (!s->w)
+        return STORE_ERR_IO;
+    if (s->w_gen != gen)
+        return 1; /* reconnected since the WATCH: this connection guards nothing, so start over */
+    int queued = queue_transaction(s, group);
+    rc = queued < 0 ? STORE_ERR_IO : read_exec(s, group, queued);
+    if (rc < 0) {
+        /* the connection may hold half a pipeline: start the next attempt on a fresh one */
         redisFree(s->w);
         s->w = NULL;
     }
-out:
-    if (rr)
-        freeReplyObject(rr);
-    cb_free(&b);
-    json_object_put(base);
-    json_object_put(group_ov);
     return rc;
 }
 
