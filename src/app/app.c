@@ -1,6 +1,7 @@
 /* Start-up and shutdown: opens the store, mirrors its directory into auth, starts the network
- * and the feed, follows the store's commits, serves until SIGTERM, then takes everything down
- * in the order that keeps each layer's users alive while it drains. */
+ * with the HTTP routes and WebSocket sessions registered, the feed, follows the store's commits
+ * (and gaps in them), serves until SIGTERM, then takes everything down in the order that keeps
+ * each layer's users alive while it drains. */
 #include "app/app.h"
 
 #include <pthread.h>
@@ -11,6 +12,8 @@
 #include "auth/auth.h"
 #include "feed/feed.h"
 #include "app/app_commit.h"
+#include "app/app_http.h"
+#include "app/app_ws.h"
 #include "net/net.h"
 #include "store/store.h"
 #include "util/util_log.h"
@@ -32,9 +35,18 @@ static void *signal_thread(void *arg)
     return NULL;
 }
 
-/* Order matters: the demo seed is written before the directory is mirrored into auth; the
- * feed needs store and auth. Returns 0 with *net set (also on failure, when it was started). */
-static int app_start(rt_server_t *srv, app_seed_fn seed, net_t **net)
+/* What the wiring owns besides srv's subsystems. */
+typedef struct app {
+    net_t *net;
+    app_commit_t *commit;
+    app_http_t *http;
+    app_ws_t *ws;
+} app_t;
+
+/* Order matters: the demo seed is written before the directory is mirrored into auth; routes
+ * and sessions are registered before serving; the feed needs store, auth and the network's
+ * queue. Returns 0 or -1 (what was made is in *a, for app_stop). */
+static int app_start(rt_server_t *srv, app_seed_fn seed, app_t *a)
 {
     srv->store = store_open(srv);
     if (!srv->store)
@@ -42,19 +54,25 @@ static int app_start(rt_server_t *srv, app_seed_fn seed, net_t **net)
     if (srv->cfg.demo && seed && seed(srv, stdout) < 0)
         return -1;
     srv->auth = auth_new(srv);
-    if (!srv->auth)
+    a->commit = app_commit_new(srv);
+    a->http = a->commit ? app_http_new(srv, app_commit_watched, a->commit) : NULL;
+    a->ws = app_ws_new(srv);
+    if (!srv->auth || !a->http || !a->ws)
         return -1;
-    if (store_load_directory(srv->store, auth_dir_record, srv->auth) < 0) {
+    if (app_commit_load_directory(a->commit) < 0) {
         rt_log_error("main", "cannot load the directory from the store");
         return -1;
     }
-    if (net_start(srv, net) < 0)
+    if (net_start(srv, &a->net) < 0 || app_http_register(a->http, a->net) < 0)
         return -1;
+    app_ws_register(a->ws, a->net);
     srv->feed = feed_new(srv);
     if (!srv->feed)
         return -1;
-    /* Operator commands may write to the data dir of this running server: hear of it. */
-    if (store_watch(srv->store, srv->net_q, app_commit_watched, srv) < 0)
+    /* Operator commands may write to the data dir of this running server, other cluster nodes
+     * to the shared store: hear of it, and of what was missed when the log outran us. */
+    if (store_watch_gaps(srv->store, app_commit_gap, a->commit) < 0 ||
+        store_watch(srv->store, srv->net_q, app_commit_watched, a->commit) < 0)
         return -1;
     return 0;
 }
@@ -63,8 +81,9 @@ static int app_start(rt_server_t *srv, app_seed_fn seed, net_t **net)
  * changes are committed) and its last answers delivered; then connections are closed (which
  * unsubscribes from the feed), and only then the feed and auth go; the task queues last,
  * since auth workers may answer into them until auth_free. */
-static void app_stop(rt_server_t *srv, net_t *net)
+static void app_stop(rt_server_t *srv, app_t *a)
 {
+    net_t *net = a->net;
     if (net)
         net_drain_tasks(net);
     store_close(srv->store);
@@ -77,26 +96,29 @@ static void app_stop(rt_server_t *srv, net_t *net)
     auth_free(srv->auth);
     srv->auth = NULL;
     net_free(net);
+    app_ws_free(a->ws);
+    app_http_free(a->http);
+    app_commit_free(a->commit);
 }
 
 int app_run(rt_server_t *srv, app_seed_fn seed)
 {
     int rc = 1;
-    net_t *net = NULL;
+    app_t a = {0};
     pthread_t sig_tid;
     bool sig_started = false;
 
-    if (app_start(srv, seed, &net) < 0)
+    if (app_start(srv, seed, &a) < 0)
         goto out;
-    if (pthread_create(&sig_tid, NULL, signal_thread, net) == 0)
+    if (pthread_create(&sig_tid, NULL, signal_thread, a.net) == 0)
         sig_started = true;
     rt_log_info("main", "blobhub-realtime listening on %s:%d (data dir %s, store %s, %d network thread%s)",
-                srv->cfg.host, net_port(net), srv->cfg.data_dir, srv->store->ops->name, srv->nthreads,
+                srv->cfg.host, net_port(a.net), srv->cfg.data_dir, srv->store->ops->name, srv->nthreads,
                 srv->nthreads == 1 ? "" : "s");
     if (!srv->cfg.service_key)
         rt_log_warn("main", "no --service-key: POST /v1/events answers 503");
     fflush(stdout);
-    net_run(net);
+    net_run(a.net);
     rc = 0;
 out:
     /* The signal thread may still be waking loops (net_request_drain): stop it before any of
@@ -105,7 +127,7 @@ out:
         pthread_cancel(sig_tid);
         pthread_join(sig_tid, NULL);
     }
-    app_stop(srv, net);
+    app_stop(srv, &a);
     rt_log_info("main", rc == 0 ? "drained; exiting" : "could not start");
     return rc;
 }

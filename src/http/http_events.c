@@ -48,6 +48,15 @@ static void respond_errors(http_exchange_t *x, json_object *errors)
     json_object_put(o);
 }
 
+/* Disk full, I/O error or Redis down: nothing was applied and a retry may succeed. */
+static void respond_unavailable(http_exchange_t *x)
+{
+    rt_buf_t b = RT_BUF_INIT;
+    rt_buf_puts(&b, "{\"error\":\"storage unavailable, nothing was applied: retry later\"}");
+    http_exchange_respond(x, 503, "application/json", &b, "retry-after: 1\r\n");
+    rt_buf_free(&b);
+}
+
 /* Writer thread: decoding and validating a body of up to --max-body-bytes is CPU work that must
  * not hold a network thread; the store runs it just before the request's turn. */
 static int prepare_body(void *pctx, const store_t *s, store_record_t **records, int *n, json_object **errors)
@@ -81,11 +90,7 @@ static void on_committed(void *ctx, const store_result_t *res)
         respond_errors(p->x, errs);
         json_object_put(errs);
     } else if (res->status == STORE_ERR_UNAVAILABLE) {
-        /* disk full, I/O error or Redis down: nothing was applied and a retry may succeed */
-        rt_buf_t b = RT_BUF_INIT;
-        rt_buf_puts(&b, "{\"error\":\"storage unavailable, nothing was applied: retry later\"}");
-        http_exchange_respond(p->x, 503, "application/json", &b, "retry-after: 1\r\n");
-        rt_buf_free(&b);
+        respond_unavailable(p->x);
     } else if (res->status != 0) {
         http_respond_error(p->x, res->status == STORE_ERR_CLOSED ? 503 : 500,
                            res->status == STORE_ERR_CLOSED ? "server is shutting down" : "storage error");
@@ -154,6 +159,9 @@ void http_events_handle(struct rt_server *srv, http_exchange_t *x, http_commit_f
     int rc = store_submit_prepared(srv->store, prepare_body, p, srv->net_q, on_committed, p);
     if (rc != 0) {
         free(p);
-        http_respond_error(x, rc == STORE_ERR_CLOSED ? 503 : 500, "cannot queue the request");
+        if (rc == STORE_ERR_UNAVAILABLE)
+            respond_unavailable(x);
+        else
+            http_respond_error(x, rc == STORE_ERR_CLOSED ? 503 : 500, "cannot queue the request");
     }
 }

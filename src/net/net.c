@@ -113,9 +113,9 @@ static int net_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 
 static const struct lws_protocols net_protocols[] = {
     /* protocols[0] serves HTTP and WebSocket upgrades offering no subprotocol (closed 4406). */
-    {"http", net_callback, sizeof(net_pss_t), NET_HTTP_RX_BUFFER, PROTO_NONE, NULL, NET_TX_PACKET},
-    {"graphql-transport-ws", net_callback, sizeof(net_pss_t), NET_RX_BUFFER, PROTO_TRANSPORT_WS, NULL, NET_TX_PACKET},
-    {"graphql-ws", net_callback, sizeof(net_pss_t), NET_RX_BUFFER, PROTO_LEGACY_WS, NULL, NET_TX_PACKET},
+    {"http", net_callback, sizeof(net_pss_t), NET_HTTP_RX_BUFFER, NET_WS_NONE, NULL, NET_TX_PACKET},
+    {"graphql-transport-ws", net_callback, sizeof(net_pss_t), NET_RX_BUFFER, NET_WS_TRANSPORT, NULL, NET_TX_PACKET},
+    {"graphql-ws", net_callback, sizeof(net_pss_t), NET_RX_BUFFER, NET_WS_LEGACY, NULL, NET_TX_PACKET},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -199,9 +199,8 @@ int net_start(rt_server_t *srv, net_t **out)
     pthread_mutex_init(&n->start_lock, NULL);
     atomic_init(&n->drain_requested, 0);
     n->nloops = resolve_threads(srv->cfg.threads, srv->cfg.tls_cert != NULL);
-    n->hub = proto_hub_new();
     n->loops = calloc((size_t)n->nloops, sizeof *n->loops);
-    if (!n->hub || !n->loops)
+    if (!n->loops)
         goto fail;
     /* Pings go out after one idle interval; a peer silent for two is dropped. The sweep runs
      * often enough for that and for the one-second credential checks. */
@@ -214,7 +213,6 @@ int net_start(rt_server_t *srv, net_t **out)
         net_loop_t *l = &n->loops[i];
         l->group = n;
         l->srv = srv;
-        l->hub = n->hub;
         l->index = i;
         l->sweep_ms = sweep_ms;
         l->tid = pthread_self(); /* until its thread starts (net_run) */
@@ -360,7 +358,6 @@ void net_free(net_t *n)
         rt_taskq_free(l->q);
         rt_buf_free(&l->scratch);
     }
-    proto_hub_free(n->hub);
     free(n->loops);
     pthread_mutex_destroy(&n->start_lock);
     free(n);

@@ -1,16 +1,11 @@
-/* HTTP side of the port: routing, request bodies with their limit, the exchange that handlers
- * answer (at once or later from the network thread), responses, and the checks made before a
- * WebSocket upgrade is accepted (path, client id, subprotocol, drain). */
+/* HTTP side of the port: the route table the wiring layer fills (net_route_add), request bodies
+ * with their limit, the exchange that handlers answer (at once or later from the network thread;
+ * http/http.h), responses, and the checks made before a WebSocket upgrade is accepted (path,
+ * client id, subprotocol, drain). Routes, credentials and schemas are the handlers' business. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/auth.h"
-#include "feed/feed_query.h"
-#include "app/app_commit.h"
-#include "http/http_events.h"
-#include "http/http_graphql.h"
-#include "http/http_metrics.h"
 #include "net/net_int.h"
 #include "util/util_log.h"
 
@@ -28,12 +23,11 @@ enum {
 static const char *const hdr_names[H_COUNT] = {"content-type", "accept",         "authorization", "x-api-key",
                                                "x-token-id",   "x-token-secret", "x-org-id",      "x-blob-id"};
 
-typedef enum { ROUTE_NONE, ROUTE_GRAPHQL, ROUTE_EVENTS } route_t;
-
-struct http_exchange {
-    struct lws *wsi; /* NULL once the client went away */
-    net_loop_t *net; /* the loop (thread) that owns the exchange */
-    route_t route;
+typedef struct net_exchange {
+    http_exchange_t base; /* first: handlers see only this */
+    struct lws *wsi;      /* NULL once the client went away */
+    net_loop_t *net;      /* the loop (thread) that owns the exchange */
+    const net_route_t *route;
     http_request_t req;
     char *method, *path, *query;
     char *hdr[H_COUNT];
@@ -41,9 +35,8 @@ struct http_exchange {
     bool body_too_large;
     bool dispatched;
     bool responded;
-    auth_pending_t *pending;
-    auth_identity_t *who;
-    feed_query_ctx_t qctx;
+    http_abandon_fn abandon; /* set by the handler while asynchronous work may still answer */
+    void *abandon_arg;
     /* the answer */
     int status;
     char *content_type;
@@ -51,23 +44,19 @@ struct http_exchange {
     rt_buf_t out;
     size_t sent;
     bool headers_sent;
-};
+} net_exchange_t;
 
 static const char *x_header(void *ctx, const char *lower_name)
 {
-    http_exchange_t *x = ctx;
+    net_exchange_t *x = ctx;
     for (int i = 0; i < H_COUNT; i++)
         if (strcmp(hdr_names[i], lower_name) == 0)
             return x->hdr[i];
     return NULL;
 }
 
-static void x_free(http_exchange_t *x)
+static void x_free(net_exchange_t *x)
 {
-    if (x->pending)
-        auth_cancel(x->pending);
-    if (x->who)
-        auth_identity_unref(x->who);
     for (int i = 0; i < H_COUNT; i++)
         free(x->hdr[i]);
     free(x->method);
@@ -80,12 +69,27 @@ static void x_free(http_exchange_t *x)
     free(x);
 }
 
-const http_request_t *http_exchange_request(http_exchange_t *x) { return &x->req; }
+static const http_request_t *x_request(http_exchange_t *hx) { return &((net_exchange_t *)hx)->req; }
+
+static rt_taskq_t *x_queue(http_exchange_t *hx) { return ((net_exchange_t *)hx)->net->q; }
+
+static void x_on_abandon(http_exchange_t *hx, http_abandon_fn fn, void *arg)
+{
+    net_exchange_t *x = (net_exchange_t *)hx;
+    x->abandon = fn;
+    x->abandon_arg = arg;
+}
+
+static void x_respond(http_exchange_t *hx, int status, const char *content_type, rt_buf_t *body,
+                      const char *extra_headers);
+
+static const http_exchange_ops_t x_ops = {
+    .request = x_request, .respond = x_respond, .queue = x_queue, .on_abandon = x_on_abandon};
 
 /* An answer made on another thread (an ingestion commit is answered on the publisher's
  * thread), carried to the exchange's own thread. */
 typedef struct respond_task {
-    http_exchange_t *x;
+    net_exchange_t *x;
     int status;
     char *content_type;
     char *extra_headers;
@@ -95,14 +99,14 @@ typedef struct respond_task {
 static void respond_task_run(void *arg)
 {
     respond_task_t *t = arg;
-    http_exchange_respond(t->x, t->status, t->content_type, &t->body, t->extra_headers);
+    x_respond(&t->x->base, t->status, t->content_type, &t->body, t->extra_headers);
     rt_buf_free(&t->body);
     free(t->content_type);
     free(t->extra_headers);
     free(t);
 }
 
-static int respond_elsewhere(http_exchange_t *x, int status, const char *content_type, rt_buf_t *body,
+static int respond_elsewhere(net_exchange_t *x, int status, const char *content_type, rt_buf_t *body,
                              const char *extra_headers)
 {
     respond_task_t *t = calloc(1, sizeof *t);
@@ -128,9 +132,10 @@ static int respond_elsewhere(http_exchange_t *x, int status, const char *content
     return 0;
 }
 
-void http_exchange_respond(http_exchange_t *x, int status, const char *content_type, rt_buf_t *body,
-                           const char *extra_headers)
+static void x_respond(http_exchange_t *hx, int status, const char *content_type, rt_buf_t *body,
+                      const char *extra_headers)
 {
+    net_exchange_t *x = (net_exchange_t *)hx;
     if (!net_loop_is_current(x->net)) {
         /* Nothing of x may be touched here: its thread may be freeing it right now (it is
          * kept until answered, so the task finds it). */
@@ -144,6 +149,7 @@ void http_exchange_respond(http_exchange_t *x, int status, const char *content_t
     if (x->responded)
         return;
     x->responded = true;
+    x->abandon = NULL;
     if (!x->wsi) {
         /* The client left while the handler worked: nothing to send, nobody else owns x. */
         if (body)
@@ -161,13 +167,23 @@ void http_exchange_respond(http_exchange_t *x, int status, const char *content_t
     lws_callback_on_writable(x->wsi);
 }
 
-void http_respond_error(http_exchange_t *x, int status, const char *message)
+int net_route_add(net_t *n, const net_route_t *route)
 {
-    rt_buf_t b = RT_BUF_INIT;
-    rt_buf_puts(&b, "{\"error\":");
-    rt_buf_json_str(&b, message, strlen(message));
-    rt_buf_puts(&b, "}");
-    http_exchange_respond(x, status, "application/json", &b, NULL);
+    if (n->nroutes >= NET_MAX_ROUTES || !route->path || !route->handle)
+        return -1;
+    for (int i = 0; i < n->nroutes; i++)
+        if (!strcmp(n->routes[i].path, route->path))
+            return -1;
+    n->routes[n->nroutes++] = *route;
+    return 0;
+}
+
+static const net_route_t *find_route(const net_t *n, const char *path)
+{
+    for (int i = 0; i < n->nroutes; i++)
+        if (!strcmp(n->routes[i].path, path))
+            return &n->routes[i];
+    return NULL;
 }
 
 /* Writes a complete small response from inside a callback where the headers can be sent at
@@ -323,87 +339,32 @@ static const char *method_name(int m)
     }
 }
 
-static void graphql_auth_done(void *ctx, auth_failure_t result, auth_identity_t *identity)
+static void dispatch(net_exchange_t *x)
 {
-    http_exchange_t *x = ctx;
-    x->pending = NULL;
-    if (result != AUTH_OK && result != AUTH_FAIL_NO_CREDENTIAL) {
-        http_respond_error(x, result == AUTH_FAIL_SCOPE ? 403 : 401,
-                           result == AUTH_FAIL_SCOPE ? "Forbidden" : "Unauthorized");
-        return;
-    }
-    x->who = identity;
-    x->qctx.srv = x->net->srv;
-    x->qctx.who = identity;
-    http_graphql_handle(x->net->srv, x, feed_query_resolve, &x->qctx);
-}
-
-static void dispatch(http_exchange_t *x)
-{
-    rt_server_t *srv = x->net->srv;
     x->dispatched = true;
     x->req.body = x->body.data ? rt_buf_cstr(&x->body) : NULL;
     x->req.body_len = x->body.len;
     if (x->body_too_large) {
-        http_respond_error(x, 413, "Request body too large");
+        http_respond_error(&x->base, 413, "Request body too large");
         return;
     }
-    if (x->route == ROUTE_EVENTS) {
-        http_events_handle(srv, x, app_commit_watched, srv);
-        return;
-    }
-    if (!srv->auth) {
-        graphql_auth_done(x, AUTH_FAIL_NO_CREDENTIAL, NULL);
-        return;
-    }
-    auth_request_t ar = {.header = x_header, .header_ctx = x};
-    if (auth_authenticate(srv->auth, &ar, x->net->q, graphql_auth_done, x, &x->pending) < 0) {
-        x->pending = NULL;
-        http_respond_error(x, 500, "Internal error");
-    }
+    x->route->handle(x->route->ctx, &x->base);
 }
 
-static int simple_routes(http_exchange_t *x)
+static bool method_allowed(const char *allow, const char *method)
 {
-    rt_server_t *srv = x->net->srv;
-    const char *path = x->path;
-    bool get = !strcmp(x->method, "GET") || !strcmp(x->method, "HEAD");
-    rt_buf_t b = RT_BUF_INIT;
-    if (!strcmp(path, "/healthz")) {
-        if (!get)
-            goto not_allowed;
-        rt_buf_puts(&b, "{\"status\":\"ok\"}");
-        http_exchange_respond(x, 200, "application/json", &b, NULL);
-        return 1;
-    }
-    if (!strcmp(path, "/readyz")) {
-        if (!get)
-            goto not_allowed;
-        bool ready = !srv->draining && srv->store;
-        rt_buf_puts(&b, ready ? "{\"status\":\"ready\"}" : "{\"status\":\"not ready\"}");
-        http_exchange_respond(x, ready ? 200 : 503, "application/json", &b, NULL);
-        return 1;
-    }
-    if (!strcmp(path, "/metrics")) {
-        if (!get)
-            goto not_allowed;
-        http_metrics_render(srv, &b);
-        http_exchange_respond(x, 200, "text/plain; version=0.0.4; charset=utf-8", &b, NULL);
-        return 1;
-    }
-    return 0;
-not_allowed:
-    rt_buf_puts(&b, "{\"error\":\"Method not allowed\"}");
-    http_exchange_respond(x, 405, "application/json", &b, "allow: GET\r\n");
-    return 1;
+    if (!allow || !strcmp(allow, method))
+        return true;
+    return !strcmp(allow, "GET") && !strcmp(method, "HEAD");
 }
 
 static int on_http(struct lws *wsi, net_pss_t *pss, const char *uri)
 {
     net_loop_t *n = lws_context_user(lws_get_context(wsi));
-    http_exchange_t *x = calloc(1, sizeof *x);
+    net_exchange_t *x = calloc(1, sizeof *x);
     if (!x)
         return -1;
+    x->base.ops = &x_ops;
     char *uptr = NULL;
     int ulen = 0;
     int m = lws_http_get_uri_and_method(wsi, &uptr, &ulen);
@@ -426,23 +387,20 @@ static int on_http(struct lws *wsi, net_pss_t *pss, const char *uri)
     pss->x = x;
 
     if (n->draining) {
-        http_respond_error(x, 503, "Server is shutting down");
+        http_respond_error(&x->base, 503, "Server is shutting down");
         return 0;
     }
-    if (simple_routes(x))
-        return 0;
-    if (!strcmp(x->path, "/v1/graphql"))
-        x->route = ROUTE_GRAPHQL;
-    else if (!strcmp(x->path, "/v1/events"))
-        x->route = ROUTE_EVENTS;
-    else {
-        http_respond_error(x, 404, "Not found");
+    x->route = find_route(n->group, x->path);
+    if (!x->route) {
+        http_respond_error(&x->base, 404, "Not found");
         return 0;
     }
-    if (x->route == ROUTE_EVENTS && strcmp(x->method, "POST") != 0) {
+    if (!method_allowed(x->route->method, x->method)) {
+        char allow[64];
+        snprintf(allow, sizeof allow, "allow: %s\r\n", x->route->method);
         rt_buf_t b = RT_BUF_INIT;
         rt_buf_puts(&b, "{\"error\":\"Method not allowed\"}");
-        http_exchange_respond(x, 405, "application/json", &b, "allow: POST\r\n");
+        x_respond(&x->base, 405, "application/json", &b, allow);
         return 0;
     }
     /* A body follows when the request announces one; else dispatch now. */
@@ -450,12 +408,12 @@ static int on_http(struct lws *wsi, net_pss_t *pss, const char *uri)
     bool has_body = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
     if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && strtoull(cl, NULL, 10) > 0)
         has_body = true;
-    if (!has_body)
+    if (!has_body || !x->route->body)
         dispatch(x);
     return 0;
 }
 
-static int on_writeable(struct lws *wsi, http_exchange_t *x)
+static int on_writeable(struct lws *wsi, net_exchange_t *x)
 {
     if (!x || !x->responded)
         return 0;
@@ -516,7 +474,7 @@ done:;
  * freed by its eventual answer; an answered one is freed here. */
 static void detach(net_pss_t *pss)
 {
-    http_exchange_t *x = pss ? pss->x : NULL;
+    net_exchange_t *x = pss ? pss->x : NULL;
     if (!x)
         return;
     pss->x = NULL;
@@ -525,17 +483,16 @@ static void detach(net_pss_t *pss)
         x_free(x);
         return;
     }
-    if (x->pending) {
-        /* Authentication in flight: cancelled, so nothing will answer; free now. */
-        auth_cancel(x->pending);
-        x->pending = NULL;
+    if (x->abandon) {
+        /* The handler's asynchronous work is cancelled, so nothing will answer: free now. */
+        x->abandon(x->abandon_arg);
         x_free(x);
     }
 }
 
 int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t *pss, void *in, size_t len)
 {
-    http_exchange_t *x = pss ? pss->x : NULL;
+    net_exchange_t *x = pss ? pss->x : NULL;
     switch (reason) {
     case LWS_CALLBACK_HTTP: return on_http(wsi, pss, in);
     case LWS_CALLBACK_HTTP_BODY:

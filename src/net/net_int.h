@@ -13,7 +13,6 @@
 
 #include "http/http.h"
 #include "net/net.h"
-#include "proto/proto.h"
 #include "util/util_buf.h"
 #include "util/util_clock.h"
 #include "util/util_frame.h"
@@ -34,8 +33,8 @@ typedef struct net_loop net_loop_t;
 
 typedef struct net_ws {
     struct lws *wsi;
-    net_loop_t *net; /* the loop (thread) that owns the connection */
-    proto_conn_t *proto;
+    net_loop_t *net;            /* the loop (thread) that owns the connection */
+    void *session;              /* the handler's (net_ws_handler_t.open) */
     struct net_ws *prev, *next; /* all live WebSocket connections, for sweeps and drain */
     rt_buf_t rx;                /* message reassembly across frames/fragments */
     net_qitem_t *q;             /* ring buffer */
@@ -52,7 +51,7 @@ typedef struct net_ws {
 /* Per-session user data of every protocol: an HTTP exchange or a WebSocket connection. */
 typedef struct net_pss {
     net_ws_t *ws;
-    http_exchange_t *x;
+    struct net_exchange *x;
 } net_pss_t;
 
 /* One network thread: its own lws context listening on the shared port, its connections,
@@ -61,7 +60,6 @@ typedef struct net_pss {
 struct net_loop {
     struct net *group;
     rt_server_t *srv;
-    proto_hub_t *hub; /* shared by every loop (thread-safe) */
     int index;
     rt_taskq_t *q; /* tasks run on this thread: auth results, replays, deliveries */
     pthread_t tid; /* the thread serving this loop (after the loops stop: the caller's) */
@@ -79,10 +77,12 @@ struct net_loop {
 
 struct net {
     rt_server_t *srv;
-    proto_hub_t *hub;
+    net_ws_handler_t ws; /* set before net_run, read-only after */
     int nloops;
     net_loop_t *loops;
     atomic_int drain_requested;
+    net_route_t routes[NET_MAX_ROUTES]; /* written before net_run, read-only after */
+    int nroutes;
     unsigned next_accept;       /* round-robin of accepted sockets (thread 0 only) */
     pthread_mutex_t start_lock; /* held while the threads are created: they see their tid */
 };

@@ -1,6 +1,7 @@
 /* WebSocket connections: message reassembly with the size limit, the bounded outgoing queue
  * (refcounted frames, written straight away when the socket has room, else on WRITEABLE),
- * init timeout, keep-alive pings, and the bridge to the protocol layer. */
+ * init timeout, keep-alive pings, and the calls into the session handler the wiring layer set
+ * (net_ws_handler_t: the WebSocket protocols). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,23 +161,28 @@ static int ws_enqueue(net_ws_t *w, net_qitem_t *it)
     return 0;
 }
 
-static int ws_send(void *io_ctx, char *msg, size_t len)
+int net_ws_send(net_ws_t *ws, char *msg, size_t len)
 {
     net_qitem_t it = {.kind = NQ_MSG, .own = msg, .own_len = len};
-    return ws_enqueue(io_ctx, &it);
+    return ws_enqueue(ws, &it);
 }
 
-static int ws_send_parts(void *io_ctx, rt_frame_t *head, rt_frame_t *body, const char *tail, size_t tail_len)
+int net_ws_send_parts(net_ws_t *ws, rt_frame_t *head, rt_frame_t *body, const char *tail, size_t tail_len)
 {
     net_qitem_t it = {.kind = NQ_MSG,
                       .head = head ? rt_frame_ref(head) : NULL,
                       .body = body ? rt_frame_ref(body) : NULL,
                       .tail = tail,
                       .tail_len = tail_len};
-    return ws_enqueue(io_ctx, &it);
+    return ws_enqueue(ws, &it);
 }
 
-static const proto_io_t ws_io = {.send = ws_send, .send_parts = ws_send_parts, .close = ws_close};
+void net_ws_close(net_ws_t *ws, int code, const char *reason, int drop_queue)
+{
+    ws_close(ws, code, reason, drop_queue);
+}
+
+void net_ws_handler_set(net_t *n, const net_ws_handler_t *h) { n->ws = *h; }
 
 /* /v1/ws/{clientId} names a client session; the path was validated before the upgrade. */
 static const char *client_id_of(const char *path)
@@ -198,10 +204,11 @@ static int ws_established(struct lws *wsi, net_pss_t *pss)
     char path[256] = "", tokbuf[4096];
     lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
     const char *token = lws_get_urlarg_by_name(wsi, "token=", tokbuf, sizeof tokbuf);
-    proto_conn_info_t info = {.client_id = client_id_of(path), .query_token = token, .q = n->q};
     const struct lws_protocols *p = lws_get_protocol(wsi);
-    w->proto = proto_conn_new(n->srv, n->hub, (proto_kind_t)p->id, &ws_io, w, &info);
-    if (!w->proto) {
+    net_ws_info_t info = {.subprotocol = (int)p->id, .client_id = client_id_of(path), .query_token = token, .q = n->q};
+    const net_ws_handler_t *h = &n->group->ws;
+    w->session = h->open ? h->open(h->ctx, w, &info) : NULL;
+    if (!w->session) {
         free(w);
         return -1;
     }
@@ -224,7 +231,7 @@ static void ws_closed(net_ws_t *w)
 {
     net_loop_t *n = w->net;
     w->wsi = NULL;
-    proto_conn_free(w->proto);
+    n->group->ws.close(w->session);
     queue_clear(w);
     free(w->q);
     rt_buf_free(&w->rx);
@@ -262,7 +269,7 @@ static int ws_receive(net_ws_t *w, const char *in, size_t len)
         if (text && !rt_utf8_valid(in, len))
             ws_close(w, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "Invalid UTF-8", 1);
         else
-            proto_conn_message(w->proto, in, len);
+            w->net->group->ws.message(w->session, in, len);
         return 0;
     }
     if (rt_buf_append(&w->rx, in, len) < 0) {
@@ -275,7 +282,7 @@ static int ws_receive(net_ws_t *w, const char *in, size_t len)
         if (text && !rt_utf8_valid(w->rx.data, w->rx.len))
             ws_close(w, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "Invalid UTF-8", 1);
         else
-            proto_conn_message(w->proto, w->rx.data, w->rx.len);
+            w->net->group->ws.message(w->session, w->rx.data, w->rx.len);
         if (w->rx.cap > NET_RX_KEEP)
             rt_buf_free(&w->rx);
         else
@@ -302,7 +309,7 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t
     case LWS_CALLBACK_SERVER_WRITEABLE: return w && !w->close_sent ? flush(w, 1) : 0;
     case LWS_CALLBACK_TIMER:
         if (w && !w->closing)
-            proto_conn_init_timeout(w->proto);
+            w->net->group->ws.init_timeout(w->session);
         return 0;
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
         /* A 1-byte close payload is a protocol error (RFC 6455 5.5.1); lws would echo it as
@@ -349,7 +356,7 @@ void net_ws_sweep(net_loop_t *n, rt_mono_t now)
             if (queue_push(w, &it) == 0)
                 flush(w, 0);
         }
-        proto_conn_tick(w->proto, wall, now);
+        n->group->ws.tick(w->session, wall, now);
     }
 }
 

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "feed/feed_query.h"
 #include "gql/gql.h"
 #include "util/util_buf.h"
 #include "util/util_json.h"
@@ -20,13 +19,17 @@
 struct proto_hub {
     pthread_mutex_t lock;
     rt_map_t *clients; /* identity id + '\x1f' + client id -> proto_handle_t */
+    proto_query_fn query;
+    void *query_ctx;
 };
 
-proto_hub_t *proto_hub_new(void)
+proto_hub_t *proto_hub_new(proto_query_fn query, void *query_ctx)
 {
     proto_hub_t *hub = calloc(1, sizeof *hub);
     if (!hub)
         return NULL;
+    hub->query = query;
+    hub->query_ctx = query_ctx;
     hub->clients = rt_map_new();
     if (!hub->clients) {
         free(hub);
@@ -342,8 +345,8 @@ void proto_run_operation(proto_conn_t *c, const char *id, json_object *payload)
         return;
     }
     if (gql_request_kind(req) != GQL_OP_SUBSCRIPTION) {
-        feed_query_ctx_t qctx = {.srv = srv, .who = c->who};
-        json_object *result = gql_execute(req, feed_query_resolve, &qctx);
+        json_object *result =
+            c->hub && c->hub->query ? c->hub->query(c->hub->query_ctx, req, c->who) : gql_execute(req, NULL, NULL);
         gql_request_free(req);
         json_object *m = json_object_new_object();
         json_object_object_add(m, "id", json_object_new_string(id));

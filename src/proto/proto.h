@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "util/util_clock.h"
 #include "util/util_frame.h"
 #include "util/util_taskq.h"
@@ -40,10 +42,17 @@ typedef struct proto_conn_info {
                               * feed replays and deliveries run there (NULL: srv->net_q) */
 } proto_conn_info_t;
 
+struct gql_request;
+struct auth_identity;
+typedef json_object *(*proto_query_fn)(void *ctx, const struct gql_request *req, struct auth_identity *who);
+
 /* Shared state of all connections of a server (client-id registry); one per server, used from
  * every network thread. A connection replaced by a newer one on another thread is closed on
  * its own thread (through its queue). */
-proto_hub_t *proto_hub_new(void);
+/* `query` (may be NULL: only introspection answers) executes a query or mutation sent over a
+ * socket for `who` (borrowed; NULL when the connection has no principal) and returns the
+ * result the client gets; the wiring layer supplies the Query resolvers this way. */
+proto_hub_t *proto_hub_new(proto_query_fn query, void *query_ctx);
 void proto_hub_free(proto_hub_t *hub);
 
 /* Caller owns the connection (proto_conn_free). NULL on OOM. */

@@ -1,6 +1,7 @@
 /* Query root resolver: each field is one store lookup passed through the principal's view.
- * Organizations are visible to their members, to their own API keys, and to the service. */
-#include "feed/feed_query.h"
+ * Organizations are visible to their members, to their own API keys, and to the service.
+ * Used by the HTTP route (app_http.c) and by the WebSocket protocols (through proto's hub). */
+#include "app/app_query.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ static void add_org_id(void *ctx, const char *type, const char *id, json_object 
 }
 
 /* The organization ids the principal belongs to (service: every organization). */
-static json_object *org_ids(feed_query_ctx_t *q)
+static json_object *org_ids(app_query_ctx_t *q)
 {
     json_object *ids = json_object_new_array();
     store_t *s = q->srv->store;
@@ -70,7 +71,7 @@ static bool org_banned(json_object *org)
     return org && json_object_object_get_ex(org, "banned", &v) && json_object_get_boolean(v);
 }
 
-static bool is_service(feed_query_ctx_t *q) { return auth_identity_kind(q->who) == AUTH_PRINCIPAL_SERVICE; }
+static bool is_service(app_query_ctx_t *q) { return auth_identity_kind(q->who) == AUTH_PRINCIPAL_SERVICE; }
 
 static int fail(char **error_message, const char *m)
 {
@@ -78,7 +79,20 @@ static int fail(char **error_message, const char *m)
     return -1;
 }
 
-static int resolve_viewer(feed_query_ctx_t *q, json_object **value, char **error_message)
+/* A failed store read: an unavailable store (disk, Redis) is worth a retry and says so. */
+static int store_failed(app_query_ctx_t *q, int rc, json_object **value, char **error_message)
+{
+    if (rc != STORE_ERR_UNAVAILABLE)
+        return fail(error_message, "storage error");
+    q->store_unavailable = true;
+    json_object_put(*value);
+    *value = json_object_new_object();
+    if (*value)
+        json_object_object_add(*value, "code", json_object_new_string("STORE_UNAVAILABLE"));
+    return fail(error_message, "storage unavailable: retry later");
+}
+
+static int resolve_viewer(app_query_ctx_t *q, json_object **value, char **error_message)
 {
     if (!q->who) {
         /* gql.h: a failing resolver's *value becomes the error's extensions */
@@ -116,9 +130,9 @@ static int resolve_viewer(feed_query_ctx_t *q, json_object **value, char **error
     return 0;
 }
 
-int feed_query_resolve(void *ctx, const char *field_name, json_object *args, json_object **value, char **error_message)
+int app_query_resolve(void *ctx, const char *field_name, json_object *args, json_object **value, char **error_message)
 {
-    feed_query_ctx_t *q = ctx;
+    app_query_ctx_t *q = ctx;
     *value = NULL;
     if (!q || !q->srv || !q->srv->store)
         return fail(error_message, "store unavailable");
@@ -133,8 +147,9 @@ int feed_query_resolve(void *ctx, const char *field_name, json_object *args, jso
         json_object *ids = org_ids(q);
         bool ok = ids && contains(ids, id);
         json_object_put(ids);
-        if (ok && store_get(q->srv->store, "Organization", id, value) != 0)
-            return fail(error_message, "storage error");
+        int rc = ok ? store_get(q->srv->store, "Organization", id, value) : 0;
+        if (rc != 0)
+            return store_failed(q, rc, value, error_message);
         if (*value && !is_service(q) && org_banned(*value)) {
             json_object_put(*value);
             *value = NULL;
@@ -148,8 +163,11 @@ int feed_query_resolve(void *ctx, const char *field_name, json_object *args, jso
         if (strcmp(field_name, map[i].field) != 0)
             continue;
         json_object *node = NULL;
-        if (store_get(q->srv->store, map[i].type, id, &node) != 0)
-            return fail(error_message, "storage error");
+        int rc = store_get(q->srv->store, map[i].type, id, &node);
+        if (rc != 0) {
+            json_object_put(node);
+            return store_failed(q, rc, value, error_message);
+        }
         if (node && q->srv->auth && auth_can_view(q->srv->auth, q->who, map[i].type, node)) {
             *value = node;
         } else {
