@@ -79,10 +79,11 @@ static int fail(char **error_message, const char *m)
     return -1;
 }
 
-/* A failed store read: an unavailable store (disk, Redis) is worth a retry and says so. */
+/* A failed store read: an unavailable store (disk, Redis) is worth a retry and says so. Reads
+ * report an unreachable Redis as an I/O error, so the store's own readiness decides too. */
 static int store_failed(app_query_ctx_t *q, int rc, json_object **value, char **error_message)
 {
-    if (rc != STORE_ERR_UNAVAILABLE)
+    if (rc != STORE_ERR_UNAVAILABLE && store_ready(q->srv->store))
         return fail(error_message, "storage error");
     q->store_unavailable = true;
     json_object_put(*value);
