@@ -25,6 +25,9 @@ echo "== release build (-Werror)"
 cmake -S . -B build -DRT_WERROR=ON >/dev/null
 build build
 
+echo "== layers (scripts/check_layers.sh: every arrow between src/ folders points downward)"
+scripts/check_layers.sh build
+
 echo "== sanitizer build (-fsanitize=address,undefined, -Werror)"
 cmake -S . -B build-asan -DRT_SANITIZE=ON -DRT_WERROR=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 build build-asan
