@@ -2,6 +2,8 @@
  * state machine sends and how it closes, for valid, invalid and random input. */
 #include <stdlib.h>
 
+#include "gql/gql.h"
+#include "gql_schema_gen.h"
 #include "proto/proto.h"
 #include "rt_test.h"
 #include "server.h"
@@ -65,15 +67,9 @@ static void expect_close(const char *input, int code, const char *reason)
     proto_conn_free(c);
 }
 
-int main(void)
+RT_TEST(ping_before_init_is_answered_and_subscribe_closes_4401)
 {
-    srv.cfg.max_subscriptions = 100;
-    srv.cfg.max_query_depth = 12;
-    srv.cfg.max_query_tokens = 2000;
-    srv.cfg.ping_interval_ms = 20000;
-
     fake_t f;
-    /* ping before init is answered, payload echoed; init acks; second init closes 4429 */
     proto_conn_t *c = conn(&f, PROTO_TRANSPORT_WS);
     msg(c, "{\"type\":\"ping\",\"payload\":{\"x\":[1,2]}}");
     CHECK(f.nsent == 1);
@@ -82,8 +78,12 @@ int main(void)
     CHECK(f.close_code == 4401);
     CHECK_STR(f.close_reason, "Unauthorized");
     proto_conn_free(c);
+}
 
-    c = conn(&f, PROTO_TRANSPORT_WS);
+RT_TEST(init_acks_and_a_second_init_closes_4429)
+{
+    fake_t f;
+    proto_conn_t *c = conn(&f, PROTO_TRANSPORT_WS);
     msg(c, "{\"type\":\"connection_init\",\"payload\":{}}");
     CHECK(f.nsent == 1 && strcmp(f.sent[0], "{\"type\":\"connection_ack\"}") == 0);
     CHECK(proto_conn_acked(c));
@@ -93,21 +93,29 @@ int main(void)
     CHECK(f.close_code == 4429);
     CHECK_STR(f.close_reason, "Too many initialisation requests");
     proto_conn_free(c);
+}
 
-    /* init timeout only before init */
-    c = conn(&f, PROTO_TRANSPORT_WS);
+RT_TEST(init_timeout_closes_4408)
+{
+    fake_t f;
+    proto_conn_t *c = conn(&f, PROTO_TRANSPORT_WS);
     proto_conn_init_timeout(c);
     CHECK(f.close_code == 4408);
     CHECK_STR(f.close_reason, "Connection initialisation timeout");
     proto_conn_free(c);
+}
 
-    /* no subprotocol */
-    c = conn(&f, PROTO_NONE);
+RT_TEST(no_subprotocol_closes_4406)
+{
+    fake_t f;
+    proto_conn_t *c = conn(&f, PROTO_NONE);
     CHECK(f.close_code == 4406);
     CHECK_STR(f.close_reason, "Subprotocol not acceptable");
     proto_conn_free(c);
+}
 
-    /* invalid messages: 4400 with a reason naming the problem */
+RT_TEST(invalid_messages_close_4400_naming_the_problem)
+{
     expect_close("not json", 4400, "Invalid message received: not valid JSON");
     expect_close("[1,2]", 4400, "Message is expected to be an object, but got array");
     expect_close("{}", 4400, "Message is missing the 'type' property");
@@ -127,8 +135,12 @@ int main(void)
     expect_close("{\"type\":\"ping\"} trailing", 4400, NULL);
     expect_close("{\"type\":\"ping\",}", 4400, NULL);
     expect_close("\"\\ud800\"", 4400, NULL);
+}
 
-    /* hostile input: random bytes and deep nesting never crash, and close 4400 */
+RT_TEST(random_bytes_and_deep_nesting_close_4400_without_crashing)
+{
+    fake_t f;
+    proto_conn_t *c;
     srand(7);
     char buf[4096];
     for (int i = 0; i < 2000; i++) {
@@ -146,9 +158,12 @@ int main(void)
         CHECK(f.close_code == 0 && f.nsent == 1 && strstr(f.sent[0], "connection_error"));
         proto_conn_free(c);
     }
+}
 
-    /* legacy: init -> ack + ka; unknown type -> error message, socket stays open */
-    c = conn(&f, PROTO_LEGACY_WS);
+RT_TEST(legacy_acks_with_keepalive_and_answers_unknown_types)
+{
+    fake_t f;
+    proto_conn_t *c = conn(&f, PROTO_LEGACY_WS);
     msg(c, "{\"type\":\"connection_init\",\"payload\":{}}");
     CHECK(f.nsent == 2);
     CHECK_STR(f.sent[0], "{\"type\":\"connection_ack\"}");
@@ -159,6 +174,43 @@ int main(void)
     msg(c, "{\"type\":\"connection_terminate\"}");
     CHECK(f.close_code == 1000);
     proto_conn_free(c);
+}
 
-    RT_TEST_MAIN_END();
+static int query_calls;
+
+/* The hub's query function: what the wiring layer supplies (the Query resolvers). */
+static json_object *fake_query(void *ctx, const struct gql_request *req, struct auth_identity *who)
+{
+    (void)req, (void)who;
+    query_calls++;
+    CHECK(ctx == &query_calls);
+    return json_tokener_parse("{\"data\":{\"marker\":1}}");
+}
+
+RT_TEST(a_query_is_answered_by_the_hub_query_function)
+{
+    fake_t f;
+    proto_hub_t *hub = proto_hub_new(fake_query, &query_calls);
+    CHECK(hub != NULL);
+    memset(&f, 0, sizeof f);
+    proto_conn_t *c = proto_conn_new(&srv, hub, PROTO_TRANSPORT_WS, &io, &f, NULL);
+    msg(c, "{\"type\":\"connection_init\",\"payload\":{}}");
+    msg(c, "{\"type\":\"subscribe\",\"id\":\"q\",\"payload\":{\"query\":\"{ viewer { id } }\"}}");
+    CHECK(query_calls == 1);
+    CHECK(f.nsent == 3);
+    CHECK_STR(f.sent[1], "{\"id\":\"q\",\"type\":\"next\",\"payload\":{\"data\":{\"marker\":1}}}");
+    CHECK_STR(f.sent[2], "{\"id\":\"q\",\"type\":\"complete\"}");
+    CHECK(f.close_code == 0);
+    proto_conn_free(c);
+    proto_hub_free(hub);
+}
+
+int main(int argc, char **argv)
+{
+    srv.cfg.max_subscriptions = 100;
+    srv.cfg.max_query_depth = 12;
+    srv.cfg.max_query_tokens = 2000;
+    srv.cfg.ping_interval_ms = 20000;
+    srv.schema = &gql_schema_blobhub;
+    return rt_test_run(argc, argv);
 }
