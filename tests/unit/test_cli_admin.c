@@ -47,37 +47,80 @@ static char *stored_field(store_t *s, const char *type, const char *id, const ch
     return r;
 }
 
-int main(void)
+/* Each case gets its own empty data dir under a fresh temporary directory. */
+static rt_server_t fresh(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/rt-cli-test-XXXXXX");
-    if (!mkdtemp(dir) || sodium_init() < 0)
-        return 1;
-    char data[300];
-    snprintf(data, sizeof data, "%s/data", dir);
     rt_server_t srv;
     memset(&srv, 0, sizeof srv);
+    snprintf(dir, sizeof dir, "/tmp/rt-cli-test-XXXXXX");
+    static char data[300];
+    if (!mkdtemp(dir) || sodium_init() < 0) {
+        CHECK(!"cannot make a temporary directory");
+        return srv;
+    }
+    snprintf(data, sizeof data, "%s/data", dir);
     srv.cfg.data_dir = data;
     srv.schema = &test_node_schema;
-    char out[4096];
+    return srv;
+}
 
+static void cleanup(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static void log_head(rt_server_t *srv, char head[STORE_CURSOR_MAX])
+{
+    store_t *s = store_open(srv);
+    CHECK(s != NULL);
+    strcpy(head, "?");
+    if (s) {
+        store_log_head(s, head);
+        store_close(s);
+    }
+}
+
+RT_TEST(help_lists_the_commands_and_serve_is_not_one)
+{
+    rt_server_t srv = fresh();
+    char out[4096];
     CHECK(cli_admin_run(&srv, 2, (char *[]){"prog", "serve", NULL}) == -1);
     CHECK(cli_admin_run(&srv, 1, (char *[]){"prog", NULL}) == -1);
     CHECK(run(&srv, out, sizeof out, 2, (char *[]){"prog", "help", NULL}) == 0);
     CHECK(strstr(out, "create-api-key") && strstr(out, "hash-secret") && strstr(out, "create-pat"));
+    cleanup();
+}
 
+RT_TEST(bad_usage_fails_without_writing)
+{
+    rt_server_t srv = fresh();
+    char out[4096], head[STORE_CURSOR_MAX];
     CHECK(run(&srv, out, sizeof out, 6, (char *[]){"prog", "create-org", "--id", "o1", "--slug", "acme", NULL}) == 0);
-    CHECK_STR(out, "organization-id: o1\n");
     CHECK(run(&srv, out, sizeof out, 4, (char *[]){"prog", "create-user", "--id=u1", "--name=Ann", NULL}) == 0);
-    CHECK(run(&srv, out, sizeof out, 8,
-              (char *[]){"prog", "create-membership", "--org", "o1", "--user", "u1", "--role", "ADMIN", NULL}) == 0);
-    /* bad input: unknown role, unknown org, missing flag, unknown option */
+    /* unknown role, unknown org, missing flag, unknown option, option without its value */
     CHECK(run(&srv, out, sizeof out, 8,
               (char *[]){"prog", "create-membership", "--org", "o1", "--user", "u1", "--role", "KING", NULL}) == 1);
     CHECK(run(&srv, out, sizeof out, 4, (char *[]){"prog", "create-api-key", "--org", "nope", NULL}) == 1);
     CHECK(run(&srv, out, sizeof out, 2, (char *[]){"prog", "create-api-key", NULL}) == 2);
     CHECK(run(&srv, out, sizeof out, 4, (char *[]){"prog", "create-org", "--bogus", "x", NULL}) == 2);
     CHECK(run(&srv, out, sizeof out, 3, (char *[]){"prog", "create-org", "--slug", NULL}) == 2);
+    log_head(&srv, head);
+    CHECK_STR(head, "s2"); /* the org and the user only */
+    cleanup();
+}
 
+RT_TEST(records_land_with_a_change_each_and_printed_secrets_verify)
+{
+    rt_server_t srv = fresh();
+    char out[4096];
+    CHECK(run(&srv, out, sizeof out, 6, (char *[]){"prog", "create-org", "--id", "o1", "--slug", "acme", NULL}) == 0);
+    CHECK_STR(out, "organization-id: o1\n");
+    CHECK(run(&srv, out, sizeof out, 4, (char *[]){"prog", "create-user", "--id=u1", "--name=Ann", NULL}) == 0);
+    CHECK(run(&srv, out, sizeof out, 8,
+              (char *[]){"prog", "create-membership", "--org", "o1", "--user", "u1", "--role", "ADMIN", NULL}) == 0);
     CHECK(run(&srv, out, sizeof out, 4, (char *[]){"prog", "create-api-key", "--org", "o1", NULL}) == 0);
     char keyid[64] = "", secret[128] = "";
     char *dot = strchr(out, '.');
@@ -109,7 +152,6 @@ int main(void)
         store_log_head(s, head);
         CHECK_STR(head, "s5"); /* org, user, membership, key, pat: one change each */
         /* the demo leaves a used data dir alone */
-        CHECK(srv.store == NULL);
         srv.store = s;
         FILE *devnull = fopen("/dev/null", "w");
         CHECK(cli_demo_seed(&srv, devnull) == 0);
@@ -119,11 +161,13 @@ int main(void)
         srv.store = NULL;
         store_close(s);
     }
+    cleanup();
+}
 
-    /* demo on an empty data dir */
-    char data2[300];
-    snprintf(data2, sizeof data2, "%s/demo", dir);
-    srv.cfg.data_dir = data2;
+RT_TEST(demo_seeds_an_empty_data_dir_with_working_credentials)
+{
+    rt_server_t srv = fresh();
+    char out[4096];
     srv.cfg.service_key = "svc-key";
     srv.store = store_open(&srv);
     CHECK(srv.store != NULL);
@@ -153,9 +197,7 @@ int main(void)
         free(vis);
         store_close(srv.store);
     }
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    RT_TEST_MAIN_END();
+    cleanup();
 }
+
+RT_TEST_MAIN()

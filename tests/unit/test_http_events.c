@@ -11,7 +11,7 @@
 
 static store_t S = {.nodes = &test_node_schema, .directory = &gql_schema_directory};
 
-static void test_auth(void)
+RT_TEST(service_key_check)
 {
     CHECK(http_events_authorized("k3y", "Bearer k3y"));
     CHECK(http_events_authorized("k3y", "bearer   k3y "));
@@ -45,7 +45,7 @@ static int decode(const char *body, size_t len, char *msg_out, size_t msg_size)
 
 #define D(s) decode(s, strlen(s), NULL, 0)
 
-static void test_decode(void)
+RT_TEST(decode_recognises_object_array_and_ndjson)
 {
     char msg[200];
     CHECK(D("{\"a\":1}") == 1);
@@ -61,6 +61,11 @@ static void test_decode(void)
     CHECK(D("[{\"a\":1}][]") < 0);
     CHECK(D("{\"a\":1}}") == -2);
     CHECK(D("nope") == -1);
+}
+
+RT_TEST(decode_refuses_hostile_and_truncated_bodies)
+{
+    char msg[200];
     /* what JSON.parse refuses is refused here too (json-c alone would take these) */
     CHECK(D("{\"a\":NaN}") == -1);
     CHECK(D("{\"a\":1}\n{\"b\":Infinity}") == -2);
@@ -126,7 +131,7 @@ static int validate(const char *body, char *first_msg, size_t size, int *nerr)
     "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"" id                                                 \
     "\",\"blobId\":\"b1\",\"status\":\"RUNNING\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\"}}"
 
-static void test_validate(void)
+RT_TEST(validate_reports_every_bad_record_with_its_index)
 {
     char msg[200] = "";
     int nerr;
@@ -140,10 +145,4 @@ static void test_validate(void)
     CHECK(validate("[null]", msg, sizeof msg, &nerr) == -1);
 }
 
-int main(void)
-{
-    test_auth();
-    test_decode();
-    test_validate();
-    RT_TEST_MAIN_END();
-}
+RT_TEST_MAIN()
