@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/net_chunked.h"
 #include "net/net_int.h"
 #include "util/util_log.h"
 
@@ -33,6 +34,8 @@ typedef struct net_exchange {
     char *hdr[H_COUNT];
     rt_buf_t body;
     bool body_too_large;
+    bool chunked;     /* Transfer-Encoding: chunked: lws hands the body over still framed */
+    net_chunked_t ch; /* its decoder */
     bool dispatched;
     bool responded;
     http_abandon_fn abandon; /* set by the handler while asynchronous work may still answer */
@@ -351,6 +354,24 @@ static void dispatch(net_exchange_t *x)
     x->route->handle(x->route->ctx, &x->base);
 }
 
+/* A piece of a chunked body: decoded into x->body up to the limit (counted past it, for the
+ * 413), dispatched once the last chunk ended; a malformed body is answered 400. */
+static int chunked_body(net_exchange_t *x, const char *in, size_t len)
+{
+    int rc = net_chunked_feed(&x->ch, in, len, x->body_too_large ? NULL : &x->body, NULL);
+    if (!x->body_too_large && x->ch.total > x->net->srv->cfg.max_body_bytes) {
+        x->body_too_large = true;
+        rt_buf_free(&x->body);
+    }
+    if (rc == NET_CHUNKED_BAD) {
+        x->dispatched = true;
+        http_respond_error(&x->base, 400, "Malformed chunked request body");
+    } else if (rc == NET_CHUNKED_DONE) {
+        dispatch(x);
+    }
+    return 0;
+}
+
 static bool method_allowed(const char *allow, const char *method)
 {
     if (!allow || !strcmp(allow, method))
@@ -385,6 +406,9 @@ static int on_http(struct lws *wsi, net_pss_t *pss, const char *uri)
     x->req = (http_request_t){
         .method = x->method, .path = x->path, .query_string = x->query, .header = x_header, .header_ctx = x};
     pss->x = x;
+    char te[64] = "";
+    if (lws_hdr_copy(wsi, te, sizeof te, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0 && strcasestr(te, "chunked"))
+        x->chunked = true;
 
     if (n->draining) {
         http_respond_error(&x->base, 503, "Server is shutting down");
@@ -438,6 +462,11 @@ static int on_writeable(struct lws *wsi, net_exchange_t *x)
                 return -1;
             line = eol + 2;
         }
+        /* After a chunked body lws still counts the request as unread: the connection cannot
+         * carry another request. */
+        if (x->chunked &&
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5, &p, end))
+            return -1;
         if (lws_finalize_write_http_header(wsi, start, &p, end))
             return -1;
         x->headers_sent = true;
@@ -466,7 +495,10 @@ static int on_writeable(struct lws *wsi, net_exchange_t *x)
 done:;
     net_pss_t *pss = lws_wsi_user(wsi);
     pss->x = NULL;
+    bool close = x->chunked;
     x_free(x);
+    if (close)
+        return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -496,8 +528,10 @@ int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss
     switch (reason) {
     case LWS_CALLBACK_HTTP: return on_http(wsi, pss, in);
     case LWS_CALLBACK_HTTP_BODY:
-        if (!x || x->dispatched)
+        if (!x || x->dispatched || x->responded)
             return 0;
+        if (x->chunked)
+            return chunked_body(x, in, len);
         if (x->body_too_large || x->body.len + len > x->net->srv->cfg.max_body_bytes) {
             /* Keep reading and discard, so the client sees the 413 rather than a reset. */
             x->body_too_large = true;
