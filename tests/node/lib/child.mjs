@@ -1,6 +1,7 @@
 // Runs an example (or a tool such as nginx) as a child process from the repository root and
 // collects its output line by line, so a test can wait for what the example printed.
 import { spawn } from 'node:child_process';
+import https from 'node:https';
 import { ROOT, sleep } from './harness.mjs';
 
 export function runChild(cmd, args = [], { env = {}, cwd = ROOT } = {}) {
@@ -57,4 +58,23 @@ export async function waitHttp(url, ms = 15000, fetchOpts = {}) {
       await sleep(50);
     }
   }
+}
+
+// What a sanitizer build prints when it finds a bug (the harness checks servers it starts; this
+// is for servers an example's script starts).
+export const SANITIZER_RE = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer|WARNING: ThreadSanitizer)/;
+
+// One HTTPS request trusting `ca` (Node's fetch takes no CA of its own); resolves
+// {status, headers, text}.
+export function httpsRequest(url, { method = 'GET', headers = {}, body, ca } = {}) {
+  return new Promise((res, rej) => {
+    const req = https.request(url, { method, headers, ca }, (r) => {
+      let text = '';
+      r.setEncoding('utf8');
+      r.on('data', (d) => { text += d; });
+      r.on('end', () => res({ status: r.statusCode, headers: r.headers, text }));
+    });
+    req.on('error', rej);
+    req.end(body);
+  });
 }
