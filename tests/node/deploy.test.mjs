@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, freePort, ROOT, BIN } from './lib/harness.mjs';
-import { runChild, runToEnd, waitHttp, httpsRequest } from './lib/child.mjs';
+import { runChild, runToEnd, waitHttp, httpsRequest, readmeCommand } from './lib/child.mjs';
 import { query } from './lib/store_helpers.mjs';
 
 const DEPLOY = join(ROOT, 'examples', 'deploy');
@@ -140,7 +140,8 @@ describe('systemd and Prometheus', () => {
   });
 
   it('the Prometheus scrape config and its rules pass promtool check config', async () => {
-    const r = await runToEnd('promtool', ['check', 'config', join(DEPLOY, 'prometheus.yml')]);
+    const [cmd, ...args] = readmeCommand('promtool check config examples/deploy/prometheus.yml');
+    const r = await runToEnd(cmd, args);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /SUCCESS: 3 rules found/);
   });

@@ -3,13 +3,13 @@
 // graphql-ws example keeps doing so across a server restart (it resumes from its last cursor).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
-import { startServer, freePort } from './lib/harness.mjs';
-import { runChild, runToEnd, waitHttp } from './lib/child.mjs';
+import { startServer, freePort, ROOT } from './lib/harness.mjs';
+import { runChild, runToEnd, waitHttp, readmeCommand, EXAMPLES_README } from './lib/child.mjs';
 import { query } from './lib/store_helpers.mjs';
 
 // The API key that --demo prints once.
@@ -35,6 +35,12 @@ function exampleEnv(server, apiKey, after) {
   return { BLOBHUB_URL: server.httpUrl, BLOBHUB_API_KEY: apiKey, BLOBHUB_AFTER: after };
 }
 
+it('examples/README.md links every example directory', () => {
+  const dirs = readdirSync(join(ROOT, 'examples'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  assert.ok(dirs.length >= 8, dirs.join(' '));
+  for (const d of dirs) assert.ok(EXAMPLES_README.includes(`](${d}/`), `examples/README.md does not link ${d}/`);
+});
+
 describe('node-graphql-ws: resume from the last cursor across a server restart', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'rt-examples-'));
   let server, example;
@@ -50,7 +56,8 @@ describe('node-graphql-ws: resume from the last cursor across a server restart',
     server = await startServer({ port, dataDir, serviceKey, args: ['--demo'] });
     const apiKey = demoApiKey(server);
     const start = await describeBlob(server, 'before start');
-    example = runChild('node', ['examples/node-graphql-ws/subscribe.mjs'], { env: exampleEnv(server, apiKey, start) });
+    const [cmd, ...args] = readmeCommand('node examples/node-graphql-ws/subscribe.mjs');
+    example = runChild(cmd, args, { env: exampleEnv(server, apiKey, start) });
     await describeBlob(server, 'd1');
     await describeBlob(server, 'd2');
     await example.until(sawDescription('d2'), 'd2');
@@ -84,7 +91,8 @@ describe('client examples against one demo server', () => {
   // first; both arrive, once each, in order.
   async function runsClient(script, tag) {
     const start = await describeBlob(server, `${tag} start`);
-    const example = runChild('node', [script], { env: exampleEnv(server, apiKey, start) });
+    const [cmd, ...args] = readmeCommand(`node ${script}`);
+    const example = runChild(cmd, args, { env: exampleEnv(server, apiKey, start) });
     try {
       await describeBlob(server, `${tag} 1`);
       await example.until(sawDescription(`${tag} 1`), `${tag} 1`);
@@ -128,7 +136,8 @@ describe('client examples against one demo server', () => {
 
   it('publisher: curl, with the default record, a record given and a bad one', async () => {
     const env = { BLOBHUB_URL: server.httpUrl, BLOBHUB_SERVICE_KEY: server.serviceKey };
-    const r1 = await runToEnd('examples/publisher/publish.sh', [], { env });
+    const [publishSh] = readmeCommand('examples/publisher/publish.sh');
+    const r1 = await runToEnd(publishSh, [], { env });
     assert.equal(r1.code, 0, r1.stderr);
     const a1 = JSON.parse(r1.stdout);
     assert.equal(a1.accepted, 1);
@@ -147,7 +156,8 @@ describe('client examples against one demo server', () => {
 
   it('publisher: node with fetch, an execution that starts and succeeds', async () => {
     const env = { BLOBHUB_URL: server.httpUrl, BLOBHUB_SERVICE_KEY: server.serviceKey };
-    const r = await runToEnd('node', ['examples/publisher/publish.mjs', 'ex_example'], { env });
+    const [cmd, ...args] = readmeCommand('node examples/publisher/publish.mjs');
+    const r = await runToEnd(cmd, [...args, 'ex_example'], { env });
     assert.equal(r.code, 0, r.stderr);
     const answers = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(answers.map((a) => a.accepted), [1, 1]);
@@ -159,8 +169,8 @@ describe('client examples against one demo server', () => {
   it('browser: the page subscribes with ?token= and shows the changes', async () => {
     const port = await freePort();
     // The README's command, on a free port.
-    const esbuild = runChild('npx', ['esbuild', 'examples/browser/app.js', '--bundle', '--outdir=examples/browser/dist',
-      '--servedir=examples/browser', `--serve=127.0.0.1:${port}`]);
+    const [cmd, ...args] = readmeCommand('npx esbuild examples/browser/app.js --bundle --outdir=examples/browser/dist --servedir=examples/browser --serve=127.0.0.1:8000');
+    const esbuild = runChild(cmd, args.map((a) => a.replace('127.0.0.1:8000', `127.0.0.1:${port}`)));
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
     try {
       await waitHttp(`http://127.0.0.1:${port}/`);

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, BIN } from './lib/harness.mjs';
-import { runChild, runToEnd, SANITIZER_RE } from './lib/child.mjs';
+import { runChild, runToEnd, readmeCommand, SANITIZER_RE } from './lib/child.mjs';
 
 // Whether something still listens on a loopback port.
 function listening(port) {
@@ -31,7 +31,8 @@ describe('cluster example: two servers on one Redis', () => {
 
   it('a change published to one server reaches a subscriber on the other', async () => {
     const [redisPort, p1, p2] = [await freePort(), await freePort(), await freePort()];
-    cluster = runChild('examples/cluster/run.sh', [], {
+    const [script] = readmeCommand('examples/cluster/run.sh');
+    cluster = runChild(script, [], {
       env: {
         BLOBHUB_RT_BIN: BIN, CLUSTER_DIR: dir, REDIS_PORT: String(redisPort), PORTS: `${p1} ${p2}`,
         ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:halt_on_error=1',

@@ -1,8 +1,19 @@
 // Runs an example (or a tool such as nginx) as a child process from the repository root and
 // collects its output line by line, so a test can wait for what the example printed.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
+import { join } from 'node:path';
 import { ROOT, sleep } from './harness.mjs';
+
+export const EXAMPLES_README = readFileSync(join(ROOT, 'examples', 'README.md'), 'utf8');
+
+// The one command examples/README.md gives for an example, split into argv, so that a test runs
+// the example exactly as the README tells a user to. Fails when the README does not have it.
+export function readmeCommand(cmd) {
+  if (!EXAMPLES_README.includes(`\`${cmd}\``)) throw new Error(`examples/README.md has no \`${cmd}\``);
+  return cmd.split(' ');
+}
 
 export function runChild(cmd, args = [], { env = {}, cwd = ROOT } = {}) {
   // stdin stays an open pipe: `esbuild --serve` stops when its stdin closes.
