@@ -63,11 +63,15 @@ http {
     const t = await runToEnd('/usr/sbin/nginx', ['-t', ...nginxArgs]);
     assert.equal(t.code, 0, `nginx -t:\n${t.stderr}`);
     nginx = runChild('/usr/sbin/nginx', nginxArgs);
-    await waitHttp(`http://127.0.0.1:${httpPort}/`, 15000, { redirect: 'manual' });
+    try {
+      await waitHttp(`http://127.0.0.1:${httpPort}/`, 15000, { redirect: 'manual' });
+    } catch (e) {
+      throw new Error(`${e.message}\nnginx: ${nginx.stderr()}\n${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+    }
   });
 
   after(async () => {
-    await nginx?.stop('SIGQUIT');
+    await nginx?.stop(); // SIGTERM: a fast shutdown, the workers go with the master
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
