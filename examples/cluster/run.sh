@@ -3,7 +3,7 @@
 # blobhub-realtime processes on it. A change published to either server reaches subscribers on
 # both; a client that reconnects to the other server resumes with its cursor. Ctrl-C stops all.
 #   examples/cluster/run.sh        # Redis on :6390, servers on :4001 and :4002, files in data/cluster
-# Settings: PORTS="4001 4002", REDIS_PORT=6390, CLUSTER_DIR=data/cluster, BLOBHUB_RT_BIN (default:
+# Settings: PORTS="4001 4002", REDIS_PORT=6390, CLUSTER_DIR=data/cluster, RT_BIN (default:
 # build the release binary as scripts/run.sh does). In production, run Redis with persistence as
 # here (appendonly, fsync always) and put the servers behind a load balancer (deploy/nginx.conf).
 set -euo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 ports=${PORTS:-4001 4002}
 redis_port=${REDIS_PORT:-6390}
 dir=${CLUSTER_DIR:-data/cluster}
-bin=${BLOBHUB_RT_BIN:-}
+bin=${RT_BIN:-}
 if [ -z "$bin" ]; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build -j"$(nproc)" >/dev/null

@@ -143,6 +143,14 @@ describe('systemd and Prometheus', () => {
     }
   });
 
+  it('every BLOBHUB_RT_* setting the deployment files name is one the server lists in --help', async () => {
+    const help = await runToEnd(BIN, ['--help']);
+    const files = ['deploy/blobhub-realtime.service', 'deploy/README.md', 'cluster/run.sh', 'README.md'];
+    const named = new Set(files.flatMap((f) => readFileSync(join(ROOT, 'examples', f), 'utf8').match(/BLOBHUB_RT_[A-Z0-9_]+/g) ?? []));
+    assert.ok(named.size >= 5, [...named].join(' '));
+    for (const v of named) assert.match(help.stdout + help.stderr, new RegExp(`env ${v}\\b`), `${v} is not a server setting`);
+  });
+
   it('the Prometheus scrape config and its rules pass promtool check config', async () => {
     const [cmd, ...args] = readmeCommand('promtool check config examples/deploy/prometheus.yml');
     const r = await runToEnd(cmd, args);

@@ -34,7 +34,7 @@ describe('cluster example: two servers on one Redis', () => {
     const [script] = readmeCommand('examples/cluster/run.sh');
     cluster = runChild(script, [], {
       env: {
-        BLOBHUB_RT_BIN: BIN, CLUSTER_DIR: dir, REDIS_PORT: String(redisPort), PORTS: `${p1} ${p2}`,
+        RT_BIN: BIN, CLUSTER_DIR: dir, REDIS_PORT: String(redisPort), PORTS: `${p1} ${p2}`,
         ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:halt_on_error=1',
         UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
       },
