@@ -59,7 +59,7 @@ for port in $ports; do
   # The first server seeds an empty Redis with the demo organization and prints its credentials.
   demo=()
   if [ $first = 1 ]; then demo=(--demo); first=0; fi
-  "$bin" --host 127.0.0.1 --port "$port" --data-dir "$dir/node-$port" \
+  "$bin" --host 127.0.0.1 --port "$port" \
     --redis "redis://127.0.0.1:$redis_port" "${demo[@]}" &
   servers+=($!)
   await "curl -sf http://127.0.0.1:$port/readyz"
@@ -69,7 +69,8 @@ set -- $ports
 cat <<EOF
 
 Cluster ready: Redis on 127.0.0.1:$redis_port, servers on$(printf ' http://127.0.0.1:%s' $ports).
-Subscribe on one server, publish on another (with the API key printed above):
+Subscribe on one server, publish on another, with the demo's API key (printed above on the first
+run, while Redis was empty; rm -r $dir and start again for a new one):
   BLOBHUB_URL=http://127.0.0.1:${2:-$1} BLOBHUB_API_KEY=<API key> node examples/node-graphql-ws/subscribe.mjs
   BLOBHUB_URL=http://127.0.0.1:$1 BLOBHUB_SERVICE_KEY=\$(cat $dir/service-key) examples/publisher/publish.sh
 EOF
