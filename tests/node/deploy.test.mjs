@@ -1,13 +1,16 @@
 // The deployment examples in examples/deploy work as shipped: nginx with that config terminates
 // TLS in front of a live server (a graphql-ws client over wss subscribes and receives a change
-// published through nginx; a query over https answers; /metrics stays inside); the systemd unit
+// published through nginx; a query over https answers; /metrics stays inside) and in front of a
+// two-server cluster (a client whose server stops resumes on the other); the systemd unit
 // passes `systemd-analyze verify`; the Prometheus config passes `promtool check config`.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, freePort, ROOT, BIN } from './lib/harness.mjs';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { startServer, freePort, sleep, ROOT, BIN } from './lib/harness.mjs';
 import { runChild, runToEnd, waitHttp, httpsRequest, readmeCommand } from './lib/child.mjs';
 import { query } from './lib/store_helpers.mjs';
 
@@ -21,33 +24,32 @@ function replaceOnce(text, from, to) {
   return parts.join(to);
 }
 
-describe('nginx in front: TLS termination and WebSocket upgrade', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rt-nginx-'));
+// Makes a self-signed certificate for localhost and 127.0.0.1 in dir; returns its path.
+async function makeCert(dir) {
   const cert = join(dir, 'cert.pem');
-  let server, nginx, apiKey, httpPort, httpsPort, ca;
+  const made = await runToEnd('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+    '-nodes', '-keyout', join(dir, 'key.pem'), '-out', cert, '-days', '1', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1']);
+  assert.equal(made.code, 0, made.stderr);
+  return cert;
+}
 
-  before(async () => {
-    server = await startServer({ args: ['--demo'] });
-    apiKey = /API key:\s+(\S+)/.exec(server.stdout())[1];
-    const made = await runToEnd('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-      '-nodes', '-keyout', join(dir, 'key.pem'), '-out', cert, '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1']);
-    assert.equal(made.code, 0, made.stderr);
-    ca = readFileSync(cert);
-
-    // The example as shipped, pointed at this server, loopback ports and the test's certificate.
-    httpPort = await freePort();
-    httpsPort = await freePort();
-    let site = readFileSync(join(DEPLOY, 'nginx.conf'), 'utf8');
-    site = replaceOnce(site, 'server 127.0.0.1:4000;', `server 127.0.0.1:${server.port};`);
-    site = replaceOnce(site, 'listen 80;', `listen 127.0.0.1:${httpPort};`);
-    site = replaceOnce(site, 'listen 443 ssl;', `listen 127.0.0.1:${httpsPort} ssl;`);
-    site = replaceOnce(site, '/etc/ssl/certs/realtime.example.com.pem', cert);
-    site = replaceOnce(site, '/etc/ssl/private/realtime.example.com.key', join(dir, 'key.pem'));
-    writeFileSync(join(dir, 'site.conf'), site);
-    // The main config Debian's /etc/nginx/nginx.conf would be, with every file in the temp dir.
-    const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/${t};`).join('\n  ');
-    writeFileSync(join(dir, 'nginx.conf'), `daemon off;
+// Starts Debian's nginx with examples/deploy/nginx.conf as shipped, pointed at the servers on
+// `upstreamPorts` (one `server` line each, as the config says for cluster mode), loopback ports
+// and the certificate in dir. Resolves {nginx, httpPort, httpsPort}.
+async function startNginx(dir, upstreamPorts) {
+  const httpPort = await freePort();
+  const httpsPort = await freePort();
+  let site = readFileSync(join(DEPLOY, 'nginx.conf'), 'utf8');
+  site = replaceOnce(site, 'server 127.0.0.1:4000;', upstreamPorts.map((p) => `server 127.0.0.1:${p};`).join('\n    '));
+  site = replaceOnce(site, 'listen 80;', `listen 127.0.0.1:${httpPort};`);
+  site = replaceOnce(site, 'listen 443 ssl;', `listen 127.0.0.1:${httpsPort} ssl;`);
+  site = replaceOnce(site, '/etc/ssl/certs/realtime.example.com.pem', join(dir, 'cert.pem'));
+  site = replaceOnce(site, '/etc/ssl/private/realtime.example.com.key', join(dir, 'key.pem'));
+  writeFileSync(join(dir, 'site.conf'), site);
+  // The main config Debian's /etc/nginx/nginx.conf would be, with every file in the temp dir.
+  const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/${t};`).join('\n  ');
+  writeFileSync(join(dir, 'nginx.conf'), `daemon off;
 ${process.getuid?.() === 0 ? 'user root;' : ''}
 worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -59,15 +61,29 @@ http {
   include ${dir}/site.conf;
 }
 `);
-    const nginxArgs = ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')];
-    const t = await runToEnd('/usr/sbin/nginx', ['-t', ...nginxArgs]);
-    assert.equal(t.code, 0, `nginx -t:\n${t.stderr}`);
-    nginx = runChild('/usr/sbin/nginx', nginxArgs);
-    try {
-      await waitHttp(`http://127.0.0.1:${httpPort}/`, 15000, { redirect: 'manual' });
-    } catch (e) {
-      throw new Error(`${e.message}\nnginx: ${nginx.stderr()}\n${readFileSync(join(dir, 'error.log'), 'utf8')}`);
-    }
+  const nginxArgs = ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')];
+  const t = await runToEnd('/usr/sbin/nginx', ['-t', ...nginxArgs]);
+  assert.equal(t.code, 0, `nginx -t:\n${t.stderr}`);
+  const nginx = runChild('/usr/sbin/nginx', nginxArgs);
+  try {
+    await waitHttp(`http://127.0.0.1:${httpPort}/`, 15000, { redirect: 'manual' });
+  } catch (e) {
+    await nginx.stop();
+    throw new Error(`${e.message}\nnginx: ${nginx.stderr()}\n${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+  }
+  return { nginx, httpPort, httpsPort };
+}
+
+describe('nginx in front: TLS termination and WebSocket upgrade', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rt-nginx-'));
+  let cert, server, nginx, apiKey, httpPort, httpsPort, ca;
+
+  before(async () => {
+    server = await startServer({ args: ['--demo'] });
+    apiKey = /API key:\s+(\S+)/.exec(server.stdout())[1];
+    cert = await makeCert(dir);
+    ca = readFileSync(cert);
+    ({ nginx, httpPort, httpsPort } = await startNginx(dir, [server.port]));
   });
 
   after(async () => {
@@ -156,5 +172,70 @@ describe('systemd and Prometheus', () => {
     const r = await runToEnd(cmd, args);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /SUCCESS: 3 rules found/);
+  });
+});
+
+describe('nginx in front of a cluster: a client moved to another server resumes with its cursor', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rt-nginx-cluster-'));
+  const serviceKey = randomBytes(16).toString('hex');
+  let redis, servers = [], nginx, httpsPort, cert, apiKey;
+
+  before(async () => {
+    const redisPort = await freePort();
+    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const redisArgs = ['--redis', `redis://127.0.0.1:${redisPort}`];
+    // The first server retries until Redis listens; it seeds the demo organization.
+    for (let i = 0; ; i++) {
+      try {
+        servers.push(await startServer({ serviceKey, args: [...redisArgs, '--demo'] }));
+        break;
+      } catch (e) {
+        if (i === 100) throw e;
+        await sleep(100);
+      }
+    }
+    servers.push(await startServer({ serviceKey, args: redisArgs }));
+    apiKey = /API key:\s+(\S+)/.exec(servers[0].stdout())[1];
+    cert = await makeCert(dir);
+    ({ nginx, httpsPort } = await startNginx(dir, servers.map((s) => s.port)));
+  });
+
+  after(async () => {
+    await nginx?.stop();
+    for (const s of servers) await s.stop();
+    redis?.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const connections = async (server) =>
+    Number(/^blobhub_rt_connections (\d+)$/m.exec(await (await fetch(`${server.httpUrl}/metrics`)).text())[1]);
+  const describeBlob = async (server, description) => {
+    const r = await server.publish({ type: 'Blob', op: 'patch', id: 'demo-blob-public', node: { description } });
+    assert.equal(r.status, 200, r.text);
+    return r.body.cursor;
+  };
+
+  it('the server a subscriber is on stops; through nginx it reaches the other and misses nothing', async () => {
+    const start = await describeBlob(servers[0], 'start');
+    const example = runChild('node', ['examples/node-graphql-ws/subscribe.mjs'], {
+      env: { BLOBHUB_URL: `https://127.0.0.1:${httpsPort}`, BLOBHUB_API_KEY: apiKey, BLOBHUB_AFTER: start, NODE_EXTRA_CA_CERTS: cert },
+    });
+    try {
+      await describeBlob(servers[0], 'n1');
+      await example.until((ls) => ls.some((l) => l.includes('"n1"')), 'n1');
+      const counts = [await connections(servers[0]), await connections(servers[1])];
+      assert.deepEqual([...counts].sort(), [0, 1]);
+      const [on, other] = counts[0] === 1 ? servers : [servers[1], servers[0]];
+
+      await on.stop(); // 1001 Going away: the client retries, nginx passes it to the other server
+      await describeBlob(other, 'n2');
+      await describeBlob(other, 'n3');
+      const lines = await example.until((ls) => ls.some((l) => l.includes('"n3"')), 'n3');
+      assert.deepEqual(lines.map((l) => JSON.parse(l).node.description), ['n1', 'n2', 'n3']);
+      assert.equal(example.stderr().match(/^connected$/gm)?.length, 2, example.stderr());
+      assert.equal(await connections(other), 1);
+    } finally {
+      await example.stop();
+    }
   });
 });
