@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-ports=${PORTS:-4001 4002}
+read -r -a ports <<< "${PORTS:-4001 4002}"
 redis_port=${REDIS_PORT:-6390}
 dir=${CLUSTER_DIR:-data/cluster}
 bin=${RT_BIN:-}
@@ -30,6 +30,7 @@ BLOBHUB_RT_SERVICE_KEY=$(cat "$dir/service-key")
 servers=()
 redis=
 # Servers first, so they drain (closing WebSockets 1001) while Redis is still there.
+# shellcheck disable=SC2317 # called by the traps
 stop() {
   trap - EXIT INT TERM
   if [ ${#servers[@]} -gt 0 ]; then kill "${servers[@]}" 2>/dev/null || true; fi
@@ -55,7 +56,7 @@ redis=$!
 await "redis-cli -p $redis_port ping"
 
 first=1
-for port in $ports; do
+for port in "${ports[@]}"; do
   # The first server seeds an empty Redis with the demo organization and prints its credentials.
   demo=()
   if [ $first = 1 ]; then demo=(--demo); first=0; fi
@@ -65,14 +66,13 @@ for port in $ports; do
   await "curl -sf http://127.0.0.1:$port/readyz"
 done
 
-set -- $ports
 cat <<EOF
 
-Cluster ready: Redis on 127.0.0.1:$redis_port, servers on$(printf ' http://127.0.0.1:%s' $ports).
+Cluster ready: Redis on 127.0.0.1:$redis_port, servers on$(printf ' http://127.0.0.1:%s' "${ports[@]}").
 Subscribe on one server, publish on another, with the demo's API key (printed above on the first
 run, while Redis was empty; rm -r $dir and start again for a new one):
-  BLOBHUB_URL=http://127.0.0.1:${2:-$1} BLOBHUB_API_KEY=<API key> node examples/node-graphql-ws/subscribe.mjs
-  BLOBHUB_URL=http://127.0.0.1:$1 BLOBHUB_SERVICE_KEY=\$(cat $dir/service-key) examples/publisher/publish.sh
+  BLOBHUB_URL=http://127.0.0.1:${ports[-1]} BLOBHUB_API_KEY=<API key> node examples/node-graphql-ws/subscribe.mjs
+  BLOBHUB_URL=http://127.0.0.1:${ports[0]} BLOBHUB_SERVICE_KEY=\$(cat $dir/service-key) examples/publisher/publish.sh
 EOF
 
 # Any process ending stops the cluster (and says so).
