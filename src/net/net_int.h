@@ -13,6 +13,7 @@
 
 #include "http/http.h"
 #include "net/net.h"
+#include "net/net_wsguard.h"
 #include "proto/proto.h"
 #include "util/util_buf.h"
 #include "util/util_clock.h"
@@ -38,6 +39,7 @@ typedef struct net_ws {
     proto_conn_t *proto;
     struct net_ws *prev, *next; /* all live WebSocket connections, for sweeps and drain */
     rt_buf_t rx;                /* message reassembly across frames/fragments */
+    net_wsguard_t guard;        /* the client's frame headers, checked before lws parses them */
     net_qitem_t *q;             /* ring buffer */
     uint32_t qhead, qlen, qcap;
     size_t qbytes;
@@ -75,6 +77,11 @@ struct net_loop {
     bool draining;
     rt_mono_t drain_deadline;
     rt_buf_t scratch; /* LWS_PRE + one assembled message */
+    /* The last read of a connection still in HTTP (lws's buffer, valid while lws parses it): an
+     * upgrade finds there the bytes a client sent after its request without waiting for 101. */
+    struct lws *rd_wsi;
+    const unsigned char *rd_buf;
+    size_t rd_len;
 };
 
 struct net {
