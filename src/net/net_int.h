@@ -32,6 +32,10 @@ typedef struct net_qitem {
 } net_qitem_t;
 
 typedef struct net_loop net_loop_t;
+typedef struct net_pending net_pending_t;
+
+/* Header buffers per network thread (lws allocates them as requests need them). */
+#define NET_HEADER_POOL 32
 
 typedef struct net_ws {
     struct lws *wsi;
@@ -76,7 +80,8 @@ struct net_loop {
     int sweep_ms;
     bool draining;
     rt_mono_t drain_deadline;
-    rt_buf_t scratch; /* LWS_PRE + one assembled message */
+    rt_buf_t scratch;                           /* LWS_PRE + one assembled message */
+    net_pending_t *pending_head, *pending_tail; /* incomplete requests, oldest first */
     /* The last read of a connection still in HTTP (lws's buffer, valid while lws parses it): an
      * upgrade finds there the bytes a client sent after its request without waiting for 101. */
     struct lws *rd_wsi;
