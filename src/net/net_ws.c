@@ -336,8 +336,15 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t
             lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, (unsigned char *)"Protocol error", 14);
             return -1;
         }
-        /* lws echoes the payload: a reason that is not UTF-8 becomes 1007 with the reason
-         * blanked (the payload is lws's buffer, its length cannot change). */
+        /* lws echoes the payload and turns the reserved codes below 3000 into 1002 itself, but
+         * not codes above 4999, which RFC 6455 7.4 leaves undefined: those are 1002 too. */
+        if (len >= 2 && (((unsigned char *)in)[0] << 8 | ((unsigned char *)in)[1]) > 4999) {
+            unsigned char *p = in;
+            p[0] = LWS_CLOSE_STATUS_PROTOCOL_ERR >> 8;
+            p[1] = LWS_CLOSE_STATUS_PROTOCOL_ERR & 0xff;
+        }
+        /* A reason that is not UTF-8 becomes 1007 with the reason blanked (the payload is lws's
+         * buffer, its length cannot change). */
         if (len > 2 && !rt_utf8_valid((const char *)in + 2, len - 2)) {
             unsigned char *p = in;
             p[0] = LWS_CLOSE_STATUS_INVALID_PAYLOAD >> 8;

@@ -57,6 +57,7 @@ describe('WebSocket framing violations', () => {
     ['a continuation without a start', [encodeFrame({ opcode: 0, payload: ping })]],
     ['a fragmented ping', [encodeFrame({ opcode: 9, payload: 'a', fin: false })]],
     ['a ping over 125 bytes', [encodeFrame({ opcode: 9, payload: 'p'.repeat(126) })]],
+    ['a close code above 4999', [encodeFrame({ opcode: 8, payload: Buffer.from([0x41, 0x41, 0x41]) })]],
     ['a 64-bit length with its top bit set', [Buffer.from([0x81, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4]), Buffer.alloc(64, 0x20)]],
   ]) {
     it(`${name}: 1002, and the close handshake completes`, async () => { await expect1002(bufs); });
