@@ -398,17 +398,19 @@ void net_ws_close_all(net_loop_t *n, int code, const char *reason)
  * RT_WS_GUARD), so the bytes of an established connection, decrypted when TLS is on, go through
  * its frame guard before lws parses them. A violation closes with 1002 (docs/protocol.md). */
 int __real_lws_ssl_capable_read(struct lws *wsi, unsigned char *buf, int len);
+int __wrap_lws_ssl_capable_read(struct lws *wsi, unsigned char *buf, int len);
 /* lws 4.1's private "read again later" answer (lib/core-net/private-lib-core-net.h). */
 #define NET_LWS_READ_AGAIN (-4)
-int __wrap_lws_ssl_capable_read(struct lws *wsi, unsigned char *buf, int len);
+
+static int guarded_read(void *wsi, uint8_t *buf, int len) { return __real_lws_ssl_capable_read(wsi, buf, len); }
 
 int __wrap_lws_ssl_capable_read(struct lws *wsi, unsigned char *buf, int len)
 {
     net_pss_t *pss = lws_wsi_user(wsi);
     net_ws_t *w = pss ? pss->ws : NULL;
-    if (!w || w->wsi != wsi || len <= NET_WSGUARD_PREFIX_MAX) {
+    if (!w || w->wsi != wsi) {
         int n = __real_lws_ssl_capable_read(wsi, buf, len);
-        if (!w && n > 0) {
+        if (n > 0) {
             net_loop_t *loop = lws_context_user(lws_get_context(wsi));
             loop->rd_wsi = wsi;
             loop->rd_buf = buf;
@@ -416,19 +418,14 @@ int __wrap_lws_ssl_capable_read(struct lws *wsi, unsigned char *buf, int len)
         }
         return n;
     }
-    size_t held = w->guard.held;
-    int n = __real_lws_ssl_capable_read(wsi, buf + held, len - (int)held);
-    if (n <= 0)
-        return n;
-    net_wsguard_take_held(&w->guard, buf);
-    size_t out = net_wsguard_filter(&w->guard, buf, held + (size_t)n);
+    int n = net_wsguard_read(&w->guard, buf, len, guarded_read, wsi);
     if (w->guard.failed && w->close_sent && net_wsguard_dead(&w->guard))
         return -1; /* the peer's close answer cannot be found in a stream without frame ends */
     if (w->guard.failed && !w->closing)
         /* The close waits for the writeable callback: the frames before the offending one are
          * parsed by lws after this read, and their answers go out before the close. */
         lws_callback_on_writable(wsi);
-    /* Nothing left for lws (all held back or cut out): "read again later", not end of stream. */
-    return out ? (int)out : NET_LWS_READ_AGAIN;
+    /* Nothing left for lws (held back or cut out): "read again later", not end of stream. */
+    return n == NET_WSGUARD_NOTHING ? NET_LWS_READ_AGAIN : n;
 }
 #endif

@@ -120,3 +120,41 @@ void net_wsguard_fail(net_wsguard_t *g)
     g->pass = false;
     g->state = G_DEAD;
 }
+
+int net_wsguard_read(net_wsguard_t *g, uint8_t *buf, int len, net_wsguard_read_fn read, void *ctx)
+{
+    if (len <= 0)
+        return read(ctx, buf, len);
+    if (g->owed) {
+        int k = g->owed < len ? g->owed : len;
+        memcpy(buf, g->owe, (size_t)k);
+        memmove(g->owe, g->owe + k, g->owed - (size_t)k);
+        g->owed -= (uint8_t)k;
+        return k;
+    }
+    size_t held = g->held;
+    if ((size_t)len > held) {
+        /* The usual case: read behind room for the held prefix, filter in place. */
+        int n = read(ctx, buf + held, len - (int)held);
+        if (n <= 0)
+            return n;
+        net_wsguard_take_held(g, buf);
+        size_t out = net_wsguard_filter(g, buf, held + (size_t)n);
+        return out ? (int)out : NET_WSGUARD_NOTHING;
+    }
+    /* A read shorter than the held prefix (TLS hands over what one record has left): one byte
+     * at a time through a scratch buffer, owing what does not fit. */
+    uint8_t tmp[NET_WSGUARD_PREFIX_MAX + 1];
+    int n = read(ctx, tmp + held, 1);
+    if (n <= 0)
+        return n;
+    net_wsguard_take_held(g, tmp);
+    size_t out = net_wsguard_filter(g, tmp, held + 1);
+    if (out == 0)
+        return NET_WSGUARD_NOTHING;
+    size_t k = out < (size_t)len ? out : (size_t)len;
+    memcpy(buf, tmp, k);
+    memcpy(g->owe, tmp + k, out - k);
+    g->owed = (uint8_t)(out - k);
+    return (int)k;
+}

@@ -24,6 +24,8 @@ typedef struct net_wsguard {
     uint8_t ext;  /* extended length bytes still to come */
     uint8_t mask; /* masking-key bytes still to come */
     uint64_t len; /* payload length being assembled, then payload bytes still to come */
+    uint8_t owed; /* judged bytes a short read could not take yet, handed on first next time */
+    uint8_t owe[NET_WSGUARD_PREFIX_MAX + 1];
 } net_wsguard_t;
 
 /* Filters n bytes read from the peer in place and returns how many remain at the front of p,
@@ -40,6 +42,17 @@ size_t net_wsguard_take_held(net_wsguard_t *g, uint8_t *out);
 
 /* Marks the stream as unreadable from here on (bytes the guard never saw went to lws). */
 void net_wsguard_fail(net_wsguard_t *g);
+
+/* Reads from the peer through the guard into buf (at most len bytes): `read` is the transport's
+ * read (libwebsockets' in net_ws.c). Returns the bytes for the parser (> 0); the transport's own
+ * result when it read nothing (0 at end of stream, < 0 for an error or "again"); or
+ * NET_WSGUARD_NOTHING when bytes came in but none can be handed on yet (held back or cut out).
+ * Any len works, however small: a header prefix is held back until judged, and judged bytes a
+ * short read cannot take are handed on first by the next call (the rest of a masked frame always
+ * follows a prefix, so the next call comes). */
+#define NET_WSGUARD_NOTHING (-1000)
+typedef int (*net_wsguard_read_fn)(void *ctx, uint8_t *buf, int len);
+int net_wsguard_read(net_wsguard_t *g, uint8_t *buf, int len, net_wsguard_read_fn read, void *ctx);
 
 /* True when the stream can no longer be followed (a length with no meaning): nothing after the
  * violation is handed on, not even a close. */

@@ -8,24 +8,49 @@
 
 #include "net/net_wsguard.h"
 
-/* Feeds in[0..n) in pieces of at most `step` bytes; writes what the guard hands on to out (room
- * for n bytes) and returns its length. */
-static inline size_t wsguard_feed(net_wsguard_t *g, const uint8_t *in, size_t n, size_t step, uint8_t *out)
+/* A transport that hands out in[] in reads of at most `step` bytes (and less when asked). */
+typedef struct wsguard_src {
+    const uint8_t *in;
+    size_t n, at, step;
+} wsguard_src_t;
+
+static inline int wsguard_src_read(void *ctx, uint8_t *buf, int len)
 {
-    uint8_t buf[NET_WSGUARD_PREFIX_MAX + 4096];
+    wsguard_src_t *s = ctx;
+    size_t k = s->n - s->at;
+    if (k > s->step)
+        k = s->step;
+    if (k > (size_t)len)
+        k = (size_t)len;
+    memcpy(buf, s->in + s->at, k);
+    s->at += k;
+    return (int)k;
+}
+
+/* Feeds in[0..n) through net_wsguard_read the way lws reads: asking for `ask` bytes at a time
+ * (cycling through sizes 1-5 when ask is 0, as TLS does with what a record has left), the
+ * transport giving at most `step`. Writes what the guard hands on to out (room for n bytes) and
+ * returns its length. */
+static inline size_t wsguard_feed_ask(net_wsguard_t *g, const uint8_t *in, size_t n, size_t step, size_t ask,
+                                      uint8_t *out)
+{
+    wsguard_src_t src = {in, n, 0, step ? step : 1};
     size_t got = 0;
-    if (step == 0 || step > 4096)
-        step = 4096;
-    for (size_t i = 0; i < n;) {
-        size_t k = n - i < step ? n - i : step, held = g->held;
-        memcpy(buf + held, in + i, k);
-        net_wsguard_take_held(g, buf);
-        size_t o = net_wsguard_filter(g, buf, held + k);
-        memcpy(out + got, buf, o);
-        got += o;
-        i += k;
+    for (int i = 0; src.at < src.n || g->owed; i++) {
+        int want = ask ? (int)ask : 1 + i % 5;
+        uint8_t buf[4096];
+        int r = net_wsguard_read(g, buf, want, wsguard_src_read, &src);
+        if (r > 0) {
+            memcpy(out + got, buf, (size_t)r);
+            got += (size_t)r;
+        }
     }
     return got;
+}
+
+static inline size_t wsguard_feed(net_wsguard_t *g, const uint8_t *in, size_t n, size_t step, uint8_t *out)
+{
+    return wsguard_feed_ask(g, in, n, step, 4096, out);
 }
 
 #endif
