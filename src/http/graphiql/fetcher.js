@@ -3,10 +3,19 @@
 // the same origin with the same JSON as connectionParams. A page opened with ?token=... (the
 // browser credential form) sends that token on the WebSocket URL and then runs every operation
 // over the WebSocket, since HTTP takes credentials only from headers.
+import { parse } from 'graphql';
 import { createClient } from 'graphql-ws';
 
-function isSubscription(documentAST, operationName) {
-  const ops = (documentAST?.definitions ?? []).filter((d) => d.kind === 'OperationDefinition');
+// Decided from the text being sent, not GraphiQL's parsed document: that one is updated a
+// moment after each edit, so a quick edit-and-run would otherwise pick the previous operation.
+function isSubscription(query, documentAST, operationName) {
+  let doc = documentAST;
+  try {
+    doc = parse(query);
+  } catch {
+    /* the server reports the syntax error */
+  }
+  const ops = (doc?.definitions ?? []).filter((d) => d.kind === 'OperationDefinition');
   const op = operationName ? ops.find((d) => d.name?.value === operationName) : ops.length === 1 ? ops[0] : undefined;
   return op?.operation === 'subscription';
 }
@@ -60,7 +69,7 @@ export function createFetcher({ location = window.location } = {}) {
 
   return async function fetcher(params, opts) {
     const headers = headerObject(opts?.headers);
-    if (token || isSubscription(opts?.documentAST, params.operationName)) return overWebSocket(params, headers);
+    if (token || isSubscription(params.query, opts?.documentAST, params.operationName)) return overWebSocket(params, headers);
     const r = await fetch(httpUrl, {
       method: 'POST',
       headers: {
