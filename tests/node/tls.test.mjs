@@ -1,7 +1,8 @@
 // TLS (--tls-cert/--tls-key) with a self-signed certificate made here with openssl, with one and
 // with two network threads: the server answers only over TLS; an https:// GraphQL query and
 // /v1/events publish work; graphql-ws clients over wss:// (spread over both threads when there are
-// two) each receive a published change; GraphiQL comes over https too.
+// two) each receive a published change; GraphiQL comes over https, and in chromium its
+// subscriptions go over wss:// of the page's origin.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
+import { chromium } from 'playwright-core';
 import { BIN, freePort, sleep } from './lib/harness.mjs';
 
 const SANITIZER_RE = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer|WARNING: ThreadSanitizer)/;
@@ -210,3 +212,54 @@ for (const threads of [1, 2]) {
     }
   });
 }
+
+test('GraphiQL over https: its subscription runs over wss:// of the same origin', async () => {
+  const server = await startTls(1);
+  // The browser does not know the test's certificate: the check here is the scheme GraphiQL
+  // picks, not certificate verification (the tests above verify against the certificate).
+  const browser = await chromium.launch({ executablePath: process.env.RT_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true, args: ['--no-sandbox', '--ignore-certificate-errors'] });
+  try {
+    const apiKey = /"x-api-key": "([^"]+)"/.exec(server.stdout())?.[1];
+    assert.ok(apiKey, server.stdout());
+    const page = await browser.newPage();
+    const sockets = [];
+    const frames = [];
+    page.on('websocket', (ws) => {
+      sockets.push(ws.url());
+      ws.on('framereceived', (f) => frames.push(String(f.payload)));
+    });
+    await page.goto(`https://127.0.0.1:${server.port}/graphiql?token=${encodeURIComponent(apiKey)}`);
+    await page.waitForSelector('.graphiql-container', { timeout: 60000 });
+    const editor = page.locator('.graphiql-query-editor .graphiql-editor');
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText('subscription OverWss { blobs { mutation node { id description } } }');
+    await page.waitForFunction(() => {
+      const tab = document.querySelector('.graphiql-tab-active .graphiql-tab-button')?.textContent.trim();
+      const button = document.querySelector('.graphiql-execute-button');
+      return tab === 'OverWss' && button && !button.hasAttribute('aria-haspopup');
+    }, null, { timeout: 30000 });
+    await page.locator('.graphiql-execute-button').click();
+    const deadline = Date.now() + 30000;
+    for (let n = 1; !frames.some((f) => f.includes('"mutation":"UPDATED"')); n++) {
+      assert.ok(Date.now() < deadline, `no subscription result over wss: ${JSON.stringify(frames)}`);
+      const r = await request(server.port, '/v1/events', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${server.serviceKey}` },
+        body: JSON.stringify({ type: 'Blob', op: 'patch', id: 'demo-blob-public', node: { description: `wss ${n}` } }),
+      });
+      assert.equal(r.status, 200, r.body.toString());
+      await sleep(500);
+    }
+    assert.ok(sockets.length >= 1);
+    for (const u of sockets) assert.match(u, new RegExp(`^wss://127\\.0\\.0\\.1:${server.port}/v1/graphql\\?token=`));
+    // The pane renders a moment after the frame arrives.
+    await page.waitForFunction(() => document.querySelector('.graphiql-response')?.innerText.includes('"UPDATED"'),
+      null, { timeout: 30000 });
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
