@@ -37,6 +37,7 @@ typedef struct rt_config {
     long log_retention_sec;             /* --log-retention, default 86400 */
     long log_retention_max;             /* --log-retention-max, default 1000000 changes */
     int demo;                           /* --demo: seed an empty data dir with a demo organization */
+    int graphiql;                       /* --graphiql, default on: serve GET /graphiql */
     int threads;                        /* --threads: network threads (0: one per CPU, at most
                                      * RT_AUTO_THREADS_MAX); at most RT_MAX_THREADS */
 } rt_config_t;

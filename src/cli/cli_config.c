@@ -53,6 +53,7 @@ static const opt_t opts[] = {
     {"log-retention-max", OPT_LONG, OFF(log_retention_max), "1000000", "change log retention in changes"},
     {"threads", OPT_INT, OFF(threads), "0",
      "network threads (connections spread round-robin); 0: one per CPU, at most 8"},
+    {"graphiql", OPT_BOOL, OFF(graphiql), "1", "serve the GraphiQL IDE at /graphiql (--graphiql=false: off)"},
     {"demo", OPT_BOOL, OFF(demo), "0", "seed an empty data dir with a demo organization and print credentials"},
 };
 
