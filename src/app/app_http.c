@@ -8,6 +8,7 @@
 
 #include "app/app_query.h"
 #include "auth/auth.h"
+#include "http/http_graphiql.h"
 #include "http/http_graphql.h"
 #include "http/http_metrics.h"
 #include "store/store.h"
@@ -38,6 +39,7 @@ static void serve_readyz(app_http_t *h, http_exchange_t *x, auth_identity_t *who
 static void serve_metrics(app_http_t *h, http_exchange_t *x, auth_identity_t *who);
 static void serve_graphql(app_http_t *h, http_exchange_t *x, auth_identity_t *who);
 static void serve_events(app_http_t *h, http_exchange_t *x, auth_identity_t *who);
+static void serve_graphiql(app_http_t *h, http_exchange_t *x, auth_identity_t *who);
 
 /* Every HTTP route of the server. WebSocket upgrades (/v1/graphql, /v1/ws/{clientId}) are
  * checked by the transport before this table is consulted. */
@@ -47,6 +49,9 @@ static const app_route_t routes[] = {
     {"/metrics", "GET", false, APP_AUTH_NONE, serve_metrics},
     {"/v1/graphql", NULL, true, APP_AUTH_PRINCIPAL, serve_graphql},
     {"/v1/events", "POST", true, APP_AUTH_SERVICE, serve_events},
+    /* the IDE page and its assets; the handler answers 405 itself (docs/graphiql.md) */
+    {"/graphiql", NULL, false, APP_AUTH_NONE, serve_graphiql},
+    {"/graphiql/", NULL, false, APP_AUTH_NONE, serve_graphiql},
 };
 #define NROUTES (sizeof routes / sizeof *routes)
 
@@ -97,6 +102,12 @@ static void serve_events(app_http_t *h, http_exchange_t *x, auth_identity_t *who
 {
     (void)who;
     http_events_handle(h->srv, x, h->commit, h->commit_ctx);
+}
+
+static void serve_graphiql(app_http_t *h, http_exchange_t *x, auth_identity_t *who)
+{
+    (void)who;
+    http_graphiql_handle(h->srv, x);
 }
 
 /* GraphQL over HTTP answers through this stand-in exchange: when a resolver met an unavailable

@@ -20,7 +20,8 @@ typedef struct net_ws net_ws_t; /* one WebSocket connection, owned by the transp
  * network thread. */
 typedef void (*net_http_fn)(void *ctx, http_exchange_t *x);
 
-/* One HTTP route: requests whose path is exactly `path` go to `handle`. */
+/* One HTTP route: requests whose path is exactly `path` go to `handle`; a `path` ending in '/'
+ * also takes every path under it (the longest such prefix wins; an exact match always does). */
 typedef struct net_route {
     const char *path;   /* borrowed: a static string */
     const char *method; /* "GET" (HEAD included) or "POST": others are answered 405 with an Allow

@@ -19,10 +19,13 @@ enum {
     H_X_TOKEN_SECRET,
     H_X_ORG_ID,
     H_X_BLOB_ID,
+    H_ACCEPT_ENCODING,
+    H_IF_NONE_MATCH,
     H_COUNT
 };
-static const char *const hdr_names[H_COUNT] = {"content-type", "accept",         "authorization", "x-api-key",
-                                               "x-token-id",   "x-token-secret", "x-org-id",      "x-blob-id"};
+static const char *const hdr_names[H_COUNT] = {"content-type",    "accept",         "authorization", "x-api-key",
+                                               "x-token-id",      "x-token-secret", "x-org-id",      "x-blob-id",
+                                               "accept-encoding", "if-none-match"};
 
 typedef struct net_exchange {
     http_exchange_t base; /* first: handlers see only this */
@@ -181,12 +184,22 @@ int net_route_add(net_t *n, const net_route_t *route)
     return 0;
 }
 
+/* The exact path first; else the longest route ending in '/' that prefixes the path. */
 static const net_route_t *find_route(const net_t *n, const char *path)
 {
-    for (int i = 0; i < n->nroutes; i++)
-        if (!strcmp(n->routes[i].path, path))
+    const net_route_t *best = NULL;
+    size_t best_len = 0;
+    for (int i = 0; i < n->nroutes; i++) {
+        const char *rp = n->routes[i].path;
+        size_t len = strlen(rp);
+        if (!strcmp(rp, path))
             return &n->routes[i];
-    return NULL;
+        if (len > best_len && rp[len - 1] == '/' && !strncmp(rp, path, len)) {
+            best = &n->routes[i];
+            best_len = len;
+        }
+    }
+    return best;
 }
 
 /* Writes a complete small response from inside a callback where the headers can be sent at
@@ -401,8 +414,10 @@ static int on_http(struct lws *wsi, net_pss_t *pss, const char *uri)
     x->hdr[H_CONTENT_TYPE] = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
     x->hdr[H_ACCEPT] = copy_header(wsi, WSI_TOKEN_HTTP_ACCEPT);
     x->hdr[H_AUTHORIZATION] = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
-    for (int i = H_X_API_KEY; i < H_COUNT; i++)
+    for (int i = H_X_API_KEY; i <= H_X_BLOB_ID; i++)
         x->hdr[i] = copy_custom(wsi, hdr_names[i]);
+    x->hdr[H_ACCEPT_ENCODING] = copy_header(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING);
+    x->hdr[H_IF_NONE_MATCH] = copy_header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
     x->req = (http_request_t){
         .method = x->method, .path = x->path, .query_string = x->query, .header = x_header, .header_ctx = x};
     pss->x = x;
