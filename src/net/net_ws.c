@@ -188,13 +188,7 @@ static const char *client_id_of(const char *path)
 /* Whether the read that completed the upgrade request carried bytes after its end. */
 static bool sent_before_upgrade(net_loop_t *n, struct lws *wsi)
 {
-    bool after = false;
-    if (n->rd_wsi == wsi)
-        for (size_t i = 0; i + 4 <= n->rd_len; i++)
-            if (memcmp(n->rd_buf + i, "\r\n\r\n", 4) == 0) {
-                after = i + 4 < n->rd_len;
-                break;
-            }
+    bool after = n->rd_wsi == wsi && n->rd_after > 0;
     n->rd_wsi = NULL;
     return after;
 }
@@ -413,8 +407,12 @@ int __wrap_lws_ssl_capable_read(struct lws *wsi, unsigned char *buf, int len)
         if (n > 0) {
             net_loop_t *loop = lws_context_user(lws_get_context(wsi));
             loop->rd_wsi = wsi;
-            loop->rd_buf = buf;
-            loop->rd_len = (size_t)n;
+            loop->rd_after = 0;
+            for (int i = 0; i + 4 <= n; i++)
+                if (!memcmp(buf + i, "\r\n\r\n", 4)) {
+                    loop->rd_after = (size_t)(n - i - 4);
+                    break;
+                }
         }
         return n;
     }
