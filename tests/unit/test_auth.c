@@ -259,6 +259,52 @@ static void test_jwt(void)
     }
 }
 
+/* NumericDates at and past the int64 edges: saturated, never overflowed (UBSan aborts on a
+ * signed overflow in `exp + leeway` or `exp * 1000`). */
+static void test_jwt_extreme_dates(void)
+{
+    const int64_t T = 1700000000;
+    auth_jwt_keys_t k = {.hs_secret = (const unsigned char *)HS_SECRET, .hs_len = strlen(HS_SECRET)};
+    const int64_t far_ms = 9000000000000000LL * 1000;
+    struct {
+        const char *payload;
+        auth_failure_t want;
+        int64_t exp_ms; /* on AUTH_OK */
+    } cases[] = {
+        {"{\"sub\":\"u1\",\"exp\":9223372036854775807}", AUTH_OK, far_ms},
+        {"{\"sub\":\"u1\",\"exp\":18446744073709551615}", AUTH_OK, far_ms},
+        {"{\"sub\":\"u1\",\"exp\":9300000000000000}", AUTH_OK, far_ms},
+        {"{\"sub\":\"u1\",\"exp\":9.3e15}", AUTH_OK, far_ms},
+        {"{\"sub\":\"u1\",\"exp\":1e308}", AUTH_OK, far_ms},
+        {"{\"sub\":\"u1\",\"exp\":9000000000000000}", AUTH_OK, far_ms},
+        {"{\"sub\":\"u1\",\"exp\":-9223372036854775808}", AUTH_FAIL_EXPIRED, 0},
+        {"{\"sub\":\"u1\",\"exp\":-9300000000000000}", AUTH_FAIL_EXPIRED, 0},
+        {"{\"sub\":\"u1\",\"exp\":-9.3e15}", AUTH_FAIL_EXPIRED, 0},
+        {"{\"sub\":\"u1\",\"exp\":-1}", AUTH_FAIL_EXPIRED, 0},
+        {"{\"sub\":\"u1\",\"exp\":-1e308}", AUTH_FAIL_EXPIRED, 0},
+        {"{\"sub\":\"u1\",\"nbf\":9223372036854775807}", AUTH_FAIL_EXPIRED, 0},
+        {"{\"sub\":\"u1\",\"nbf\":-9223372036854775808}", AUTH_OK, INT64_MAX},
+        {"{\"sub\":\"u1\",\"nbf\":1e308,\"exp\":1e308}", AUTH_FAIL_EXPIRED, 0},
+        {"{\"sub\":\"u1\",\"nbf\":-1e308,\"exp\":9223372036854775807}", AUTH_OK, far_ms},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *t = hs_token(cases[i].payload);
+        auth_jwt_claims_t cl;
+        auth_failure_t r = auth_jwt_verify(&k, t, strlen(t), rt_wall_from_ms(T * 1000), &cl);
+        if (r != cases[i].want || (r == AUTH_OK && cl.exp_ms != cases[i].exp_ms))
+            fprintf(stderr, "payload %s: got %d exp_ms %lld\n", cases[i].payload, (int)r, (long long)cl.exp_ms);
+        CHECK(r == cases[i].want);
+        CHECK(r != AUTH_OK || cl.exp_ms == cases[i].exp_ms);
+        free(cl.sub);
+        free(t);
+    }
+    /* At the far ends of the clock too. */
+    char *t = hs_token("{\"sub\":\"u1\",\"exp\":9223372036854775807,\"nbf\":-9223372036854775808}");
+    CHECK(verify_at(&k, t, INT64_MAX, NULL) == AUTH_FAIL_EXPIRED);
+    CHECK(verify_at(&k, t, 0, NULL) == AUTH_OK);
+    free(t);
+}
+
 /* ---- the auth context end to end ---- */
 
 typedef struct result {
@@ -1119,6 +1165,7 @@ int main(void)
     crypto_sign_keypair(ED_PK, ED_SK);
     Q = rt_taskq_new(NULL, NULL);
     test_jwt();
+    test_jwt_extreme_dates();
     test_config();
     test_jwt_end_to_end();
     test_extraction();
