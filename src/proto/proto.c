@@ -19,7 +19,7 @@
 
 struct proto_hub {
     pthread_mutex_t lock;
-    rt_map_t *clients; /* identity id + '\x1f' + client id -> proto_handle_t */
+    rt_map_t *clients; /* principal kind + '\x1f' + identity id + '\x1f' + client id -> proto_handle_t */
 };
 
 proto_hub_t *proto_hub_new(void)
@@ -162,7 +162,9 @@ static void register_client(proto_conn_t *c)
     h->conn = c;
     h->q = c->q;
     rt_buf_t key = RT_BUF_INIT;
-    rt_buf_printf(&key, "%s\x1f%s", c->who ? auth_identity_id(c->who) : "anonymous", c->client_id);
+    /* The kind is part of the key: an API key and a user may carry the same id. */
+    rt_buf_printf(&key, "%d\x1f%s\x1f%s", c->who ? (int)auth_identity_kind(c->who) : -1,
+                  c->who ? auth_identity_id(c->who) : "anonymous", c->client_id);
     pthread_mutex_lock(&c->hub->lock);
     proto_handle_t *old = rt_map_get(c->hub->clients, key.data, key.len);
     if (old)
