@@ -11,7 +11,8 @@
 #include "auth/auth_cred.h"
 #include "auth/auth_dir.h"
 #include "util/util_map.h"
-#include "auth/auth_pool.h"
+#include "util/util_pool.h"
+#include "auth/auth_limit.h"
 #include "auth/auth_vcache.h"
 
 #define AUTH_ID_KEY_BYTES 16
@@ -49,6 +50,9 @@ struct auth_pending {
     char *hash;                  /* copy of the stored hash the worker checks against */
     uint64_t version;            /* directory version of that hash */
     bool have_result, secret_ok; /* worker verdict for `version` */
+    bool throttled;              /* the worker refused it: the id or address got locked meanwhile */
+    bool unknown_id;             /* no such PAT / API key: counts against the address only */
+    char addr[64];               /* client address the failure limits count (may be "") */
 };
 
 struct auth {
@@ -64,7 +68,8 @@ struct auth {
     rt_map_t *identities; /* key -> auth_identity_t (not owned) */
     pthread_mutex_t jobs_lock;
     auth_pending_t *jobs;
-    auth_pool_t *pool;
+    rt_pool_t *pool;
+    auth_limit_t *limit;
     auth_vcache_t *vcache;
     atomic_long pwhash_count;
 };

@@ -68,11 +68,17 @@ proto_conn_t *proto_conn_new(rt_server_t *srv, proto_hub_t *hub, proto_kind_t ki
         goto fail;
     if (info && info->query_token && !(c->query_token = strdup(info->query_token)))
         goto fail;
+    if (info && info->peer && !(c->peer = strdup(info->peer)))
+        goto fail;
+    if (info && info->forwarded_for && !(c->forwarded_for = strdup(info->forwarded_for)))
+        goto fail;
     if (kind == PROTO_NONE)
         proto_close(c, 4406, "Subprotocol not acceptable");
     return c;
 fail:
     free(c->client_id);
+    free(c->query_token);
+    free(c->peer);
     free(c);
     return NULL;
 }
@@ -198,9 +204,15 @@ static void auth_done(void *ctx, auth_failure_t result, auth_identity_t *identit
     }
     if (result != AUTH_OK) {
         rt_log_info("proto", "connection_init rejected: %s", auth_failure_name(result));
+        /* docs/authentication.md: a full verification queue asks the client to retry; a locked
+         * id or address is a refusal that says why. */
+        int code = result == AUTH_FAIL_BUSY ? 1013 : 4403;
+        const char *reason = result == AUTH_FAIL_BUSY        ? "Try again later"
+                             : result == AUTH_FAIL_THROTTLED ? "Too many authentication failures"
+                                                             : "Forbidden";
         if (c->kind == PROTO_LEGACY_WS)
-            proto_send_message_error(c, "connection_error", NULL, "Forbidden");
-        proto_close(c, 4403, "Forbidden");
+            proto_send_message_error(c, "connection_error", NULL, reason);
+        proto_close(c, code, reason);
         return;
     }
     c->who = identity;
@@ -219,7 +231,8 @@ void proto_begin_auth(proto_conn_t *c, json_object *payload)
         auth_done(c, AUTH_OK, NULL);
         return;
     }
-    auth_request_t req = {.params = payload, .query_token = c->query_token};
+    auth_request_t req = {
+        .params = payload, .query_token = c->query_token, .peer = c->peer, .forwarded_for = c->forwarded_for};
     if (auth_authenticate(c->srv->auth, &req, c->q, auth_done, c, &c->pending) < 0) {
         c->pending = NULL;
         proto_close(c, 4500, "Internal error");
@@ -396,6 +409,8 @@ void proto_conn_message(proto_conn_t *c, const char *data, size_t len)
         }
         return;
     }
+    c->raw = data;
+    c->raw_len = len;
     if (c->kind == PROTO_TRANSPORT_WS)
         proto_gtws_message(c, msg);
     else
@@ -405,7 +420,12 @@ void proto_conn_message(proto_conn_t *c, const char *data, size_t len)
 
 void proto_conn_init_timeout(proto_conn_t *c)
 {
-    if (c->state == ST_WAIT_INIT)
+    /* A connection_init whose verification is still pending is as unanswered as a missing one. */
+    if (c->state == ST_AUTHING && c->pending) {
+        auth_cancel(c->pending);
+        c->pending = NULL;
+    }
+    if (c->state == ST_WAIT_INIT || c->state == ST_AUTHING)
         proto_close(c, 4408, "Connection initialisation timeout");
 }
 
@@ -444,8 +464,10 @@ void proto_conn_free(proto_conn_t *c)
     unregister_client(c);
     if (c->who)
         auth_identity_unref(c->who);
-    json_object_put(c->deferred);
+    rt_buf_free(&c->held);
     free(c->client_id);
     free(c->query_token);
+    free(c->peer);
+    free(c->forwarded_for);
     free(c);
 }
