@@ -178,6 +178,8 @@ uint64_t auth_dir_generation(auth_t *a) { return atomic_load(&a->dir.gen); }
 
 long auth_pwhash_count(auth_t *a) { return atomic_load(&a->pwhash_count); }
 
+size_t auth_verifications_waiting(auth_t *a) { return rt_pool_waiting(a->pool); }
+
 /* ---- identities ---- */
 
 auth_identity_t *auth_identity_ref(auth_identity_t *id)

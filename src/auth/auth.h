@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/util_clock.h"
@@ -111,6 +112,8 @@ json_object *auth_viewer(auth_t *a, const auth_identity_t *who);
 /* Organization {id, slug, name, createdAt} as mirrored, or NULL when unknown/deleted; caller owns. */
 json_object *auth_org_node(auth_t *a, const char *org_id);
 
+/* Verifications waiting for a worker now (the bounded queue; for /metrics). */
+size_t auth_verifications_waiting(auth_t *a);
 /* Argon2id verifications run so far (for tests and the benchmark: a warm cache adds none). */
 long auth_pwhash_count(auth_t *a);
 

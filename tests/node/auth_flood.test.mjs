@@ -114,6 +114,18 @@ describe('per-address limit', () => {
     const viaJwt = await outcome(await init(srv, { authorization: `Bearer ${jwt}` }, { xff: addr }));
     assert.ok(viaJwt.acked, 'a JWT is judged on its own merits');
     assert.ok(await metric(srv, 'throttled') >= 1);
+    // GraphQL over HTTP counts the same address: 429 there, 200 from elsewhere.
+    const http = (xff) => fetch(`http://127.0.0.1:${srv.port}/v1/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-token-id': 'pV', 'x-token-secret': S.valid, 'x-forwarded-for': xff },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    const locked = await http(addr);
+    assert.equal(locked.status, 429);
+    assert.deepEqual(await locked.json(), { error: TOO_MANY });
+    assert.equal((await http('10.2.0.3')).status, 200);
+    const text = await (await fetch(`http://127.0.0.1:${srv.port}/metrics`)).text();
+    assert.match(text, /^blobhub_rt_auth_verifications_waiting \d+$/m);
   });
 
   it('ignores X-Forwarded-For from a peer that is not a trusted proxy', async () => {
