@@ -68,11 +68,13 @@ auth_t *auth_new(struct rt_server *srv)
     a->srv = srv;
     pthread_mutex_init(&a->id_lock, NULL);
     pthread_mutex_init(&a->jobs_lock, NULL);
+    pthread_mutex_init(&a->park_lock, NULL);
     atomic_init(&a->pwhash_count, 0);
     crypto_generichash_keygen(a->hkey);
     if (auth_dir_init(&a->dir)) {
         pthread_mutex_destroy(&a->id_lock);
         pthread_mutex_destroy(&a->jobs_lock);
+        pthread_mutex_destroy(&a->park_lock);
         free(a);
         return NULL;
     }
@@ -97,7 +99,8 @@ auth_t *auth_new(struct rt_server *srv)
         (cfg->jwt_audience && cfg->jwt_audience[0] && !a->audience) ||
         (cfg->service_key && cfg->service_key[0] && !a->service_key))
         goto fail;
-    if (!(a->identities = rt_map_new()) || !(a->vcache = auth_vcache_new()) ||
+    a->max_pending = (size_t)cfg->max_pending_verifications;
+    if (!(a->identities = rt_map_new()) || !(a->parked = rt_map_new()) || !(a->vcache = auth_vcache_new()) ||
         !(a->pool = rt_pool_new(AUTH_WORKERS, (size_t)cfg->max_pending_verifications)) ||
         !(a->limit =
               auth_limit_new(cfg->auth_failures_per_id, cfg->auth_failures_per_address, cfg->auth_failure_window_ms)))
@@ -147,6 +150,7 @@ void auth_free(auth_t *a)
     if (a->identities && rt_map_count(a->identities))
         rt_log_warn("auth", "%zu identities still referenced at shutdown", rt_map_count(a->identities));
     rt_map_free(a->identities, identity_free_cb);
+    rt_map_free(a->parked, free); /* the lines only point at jobs, freed above */
     auth_dir_destroy(&a->dir);
     if (a->hs_secret) {
         sodium_memzero(a->hs_secret, a->hs_len);
@@ -161,6 +165,7 @@ void auth_free(auth_t *a)
     sodium_memzero(a->hkey, sizeof a->hkey);
     pthread_mutex_destroy(&a->id_lock);
     pthread_mutex_destroy(&a->jobs_lock);
+    pthread_mutex_destroy(&a->park_lock);
     free(a);
 }
 
@@ -178,7 +183,7 @@ uint64_t auth_dir_generation(auth_t *a) { return atomic_load(&a->dir.gen); }
 
 long auth_pwhash_count(auth_t *a) { return atomic_load(&a->pwhash_count); }
 
-size_t auth_verifications_waiting(auth_t *a) { return rt_pool_waiting(a->pool); }
+size_t auth_verifications_waiting(auth_t *a) { return rt_pool_waiting(a->pool) + auth_slots_waiting(a); }
 
 /* ---- identities ---- */
 
@@ -569,6 +574,33 @@ static void count_failure(auth_t *a, const auth_pending_t *j, int r)
                     rt_mono_now());
 }
 
+/* Gives up j's verification slot; the next attempt in its id's line runs its step next. */
+static void slot_release(auth_t *a, auth_pending_t *j)
+{
+    char key[300];
+    auth_pending_t *next = auth_slot_release(a, j, limit_id(j, key, sizeof key));
+    if (next && rt_taskq_push(next->q, job_step, next) != 0)
+        rt_log_error("auth", "out of memory resuming a verification; the handshake is dropped");
+}
+
+/* Sends j to a worker once it holds its id's slot. Returns 1 when j was handed on (to a worker
+ * or to its id's line), else the failure to answer with. */
+static int to_worker(auth_t *a, auth_pending_t *j)
+{
+    if (!j->has_slot) {
+        char key[300];
+        int r = auth_slot_acquire(a, j, limit_id(j, key, sizeof key));
+        if (r == 1)
+            return 1;
+        if (r != 0)
+            return r == AUTH_FAIL_BUSY ? AUTH_FAIL_BUSY : AUTH_FAIL_UNKNOWN;
+    }
+    int sr = rt_pool_submit(a->pool, job_verify, j);
+    if (sr == 0)
+        return 1;
+    return sr == RT_POOL_FULL ? AUTH_FAIL_BUSY : AUTH_FAIL_UNKNOWN;
+}
+
 static void job_step(void *arg)
 {
     auth_pending_t *j = arg;
@@ -577,17 +609,15 @@ static void job_step(void *arg)
         /* A guess whose caller hung up still counts, or hanging up would be free guessing. */
         if (j->have_result && !j->secret_ok)
             count_failure(a, j, AUTH_FAIL_BAD_SECRET);
+        slot_release(a, j);
         job_free(j);
         return;
     }
     auth_identity_t *id = NULL;
     int r = j->throttled ? AUTH_FAIL_THROTTLED : job_eval(a, j, &id);
-    if (r == AUTH_STEP_WORKER) {
-        int sr = rt_pool_submit(a->pool, job_verify, j);
-        if (sr == 0)
-            return;
-        r = sr == RT_POOL_FULL ? AUTH_FAIL_BUSY : AUTH_FAIL_UNKNOWN;
-    }
+    if (r == AUTH_STEP_WORKER && (r = to_worker(a, j)) == 1)
+        return;
+    slot_release(a, j);
     count_failure(a, j, r);
     if (r != AUTH_OK)
         report_failure(a, j, (auth_failure_t)r);

@@ -56,7 +56,9 @@ async function metric(srv, reason) {
 
 describe('authentication floods', () => {
   let srv;
-  before(async () => { srv = await server(['--trusted-proxies', '127.0.0.1']); });
+  // A long init timeout: on a loaded machine the flood's own line may take longer than 3 s, and
+  // this test is about the other id's login, not about the timeout (tested below).
+  before(async () => { srv = await server(['--trusted-proxies', '127.0.0.1', '--init-timeout-ms', '60000']); });
   after(async () => { await srv?.stop(); });
 
   it('answers a valid login of another id within 2 s during a flood of 200 wrong attempts against one PAT id', { timeout: 120000 }, async () => {
@@ -78,8 +80,8 @@ describe('authentication floods', () => {
       assert.ok(['Forbidden', TOO_MANY].includes(r.close.reason), r.close.reason);
     }
     const refused = results.filter((r) => r.close.reason === TOO_MANY).length;
-    // 10 failures lock the id; a worker may already hold one more each.
-    assert.ok(refused >= 200 - 12, `${refused} refused without verification`);
+    // One verification of the id at a time: 10 failures lock it, the other 190 cost no Argon2id.
+    assert.equal(refused, 190);
     assert.ok(await metric(srv, 'throttled') >= refused);
 
     // The id stays locked for the window, even with its right secret, from a fresh address.

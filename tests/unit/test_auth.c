@@ -1336,6 +1336,49 @@ RT_TEST(client_address)
     CHECK(strlen(auth_limit_client_addr("127.0.0.1", "127.0.0.1", xff, out, sizeof out)) < sizeof out);
 }
 
+/* Starts n authentications with the given connection_init payloads at once, then waits for all. */
+static void authn_burst(auth_t *a, int n, const char *const *params, result_t *res)
+{
+    auth_pending_t *p;
+    for (int i = 0; i < n; i++) {
+        json_object *o = json_tokener_parse(params[i]);
+        auth_request_t req = {.params = o};
+        CHECK(auth_authenticate(a, &req, Q, on_done, &res[i], &p) == 0);
+        json_object_put(o);
+    }
+    for (int i = 0; i < n; i++)
+        drain_until(&res[i]);
+}
+
+RT_TEST(one_verification_in_flight_per_id)
+{
+    /* A burst of wrong secrets for one id costs exactly the limit in Argon2id checks. */
+    auth_t *a = new_auth_limited(2, 0, 0, NULL);
+    const char *wrong[6] = {"{\"x-api-key\":\"kA.w0\"}", "{\"x-api-key\":\"kA.w1\"}", "{\"x-api-key\":\"kA.w2\"}",
+                            "{\"x-api-key\":\"kA.w3\"}", "{\"x-api-key\":\"kA.w4\"}", "{\"x-api-key\":\"kA.w5\"}"};
+    result_t res[6] = {{0}};
+    authn_burst(a, 6, wrong, res);
+    int throttled = 0;
+    for (int i = 0; i < 6; i++)
+        throttled += res[i].r == AUTH_FAIL_THROTTLED;
+    CHECK(res[0].r == AUTH_FAIL_BAD_SECRET && res[1].r == AUTH_FAIL_BAD_SECRET);
+    CHECK(throttled == 4);
+    CHECK(auth_pwhash_count(a) == 2);
+    /* A reconnect storm with the right secret costs one check: the line finds it cached. */
+    const char *right[6];
+    for (int i = 0; i < 6; i++)
+        right[i] = "{\"x-token-id\":\"pA\",\"x-token-secret\":\"patsecretA\"}";
+    result_t ok[6] = {{0}};
+    authn_burst(a, 6, right, ok);
+    for (int i = 0; i < 6; i++) {
+        CHECK(ok[i].r == AUTH_OK);
+        auth_identity_unref(ok[i].id);
+    }
+    CHECK(auth_pwhash_count(a) == 3);
+    CHECK(auth_verifications_waiting(a) == 0);
+    auth_free(a);
+}
+
 RT_TEST(verification_cache)
 {
     auth_vcache_t *c = auth_vcache_new();
