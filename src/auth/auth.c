@@ -410,56 +410,42 @@ static auth_failure_t check_scope(const auth_t *a, const auth_pending_t *j, auth
     return AUTH_OK;
 }
 
-/* One evaluation on the caller's thread: AUTH_OK with *out, a failure, or AUTH_STEP_WORKER
- * when the secret must first be checked by a worker. */
-static int job_eval(auth_t *a, auth_pending_t *j, auth_identity_t **out)
+/* A Bearer JWT: verified here (no Argon2id), its sub must be a usable user. */
+static int eval_jwt(auth_t *a, auth_pending_t *j, rt_wall_t now, auth_identity_t **out)
 {
     auth_cred_t *c = &j->cred;
-    rt_wall_t now = rt_wall_now();
-    if (c->fail)
-        return c->fail;
-    if (c->form == AUTH_CRED_SERVICE) {
-        const char *org = NULL;
-        auth_dir_rdlock(&a->dir);
-        auth_failure_t r = check_scope(a, j, AUTH_CRED_SERVICE, "service", NULL, &org);
-        if (r == AUTH_OK &&
-            !(*out = identity_get(a, AUTH_CRED_SERVICE, "service", NULL, NULL, org, c->scope_blob, INT64_MAX)))
-            r = AUTH_FAIL_UNKNOWN;
-        auth_dir_unlock(&a->dir);
+    auth_jwt_keys_t keys = {.hs_secret = a->hs_secret,
+                            .hs_len = a->hs_len,
+                            .ed_pk = a->has_ed ? a->ed_pk : NULL,
+                            .issuer = a->issuer,
+                            .audience = a->audience};
+    auth_jwt_claims_t cl;
+    auth_failure_t r = auth_jwt_verify(&keys, c->token, strlen(c->token), now, &cl);
+    if (r != AUTH_OK)
         return r;
-    }
-    if (c->form == AUTH_CRED_JWT) {
-        auth_jwt_keys_t keys = {.hs_secret = a->hs_secret,
-                                .hs_len = a->hs_len,
-                                .ed_pk = a->has_ed ? a->ed_pk : NULL,
-                                .issuer = a->issuer,
-                                .audience = a->audience};
-        auth_jwt_claims_t cl;
-        auth_failure_t r = auth_jwt_verify(&keys, c->token, strlen(c->token), now, &cl);
-        if (r != AUTH_OK)
-            return r;
-        /* The sub goes to the log line on a later failure. */
-        free(c->cred_id);
-        c->cred_id = cl.sub;
-        /* A token accepted only thanks to the leeway stays valid to the end of the leeway, not
-         * closed on the next validity check. */
-        int64_t deadline = cl.exp_ms;
-        if (deadline != INT64_MAX && deadline <= now.ms)
-            deadline += AUTH_JWT_LEEWAY_S * 1000;
-        const char *org = NULL;
-        auth_dir_rdlock(&a->dir);
-        const dir_user_t *u = auth_dir_user(&a->dir, cl.sub);
-        r = !u          ? AUTH_FAIL_UNKNOWN
-            : u->banned ? AUTH_FAIL_BANNED
-                        : check_scope(a, j, AUTH_CRED_JWT, cl.sub, NULL, &org);
-        if (r == AUTH_OK &&
-            !(*out = identity_get(a, AUTH_CRED_JWT, cl.sub, NULL, c->token, org, c->scope_blob, deadline)))
-            r = AUTH_FAIL_UNKNOWN;
-        auth_dir_unlock(&a->dir);
-        return r;
-    }
+    /* The sub goes to the log line on a later failure. */
+    free(c->cred_id);
+    c->cred_id = cl.sub;
+    /* A token accepted only thanks to the leeway stays valid to the end of the leeway, not
+     * closed on the next validity check. */
+    int64_t deadline = cl.exp_ms;
+    if (deadline != INT64_MAX && deadline <= now.ms)
+        deadline += AUTH_JWT_LEEWAY_S * 1000;
+    const char *org = NULL;
+    auth_dir_rdlock(&a->dir);
+    const dir_user_t *u = auth_dir_user(&a->dir, cl.sub);
+    r = !u ? AUTH_FAIL_UNKNOWN : u->banned ? AUTH_FAIL_BANNED : check_scope(a, j, AUTH_CRED_JWT, cl.sub, NULL, &org);
+    if (r == AUTH_OK && !(*out = identity_get(a, AUTH_CRED_JWT, cl.sub, NULL, c->token, org, c->scope_blob, deadline)))
+        r = AUTH_FAIL_UNKNOWN;
+    auth_dir_unlock(&a->dir);
+    return r;
+}
 
-    /* PAT or API key (or ?token=<id>.<secret>, whichever of the two the id names). */
+/* A PAT or API key (or ?token=<id>.<secret>, whichever of the two the id names): limits,
+ * directory checks, then the secret from the cache or, via AUTH_STEP_WORKER, from a worker. */
+static int eval_pair(auth_t *a, auth_pending_t *j, rt_wall_t now, auth_identity_t **out)
+{
+    auth_cred_t *c = &j->cred;
     auth_failure_t r = AUTH_OK;
     auth_dir_rdlock(&a->dir);
     if (c->form == AUTH_CRED_PAIR)
@@ -518,6 +504,29 @@ static int job_eval(auth_t *a, auth_pending_t *j, auth_identity_t **out)
 out:
     auth_dir_unlock(&a->dir);
     return r;
+}
+
+/* One evaluation on the caller's thread: AUTH_OK with *out, a failure, or AUTH_STEP_WORKER
+ * when the secret must first be checked by a worker. */
+static int job_eval(auth_t *a, auth_pending_t *j, auth_identity_t **out)
+{
+    auth_cred_t *c = &j->cred;
+    rt_wall_t now = rt_wall_now();
+    if (c->fail)
+        return c->fail;
+    if (c->form == AUTH_CRED_SERVICE) {
+        const char *org = NULL;
+        auth_dir_rdlock(&a->dir);
+        auth_failure_t r = check_scope(a, j, AUTH_CRED_SERVICE, "service", NULL, &org);
+        if (r == AUTH_OK &&
+            !(*out = identity_get(a, AUTH_CRED_SERVICE, "service", NULL, NULL, org, c->scope_blob, INT64_MAX)))
+            r = AUTH_FAIL_UNKNOWN;
+        auth_dir_unlock(&a->dir);
+        return r;
+    }
+    if (c->form == AUTH_CRED_JWT)
+        return eval_jwt(a, j, now, out);
+    return eval_pair(a, j, now, out);
 }
 
 static void job_step(void *arg);
