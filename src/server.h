@@ -37,6 +37,11 @@ typedef struct rt_config {
     long log_retention_sec;             /* --log-retention, default 86400 */
     long log_retention_max;             /* --log-retention-max, default 1000000 changes */
     int demo;                           /* --demo: seed an empty data dir with a demo organization */
+    int auth_failures_per_id;           /* --auth-failures-per-id, default 10 per window */
+    int auth_failures_per_address;      /* --auth-failures-per-address, default 20 per window */
+    int auth_failure_window_ms;         /* --auth-failure-window-ms, default 60000 */
+    int max_pending_verifications;      /* --max-pending-verifications, default 1024: close 1013 */
+    const char *trusted_proxies;        /* --trusted-proxies: comma-separated proxy addresses */
     int graphiql;                       /* --graphiql, default on: serve GET /graphiql */
     int threads;                        /* --threads: network threads (0: one per CPU, at most
                                      * RT_AUTO_THREADS_MAX); at most RT_MAX_THREADS */

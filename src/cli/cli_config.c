@@ -51,6 +51,15 @@ static const opt_t opts[] = {
      "WebSocket ping interval; a peer silent for 2 intervals is dropped"},
     {"log-retention", OPT_LONG, OFF(log_retention_sec), "86400", "change log retention in seconds"},
     {"log-retention-max", OPT_LONG, OFF(log_retention_max), "1000000", "change log retention in changes"},
+    {"auth-failures-per-id", OPT_INT, OFF(auth_failures_per_id), "10",
+     "failed PAT/API-key verifications per credential id per window before 4403 (0: no limit)"},
+    {"auth-failures-per-address", OPT_INT, OFF(auth_failures_per_address), "20",
+     "failed PAT/API-key verifications per peer address per window before 4403 (0: no limit)"},
+    {"auth-failure-window-ms", OPT_INT, OFF(auth_failure_window_ms), "60000", "window of the failure limits"},
+    {"max-pending-verifications", OPT_INT, OFF(max_pending_verifications), "1024",
+     "verifications waiting for a worker (beyond: close 1013 Try again later)"},
+    {"trusted-proxies", OPT_STR, OFF(trusted_proxies), NULL,
+     "comma-separated proxy addresses whose X-Forwarded-For names the client"},
     {"threads", OPT_INT, OFF(threads), "0",
      "network threads (connections spread round-robin); 0: one per CPU, at most 8"},
     {"graphiql", OPT_BOOL, OFF(graphiql), "1", "serve the GraphiQL IDE at /graphiql (--graphiql=false: off)"},
@@ -191,6 +200,12 @@ int cli_config_parse(rt_config_t *cfg, int argc, char **argv, int *argc_rest, FI
     }
     if (cfg->init_timeout_ms <= 0 || cfg->ping_interval_ms < 50) {
         fprintf(err, "blobhub-realtime: --init-timeout-ms must be > 0 and --ping-interval-ms >= 50\n");
+        return -1;
+    }
+    if (cfg->auth_failures_per_id < 0 || cfg->auth_failures_per_address < 0 || cfg->auth_failure_window_ms <= 0 ||
+        cfg->max_pending_verifications <= 0) {
+        fprintf(err, "blobhub-realtime: the auth failure limits must be >= 0, --auth-failure-window-ms and "
+                     "--max-pending-verifications > 0\n");
         return -1;
     }
     if (cfg->threads > RT_MAX_THREADS) {

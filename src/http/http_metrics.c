@@ -30,9 +30,13 @@ void http_metrics_render(rt_server_t *srv, rt_buf_t *out)
     int nthreads = srv->nthreads < 1 ? 1 : srv->nthreads > RT_MAX_THREADS ? RT_MAX_THREADS : srv->nthreads;
     for (int t = 0; t < nthreads; t++)
         rt_buf_printf(out, "blobhub_rt_thread_connections{thread=\"%d\"} %ld\n", t, LOAD(m->thread_connections[t]));
-    rt_buf_puts(out, "# HELP blobhub_rt_auth_failures_total Authentication failures by reason.\n"
+    rt_buf_puts(out, "# HELP blobhub_rt_auth_failures_total Authentication failures by reason (throttled, busy: "
+                     "refused without verification).\n"
                      "# TYPE blobhub_rt_auth_failures_total counter\n");
     for (int r = 1; r < AUTH_FAIL__COUNT; r++)
         rt_buf_printf(out, "blobhub_rt_auth_failures_total{reason=\"%s\"} %ld\n", auth_failure_name((auth_failure_t)r),
                       LOAD(m->auth_failures[r]));
+    if (srv->auth)
+        metric(out, "auth_verifications_waiting", "gauge", "PAT and API-key verifications waiting for a worker.",
+               (long)auth_verifications_waiting(srv->auth));
 }

@@ -25,11 +25,12 @@ enum {
     H_X_BLOB_ID,
     H_ACCEPT_ENCODING,
     H_IF_NONE_MATCH,
+    H_X_FORWARDED_FOR, /* for the authentication failure limits behind a trusted proxy */
     H_COUNT
 };
-static const char *const hdr_names[H_COUNT] = {"content-type",    "accept",         "authorization", "x-api-key",
-                                               "x-token-id",      "x-token-secret", "x-org-id",      "x-blob-id",
-                                               "accept-encoding", "if-none-match"};
+static const char *const hdr_names[H_COUNT] = {"content-type",    "accept",         "authorization",  "x-api-key",
+                                               "x-token-id",      "x-token-secret", "x-org-id",       "x-blob-id",
+                                               "accept-encoding", "if-none-match",  "x-forwarded-for"};
 
 typedef enum { ROUTE_NONE, ROUTE_GRAPHQL, ROUTE_EVENTS } route_t;
 
@@ -330,6 +331,11 @@ static void graphql_auth_done(void *ctx, auth_failure_t result, auth_identity_t 
 {
     http_exchange_t *x = ctx;
     x->pending = NULL;
+    if (result == AUTH_FAIL_THROTTLED || result == AUTH_FAIL_BUSY) {
+        http_respond_error(x, result == AUTH_FAIL_BUSY ? 503 : 429,
+                           result == AUTH_FAIL_BUSY ? "Try again later" : "Too many authentication failures");
+        return;
+    }
     if (result != AUTH_OK && result != AUTH_FAIL_NO_CREDENTIAL) {
         http_respond_error(x, result == AUTH_FAIL_SCOPE ? 403 : 401,
                            result == AUTH_FAIL_SCOPE ? "Forbidden" : "Unauthorized");
@@ -359,7 +365,10 @@ static void dispatch(http_exchange_t *x)
         graphql_auth_done(x, AUTH_FAIL_NO_CREDENTIAL, NULL);
         return;
     }
-    auth_request_t ar = {.header = x_header, .header_ctx = x};
+    char peer[64] = "";
+    if (x->wsi)
+        lws_get_peer_simple(x->wsi, peer, sizeof peer);
+    auth_request_t ar = {.header = x_header, .header_ctx = x, .peer = peer[0] ? peer : NULL};
     if (auth_authenticate(srv->auth, &ar, x->net->q, graphql_auth_done, x, &x->pending) < 0) {
         x->pending = NULL;
         http_respond_error(x, 500, "Internal error");
@@ -426,6 +435,7 @@ static int on_http(struct lws *wsi, net_pss_t *pss, const char *uri)
         x->hdr[i] = copy_custom(wsi, hdr_names[i]);
     x->hdr[H_ACCEPT_ENCODING] = copy_header(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING);
     x->hdr[H_IF_NONE_MATCH] = copy_header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+    x->hdr[H_X_FORWARDED_FOR] = copy_header(wsi, WSI_TOKEN_X_FORWARDED_FOR);
     x->req = (http_request_t){
         .method = x->method, .path = x->path, .query_string = x->query, .header = x_header, .header_ctx = x};
     pss->x = x;

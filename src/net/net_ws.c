@@ -206,7 +206,15 @@ static int ws_established(struct lws *wsi, net_pss_t *pss)
     char path[256] = "", tokbuf[4096];
     lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
     const char *token = lws_get_urlarg_by_name(wsi, "token=", tokbuf, sizeof tokbuf);
-    proto_conn_info_t info = {.client_id = client_id_of(path), .query_token = token, .q = n->q};
+    /* The peer and X-Forwarded-For feed the authentication failure limits. */
+    char peer[64] = "", xff[512] = "";
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    int has_xff = lws_hdr_copy(wsi, xff, sizeof xff, WSI_TOKEN_X_FORWARDED_FOR) > 0;
+    proto_conn_info_t info = {.client_id = client_id_of(path),
+                              .query_token = token,
+                              .q = n->q,
+                              .peer = peer[0] ? peer : NULL,
+                              .forwarded_for = has_xff ? xff : NULL};
     const struct lws_protocols *p = lws_get_protocol(wsi);
     w->proto = proto_conn_new(n->srv, n->hub, (proto_kind_t)p->id, &ws_io, w, &info);
     if (!w->proto) {
