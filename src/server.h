@@ -29,6 +29,7 @@ typedef struct rt_config {
     int max_subscriptions;              /* --max-subscriptions, default 100 per connection */
     int max_query_depth;                /* --max-query-depth, default 12 */
     int max_query_tokens;               /* --max-query-tokens, default 2000 */
+    int max_list_items;                 /* --max-list-items, default 100 per list argument */
     size_t max_queue_bytes;             /* --max-queue-bytes, default 4 MiB: close 1013 */
     size_t max_body_bytes;              /* --max-body-bytes, default 8 MiB: 413 */
     int ping_interval_ms;               /* --ping-interval-ms, default 20000: WebSocket ping frames */

@@ -40,6 +40,8 @@ static const opt_t opts[] = {
     {"max-subscriptions", OPT_INT, OFF(max_subscriptions), "100", "subscriptions per connection"},
     {"max-query-depth", OPT_INT, OFF(max_query_depth), "12", "query depth limit (QUERY_TOO_COMPLEX)"},
     {"max-query-tokens", OPT_INT, OFF(max_query_tokens), "2000", "query token limit (QUERY_TOO_COMPLEX)"},
+    {"max-list-items", OPT_INT, OFF(max_list_items), "100",
+     "items per list argument, in the document or in variables (QUERY_TOO_COMPLEX)"},
     {"max-queue-bytes", OPT_SIZE, OFF(max_queue_bytes), "4194304",
      "outgoing queue per connection (close 1013 Slow consumer)"},
     {"max-body-bytes", OPT_SIZE, OFF(max_body_bytes), "8388608", "ingestion request body limit (413)"},

@@ -128,6 +128,8 @@ typedef struct coerce {
     const char *var;
     const gql_loc_t *loc;
     char path[512];
+    int max_list; /* > 0: longest list a variable may hold */
+    int too_long; /* a list over max_list was refused (QUERY_TOO_COMPLEX) */
     int nomem;
 } coerce_t;
 
@@ -199,6 +201,26 @@ static void coerce_error(coerce_t *c, json_object *value, const char *fmt, ...)
     }
     coerce_error_msg(c, value, msg, (size_t)n);
     free(msg);
+}
+
+/* A list over the limit is refused before its items are looked at: a filter list is scanned for
+ * every change on its topic, so its length bounds the work each event costs. */
+static void coerce_list_too_long(coerce_t *c, size_t n)
+{
+    char msg[800];
+    if (c->path[0])
+        snprintf(msg, sizeof msg,
+                 "List in variable \"$%s\" at \"%s%s\" is too long: %zu items exceed the maximum of %d.", c->var,
+                 c->var, c->path, n, c->max_list);
+    else
+        snprintf(msg, sizeof msg, "List in variable \"$%s\" is too long: %zu items exceed the maximum of %d.", c->var,
+                 n, c->max_list);
+    json_object *e = error_obj(msg, c->loc, "QUERY_TOO_COMPLEX");
+    if (e)
+        json_object_array_add(c->errors, e);
+    else
+        c->nomem = 1;
+    c->too_long = 1;
 }
 
 static void type_str(const gql_schema_t *s, const gql_typeref_t *t, char *out, size_t cap)
@@ -419,6 +441,12 @@ static json_object *coerce_value(coerce_t *c, json_object *v, const gql_typeref_
     if (!v || json_object_get_type(v) == json_type_null)
         return NULL;
     if (t->wrap == GQL_TR_LIST) {
+        if (json_object_get_type(v) == json_type_array && c->max_list > 0 &&
+            json_object_array_length(v) > (size_t)c->max_list) {
+            coerce_list_too_long(c, json_object_array_length(v));
+            *ok = false;
+            return NULL;
+        }
         json_object *out = json_object_new_array();
         if (!out) {
             c->nomem = 1;
@@ -463,7 +491,7 @@ static gql_typeref_t *ref_from_ast(const gql_schema_t *s, gql_arena_t *a, const 
 }
 
 static int coerce_variables(const gql_schema_t *s, gql_document_t *doc, const gql_ast_definition_t *op,
-                            json_object *inputs, json_object **out, json_object *errors)
+                            json_object *inputs, int max_list, json_object **out, json_object *errors)
 {
     /* No variables declared: no object (json-c gives each ~640 B, kept for a subscription's
      * whole life); the executor reads a NULL variable set as empty. */
@@ -473,7 +501,7 @@ static int coerce_variables(const gql_schema_t *s, gql_document_t *doc, const gq
     json_object *vars = json_object_new_object();
     if (!vars)
         return GQL_ERR_NOMEM;
-    coerce_t c = {.s = s, .arena = doc->arena, .errors = errors};
+    coerce_t c = {.s = s, .arena = doc->arena, .errors = errors, .max_list = max_list};
     for (const gql_ast_variable_definition_t *vd = op->variable_definitions; vd; vd = vd->next) {
         const char *name = vd->variable->str;
         gql_typeref_t *t = ref_from_ast(s, doc->arena, vd->type);
@@ -520,6 +548,8 @@ static int coerce_variables(const gql_schema_t *s, gql_document_t *doc, const gq
         return GQL_ERR_NOMEM;
     }
     *out = vars;
+    if (c.too_long)
+        return GQL_ERR_TOO_COMPLEX;
     return json_object_array_length(errors) ? GQL_ERR_REQUEST : GQL_OK;
 }
 
@@ -538,6 +568,14 @@ void gql_request_free(gql_request_t *req)
 
 gql_op_kind_t gql_request_kind(const gql_request_t *req) { return req->kind; }
 
+/* The effective list limit; 0 means none. */
+static int list_limit(const gql_limits_t *limits)
+{
+    if (!limits || limits->max_list_items < 0)
+        return 0;
+    return limits->max_list_items ? limits->max_list_items : GQL_DEFAULT_MAX_LIST_ITEMS;
+}
+
 int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t len, json_object *variables,
                         const char *operation_name, const gql_limits_t *limits, gql_request_t **out,
                         json_object **errors)
@@ -554,6 +592,15 @@ int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t le
         return fail_with(errors, GQL_ERR_TOO_COMPLEX, serr.message, &serr.loc, "QUERY_TOO_COMPLEX");
     if (prc != GQL_PARSE_OK)
         return fail_with(errors, GQL_ERR_SYNTAX, serr.message, &serr.loc, NULL);
+    int max_list = list_limit(limits);
+    if (max_list > 0 && doc->longest_list && doc->longest_list->count > max_list) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "List is too long: %d items exceed the maximum of %d.", doc->longest_list->count,
+                 max_list);
+        gql_loc_t loc = doc->longest_list->loc;
+        gql_document_free(doc);
+        return fail_with(errors, GQL_ERR_TOO_COMPLEX, msg, &loc, "QUERY_TOO_COMPLEX");
+    }
 
     gql_request_t *req = calloc(1, sizeof *req);
     json_object *errs = json_object_new_array();
@@ -618,7 +665,7 @@ int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t le
         }
     }
 
-    rc = coerce_variables(schema, doc, op, variables, &req->env.variables, errs);
+    rc = coerce_variables(schema, doc, op, variables, max_list, &req->env.variables, errs);
     if (rc != GQL_OK)
         goto fail;
 

@@ -328,7 +328,7 @@ void proto_run_operation(proto_conn_t *c, const char *id, json_object *payload)
     json_object *opname = rt_json_get(payload, "operationName");
     const char *query = json_object_get_string(q);
     size_t qlen = (size_t)json_object_get_string_len(q);
-    gql_limits_t limits = {srv->cfg.max_query_depth, srv->cfg.max_query_tokens};
+    gql_limits_t limits = {srv->cfg.max_query_depth, srv->cfg.max_query_tokens, srv->cfg.max_list_items};
     gql_request_t *req = NULL;
     json_object *errors = NULL;
 

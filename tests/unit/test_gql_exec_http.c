@@ -164,7 +164,7 @@ static int resolver(void *ctx, const char *field, json_object *args, json_object
 static int starts_with(const char *s, const char *prefix) { return s && strncmp(s, prefix, strlen(prefix)) == 0; }
 
 static http_gql_answer_t answer;
-static gql_limits_t limits = {12, 2000};
+static gql_limits_t limits = {12, 2000, 0};
 
 static const char *process(const char *method, const char *ct, const char *accept, const char *qs, const char *body)
 {
