@@ -44,7 +44,8 @@ static int w_named_type(v_walk_t *w, const gql_ast_type_t *t)
             names[k++] = d->name.value;
     rt_buf_t b = RT_BUF_INIT;
     int rc;
-    if (rt_buf_printf(&b, "Unknown type \"%s\".", t->name.value) || v_did_you_mean(&b, NULL, t->name.value, names, k)) {
+    if (rt_buf_printf(&b, "Unknown type \"%s\".", t->name.value) ||
+        gql_did_you_mean(&b, NULL, t->name.value, names, k)) {
         rt_buf_free(&b);
         ctx->oom = ctx->aborted = true;
         return -1;
@@ -86,7 +87,7 @@ static int w_argument(v_walk_t *w, const gql_ast_argument_t *a)
         for (int i = 0; i < w->field->nargs; i++)
             names[i] = w->field->args[i].name;
         if (rt_buf_printf(&b, "Unknown argument \"%s\" on field \"%s.%s\".", a->name.value, pt->name, w->field->name) ||
-            v_did_you_mean(&b, NULL, a->name.value, names, w->field->nargs)) {
+            gql_did_you_mean(&b, NULL, a->name.value, names, w->field->nargs)) {
             rt_buf_free(&b);
             ctx->oom = ctx->aborted = true;
             return -1;
@@ -233,7 +234,7 @@ static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t locat
                     continue;
                 rt_buf_t m = RT_BUF_INIT;
                 if (rt_buf_printf(&m, "Unknown argument \"%s\" on directive \"@%s\".", a->name.value, d->name.value) ||
-                    v_did_you_mean(&m, NULL, a->name.value, names, k)) {
+                    gql_did_you_mean(&m, NULL, a->name.value, names, k)) {
                     rt_buf_free(&m);
                     goto oom;
                 }
@@ -488,7 +489,7 @@ static int rule_fields_on_correct_type(v_walk_t *w, const gql_ast_selection_t *f
                     else if (v_idx_is_kind(ctx, bb, GQL_TK_INTERFACE) && v_is_possible(ctx, bb, a))
                         c = 1;
                     else
-                        c = v_natural_compare(ctx->s->types[a].name, ctx->s->types[bb].name);
+                        c = gql_natural_compare(ctx->s->types[a].name, ctx->s->types[bb].name);
                 }
                 if (c <= 0)
                     break;
@@ -502,7 +503,7 @@ static int rule_fields_on_correct_type(v_walk_t *w, const gql_ast_selection_t *f
             goto oom;
         for (int i = 0; i < ns; i++)
             names[i] = ctx->s->types[sidx[i]].name;
-        if (v_did_you_mean_list(&b, "to use an inline fragment on", names, ns))
+        if (gql_did_you_mean_list(&b, "to use an inline fragment on", names, ns))
             goto oom;
     }
     if (b.len == before && (pt->kind == GQL_TK_OBJECT || pt->kind == GQL_TK_INTERFACE)) {
@@ -511,7 +512,7 @@ static int rule_fields_on_correct_type(v_walk_t *w, const gql_ast_selection_t *f
             goto oom;
         for (int i = 0; i < pt->nfields; i++)
             names[i] = pt->fields[i].name;
-        if (v_did_you_mean(&b, NULL, f->name.value, names, pt->nfields))
+        if (gql_did_you_mean(&b, NULL, f->name.value, names, pt->nfields))
             goto oom;
     }
     int rc = v_report1(ctx, v_msg(&b), &f->loc);
@@ -1044,7 +1045,8 @@ static int w_sdl_named(v_walk_t *w, const gql_ast_type_t *t)
         if (d->kind >= GQL_DEF_SCALAR && d->kind <= GQL_DEF_INPUT_OBJECT && !d->is_extension && d->name.value)
             names[k++] = d->name.value;
     rt_buf_t b = RT_BUF_INIT;
-    if (rt_buf_printf(&b, "Unknown type \"%s\".", t->name.value) || v_did_you_mean(&b, NULL, t->name.value, names, k)) {
+    if (rt_buf_printf(&b, "Unknown type \"%s\".", t->name.value) ||
+        gql_did_you_mean(&b, NULL, t->name.value, names, k)) {
         rt_buf_free(&b);
         ctx->oom = ctx->aborted = true;
         return -1;

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "gql/gql_schema.h"
+#include "gql/gql_suggest.h"
 #include "gql/syntax/gql_ast.h"
 #include "util/util_buf.h"
 
@@ -172,13 +173,6 @@ bool v_is_subtype_of(const v_ctx_t *ctx, vt_t sub, vt_t super);
 /* TypeInfo's field lookup, including __schema, __type and __typename. */
 const gql_field_t *v_field_def(const v_ctx_t *ctx, int parent, const char *name);
 const gql_ast_definition_t *v_fragment(const v_ctx_t *ctx, const char *name);
-
-/* suggestionList(input, options) then didYouMean([sub,] list) appended to b. */
-int v_did_you_mean(rt_buf_t *b, const char *sub, const char *input, const char *const *options, int n);
-/* didYouMean over an already ordered list. */
-int v_did_you_mean_list(rt_buf_t *b, const char *sub, const char *const *list, int n);
-/* graphql-js naturalCompare */
-int v_natural_compare(const char *a, const char *b);
 
 /* Small helpers: the buffer's text ("" when empty); append a pointer to an arena array; linear
  * name lookup. */

@@ -48,7 +48,7 @@ static int vct_is_valid(v_walk_t *w, const gql_ast_value_t *v)
             goto oom;
         for (int i = 0; i < t->nenum_values; i++)
             names[i] = t->enum_values[i].name;
-        if (v_did_you_mean(&b, "the enum value", v_msg(&vs), names, t->nenum_values))
+        if (gql_did_you_mean(&b, "the enum value", v_msg(&vs), names, t->nenum_values))
             goto oom;
         rc = v_report1(ctx, v_msg(&b), &v->loc);
         goto done;
@@ -132,7 +132,7 @@ static int w_object_field(v_walk_t *w, const gql_ast_object_field_t *f, const gq
                 for (int i = 0; i < pt->ninput_fields; i++)
                     names[i] = pt->input_fields[i].name;
                 if (rt_buf_printf(&b, "Field \"%s\" is not defined by type \"%s\".", f->name.value, pt->name) ||
-                    v_did_you_mean(&b, NULL, f->name.value, names, pt->ninput_fields)) {
+                    gql_did_you_mean(&b, NULL, f->name.value, names, pt->ninput_fields)) {
                     rt_buf_free(&b);
                     goto oom;
                 }
