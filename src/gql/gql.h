@@ -32,6 +32,7 @@ enum {
     GQL_ERR_TOO_COMPLEX = -3, /* depth/token/list limits: errors carry extensions.code QUERY_TOO_COMPLEX */
     GQL_ERR_REQUEST = -4,     /* unknown operationName, ambiguous operation, bad variables */
     GQL_ERR_NOMEM = -5,
+    GQL_ERR_PERSISTED = -6, /* persisted operation unknown or refused: extensions.code says which */
 };
 
 typedef struct gql_request gql_request_t; /* opaque, immutable once prepared */
