@@ -36,6 +36,9 @@ typedef struct rt_config {
     long log_retention_sec;             /* --log-retention, default 86400 */
     long log_retention_max;             /* --log-retention-max, default 1000000 changes */
     int demo;                           /* --demo: seed an empty data dir with a demo organization */
+    const char *persisted_operations;   /* --persisted-operations FILE: id -> document manifest */
+    int allow_list_only;                /* --allow-list-only: run only documents in that file */
+    int persisted_cache_entries;        /* --persisted-cache-entries, default 1000 (APQ cache) */
     int threads;                        /* --threads: network threads (0: one per CPU, at most
                                      * RT_AUTO_THREADS_MAX); at most RT_MAX_THREADS */
 } rt_config_t;
@@ -47,6 +50,7 @@ struct store;
 struct auth;
 struct feed;
 struct net;
+struct gql_persist;
 
 /* Counters read by /metrics; written from any thread with relaxed atomics. */
 typedef struct rt_metrics {
@@ -70,12 +74,13 @@ typedef struct rt_server {
     struct auth *auth;
     struct feed *feed;
     struct net *net;
-    rt_taskq_t *net_q; /* network thread 0's task queue, also the publisher's: store
+    struct gql_persist *persist; /* persisted operations and APQ (gql_persist_new); NULL: none */
+    rt_taskq_t *net_q;           /* network thread 0's task queue, also the publisher's: store
                                      * commit answers and watcher results for the feed run there,
                                      * one after the other, in log order. Every other network
                                      * thread has its own queue (net_loop_t), used for its
                                      * connections' auth results, replays and deliveries */
-    int nthreads;      /* network threads actually running (cfg.threads resolved) */
+    int nthreads;                /* network threads actually running (cfg.threads resolved) */
     rt_metrics_t metrics;
     atomic_int draining; /* set by SIGTERM (signal thread), read by every network
                                      * thread: refuse new work, close, flush, exit 0 */

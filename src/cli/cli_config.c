@@ -49,6 +49,12 @@ static const opt_t opts[] = {
      "WebSocket ping interval; a peer silent for 2 intervals is dropped"},
     {"log-retention", OPT_LONG, OFF(log_retention_sec), "86400", "change log retention in seconds"},
     {"log-retention-max", OPT_LONG, OFF(log_retention_max), "1000000", "change log retention in changes"},
+    {"persisted-operations", OPT_STR, OFF(persisted_operations), NULL,
+     "JSON manifest of persisted documents (hex SHA-256 id -> document); reread on SIGHUP"},
+    {"allow-list-only", OPT_BOOL, OFF(allow_list_only), "0",
+     "run only documents in --persisted-operations (others: OPERATION_NOT_ALLOWED)"},
+    {"persisted-cache-entries", OPT_INT, OFF(persisted_cache_entries), "1000",
+     "automatic persisted queries cache size (0: off)"},
     {"threads", OPT_INT, OFF(threads), "0",
      "network threads (connections spread round-robin); 0: one per CPU, at most 8"},
     {"demo", OPT_BOOL, OFF(demo), "0", "seed an empty data dir with a demo organization and print credentials"},
@@ -188,6 +194,10 @@ int cli_config_parse(rt_config_t *cfg, int argc, char **argv, int *argc_rest, FI
     }
     if (cfg->threads > RT_MAX_THREADS) {
         fprintf(err, "blobhub-realtime: --threads must be 0..%d\n", RT_MAX_THREADS);
+        return -1;
+    }
+    if (cfg->allow_list_only && !cfg->persisted_operations) {
+        fprintf(err, "blobhub-realtime: --allow-list-only needs --persisted-operations\n");
         return -1;
     }
     if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {

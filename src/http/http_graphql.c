@@ -23,6 +23,7 @@ void http_graphql_handle(struct rt_server *srv, http_exchange_t *x, gql_resolve_
         .body_len = r->body_len,
         .content_type = header(r, "content-type"),
         .accept = header(r, "accept"),
+        .persist = srv->persist,
     };
     http_gql_answer_t a;
     if (http_graphql_process(srv->schema, &limits, &in, resolve, resolve_ctx, &a) < 0) {

@@ -169,7 +169,7 @@ static gql_limits_t limits = {12, 2000, 0};
 static const char *process(const char *method, const char *ct, const char *accept, const char *qs, const char *body)
 {
     http_graphql_answer_clear(&answer);
-    http_gql_input_t in = {method, qs ? qs : "", body, body ? strlen(body) : 0, ct, accept};
+    http_gql_input_t in = {method, qs ? qs : "", body, body ? strlen(body) : 0, ct, accept, NULL};
     if (http_graphql_process(&gql_schema_blobhub, &limits, &in, resolver, NULL, &answer) < 0)
         return "(failed)";
     return rt_buf_cstr(&answer.body);
