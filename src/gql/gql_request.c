@@ -231,199 +231,232 @@ static void type_str(const gql_schema_t *s, const gql_typeref_t *t, char *out, s
 /* coerceInputValue: returns a new reference (NULL = JSON null) or sets errors. */
 static json_object *coerce_value(coerce_t *c, json_object *v, const gql_typeref_t *t, bool *ok);
 
-static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *ty, bool *ok)
+/* An error naming inspect(v): "<prefix><inspect(v)>". */
+static json_object *coerce_fail_inspect(coerce_t *c, json_object *v, const char *prefix, bool *ok)
+{
+    rt_buf_t b = RT_BUF_INIT;
+    gql_inspect(&b, v);
+    coerce_error(c, v, "%s%s", prefix, rt_buf_cstr(&b) ? b.data : "");
+    rt_buf_free(&b);
+    *ok = false;
+    return NULL;
+}
+
+static json_object *coerce_int(coerce_t *c, json_object *v, bool *ok)
 {
     enum json_type jt = json_object_get_type(v);
     char num[64];
-    if (ty->kind == GQL_TK_SCALAR) {
-        const char *n = ty->name;
-        if (strcmp(n, "Int") == 0) {
-            double d = jt == json_type_int || jt == json_type_double ? gql_js_value(v) : 0;
-            if (jt != json_type_int && jt != json_type_double) {
-                rt_buf_t b = RT_BUF_INIT;
-                gql_inspect(&b, v);
-                coerce_error(c, v, "Int cannot represent non-integer value: %s", rt_buf_cstr(&b) ? b.data : "");
-                rt_buf_free(&b);
-                *ok = false;
-                return NULL;
-            }
-            if (!isfinite(d) || d != floor(d)) {
-                gql_js_number(d, num, sizeof num);
-                coerce_error(c, v, "Int cannot represent non-integer value: %s", num);
-                *ok = false;
-                return NULL;
-            }
-            if (d > INT_MAX || d < INT_MIN) {
-                gql_js_number(d, num, sizeof num);
-                coerce_error(c, v, "Int cannot represent non 32-bit signed integer value: %s", num);
-                *ok = false;
-                return NULL;
-            }
-            return json_object_new_int((int)d);
-        }
-        if (strcmp(n, "Float") == 0) {
-            if ((jt != json_type_int && jt != json_type_double) ||
-                (jt == json_type_double && !isfinite(json_object_get_double(v)))) {
-                rt_buf_t b = RT_BUF_INIT;
-                gql_inspect(&b, v);
-                coerce_error(c, v, "Float cannot represent non numeric value: %s", rt_buf_cstr(&b) ? b.data : "");
-                rt_buf_free(&b);
-                *ok = false;
-                return NULL;
-            }
-            return js_copy(v);
-        }
-        if (strcmp(n, "String") == 0 || strcmp(n, "Boolean") == 0) {
-            bool is_str = n[0] == 'S';
-            if (jt != (is_str ? json_type_string : json_type_boolean)) {
-                rt_buf_t b = RT_BUF_INIT;
-                gql_inspect(&b, v);
-                coerce_error(c, v, "%s cannot represent a non %s value: %s", n, is_str ? "string" : "boolean",
-                             rt_buf_cstr(&b) ? b.data : "");
-                rt_buf_free(&b);
-                *ok = false;
-                return NULL;
-            }
-            return json_object_get(v);
-        }
-        if (strcmp(n, "ID") == 0) {
-            if (jt == json_type_string)
-                return json_object_get(v);
-            if (jt == json_type_int) {
-                gql_js_number_text(v, num, sizeof num);
-                return json_object_new_string(num);
-            }
-            if (jt == json_type_double && isfinite(json_object_get_double(v)) &&
-                json_object_get_double(v) == floor(json_object_get_double(v))) {
-                gql_js_number(json_object_get_double(v), num, sizeof num); /* JSON 5.0 is the JavaScript number 5 */
-                return json_object_new_string(num);
-            }
-            rt_buf_t b = RT_BUF_INIT;
-            gql_inspect(&b, v);
-            coerce_error(c, v, "ID cannot represent value: %s", rt_buf_cstr(&b) ? b.data : "");
-            rt_buf_free(&b);
-            *ok = false;
-            return NULL;
-        }
-        return js_copy(v); /* custom scalars: parseValue is the identity on the JavaScript value */
-    }
-    if (ty->kind == GQL_TK_ENUM) {
-        bool is_str = jt == json_type_string;
-        /* A NUL inside the string can never name an enum value. */
-        bool clean = is_str && strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v);
-        if (clean && gql_type_enum_value(ty, json_object_get_string(v)))
-            return json_object_get(v);
-        /* didYouMeanEnumValue: suggestions for the string, or for inspect() of a non-string. */
-        rt_buf_t shown = RT_BUF_INIT, hint = RT_BUF_INIT;
-        if (is_str)
-            rt_buf_append(&shown, json_object_get_string(v), (size_t)json_object_get_string_len(v));
-        else
-            gql_inspect(&shown, v);
-        const char **names = malloc(sizeof *names * (size_t)(ty->nenum_values + 1));
-        if (names) {
-            for (int i = 0; i < ty->nenum_values; i++)
-                names[i] = ty->enum_values[i].name;
-            gql_did_you_mean_n(&hint, "the enum value", rt_buf_cstr(&shown) ? shown.data : "", shown.len, names,
-                               ty->nenum_values);
-            free(names);
-        }
-        if (is_str) {
-            rt_buf_t msg = RT_BUF_INIT;
-            rt_buf_puts(&msg, "Value \"");
-            rt_buf_append(&msg, json_object_get_string(v), (size_t)json_object_get_string_len(v));
-            rt_buf_printf(&msg, "\" does not exist in \"%s\" enum.%s", ty->name, rt_buf_cstr(&hint) ? hint.data : "");
-            if (rt_buf_cstr(&msg))
-                coerce_error_msg(c, v, msg.data, msg.len);
-            else
-                c->nomem = 1;
-            rt_buf_free(&msg);
-        } else
-            coerce_error(c, v, "Enum \"%s\" cannot represent non-string value: %s.%s", ty->name,
-                         rt_buf_cstr(&shown) ? shown.data : "", rt_buf_cstr(&hint) ? hint.data : "");
-        rt_buf_free(&shown);
-        rt_buf_free(&hint);
+    if (jt != json_type_int && jt != json_type_double)
+        return coerce_fail_inspect(c, v, "Int cannot represent non-integer value: ", ok);
+    double d = gql_js_value(v);
+    if (!isfinite(d) || d != floor(d)) {
+        gql_js_number(d, num, sizeof num);
+        coerce_error(c, v, "Int cannot represent non-integer value: %s", num);
         *ok = false;
         return NULL;
     }
-    if (ty->kind == GQL_TK_INPUT_OBJECT) {
-        if (jt != json_type_object) {
-            coerce_error(c, v, "Expected type \"%s\" to be an object.", ty->name);
-            *ok = false;
-            return NULL;
-        }
-        json_object *out = json_object_new_object();
-        if (!out) {
-            c->nomem = 1;
-            return NULL;
-        }
-        size_t plen = strlen(c->path);
-        for (int i = 0; i < ty->ninput_fields; i++) {
-            const gql_input_value_t *f = &ty->input_fields[i];
-            json_object *fv;
-            if (!json_object_object_get_ex(v, f->name, &fv)) {
-                if (f->default_value) {
-                    gql_document_t *holder;
-                    gql_ast_value_t *ast;
-                    gql_syntax_error_t err;
-                    json_object *dv = NULL;
-                    if (gql_parse_value(f->default_value, strlen(f->default_value), true, &holder, &ast, &err) == 0) {
-                        if (gql_exec_value_from_ast(c->s, f->type, ast, NULL, &dv) == 0)
-                            json_object_object_add(out, f->name, dv);
-                        gql_document_free(holder);
-                    }
-                } else if (f->type->wrap == GQL_TR_NON_NULL) {
-                    char ts[256];
-                    type_str(c->s, f->type, ts, sizeof ts);
-                    coerce_error(c, v, "Field \"%s\" of required type \"%s\" was not provided.", f->name, ts);
-                    *ok = false;
-                }
-                continue;
-            }
-            snprintf(c->path + plen, sizeof c->path - plen, ".%s", f->name);
-            json_object *cv = coerce_value(c, fv, f->type, ok);
-            c->path[plen] = '\0';
-            json_object_object_add(out, f->name, cv);
-        }
-        json_object_object_foreach(v, key, val)
-        {
-            (void)val;
-            if (!gql_type_input_field(ty, key)) {
-                rt_buf_t hint = RT_BUF_INIT;
-                const char **names = malloc(sizeof *names * (size_t)(ty->ninput_fields + 1));
-                if (names) {
-                    for (int i = 0; i < ty->ninput_fields; i++)
-                        names[i] = ty->input_fields[i].name;
-                    gql_did_you_mean(&hint, NULL, key, names, ty->ninput_fields);
-                    free(names);
-                }
-                coerce_error(c, v, "Field \"%s\" is not defined by type \"%s\".%s", key, ty->name,
-                             rt_buf_cstr(&hint) ? hint.data : "");
-                rt_buf_free(&hint);
-                *ok = false;
-            }
-        }
-        if (ty->is_one_of) {
-            /* graphql-js checks the coerced object: defaults count, a null value names its key. */
-            if (json_object_object_length(out) != 1) {
-                coerce_error(c, v, "Exactly one key must be specified for OneOf type \"%s\".", ty->name);
-                *ok = false;
-            }
-            json_object_object_foreach(out, k1, v1)
-            {
-                if (!v1) {
-                    snprintf(c->path + plen, sizeof c->path - plen, ".%s", k1);
-                    coerce_error(c, NULL, "Field \"%s\" must be non-null.", k1);
-                    c->path[plen] = '\0';
-                    *ok = false;
-                }
-                break; /* only the first key, as graphql-js looks at keys[0] */
-            }
-        }
-        return out;
+    if (d > INT_MAX || d < INT_MIN) {
+        gql_js_number(d, num, sizeof num);
+        coerce_error(c, v, "Int cannot represent non 32-bit signed integer value: %s", num);
+        *ok = false;
+        return NULL;
     }
-    coerce_error(c, v, "Expected type \"%s\".", ty->name);
+    return json_object_new_int((int)d);
+}
+
+static json_object *coerce_id(coerce_t *c, json_object *v, bool *ok)
+{
+    enum json_type jt = json_object_get_type(v);
+    char num[64];
+    if (jt == json_type_string)
+        return json_object_get(v);
+    if (jt == json_type_int) {
+        gql_js_number_text(v, num, sizeof num);
+        return json_object_new_string(num);
+    }
+    if (jt == json_type_double && isfinite(json_object_get_double(v)) &&
+        json_object_get_double(v) == floor(json_object_get_double(v))) {
+        gql_js_number(json_object_get_double(v), num, sizeof num); /* JSON 5.0 is the JavaScript number 5 */
+        return json_object_new_string(num);
+    }
+    return coerce_fail_inspect(c, v, "ID cannot represent value: ", ok);
+}
+
+static json_object *coerce_scalar(coerce_t *c, json_object *v, const gql_type_t *ty, bool *ok)
+{
+    enum json_type jt = json_object_get_type(v);
+    const char *n = ty->name;
+    if (strcmp(n, "Int") == 0)
+        return coerce_int(c, v, ok);
+    if (strcmp(n, "Float") == 0) {
+        if ((jt != json_type_int && jt != json_type_double) ||
+            (jt == json_type_double && !isfinite(json_object_get_double(v))))
+            return coerce_fail_inspect(c, v, "Float cannot represent non numeric value: ", ok);
+        return js_copy(v);
+    }
+    if (strcmp(n, "String") == 0)
+        return jt == json_type_string ? json_object_get(v)
+                                      : coerce_fail_inspect(c, v, "String cannot represent a non string value: ", ok);
+    if (strcmp(n, "Boolean") == 0)
+        return jt == json_type_boolean
+                   ? json_object_get(v)
+                   : coerce_fail_inspect(c, v, "Boolean cannot represent a non boolean value: ", ok);
+    if (strcmp(n, "ID") == 0)
+        return coerce_id(c, v, ok);
+    return js_copy(v); /* custom scalars: parseValue is the identity on the JavaScript value */
+}
+
+/* " Did you mean ...?" for input among names[0..n) (NUL bytes allowed in input). */
+static void suggest_among(rt_buf_t *hint, const char *sub, const char *input, size_t input_len,
+                          const char *(*name_of)(const gql_type_t *, int), const gql_type_t *ty, int n)
+{
+    const char **names = malloc(sizeof *names * (size_t)(n + 1));
+    if (!names)
+        return;
+    for (int i = 0; i < n; i++)
+        names[i] = name_of(ty, i);
+    gql_did_you_mean_n(hint, sub, input, input_len, names, n);
+    free(names);
+}
+
+static const char *enum_value_name(const gql_type_t *ty, int i) { return ty->enum_values[i].name; }
+static const char *input_field_name(const gql_type_t *ty, int i) { return ty->input_fields[i].name; }
+
+static json_object *coerce_enum(coerce_t *c, json_object *v, const gql_type_t *ty, bool *ok)
+{
+    bool is_str = json_object_get_type(v) == json_type_string;
+    /* A NUL inside the string can never name an enum value. */
+    bool clean = is_str && strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v);
+    if (clean && gql_type_enum_value(ty, json_object_get_string(v)))
+        return json_object_get(v);
+    /* didYouMeanEnumValue: suggestions for the string, or for inspect() of a non-string. */
+    rt_buf_t shown = RT_BUF_INIT, hint = RT_BUF_INIT;
+    if (is_str)
+        rt_buf_append(&shown, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+    else
+        gql_inspect(&shown, v);
+    suggest_among(&hint, "the enum value", rt_buf_cstr(&shown) ? shown.data : "", shown.len, enum_value_name, ty,
+                  ty->nenum_values);
+    if (is_str) {
+        rt_buf_t msg = RT_BUF_INIT;
+        rt_buf_puts(&msg, "Value \"");
+        rt_buf_append(&msg, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+        rt_buf_printf(&msg, "\" does not exist in \"%s\" enum.%s", ty->name, rt_buf_cstr(&hint) ? hint.data : "");
+        if (rt_buf_cstr(&msg))
+            coerce_error_msg(c, v, msg.data, msg.len);
+        else
+            c->nomem = 1;
+        rt_buf_free(&msg);
+    } else
+        coerce_error(c, v, "Enum \"%s\" cannot represent non-string value: %s.%s", ty->name,
+                     rt_buf_cstr(&shown) ? shown.data : "", rt_buf_cstr(&hint) ? hint.data : "");
+    rt_buf_free(&shown);
+    rt_buf_free(&hint);
     *ok = false;
     return NULL;
+}
+
+/* A field the variable's object leaves out: its schema default, or an error when required. */
+static void coerce_missing_field(coerce_t *c, json_object *v, const gql_input_value_t *f, json_object *out, bool *ok)
+{
+    if (f->default_value) {
+        gql_document_t *holder;
+        gql_ast_value_t *ast;
+        gql_syntax_error_t err;
+        json_object *dv = NULL;
+        if (gql_parse_value(f->default_value, strlen(f->default_value), true, &holder, &ast, &err) == 0) {
+            if (gql_exec_value_from_ast(c->s, f->type, ast, NULL, &dv) == 0)
+                json_object_object_add(out, f->name, dv);
+            gql_document_free(holder);
+        }
+    } else if (f->type->wrap == GQL_TR_NON_NULL) {
+        char ts[256];
+        type_str(c->s, f->type, ts, sizeof ts);
+        coerce_error(c, v, "Field \"%s\" of required type \"%s\" was not provided.", f->name, ts);
+        *ok = false;
+    }
+}
+
+/* Keys of the variable's object that the input type does not define. */
+static void coerce_unknown_fields(coerce_t *c, json_object *v, const gql_type_t *ty, bool *ok)
+{
+    json_object_object_foreach(v, key, val)
+    {
+        (void)val;
+        if (gql_type_input_field(ty, key))
+            continue;
+        rt_buf_t hint = RT_BUF_INIT;
+        suggest_among(&hint, NULL, key, strlen(key), input_field_name, ty, ty->ninput_fields);
+        coerce_error(c, v, "Field \"%s\" is not defined by type \"%s\".%s", key, ty->name,
+                     rt_buf_cstr(&hint) ? hint.data : "");
+        rt_buf_free(&hint);
+        *ok = false;
+    }
+}
+
+/* graphql-js checks the coerced object of a @oneOf type: defaults count, a null value names its
+ * key. */
+static void coerce_one_of(coerce_t *c, json_object *v, const gql_type_t *ty, json_object *out, bool *ok)
+{
+    size_t plen = strlen(c->path);
+    if (json_object_object_length(out) != 1) {
+        coerce_error(c, v, "Exactly one key must be specified for OneOf type \"%s\".", ty->name);
+        *ok = false;
+    }
+    json_object_object_foreach(out, k1, v1)
+    {
+        if (!v1) {
+            snprintf(c->path + plen, sizeof c->path - plen, ".%s", k1);
+            coerce_error(c, NULL, "Field \"%s\" must be non-null.", k1);
+            c->path[plen] = '\0';
+            *ok = false;
+        }
+        break; /* only the first key, as graphql-js looks at keys[0] */
+    }
+}
+
+static json_object *coerce_input_object(coerce_t *c, json_object *v, const gql_type_t *ty, bool *ok)
+{
+    if (json_object_get_type(v) != json_type_object) {
+        coerce_error(c, v, "Expected type \"%s\" to be an object.", ty->name);
+        *ok = false;
+        return NULL;
+    }
+    json_object *out = json_object_new_object();
+    if (!out) {
+        c->nomem = 1;
+        return NULL;
+    }
+    size_t plen = strlen(c->path);
+    for (int i = 0; i < ty->ninput_fields; i++) {
+        const gql_input_value_t *f = &ty->input_fields[i];
+        json_object *fv;
+        if (!json_object_object_get_ex(v, f->name, &fv)) {
+            coerce_missing_field(c, v, f, out, ok);
+            continue;
+        }
+        snprintf(c->path + plen, sizeof c->path - plen, ".%s", f->name);
+        json_object *cv = coerce_value(c, fv, f->type, ok);
+        c->path[plen] = '\0';
+        json_object_object_add(out, f->name, cv);
+    }
+    coerce_unknown_fields(c, v, ty, ok);
+    if (ty->is_one_of)
+        coerce_one_of(c, v, ty, out, ok);
+    return out;
+}
+
+static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *ty, bool *ok)
+{
+    switch (ty->kind) {
+    case GQL_TK_SCALAR: return coerce_scalar(c, v, ty, ok);
+    case GQL_TK_ENUM: return coerce_enum(c, v, ty, ok);
+    case GQL_TK_INPUT_OBJECT: return coerce_input_object(c, v, ty, ok);
+    default:
+        coerce_error(c, v, "Expected type \"%s\".", ty->name);
+        *ok = false;
+        return NULL;
+    }
 }
 
 static json_object *coerce_value(coerce_t *c, json_object *v, const gql_typeref_t *t, bool *ok)
