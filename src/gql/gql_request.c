@@ -609,16 +609,14 @@ static int list_limit(const gql_limits_t *limits)
     return limits->max_list_items ? limits->max_list_items : GQL_DEFAULT_MAX_LIST_ITEMS;
 }
 
-int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t len, json_object *variables,
-                        const char *operation_name, const gql_limits_t *limits, gql_request_t **out,
-                        json_object **errors)
+/* Parses the document within the token, nesting and literal-list limits. GQL_OK with *doc (caller
+ * owns), else the error code with *errors set. */
+static int parse_document(const char *query, size_t len, const gql_limits_t *limits, gql_document_t **doc,
+                          json_object **errors)
 {
-    *out = NULL;
-    *errors = NULL;
     gql_parse_options_t po = {limits ? limits->max_tokens : 0, 0};
-    gql_document_t *doc = NULL;
     gql_syntax_error_t serr;
-    int prc = gql_parse(query, len, &po, &doc, &serr);
+    int prc = gql_parse(query, len, &po, doc, &serr);
     if (prc == GQL_PARSE_NOMEM)
         return fail_with(errors, GQL_ERR_NOMEM, "Out of memory", NULL, NULL);
     if (prc == GQL_PARSE_TOO_MANY_TOKENS || prc == GQL_PARSE_TOO_DEEP)
@@ -626,42 +624,31 @@ int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t le
     if (prc != GQL_PARSE_OK)
         return fail_with(errors, GQL_ERR_SYNTAX, serr.message, &serr.loc, NULL);
     int max_list = list_limit(limits);
-    if (max_list > 0 && doc->longest_list && doc->longest_list->count > max_list) {
+    if (max_list > 0 && (*doc)->longest_list && (*doc)->longest_list->count > max_list) {
         char msg[200];
-        snprintf(msg, sizeof msg, "List is too long: %d items exceed the maximum of %d.", doc->longest_list->count,
+        snprintf(msg, sizeof msg, "List is too long: %d items exceed the maximum of %d.", (*doc)->longest_list->count,
                  max_list);
-        gql_loc_t loc = doc->longest_list->loc;
-        gql_document_free(doc);
+        gql_loc_t loc = (*doc)->longest_list->loc;
+        gql_document_free(*doc);
+        *doc = NULL;
         return fail_with(errors, GQL_ERR_TOO_COMPLEX, msg, &loc, "QUERY_TOO_COMPLEX");
     }
+    return GQL_OK;
+}
 
-    gql_request_t *req = calloc(1, sizeof *req);
-    json_object *errs = json_object_new_array();
-    int rc = GQL_ERR_NOMEM;
-    if (!req || !errs)
-        goto fail;
-    req->env.schema = schema;
-    req->env.doc = doc;
-
-    int nerr = gql_validate(schema, doc, errs);
-    if (nerr < 0)
-        goto fail;
-    if (nerr > 0) {
-        rc = GQL_ERR_VALIDATION;
-        goto fail;
-    }
-
-    /* getOperationRootType / buildExecutionContext: choose the operation. */
+/* getOperationRootType / buildExecutionContext: the operation to run, or an error in errs. */
+static int choose_operation(const gql_document_t *doc, const char *operation_name, json_object *errs,
+                            const gql_ast_definition_t **out)
+{
     const gql_ast_definition_t *op = NULL;
     for (const gql_ast_definition_t *d = doc->definitions; d; d = d->next) {
         if (d->kind != GQL_DEF_OPERATION)
             continue;
         if (!operation_name) {
             if (op) {
-                rc = GQL_ERR_REQUEST;
                 json_object_array_add(
                     errs, error_obj("Must provide operation name if query contains multiple operations.", NULL, NULL));
-                goto fail;
+                return GQL_ERR_REQUEST;
             }
             op = d;
         } else if (d->name.value && strcmp(d->name.value, operation_name) == 0) {
@@ -675,30 +662,66 @@ int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t le
         else
             snprintf(msg, sizeof msg, "Must provide an operation.");
         json_object_array_add(errs, error_obj(msg, NULL, NULL));
-        rc = GQL_ERR_REQUEST;
+        return GQL_ERR_REQUEST;
+    }
+    *out = op;
+    return GQL_OK;
+}
+
+/* The depth limit over the chosen operation, fragments expanded. */
+static int check_depth(const gql_document_t *doc, const gql_ast_definition_t *op, const gql_limits_t *limits,
+                       json_object *errs)
+{
+    if (!limits || limits->max_depth <= 0)
+        return GQL_OK;
+    depth_ctx_t dc = {.doc = doc, .limit = limits->max_depth};
+    int depth = selection_depth(&dc, op->selection_set, 0);
+    free(dc.memo_def);
+    free(dc.memo_depth);
+    if (depth <= limits->max_depth)
+        return GQL_OK;
+    char msg[200];
+    snprintf(msg, sizeof msg, "Query is too deep: depth %d exceeds the maximum of %d.", depth, limits->max_depth);
+    json_object_array_add(errs, error_obj(msg, &op->loc, "QUERY_TOO_COMPLEX"));
+    return GQL_ERR_TOO_COMPLEX;
+}
+
+int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t len, json_object *variables,
+                        const char *operation_name, const gql_limits_t *limits, gql_request_t **out,
+                        json_object **errors)
+{
+    *out = NULL;
+    *errors = NULL;
+    gql_document_t *doc = NULL;
+    int rc = parse_document(query, len, limits, &doc, errors);
+    if (rc != GQL_OK)
+        return rc;
+
+    gql_request_t *req = calloc(1, sizeof *req);
+    json_object *errs = json_object_new_array();
+    rc = GQL_ERR_NOMEM;
+    if (!req || !errs)
+        goto fail;
+    req->env.schema = schema;
+    req->env.doc = doc;
+
+    int nerr = gql_validate(schema, doc, errs);
+    if (nerr < 0)
+        goto fail;
+    if (nerr > 0) {
+        rc = GQL_ERR_VALIDATION;
         goto fail;
     }
+    const gql_ast_definition_t *op = NULL;
+    if ((rc = choose_operation(doc, operation_name, errs, &op)) != GQL_OK)
+        goto fail;
     req->env.op = op;
     req->kind = op->operation == GQL_OPERATION_MUTATION       ? GQL_OP_MUTATION
                 : op->operation == GQL_OPERATION_SUBSCRIPTION ? GQL_OP_SUBSCRIPTION
                                                               : GQL_OP_QUERY;
-
-    if (limits && limits->max_depth > 0) {
-        depth_ctx_t dc = {.doc = doc, .limit = limits->max_depth};
-        int depth = selection_depth(&dc, op->selection_set, 0);
-        free(dc.memo_def);
-        free(dc.memo_depth);
-        if (depth > limits->max_depth) {
-            char msg[200];
-            snprintf(msg, sizeof msg, "Query is too deep: depth %d exceeds the maximum of %d.", depth,
-                     limits->max_depth);
-            json_object_array_add(errs, error_obj(msg, &op->loc, "QUERY_TOO_COMPLEX"));
-            rc = GQL_ERR_TOO_COMPLEX;
-            goto fail;
-        }
-    }
-
-    rc = coerce_variables(schema, doc, op, variables, max_list, &req->env.variables, errs);
+    if ((rc = check_depth(doc, op, limits, errs)) != GQL_OK)
+        goto fail;
+    rc = coerce_variables(schema, doc, op, variables, list_limit(limits), &req->env.variables, errs);
     if (rc != GQL_OK)
         goto fail;
 
