@@ -182,6 +182,139 @@ static const gql_ast_definition_t *doc_directive(const gql_v_ctx_t *ctx, const c
 
 static const char *location_name(uint32_t loc);
 
+static int dir_oom(gql_v_ctx_t *ctx)
+{
+    ctx->oom = ctx->aborted = true;
+    return -1;
+}
+
+/* KnownDirectives: the directive exists (in the document or the schema) and is allowed here. */
+static int dir_known(gql_v_ctx_t *ctx, const gql_ast_directive_t *d, const gql_directive_t *def,
+                     const gql_ast_definition_t *adef, uint32_t location)
+{
+    bool allowed = true;
+    if (adef) {
+        allowed = false;
+        for (int i = 0; i < adef->nlocations; i++)
+            if (strcmp(adef->locations[i].value, location_name(location)) == 0)
+                allowed = true;
+    } else if (def) {
+        allowed = (def->locations & location) != 0;
+    }
+    rt_buf_t b = RT_BUF_INIT;
+    int rc = 0;
+    if (!def && !adef) {
+        if (rt_buf_printf(&b, "Unknown directive \"@%s\".", d->name.value))
+            rc = dir_oom(ctx);
+        else
+            rc = gql_v_report1(ctx, gql_v_msg(&b), &d->loc);
+    } else if (location && !allowed) {
+        if (rt_buf_printf(&b, "Directive \"@%s\" may not be used on %s.", d->name.value, location_name(location)))
+            rc = dir_oom(ctx);
+        else
+            rc = gql_v_report1(ctx, gql_v_msg(&b), &d->loc);
+    }
+    rt_buf_free(&b);
+    return rc;
+}
+
+/* KnownArgumentNames on directives. */
+static int dir_known_args(gql_v_ctx_t *ctx, const gql_ast_directive_t *d, const gql_directive_t *def,
+                          const gql_ast_definition_t *adef)
+{
+    if (!def && !adef)
+        return 0;
+    int n = adef ? adef->nargs : def->nargs, k = 0;
+    const char **names = gql_v_alloc(ctx, (size_t)(n + 1) * sizeof *names);
+    if (!names)
+        return dir_oom(ctx);
+    if (adef) {
+        for (const gql_ast_input_value_def_t *iv = adef->arguments; iv; iv = iv->next)
+            if (!gql_v_name_in(names, k, iv->name.value))
+                names[k++] = iv->name.value;
+    } else {
+        for (int i = 0; i < def->nargs; i++)
+            names[k++] = def->args[i].name;
+    }
+    for (const gql_ast_argument_t *a = d->arguments; a; a = a->next) {
+        if (gql_v_name_in(names, k, a->name.value))
+            continue;
+        rt_buf_t m = RT_BUF_INIT;
+        if (rt_buf_printf(&m, "Unknown argument \"%s\" on directive \"@%s\".", a->name.value, d->name.value) ||
+            gql_did_you_mean(&m, NULL, a->name.value, names, k)) {
+            rt_buf_free(&m);
+            return dir_oom(ctx);
+        }
+        int rc = gql_v_report1(ctx, gql_v_msg(&m), &a->loc);
+        rt_buf_free(&m);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static bool arg_given(const gql_ast_directive_t *d, const char *name)
+{
+    for (const gql_ast_argument_t *a = d->arguments; a; a = a->next)
+        if (strcmp(a->name.value, name) == 0)
+            return true;
+    return false;
+}
+
+static bool required_def(const gql_ast_input_value_def_t *iv, const char *name)
+{
+    return strcmp(iv->name.value, name) == 0 && iv->type->kind == GQL_TYPE_NON_NULL && !iv->default_value;
+}
+
+/* ProvidedRequiredArguments on a directive defined in the document: graphql-js's keyMap over the
+ * required ones (first position, last definition). */
+static int dir_required_doc(gql_v_ctx_t *ctx, const gql_ast_directive_t *d, const gql_ast_definition_t *adef)
+{
+    int rc = 0;
+    for (const gql_ast_input_value_def_t *iv = adef->arguments; iv && !rc; iv = iv->next) {
+        if (iv->type->kind != GQL_TYPE_NON_NULL || iv->default_value)
+            continue;
+        bool earlier = false;
+        for (const gql_ast_input_value_def_t *q = adef->arguments; q != iv; q = q->next)
+            earlier = earlier || required_def(q, iv->name.value);
+        const gql_ast_input_value_def_t *last = iv;
+        for (const gql_ast_input_value_def_t *q = iv->next; q; q = q->next)
+            if (required_def(q, iv->name.value))
+                last = q;
+        if (earlier || arg_given(d, iv->name.value))
+            continue;
+        rt_buf_t m = RT_BUF_INIT, ts = RT_BUF_INIT;
+        if (gql_print_type(&ts, last->type) ||
+            rt_buf_printf(&m, "Directive \"@%s\" argument \"%s\" of type \"%s\" is required, but it was not provided.",
+                          d->name.value, iv->name.value, gql_v_msg(&ts)))
+            rc = dir_oom(ctx);
+        else
+            rc = gql_v_report1(ctx, gql_v_msg(&m), &d->loc);
+        rt_buf_free(&m);
+        rt_buf_free(&ts);
+    }
+    return rc;
+}
+
+/* ProvidedRequiredArguments on a schema directive (leave). */
+static int dir_required_schema(gql_v_ctx_t *ctx, const gql_ast_directive_t *d, const gql_directive_t *def)
+{
+    int rc = 0;
+    for (int i = 0; i < def->nargs && !rc; i++) {
+        const gql_input_value_t *ad = &def->args[i];
+        if (!gql_v_is_nonnull(ad->type) || ad->default_value || arg_given(d, ad->name))
+            continue;
+        rt_buf_t m = RT_BUF_INIT;
+        if (rt_buf_printf(&m, "Directive \"@%s\" argument \"%s\" of type \"", d->name.value, ad->name) ||
+            gql_v_print_type(ctx, &m, ad->type) || rt_buf_puts(&m, "\" is required, but it was not provided."))
+            rc = dir_oom(ctx);
+        else
+            rc = gql_v_report1(ctx, gql_v_msg(&m), &d->loc);
+        rt_buf_free(&m);
+    }
+    return rc;
+}
+
 static int w_directive(gql_v_walk_t *w, const gql_ast_directive_t *d, uint32_t location)
 {
     gql_v_ctx_t *ctx = w->ctx;
@@ -192,60 +325,8 @@ static int w_directive(gql_v_walk_t *w, const gql_ast_directive_t *d, uint32_t l
     int rc = 0;
     w->directive = def;
     if (w->validate) {
-        rt_buf_t b = RT_BUF_INIT;
-        /* KnownDirectives */
-        bool allowed = true;
-        if (adef) {
-            allowed = false;
-            for (int i = 0; i < adef->nlocations; i++)
-                if (strcmp(adef->locations[i].value, location_name(location)) == 0)
-                    allowed = true;
-        } else if (def) {
-            allowed = (def->locations & location) != 0;
-        }
-        if (!def && !adef) {
-            if (rt_buf_printf(&b, "Unknown directive \"@%s\".", d->name.value))
-                goto oom;
-            rc = gql_v_report1(ctx, gql_v_msg(&b), &d->loc);
-        } else if (location && !allowed) {
-            if (rt_buf_printf(&b, "Directive \"@%s\" may not be used on %s.", d->name.value, location_name(location)))
-                goto oom;
-            rc = gql_v_report1(ctx, gql_v_msg(&b), &d->loc);
-        }
-        rt_buf_free(&b);
-        if (rc)
-            goto out;
-        /* KnownArgumentNames on directives */
-        if (def || adef) {
-            int n = adef ? adef->nargs : def->nargs, k = 0;
-            const char **names = gql_v_alloc(ctx, (size_t)(n + 1) * sizeof *names);
-            if (!names)
-                goto oom;
-            if (adef) {
-                for (const gql_ast_input_value_def_t *iv = adef->arguments; iv; iv = iv->next)
-                    if (!gql_v_name_in(names, k, iv->name.value))
-                        names[k++] = iv->name.value;
-            } else {
-                for (int i = 0; i < def->nargs; i++)
-                    names[k++] = def->args[i].name;
-            }
-            for (const gql_ast_argument_t *a = d->arguments; a; a = a->next) {
-                if (gql_v_name_in(names, k, a->name.value))
-                    continue;
-                rt_buf_t m = RT_BUF_INIT;
-                if (rt_buf_printf(&m, "Unknown argument \"%s\" on directive \"@%s\".", a->name.value, d->name.value) ||
-                    gql_did_you_mean(&m, NULL, a->name.value, names, k)) {
-                    rt_buf_free(&m);
-                    goto oom;
-                }
-                rc = gql_v_report1(ctx, gql_v_msg(&m), &a->loc);
-                rt_buf_free(&m);
-                if (rc)
-                    goto out;
-            }
-        }
-        /* UniqueArgumentNames */
-        if ((rc = rule_unique_args(w, d->arguments)))
+        if ((rc = dir_known(ctx, d, def, adef, location)) || (rc = dir_known_args(ctx, d, def, adef)) ||
+            (rc = rule_unique_args(w, d->arguments)))
             goto out;
     }
     w->in_directive = true;
@@ -254,67 +335,10 @@ static int w_directive(gql_v_walk_t *w, const gql_ast_directive_t *d, uint32_t l
     w->in_directive = save_in;
     if (rc)
         goto out;
-    if (w->validate && adef) {
-        /* ProvidedRequiredArguments on a directive defined in the document */
-        for (const gql_ast_input_value_def_t *iv = adef->arguments; iv && !rc; iv = iv->next) {
-            /* keyMap over the required ones: first position, last definition */
-            if (iv->type->kind != GQL_TYPE_NON_NULL || iv->default_value)
-                continue;
-            bool earlier = false;
-            for (const gql_ast_input_value_def_t *q = adef->arguments; q != iv; q = q->next)
-                if (strcmp(q->name.value, iv->name.value) == 0 && q->type->kind == GQL_TYPE_NON_NULL &&
-                    !q->default_value)
-                    earlier = true;
-            const gql_ast_input_value_def_t *last = iv;
-            for (const gql_ast_input_value_def_t *q = iv->next; q; q = q->next)
-                if (strcmp(q->name.value, iv->name.value) == 0 && q->type->kind == GQL_TYPE_NON_NULL &&
-                    !q->default_value)
-                    last = q;
-            bool given = false;
-            for (const gql_ast_argument_t *a = d->arguments; a; a = a->next)
-                if (strcmp(a->name.value, iv->name.value) == 0)
-                    given = true;
-            if (given || earlier)
-                continue;
-            rt_buf_t m = RT_BUF_INIT, ts = RT_BUF_INIT;
-            if (gql_print_type(&ts, last->type) ||
-                rt_buf_printf(&m,
-                              "Directive \"@%s\" argument \"%s\" of type \"%s\" is required, but it was not provided.",
-                              d->name.value, iv->name.value, gql_v_msg(&ts))) {
-                rt_buf_free(&m);
-                rt_buf_free(&ts);
-                goto oom;
-            }
-            rc = gql_v_report1(ctx, gql_v_msg(&m), &d->loc);
-            rt_buf_free(&m);
-            rt_buf_free(&ts);
-        }
-    } else if (w->validate && def) {
-        /* ProvidedRequiredArguments on directives (leave) */
-        for (int i = 0; i < def->nargs && !rc; i++) {
-            const gql_input_value_t *ad = &def->args[i];
-            if (!gql_v_is_nonnull(ad->type) || ad->default_value)
-                continue;
-            bool given = false;
-            for (const gql_ast_argument_t *a = d->arguments; a; a = a->next)
-                if (strcmp(a->name.value, ad->name) == 0)
-                    given = true;
-            if (given)
-                continue;
-            rt_buf_t m = RT_BUF_INIT;
-            if (rt_buf_printf(&m, "Directive \"@%s\" argument \"%s\" of type \"", d->name.value, ad->name) ||
-                gql_v_print_type(ctx, &m, ad->type) || rt_buf_puts(&m, "\" is required, but it was not provided.")) {
-                rt_buf_free(&m);
-                goto oom;
-            }
-            rc = gql_v_report1(ctx, gql_v_msg(&m), &d->loc);
-            rt_buf_free(&m);
-        }
-    }
-    goto out;
-oom:
-    ctx->oom = ctx->aborted = true;
-    rc = -1;
+    if (w->validate && adef)
+        rc = dir_required_doc(ctx, d, adef);
+    else if (w->validate && def)
+        rc = dir_required_schema(ctx, d, def);
 out:
     w->directive = save_dir;
     w->in_directive = save_in;
