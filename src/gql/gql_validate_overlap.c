@@ -332,6 +332,110 @@ static int o_collect_nodes(gql_v_ctx_t *ctx, const gql_ast_selection_t *node, co
     return 0;
 }
 
+static int o_oom(gql_v_ctx_t *ctx)
+{
+    ctx->oom = ctx->aborted = true;
+    return -1;
+}
+
+/* When the parents are not mutually exclusive: different field names or differing arguments
+ * (cached per pair of fields). *reason stays NULL when neither applies. */
+static int o_name_args_reason(gql_v_ctx_t *ctx, const o_field_t *f1, const o_field_t *f2, const char **reason)
+{
+    const gql_ast_selection_t *n1 = f1->node, *n2 = f2->node;
+    gql_v_overlap_t *st = ctx->overlap;
+    gql_v_map_slot_t *cached = gql_v_map_get(&st->comparisons, f1, f2);
+    *reason = NULL;
+    if (cached) {
+        *reason = cached->val;
+        return 0;
+    }
+    if (strcmp(n1->name.value, n2->name.value) != 0) {
+        rt_buf_t b = RT_BUF_INIT;
+        const char *a = o_abbrev(ctx, n1->name.value), *bb = o_abbrev(ctx, n2->name.value);
+        if (!a || !bb || rt_buf_printf(&b, "\"%s\" and \"%s\" are different fields", a, bb)) {
+            rt_buf_free(&b);
+            return o_oom(ctx);
+        }
+        *reason = gql_v_strdup(ctx, rt_buf_cstr(&b));
+        rt_buf_free(&b);
+        if (!*reason)
+            return -1;
+    } else {
+        int same = o_same_arguments(ctx, n1, n2);
+        if (same < 0)
+            return ctx->aborted ? -1 : o_oom(ctx);
+        if (!same)
+            *reason = "they have differing arguments";
+    }
+    return gql_v_map_put(ctx, &st->comparisons, f1, f2, (void *)*reason) ? 0 : -1;
+}
+
+/* "they return conflicting types ..." when t1 and t2 conflict; *reason NULL otherwise. */
+static int o_types_reason(gql_v_ctx_t *ctx, vt_t t1, vt_t t2, bool same_def, const char **reason)
+{
+    *reason = NULL;
+    int tc = t1 && t2 ? o_types_conflict(ctx, t1, t2, same_def) : 0;
+    if (tc <= 0)
+        return tc;
+    rt_buf_t b = RT_BUF_INIT;
+    if (rt_buf_puts(&b, "they return conflicting types \"") || gql_v_print_type(ctx, &b, t1) ||
+        rt_buf_puts(&b, "\" and \"") || gql_v_print_type(ctx, &b, t2) || rt_buf_putc(&b, '"') ||
+        !(*reason = gql_v_strdup(ctx, rt_buf_cstr(&b)))) {
+        rt_buf_free(&b);
+        return o_oom(ctx);
+    }
+    rt_buf_free(&b);
+    return 0;
+}
+
+/* Both fields have selections: the conflicts between them, folded into one conflict. */
+static int o_subfields_conflict(gql_v_ctx_t *ctx, o_list_t *out, bool excl, const o_field_t *f1, const o_field_t *f2,
+                                vt_t t1, vt_t t2, o_conflict_t *c)
+{
+    const gql_ast_selection_t *n1 = f1->node, *n2 = f2->node;
+    o_list_t sub;
+    memset(&sub, 0, sizeof sub);
+    if (o_between_subsets(ctx, &sub, excl, gql_v_named_idx(t1), n1->selection_set, gql_v_named_idx(t2),
+                          n2->selection_set))
+        return -1;
+    if (sub.n == 0)
+        return 0;
+    rt_buf_t m = RT_BUF_INIT;
+    for (int i = 0; i < sub.n; i++) {
+        const char *nm = o_abbrev(ctx, sub.items[i].response_name);
+        if (!nm || rt_buf_printf(&m, "%ssubfields \"%s\" conflict because %s", m.len ? " and " : "", nm,
+                                 sub.items[i].reason)) {
+            rt_buf_free(&m);
+            return o_oom(ctx);
+        }
+        if (m.len > MAX_DETAIL)
+            break;
+    }
+    const char *full = rt_buf_cstr(&m);
+    c->reason = full && strlen(full) > MAX_DETAIL ? o_abbrev(ctx, full) : gql_v_strdup(ctx, full ? full : "");
+    rt_buf_free(&m);
+    if (!c->reason)
+        return -1;
+    if (o_collect_nodes(ctx, n1, &sub, true, &c->f1, &c->n1) || o_collect_nodes(ctx, n2, &sub, false, &c->f2, &c->n2))
+        return -1;
+    return o_push_conflict(ctx, out, c);
+}
+
+/* A conflict between the two field nodes themselves. */
+static int o_push_single(gql_v_ctx_t *ctx, o_list_t *out, o_conflict_t *c, const gql_ast_selection_t *n1,
+                         const gql_ast_selection_t *n2)
+{
+    c->f1 = gql_v_alloc(ctx, sizeof *c->f1);
+    c->f2 = gql_v_alloc(ctx, sizeof *c->f2);
+    if (!c->f1 || !c->f2)
+        return -1;
+    c->f1[0] = n1;
+    c->f2[0] = n2;
+    c->n1 = c->n2 = 1;
+    return o_push_conflict(ctx, out, c);
+}
+
 /* findConflict: appends at most one conflict to out. */
 static int o_find_conflict(gql_v_ctx_t *ctx, o_list_t *out, bool parent_excl, const char *rn, const o_field_t *f1,
                            const o_field_t *f2)
@@ -350,97 +454,18 @@ static int o_find_conflict(gql_v_ctx_t *ctx, o_list_t *out, bool parent_excl, co
     memset(&c, 0, sizeof c);
     c.response_name = rn;
     if (!excl) {
-        const char *reason = NULL;
-        rt_buf_t b = RT_BUF_INIT;
-        gql_v_overlap_t *st = ctx->overlap;
-        gql_v_map_slot_t *cached = gql_v_map_get(&st->comparisons, f1, f2);
-        if (cached) {
-            reason = cached->val;
-        } else if (strcmp(n1->name.value, n2->name.value) != 0) {
-            const char *a = o_abbrev(ctx, n1->name.value), *bb = o_abbrev(ctx, n2->name.value);
-            if (!a || !bb || rt_buf_printf(&b, "\"%s\" and \"%s\" are different fields", a, bb))
-                goto oom;
-            reason = gql_v_strdup(ctx, rt_buf_cstr(&b));
-            rt_buf_free(&b);
-            if (!reason)
-                return -1;
-        } else {
-            int same = o_same_arguments(ctx, n1, n2);
-            if (same < 0) {
-                if (ctx->aborted)
-                    return -1;
-                goto oom;
-            }
-            if (!same)
-                reason = "they have differing arguments";
-        }
-        if (!cached && !gql_v_map_put(ctx, &st->comparisons, f1, f2, (void *)reason))
+        if (o_name_args_reason(ctx, f1, f2, &c.reason) < 0)
             return -1;
-        if (reason) {
-            c.reason = reason;
-            goto single;
-        }
-        goto types;
-    oom:
-        rt_buf_free(&b);
-        ctx->oom = ctx->aborted = true;
+        if (c.reason)
+            return o_push_single(ctx, out, &c, n1, n2);
+    }
+    if (o_types_reason(ctx, t1, t2, f1->def == f2->def, &c.reason) < 0)
         return -1;
-    }
-types:;
-    int tc = t1 && t2 ? o_types_conflict(ctx, t1, t2, f1->def == f2->def) : 0;
-    if (tc < 0)
-        return -1;
-    if (tc) {
-        rt_buf_t b = RT_BUF_INIT;
-        if (rt_buf_puts(&b, "they return conflicting types \"") || gql_v_print_type(ctx, &b, t1) ||
-            rt_buf_puts(&b, "\" and \"") || gql_v_print_type(ctx, &b, t2) || rt_buf_putc(&b, '"') ||
-            !(c.reason = gql_v_strdup(ctx, rt_buf_cstr(&b)))) {
-            rt_buf_free(&b);
-            ctx->oom = ctx->aborted = true;
-            return -1;
-        }
-        rt_buf_free(&b);
-        goto single;
-    }
-    if (n1->selection_set && n2->selection_set) {
-        o_list_t sub;
-        memset(&sub, 0, sizeof sub);
-        if (o_between_subsets(ctx, &sub, excl, gql_v_named_idx(t1), n1->selection_set, gql_v_named_idx(t2),
-                              n2->selection_set))
-            return -1;
-        if (sub.n == 0)
-            return 0;
-        rt_buf_t m = RT_BUF_INIT;
-        for (int i = 0; i < sub.n; i++) {
-            const char *nm = o_abbrev(ctx, sub.items[i].response_name);
-            if (!nm || rt_buf_printf(&m, "%ssubfields \"%s\" conflict because %s", m.len ? " and " : "", nm,
-                                     sub.items[i].reason)) {
-                rt_buf_free(&m);
-                ctx->oom = ctx->aborted = true;
-                return -1;
-            }
-            if (m.len > MAX_DETAIL)
-                break;
-        }
-        const char *full = rt_buf_cstr(&m);
-        c.reason = full && strlen(full) > MAX_DETAIL ? o_abbrev(ctx, full) : gql_v_strdup(ctx, full ? full : "");
-        rt_buf_free(&m);
-        if (!c.reason)
-            return -1;
-        if (o_collect_nodes(ctx, n1, &sub, true, &c.f1, &c.n1) || o_collect_nodes(ctx, n2, &sub, false, &c.f2, &c.n2))
-            return -1;
-        return o_push_conflict(ctx, out, &c);
-    }
+    if (c.reason)
+        return o_push_single(ctx, out, &c, n1, n2);
+    if (n1->selection_set && n2->selection_set)
+        return o_subfields_conflict(ctx, out, excl, f1, f2, t1, t2, &c);
     return 0;
-single:
-    c.f1 = gql_v_alloc(ctx, sizeof *c.f1);
-    c.f2 = gql_v_alloc(ctx, sizeof *c.f2);
-    if (!c.f1 || !c.f2)
-        return -1;
-    c.f1[0] = n1;
-    c.f2[0] = n2;
-    c.n1 = c.n2 = 1;
-    return o_push_conflict(ctx, out, &c);
 }
 
 static int o_conflicts_within(gql_v_ctx_t *ctx, o_list_t *out, const o_cfr_t *r)
