@@ -149,16 +149,16 @@ static int check_members(json_object *query, json_object *op, json_object *vars,
                          http_gql_params_t *out, const char **message)
 {
     bool persisted = rt_json_get(ext, "persistedQuery") || json_object_is_type(doc_id, json_type_string);
+    if (doc_id && !json_object_is_type(doc_id, json_type_string)) {
+        *message = "Invalid documentId";
+        return 400;
+    }
     if (!query && !persisted) {
         *message = "Missing query";
         return 400;
     }
     if (query && !json_object_is_type(query, json_type_string)) {
         *message = "Invalid query";
-        return 400;
-    }
-    if (doc_id && !json_object_is_type(doc_id, json_type_string)) {
-        *message = "Invalid documentId";
         return 400;
     }
     if (vars && !json_object_is_type(vars, json_type_object)) {
