@@ -11,6 +11,7 @@
 #include "cli/cli_config.h"
 #include "cli/cli_demo.h"
 #include "feed/feed.h"
+#include "gql/gql_persist.h"
 #include "gql_schema_gen.h"
 #include "http/http_events.h"
 #include "net/net.h"
@@ -64,6 +65,12 @@ static int serve(rt_server_t *srv)
         rt_log_error("main", "cannot load the directory from the store");
         goto out;
     }
+    char perr[320];
+    if (gql_persist_new(srv->cfg.persisted_operations, srv->cfg.allow_list_only, srv->cfg.persisted_cache_entries,
+                        &srv->persist, perr, sizeof perr) < 0) {
+        rt_log_error("main", "--persisted-operations: %s", perr);
+        goto out;
+    }
     if (net_start(srv, &net) < 0)
         goto out;
     srv->feed = feed_new(srv);
@@ -105,6 +112,8 @@ out:
     auth_free(srv->auth);
     srv->auth = NULL;
     net_free(net);
+    gql_persist_free(srv->persist);
+    srv->persist = NULL;
     rt_log_info("main", rc == 0 ? "drained; exiting" : "could not start");
     return rc;
 }

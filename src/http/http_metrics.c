@@ -3,6 +3,7 @@
 #include "http/http_metrics.h"
 
 #include "auth/auth.h"
+#include "gql/gql_persist.h"
 
 static void metric(rt_buf_t *b, const char *name, const char *type, const char *help, long value)
 {
@@ -25,6 +26,12 @@ void http_metrics_render(rt_server_t *srv, rt_buf_t *out)
            LOAD(m->slow_consumer_closes));
     metric(out, "outgoing_queue_bytes", "gauge", "Bytes queued for sending over all connections.",
            LOAD(m->queue_bytes));
+    gql_persist_counters_t pc;
+    gql_persist_counters(srv->persist, &pc);
+    metric(out, "persisted_hits_total", "counter", "Persisted operation ids resolved to a document.", pc.hits);
+    metric(out, "persisted_misses_total", "counter", "Persisted operation ids not found.", pc.misses);
+    metric(out, "persisted_refusals_total", "counter", "Documents refused by the allow-list.", pc.refusals);
+    metric(out, "persisted_cache_entries", "gauge", "Documents in the automatic persisted queries cache.", pc.cached);
     rt_buf_puts(out, "# HELP blobhub_rt_thread_connections Open WebSocket connections per network thread.\n"
                      "# TYPE blobhub_rt_thread_connections gauge\n");
     int nthreads = srv->nthreads < 1 ? 1 : srv->nthreads > RT_MAX_THREADS ? RT_MAX_THREADS : srv->nthreads;

@@ -9,6 +9,7 @@
 
 #include "feed/feed_query.h"
 #include "gql/gql.h"
+#include "gql/gql_persist.h"
 #include "util/util_buf.h"
 #include "util/util_json.h"
 #include "util/util_log.h"
@@ -343,14 +344,22 @@ void proto_run_operation(proto_conn_t *c, const char *id, json_object *payload)
     json_object *opname = rt_json_get(payload, "operationName");
     const char *query = json_object_get_string(q);
     size_t qlen = (size_t)json_object_get_string_len(q);
-    gql_limits_t limits = {srv->cfg.max_query_depth, srv->cfg.max_query_tokens};
+    gql_limits_t limits = {srv->cfg.max_query_depth, srv->cfg.max_query_tokens, srv->cfg.max_list_items};
     gql_request_t *req = NULL;
     json_object *errors = NULL;
 
     if (vars && !json_object_is_type(vars, json_type_object))
         vars = NULL;
     const char *op = opname && json_object_is_type(opname, json_type_string) ? json_object_get_string(opname) : NULL;
-    int rc = gql_request_prepare(srv->schema, query, qlen, vars, op, &limits, &req, &errors);
+    /* A persisted id (extensions.persistedQuery or documentId) names the document to run. */
+    json_object *doc_id = rt_json_get(payload, "documentId");
+    char *pdoc = NULL;
+    int rc = gql_persist_resolve(srv->persist, GQL_PERSIST_SOCKET, query, qlen, rt_json_get(payload, "extensions"),
+                                 json_object_is_type(doc_id, json_type_string) ? json_object_get_string(doc_id) : NULL,
+                                 &pdoc, &qlen, &errors);
+    if (rc == GQL_OK)
+        rc = gql_request_prepare(srv->schema, pdoc ? pdoc : query, qlen, vars, op, &limits, &req, &errors);
+    free(pdoc);
     if (rc != GQL_OK) {
         send_op_errors(c, id, errors);
         json_object_put(errors);
