@@ -18,6 +18,18 @@ static bool feed_wire_can_view(void *ctx, const auth_identity_t *who, const char
     return srv->auth && auth_can_view(srv->auth, who, type, node);
 }
 
+static int feed_wire_current(void *ctx, const char *type, const char *id, json_object **out)
+{
+    rt_server_t *srv = ctx;
+    *out = NULL;
+    if (!srv->store || !type || !id)
+        return -1;
+    int rc = store_get(srv->store, type, id, out);
+    if (rc == STORE_ERR_NOT_FOUND || (rc == 0 && !*out))
+        return 1;
+    return rc == 0 ? 0 : -1;
+}
+
 /* The store's change as the feed sees it: same fields, borrowed. */
 static void feed_wire_view(const store_change_t *s, feed_change_t *c)
 {
@@ -35,6 +47,7 @@ static void feed_wire_view(const store_change_t *s, feed_change_t *c)
     c->blob_id = s->blob_id;
     c->session_id = s->session_id;
     c->execution_id = s->execution_id;
+    c->time_ms = s->time_ms;
 }
 
 typedef struct feed_wire_read {
@@ -107,6 +120,7 @@ feed_t *feed_new(struct rt_server *srv)
         .request_free = gql_request_free,
         .error_new = gql_error_new,
         .can_view = feed_wire_can_view,
+        .current = feed_wire_current,
         .identity_ref = auth_identity_ref,
         .identity_unref = auth_identity_unref,
         .log_read = feed_wire_log_read,

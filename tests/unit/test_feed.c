@@ -356,8 +356,9 @@ static void append_scenario(void)
     log_append("Session", "s1", FEED_CREATED, "o1", "b1", NULL, NULL, "{\"id\":\"s1\",\"blobId\":\"b1\"}", NULL, NULL);
     log_append("SessionEvent", "se1", FEED_CREATED, "o1", "b1", "s1", "ex1",
                "{\"id\":\"se1\",\"sessionId\":\"s1\",\"blobId\":\"b1\"}", NULL, NULL);
-    log_append("Blob", "b1", FEED_UPDATED, "o1", NULL, NULL, NULL, "{\"id\":\"b1\",\"name\":\"n2\"}",
-               "{\"id\":\"b1\",\"name\":\"n1\"}", "[\"name\"]");
+    log_append("Blob", "b1", FEED_UPDATED, "o1", NULL, NULL, NULL,
+               "{\"id\":\"b1\",\"organizationId\":\"o1\",\"name\":\"n2\"}",
+               "{\"id\":\"b1\",\"organizationId\":\"o1\",\"name\":\"n1\"}", "[\"name\"]");
     log_append("Blob", "b3", FEED_CREATED, "o2", NULL, NULL, NULL, "{\"id\":\"b3\"}", NULL, NULL);
     log_append("Revision", "r1", FEED_CREATED, "o1", "b1", NULL, NULL, "{\"id\":\"r1\",\"blobId\":\"b1\"}", NULL, NULL);
     log_append("Revision", "r2", FEED_UPDATED, "o2", "b2", NULL, NULL,
@@ -454,9 +455,10 @@ static void test_fields_and_filters(void)
         CHECK(ok);
     }
     /* Payload shapes per SPEC 6 (blob(id: b1) got the UPDATED, session(id: s1) CREATED+DELETED). */
-    CHECK_STR(recs[13].values[0],
-              "{\"mutation\":\"UPDATED\",\"node\":{\"id\":\"b1\",\"name\":\"n2\"},"
-              "\"previousValues\":{\"id\":\"b1\",\"name\":\"n1\"},\"updatedFields\":[\"name\"],\"cursor\":\"c8\"}");
+    CHECK_STR(
+        recs[13].values[0],
+        "{\"mutation\":\"UPDATED\",\"node\":{\"id\":\"b1\",\"organizationId\":\"o1\",\"name\":\"n2\"},"
+        "\"previousValues\":{\"id\":\"b1\",\"organizationId\":\"o1\",\"name\":\"n1\"},\"updatedFields\":[\"name\"],\"cursor\":\"c8\"}");
     CHECK_STR(recs[11].values[0], "{\"mutation\":\"CREATED\",\"node\":{\"id\":\"s1\",\"blobId\":\"b1\"},"
                                   "\"previousValues\":null,\"updatedFields\":null,\"cursor\":\"c6\"}");
     CHECK_STR(recs[11].values[1], "{\"mutation\":\"DELETED\",\"node\":null,"
