@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/util_clock.h"
+#include "util/util_histogram.h"
 #include "util/util_map.h"
 #include "feed/feed_match.h"
 #include "util/util_log.h"
@@ -81,11 +83,16 @@ struct feed {
     rt_map_t *topics; /* topic key -> feed_topic_t */
     rt_map_t *sels;   /* selection key -> feed_sel_t */
     feed_sub_t *all;
-    size_t nsubs;   /* subscribed (not dead) */
-    uint64_t stamp; /* one per published change */
-    rt_buf_t key;   /* scratch for topic keys (under the lock) */
-    rt_buf_t out;   /* scratch for the publisher's rendering (under the lock) */
+    size_t nsubs;           /* subscribed (not dead) */
+    uint64_t stamp;         /* one per published change */
+    rt_buf_t key;           /* scratch for topic keys (under the lock) */
+    rt_buf_t out;           /* scratch for the publisher's rendering (under the lock) */
+    rt_histogram_t latency; /* commit -> frame handed to the connection's writer, microseconds */
 };
+
+/* Latency buckets, microseconds: 0.5 ms to 10 s. */
+static const int64_t feed_latency_bounds[] = {500,    1000,   2500,   5000,    10000,   25000,   50000,
+                                              100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
 
 #define FEED_METRIC_ADD(f, field, n)                                                                                   \
     do {                                                                                                               \
@@ -112,6 +119,8 @@ feed_t *feed_new_with_deps(const feed_deps_t *deps, rt_metrics_t *metrics)
     f->sels = rt_map_new();
     if (!f->topics || !f->sels)
         goto fail;
+    rt_histogram_init(&f->latency, feed_latency_bounds,
+                      (int)(sizeof feed_latency_bounds / sizeof feed_latency_bounds[0]));
     return f;
 fail:
     rt_map_free(f->topics, NULL);
@@ -342,6 +351,10 @@ static void feed_deliver_task(void *arg)
         if (!s->dead) {
             FEED_METRIC_ADD(dl->feed, deliveries, 1);
             s->sink.next(s->sub_ctx, dl->v[i].frame);
+            /* Live deliveries only: a replayed change's age is not a latency. Commit times are
+             * whole milliseconds, so the sub-millisecond buckets are approximate. */
+            if (dl->v[i].commit_ms > 0)
+                rt_histogram_observe(&dl->feed->latency, (rt_wall_now().ms - dl->v[i].commit_ms) * 1000);
         }
         rt_frame_unref(dl->v[i].frame);
         feed_sub_unref(s);
@@ -956,3 +969,11 @@ size_t feed_subscription_count(const feed_t *f) { FEED_LOCKED_READ(f, f->nsubs);
 size_t feed_topic_count(const feed_t *f) { FEED_LOCKED_READ(f, rt_map_count(f->topics)); }
 
 size_t feed_selection_count(const feed_t *f) { FEED_LOCKED_READ(f, rt_map_count(f->sels)); }
+
+int feed_metrics_write(const feed_t *f, rt_buf_t *out)
+{
+    return rt_histogram_write(&f->latency, out, "blobhub_rt_publish_delivery_seconds",
+                              "Time from a change's commit to its frame being handed to a subscriber's connection "
+                              "for writing (live deliveries).",
+                              1e-6);
+}

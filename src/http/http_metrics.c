@@ -3,6 +3,7 @@
 #include "http/http_metrics.h"
 
 #include "auth/auth.h"
+#include "feed/feed.h"
 
 static void metric(rt_buf_t *b, const char *name, const char *type, const char *help, long value)
 {
@@ -35,4 +36,6 @@ void http_metrics_render(rt_server_t *srv, rt_buf_t *out)
     for (int r = 1; r < AUTH_FAIL__COUNT; r++)
         rt_buf_printf(out, "blobhub_rt_auth_failures_total{reason=\"%s\"} %ld\n", auth_failure_name((auth_failure_t)r),
                       LOAD(m->auth_failures[r]));
+    if (srv->feed)
+        feed_metrics_write(srv->feed, out);
 }
