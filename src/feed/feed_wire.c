@@ -3,8 +3,6 @@
  * the engine (feed_core.c) stays testable with fakes. */
 #include "feed/feed.h"
 
-#if __has_include("store/store.h")
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,8 +145,3 @@ void feed_publish(feed_t *f, const struct store_change *changes, int n)
     if (nb)
         feed_publish_changes(f, batch, nb);
 }
-
-#else
-/* store/store.h is not in this tree yet: feed_new and feed_publish come with it. */
-typedef int feed_wire_pending_t;
-#endif
