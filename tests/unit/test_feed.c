@@ -590,6 +590,49 @@ RT_TEST(render_once_and_permissions)
         rec_clear(&r[i]);
 }
 
+/* An execution moved from blob b1 to b2: each subscriber receives the mutation its view of the
+ * before and after states gives (UPDATED, DELETED, CREATED or nothing), rendered once per
+ * (selection, mutation as received), and a filter applies to the mutation as received. */
+RT_TEST(transition_per_subscriber)
+{
+    feed_deps_t d = fake_deps(0);
+    feed_t *f = feed_new_with_deps(&d, NULL);
+    auth_identity_t all = {0, NULL}, on1 = {0, "b1"}, on2 = {0, "b2"}, on9 = {0, "b9"};
+    enum { N = 7 };
+    rec_t r[N];
+    memset(r, 0, sizeof r);
+    auth_identity_t *who[N] = {&all, &on1, &on2, &on2, &on9, &all, &on2};
+    const char *args[N] = {
+        "{}", "{}", "{}", "{}", "{}", "{\"blobId\":\"b1\"}", "{\"where\":{\"mutation_in\":[\"UPDATED\"]}}"};
+    for (int i = 0; i < N; i++) {
+        r[i].conn = -1;
+        CHECK(sub(f, who[i], "executions", args[i], i == 6 ? "F" : "A", &r[i], NULL) == 0);
+    }
+    fake_log_reset();
+    int m = log_append("Execution", "e1", FEED_UPDATED, "o1", "b2", NULL, NULL,
+                       "{\"id\":\"e1\",\"blobId\":\"b2\",\"status\":\"FAILED\"}",
+                       "{\"id\":\"e1\",\"blobId\":\"b1\",\"status\":\"RUNNING\"}", "[\"blobId\",\"status\"]");
+    fake_render_calls = 0;
+    publish_idx(f, m);
+    CHECK(fake_render_calls == 3); /* UPDATED, DELETED and CREATED of selection A; F filtered */
+    CHECK(r[0].n == 1 && r[1].n == 1 && r[2].n == 1 && r[3].n == 1 && r[4].n == 0 && r[5].n == 1 && r[6].n == 0);
+    CHECK(r[2].frames[0] == r[3].frames[0]);
+    CHECK(r[1].frames[0] == r[5].frames[0]); /* moved out of the blobId topic: DELETED */
+    CHECK_STR(r[0].values[0],
+              "{\"mutation\":\"UPDATED\",\"node\":{\"id\":\"e1\",\"blobId\":\"b2\",\"status\":\"FAILED\"},"
+              "\"previousValues\":{\"id\":\"e1\",\"blobId\":\"b1\",\"status\":\"RUNNING\"},"
+              "\"updatedFields\":[\"blobId\",\"status\"],\"cursor\":\"c1\"}");
+    CHECK_STR(r[1].values[0], "{\"mutation\":\"DELETED\",\"node\":null,"
+                              "\"previousValues\":{\"id\":\"e1\",\"blobId\":\"b1\",\"status\":\"RUNNING\"},"
+                              "\"updatedFields\":null,\"cursor\":\"c1\"}");
+    CHECK_STR(r[2].values[0],
+              "{\"mutation\":\"CREATED\",\"node\":{\"id\":\"e1\",\"blobId\":\"b2\",\"status\":\"FAILED\"},"
+              "\"previousValues\":null,\"updatedFields\":null,\"cursor\":\"c1\"}");
+    feed_free(f);
+    for (int i = 0; i < N; i++)
+        rec_clear(&r[i]);
+}
+
 RT_TEST(unsubscribe_during_delivery)
 {
     feed_deps_t d = fake_deps(0);
