@@ -403,6 +403,8 @@ typedef struct feed_judge {
     bool moved; /* UPDATED across what permission is judged on: before and after may differ */
 } feed_judge_t;
 
+static bool feed_same(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+
 static bool feed_str_differ(const char *a, const char *b) { return (a || b) && (!a || !b || strcmp(a, b) != 0); }
 
 static const char *feed_str_field(json_object *node, const char *key)
@@ -578,7 +580,8 @@ void feed_publish_changes(feed_t *f, const feed_change_t *changes, int n)
 /* One replay page: the changes a subscription may want, copied out of the log read (the store
  * may hold a read lock while calling back: judging and delivering happen after it returns). */
 typedef struct feed_page {
-    feed_change_t *v; /* owned copies (strings and references) */
+    feed_change_t *v;     /* owned copies (strings and references) */
+    signed char *verdict; /* per change: may the principal view the record now (1, 0; -1 unknown) */
     int n, cap;
     char *last_cursor; /* the last change read, wanted or not */
     int64_t last_seq;
@@ -615,6 +618,10 @@ static int feed_page_push(feed_page_t *p, const feed_change_t *c)
         if (!v)
             return -1;
         p->v = v;
+        signed char *verdict = realloc(p->verdict, (size_t)cap);
+        if (!verdict)
+            return -1;
+        p->verdict = verdict;
         p->cap = cap;
     }
     bool oom = false;
@@ -630,6 +637,7 @@ static int feed_page_push(feed_page_t *p, const feed_change_t *c)
     json_object_get(d->node);
     json_object_get(d->previous);
     json_object_get(d->updated_fields);
+    p->verdict[p->n] = -1;
     if (oom) {
         feed_change_release(d);
         return -1;
@@ -643,6 +651,7 @@ static void feed_page_free(feed_page_t *p)
     for (int i = 0; i < p->n; i++)
         feed_change_release(&p->v[i]);
     free(p->v);
+    free(p->verdict);
     free(p->last_cursor);
     memset(p, 0, sizeof *p);
 }
@@ -684,30 +693,36 @@ static int feed_replay_collect(void *arg, const feed_change_t *c)
 }
 
 /* Replay judges a record also as it is now: a record the principal may no longer view is not
- * replayed, not even its past. A record gone since is judged on its logged states. */
-static bool feed_replay_current_ok(feed_t *f, const feed_sub_t *s, const feed_change_t *c)
+ * replayed, not even its past. A record gone since is judged on its logged states. The verdict
+ * on an earlier change of the same record in the page is reused: one store read per record and
+ * page (a read may be a Redis round trip). */
+static bool feed_replay_current_ok(feed_t *f, const feed_sub_t *s, feed_page_t *p, int i)
 {
-    if (!f->deps.current)
+    const feed_change_t *c = &p->v[i];
+    if (!f->deps.current || !c->id)
         return true;
+    for (int k = i - 1; k >= 0; k--)
+        if (p->verdict[k] >= 0 && feed_same(p->v[k].id, c->id) && feed_same(p->v[k].type, c->type))
+            return (p->verdict[i] = p->verdict[k]) == 1;
     json_object *now = NULL;
     int rc = f->deps.current(f->deps.ctx, c->type, c->id, &now);
-    if (rc == 1)
-        return true;
-    bool ok = rc == 0 && feed_sees(f, s, c->type, now);
+    bool ok = rc == 1 || (rc == 0 && feed_sees(f, s, c->type, now));
     json_object_put(now);
+    p->verdict[i] = ok ? 1 : 0;
     return ok;
 }
 
 /* Judges and delivers one copied change; returns the bytes delivered. */
-static size_t feed_replay_one(feed_sub_t *s, const feed_change_t *c, rt_buf_t *buf)
+static size_t feed_replay_one(feed_sub_t *s, feed_page_t *p, int i, rt_buf_t *buf)
 {
     feed_t *f = s->feed;
+    const feed_change_t *c = &p->v[i];
     feed_judge_t j;
     feed_judge_init(&j, c);
     int m = feed_judge_sub(f, s, &j);
     if (m < 0)
         return 0;
-    if (!feed_replay_current_ok(f, s, c)) {
+    if (!feed_replay_current_ok(f, s, p, i)) {
         FEED_METRIC_ADD(f, deliveries_denied, 1);
         return 0;
     }
@@ -733,7 +748,7 @@ static bool feed_replay_deliver(feed_sub_t *s, feed_page_t *p, bool budget)
     size_t sent = 0;
     bool whole = true;
     for (int i = 0; i < p->n && !s->dead; i++) {
-        sent += feed_replay_one(s, &p->v[i], &buf);
+        sent += feed_replay_one(s, p, i, &buf);
         if (budget && sent >= f->deps.replay_bytes && i + 1 < p->n) {
             char *cur = strdup(p->v[i].cursor);
             if (cur) {

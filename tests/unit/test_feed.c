@@ -887,6 +887,51 @@ RT_TEST(replay_byte_budget)
     rec_clear(&r);
 }
 
+/* The current states replay judges on: e1 moved to blob x since, e2 still on b, e3 gone. */
+static int fake_current_calls;
+static int fake_current(void *ctx, const char *type, const char *id, json_object **out)
+{
+    (void)ctx;
+    (void)type;
+    fake_current_calls++;
+    *out = NULL;
+    if (strcmp(id, "e1") == 0)
+        *out = json_tokener_parse("{\"id\":\"e1\",\"blobId\":\"x\"}");
+    else if (strcmp(id, "e2") == 0)
+        *out = json_tokener_parse("{\"id\":\"e2\",\"blobId\":\"b\"}");
+    return *out ? 0 : 1;
+}
+
+/* Replay judges a record as it is now: e1's past on blob b is not replayed to a principal that
+ * cannot see where e1 is now; a record gone since is judged on its logged states; the store is
+ * asked once per record and page. */
+RT_TEST(replay_judges_records_as_now)
+{
+    feed_deps_t d = fake_deps(10);
+    d.current = fake_current;
+    feed_t *f = feed_new_with_deps(&d, NULL);
+    auth_identity_t only_b = {0, "b"};
+    rec_t r = {0};
+    r.conn = -1;
+    fake_log_reset();
+    append_exec(1, "b");
+    append_exec(2, "b");
+    log_append("Execution", "e1", FEED_UPDATED, "o", "b", NULL, NULL,
+               "{\"id\":\"e1\",\"blobId\":\"b\",\"status\":\"FAILED\"}",
+               "{\"id\":\"e1\",\"blobId\":\"b\",\"status\":\"RUNNING\"}", "[\"status\"]");
+    log_append("Execution", "e2", FEED_UPDATED, "o", "b", NULL, NULL,
+               "{\"id\":\"e2\",\"blobId\":\"b\",\"status\":\"FAILED\"}",
+               "{\"id\":\"e2\",\"blobId\":\"b\",\"status\":\"RUNNING\"}", "[\"status\"]");
+    append_exec(3, "b");
+    fake_current_calls = 0;
+    CHECK(sub(f, &only_b, "executions", "{\"after\":\"c0\"}", NULL, &r, NULL) == 0);
+    fake_q_drain();
+    CHECK(got_exactly(&r, "2,4,5"));
+    CHECK(fake_current_calls == 3);
+    feed_free(f);
+    rec_clear(&r);
+}
+
 RT_TEST(replay_filters_and_permissions)
 {
     rt_server_t srv;
