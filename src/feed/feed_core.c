@@ -693,7 +693,8 @@ static int feed_replay_collect(void *arg, const feed_change_t *c)
 }
 
 /* Replay judges a record also as it is now: a record the principal may no longer view is not
- * replayed, not even its past. A record gone since is judged on its logged states. The verdict
+ * replayed, not even its past. A record gone since is judged on its last state if the store
+ * still has it, otherwise on its logged states. The verdict
  * on an earlier change of the same record in the page is reused: one store read per record and
  * page (a read may be a Redis round trip). */
 static bool feed_replay_current_ok(feed_t *f, const feed_sub_t *s, feed_page_t *p, int i)
@@ -706,7 +707,8 @@ static bool feed_replay_current_ok(feed_t *f, const feed_sub_t *s, feed_page_t *
             return (p->verdict[i] = p->verdict[k]) == 1;
     json_object *now = NULL;
     int rc = f->deps.current(f->deps.ctx, c->type, c->id, &now);
-    bool ok = rc == 1 || (rc == 0 && feed_sees(f, s, c->type, now));
+    /* Gone: judged on its last state when the store still knows it, else on the logged ones. */
+    bool ok = rc == 0 ? feed_sees(f, s, c->type, now) : rc == 1 && (!now || feed_sees(f, s, c->type, now));
     json_object_put(now);
     p->verdict[i] = ok ? 1 : 0;
     return ok;

@@ -56,8 +56,10 @@ typedef struct feed_deps {
     /* Auth (auth.h). */
     bool (*can_view)(void *ctx, const auth_identity_t *who, const char *type, json_object *node);
     /* Store: the current state of a node (replay judges records as they are now). Returns 0 and
-     * *out (caller owns), 1 when the node is gone (deleted since, or never stored), or < 0 on a
-     * store failure. NULL: replay judges on the logged states alone. Not called inside log_read. */
+     * *out (caller owns); 1 when the node is gone (deleted since, or never stored), with *out its
+     * last state when the store still keeps it (a tombstone; caller owns) or NULL; or < 0 on a
+     * store failure. NULL hook: replay judges on the logged states alone. Not called inside
+     * log_read. */
     int (*current)(void *ctx, const char *type, const char *id, json_object **out);
     auth_identity_t *(*identity_ref)(auth_identity_t *who);
     void (*identity_unref)(auth_identity_t *who);

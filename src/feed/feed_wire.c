@@ -23,8 +23,11 @@ static int feed_wire_current(void *ctx, const char *type, const char *id, json_o
     if (!srv->store || !type || !id)
         return -1;
     int rc = store_get(srv->store, type, id, out);
-    if (rc == STORE_ERR_NOT_FOUND || (rc == 0 && !*out))
+    if (rc == STORE_ERR_NOT_FOUND || (rc == 0 && !*out)) {
+        json_object_put(*out);
+        *out = NULL; /* the store keeps no last state of a deleted node */
         return 1;
+    }
     return rc == 0 ? 0 : -1;
 }
 

@@ -887,7 +887,8 @@ RT_TEST(replay_byte_budget)
     rec_clear(&r);
 }
 
-/* The current states replay judges on: e1 moved to blob x since, e2 still on b, e3 gone. */
+/* The current states replay judges on: e1 moved to blob x since, e2 still on b, e3 gone, e4
+ * gone with its last state (on x) kept. */
 static int fake_current_calls;
 static int fake_current(void *ctx, const char *type, const char *id, json_object **out)
 {
@@ -899,12 +900,14 @@ static int fake_current(void *ctx, const char *type, const char *id, json_object
         *out = json_tokener_parse("{\"id\":\"e1\",\"blobId\":\"x\"}");
     else if (strcmp(id, "e2") == 0)
         *out = json_tokener_parse("{\"id\":\"e2\",\"blobId\":\"b\"}");
+    else if (strcmp(id, "e4") == 0) /* deleted since, its last state on x still known */
+        return (*out = json_tokener_parse("{\"id\":\"e4\",\"blobId\":\"x\"}")) ? 1 : -1;
     return *out ? 0 : 1;
 }
 
 /* Replay judges a record as it is now: e1's past on blob b is not replayed to a principal that
- * cannot see where e1 is now; a record gone since is judged on its logged states; the store is
- * asked once per record and page. */
+ * cannot see where e1 is now, nor e4's, whose last state is on x; a record gone since with no
+ * known last state is judged on its logged states; the store is asked once per record and page. */
 RT_TEST(replay_judges_records_as_now)
 {
     feed_deps_t d = fake_deps(10);
@@ -923,11 +926,12 @@ RT_TEST(replay_judges_records_as_now)
                "{\"id\":\"e2\",\"blobId\":\"b\",\"status\":\"FAILED\"}",
                "{\"id\":\"e2\",\"blobId\":\"b\",\"status\":\"RUNNING\"}", "[\"status\"]");
     append_exec(3, "b");
+    append_exec(4, "b");
     fake_current_calls = 0;
     CHECK(sub(f, &only_b, "executions", "{\"after\":\"c0\"}", NULL, &r, NULL) == 0);
     fake_q_drain();
     CHECK(got_exactly(&r, "2,4,5"));
-    CHECK(fake_current_calls == 3);
+    CHECK(fake_current_calls == 4);
     feed_free(f);
     rec_clear(&r);
 }
