@@ -346,19 +346,24 @@ static int feed_dl_push(feed_delivery_list_t *dl, feed_sub_t *s, rt_frame_t *fra
 static void feed_deliver_task(void *arg)
 {
     feed_delivery_list_t *dl = arg;
+    /* Counted locally and added once: the network threads share these counters. */
+    rt_histogram_batch_t lat = RT_HISTOGRAM_BATCH_INIT;
+    long delivered = 0;
     for (size_t i = 0; i < dl->n; i++) {
         feed_sub_t *s = dl->v[i].sub;
         if (!s->dead) {
-            FEED_METRIC_ADD(dl->feed, deliveries, 1);
+            delivered++;
             s->sink.next(s->sub_ctx, dl->v[i].frame);
             /* Live deliveries only: a replayed change's age is not a latency. Commit times are
              * whole milliseconds, so the sub-millisecond buckets are approximate. */
             if (dl->v[i].commit_ms > 0)
-                rt_histogram_observe(&dl->feed->latency, (rt_wall_now().ms - dl->v[i].commit_ms) * 1000);
+                rt_histogram_batch_add(&dl->feed->latency, &lat, (rt_wall_now().ms - dl->v[i].commit_ms) * 1000);
         }
         rt_frame_unref(dl->v[i].frame);
         feed_sub_unref(s);
     }
+    FEED_METRIC_ADD(dl->feed, deliveries, delivered);
+    rt_histogram_batch_flush(&dl->feed->latency, &lat);
     free(dl->v);
     free(dl);
 }

@@ -1,6 +1,6 @@
 /* Fixed-bucket histogram with atomic counters and its Prometheus exposition (see
- * util_histogram.h). A scrape sums no per-thread shards: each bucket is one counter, so the
- * count written is always the sum of the buckets written. */
+ * util_histogram.h). Each bucket is one counter (hot loops batch their adds), so the count a
+ * scrape writes is always the sum of the buckets it writes. */
 #include "util/util_histogram.h"
 
 int rt_histogram_init(rt_histogram_t *h, const int64_t *bounds, int n)
@@ -38,6 +38,26 @@ void rt_histogram_observe(rt_histogram_t *h, int64_t v)
         v = 0;
     atomic_fetch_add_explicit(&h->counts[rt_histogram_bucket(h, v)], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&h->sum, v, memory_order_relaxed);
+}
+
+void rt_histogram_batch_add(const rt_histogram_t *h, rt_histogram_batch_t *b, int64_t v)
+{
+    if (v < 0)
+        v = 0;
+    b->counts[rt_histogram_bucket(h, v)]++;
+    b->sum += v;
+    b->n++;
+}
+
+void rt_histogram_batch_flush(rt_histogram_t *h, rt_histogram_batch_t *b)
+{
+    if (!b->n)
+        return;
+    for (int i = 0; i <= h->nbounds; i++)
+        if (b->counts[i])
+            atomic_fetch_add_explicit(&h->counts[i], b->counts[i], memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->sum, b->sum, memory_order_relaxed);
+    *b = (rt_histogram_batch_t)RT_HISTOGRAM_BATCH_INIT;
 }
 
 void rt_histogram_read(const rt_histogram_t *h, uint64_t cumulative[RT_HISTOGRAM_MAX_BOUNDS + 1], int64_t *sum)

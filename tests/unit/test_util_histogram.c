@@ -71,6 +71,28 @@ RT_TEST(concurrent_observations_all_counted)
     CHECK(sum == 20000LL * 700 + 20000LL * 20000);
 }
 
+RT_TEST(batch_adds_like_single_observations)
+{
+    rt_histogram_t h, g;
+    rt_histogram_init(&h, bounds, 4);
+    rt_histogram_init(&g, bounds, 4);
+    rt_histogram_batch_t b = RT_HISTOGRAM_BATCH_INIT;
+    const int64_t values[] = {-1, 500, 501, 9999, 10001, 7};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        rt_histogram_batch_add(&h, &b, values[i]);
+        rt_histogram_observe(&g, values[i]);
+    }
+    uint64_t ch[RT_HISTOGRAM_MAX_BOUNDS + 1], cg[RT_HISTOGRAM_MAX_BOUNDS + 1];
+    int64_t sh, sg;
+    rt_histogram_read(&h, ch, &sh);
+    CHECK(ch[4] == 0 && sh == 0); /* nothing until flushed */
+    rt_histogram_batch_flush(&h, &b);
+    rt_histogram_batch_flush(&h, &b); /* emptied: a second flush adds nothing */
+    rt_histogram_read(&h, ch, &sh);
+    rt_histogram_read(&g, cg, &sg);
+    CHECK(memcmp(ch, cg, 5 * sizeof ch[0]) == 0 && sh == sg && ch[4] == 6);
+}
+
 RT_TEST(prometheus_exposition)
 {
     rt_histogram_t h;
