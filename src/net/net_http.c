@@ -8,6 +8,7 @@
 #include "auth/auth.h"
 #include "feed/feed_query.h"
 #include "http/http_events.h"
+#include "http/http_graphiql.h"
 #include "http/http_graphql.h"
 #include "http/http_metrics.h"
 #include "net/net_int.h"
@@ -22,10 +23,13 @@ enum {
     H_X_TOKEN_SECRET,
     H_X_ORG_ID,
     H_X_BLOB_ID,
+    H_ACCEPT_ENCODING,
+    H_IF_NONE_MATCH,
     H_COUNT
 };
-static const char *const hdr_names[H_COUNT] = {"content-type", "accept",         "authorization", "x-api-key",
-                                               "x-token-id",   "x-token-secret", "x-org-id",      "x-blob-id"};
+static const char *const hdr_names[H_COUNT] = {"content-type",    "accept",         "authorization", "x-api-key",
+                                               "x-token-id",      "x-token-secret", "x-org-id",      "x-blob-id",
+                                               "accept-encoding", "if-none-match"};
 
 typedef enum { ROUTE_NONE, ROUTE_GRAPHQL, ROUTE_EVENTS } route_t;
 
@@ -418,8 +422,10 @@ static int on_http(struct lws *wsi, net_pss_t *pss, const char *uri)
     x->hdr[H_CONTENT_TYPE] = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
     x->hdr[H_ACCEPT] = copy_header(wsi, WSI_TOKEN_HTTP_ACCEPT);
     x->hdr[H_AUTHORIZATION] = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
-    for (int i = H_X_API_KEY; i < H_COUNT; i++)
+    for (int i = H_X_API_KEY; i <= H_X_BLOB_ID; i++)
         x->hdr[i] = copy_custom(wsi, hdr_names[i]);
+    x->hdr[H_ACCEPT_ENCODING] = copy_header(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING);
+    x->hdr[H_IF_NONE_MATCH] = copy_header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
     x->req = (http_request_t){
         .method = x->method, .path = x->path, .query_string = x->query, .header = x_header, .header_ctx = x};
     pss->x = x;
@@ -430,6 +436,10 @@ static int on_http(struct lws *wsi, net_pss_t *pss, const char *uri)
     }
     if (simple_routes(x))
         return 0;
+    if (http_graphiql_route(x->path)) {
+        http_graphiql_handle(x->net->srv, x);
+        return 0;
+    }
     if (!strcmp(x->path, "/v1/graphql"))
         x->route = ROUTE_GRAPHQL;
     else if (!strcmp(x->path, "/v1/events"))
