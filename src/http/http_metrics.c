@@ -4,6 +4,7 @@
 
 #include "auth/auth.h"
 #include "gql/gql_persist.h"
+#include "feed/feed.h"
 
 static void metric(rt_buf_t *b, const char *name, const char *type, const char *help, long value)
 {
@@ -46,4 +47,6 @@ void http_metrics_render(rt_server_t *srv, rt_buf_t *out)
     if (srv->auth)
         metric(out, "auth_verifications_waiting", "gauge", "PAT and API-key verifications waiting for a worker.",
                (long)auth_verifications_waiting(srv->auth));
+    if (srv->feed)
+        feed_metrics_write(srv->feed, out);
 }
