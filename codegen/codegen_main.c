@@ -196,111 +196,140 @@ static bool implements(const cg_type_t *t, const char *iface)
 
 static int count_list(const cg_type_t *t, int what);
 
-static void emit_type_tables(emitter_t *e, int ti)
+/* Phase 1: what the fixed-size tables below can hold. False (e->rc set) when a type is too big. */
+static bool within_limits(emitter_t *e, const cg_type_t *t)
 {
-    const cg_model_t *m = e->m;
-    const cg_type_t *t = &m->pool[m->order[ti]];
-    char name[256];
     for (int what = 0; what < 4; what++)
         if (count_list(t, what) >= MAXLIST) {
             fprintf(stderr, "rt_codegen: type %s has too many members (limit %d)\n", t->name, MAXLIST - 1);
             e->rc = -1;
-            return;
+            return false;
         }
     for (int p = 0; p < t->nparts; p++)
         for (const gql_ast_field_def_t *f = t->parts[p]->fields; f; f = f->next)
             if (f->nargs >= MAXLIST) {
                 fprintf(stderr, "rt_codegen: field %s.%s has too many arguments\n", t->name, f->name.value);
                 e->rc = -1;
-                return;
+                return false;
             }
-    /* fields */
-    if (t->kind == GQL_DEF_OBJECT || t->kind == GQL_DEF_INTERFACE) {
-        const gql_ast_field_def_t *fields[MAXLIST];
-        int nf = 0;
-        for (int p = 0; p < t->nparts; p++)
-            for (const gql_ast_field_def_t *f = t->parts[p]->fields; f && nf < MAXLIST; f = f->next)
-                fields[nf++] = f;
-        int refs[MAXLIST];
+    return true;
+}
+
+/* Fields (with their arguments) and implemented interfaces of an object or interface type. */
+static void emit_fields(emitter_t *e, int ti, const cg_type_t *t)
+{
+    const cg_model_t *m = e->m;
+    char name[256];
+    const gql_ast_field_def_t *fields[MAXLIST];
+    int nf = 0;
+    for (int p = 0; p < t->nparts; p++)
+        for (const gql_ast_field_def_t *f = t->parts[p]->fields; f && nf < MAXLIST; f = f->next)
+            fields[nf++] = f;
+    int refs[MAXLIST];
+    for (int i = 0; i < nf; i++) {
+        const gql_ast_input_value_def_t *args[MAXLIST];
+        int na = 0;
+        for (const gql_ast_input_value_def_t *a = fields[i]->arguments; a && na < MAXLIST; a = a->next)
+            args[na++] = a;
+        snprintf(name, sizeof name, "%st%d_f%d_args", e->prefix, ti, i);
+        emit_inputs(e, args, na, name);
+        refs[i] = emit_ref(e, fields[i]->type);
+    }
+    if (nf) {
+        emit(e, "static const gql_field_t %st%d_fields[] = {\n", e->prefix, ti);
         for (int i = 0; i < nf; i++) {
-            const gql_ast_input_value_def_t *args[MAXLIST];
-            int na = 0;
-            for (const gql_ast_input_value_def_t *a = fields[i]->arguments; a && na < MAXLIST; a = a->next)
-                args[na++] = a;
-            snprintf(name, sizeof name, "%st%d_f%d_args", e->prefix, ti, i);
-            emit_inputs(e, args, na, name);
-            refs[i] = emit_ref(e, fields[i]->type);
+            emit(e, "    {.name = ");
+            emit_cstr(e, fields[i]->name.value);
+            emit(e, ", .description = ");
+            emit_desc(e, fields[i]->description);
+            emit(e, ", .type = &%str%d, ", e->prefix, refs[i]);
+            if (fields[i]->nargs)
+                emit(e, ".args = %st%d_f%d_args, .nargs = %d, ", e->prefix, ti, i, fields[i]->nargs);
+            emit_deprecation(e, fields[i]->directives);
+            emit(e, "},\n");
         }
-        if (nf) {
-            emit(e, "static const gql_field_t %st%d_fields[] = {\n", e->prefix, ti);
-            for (int i = 0; i < nf; i++) {
-                emit(e, "    {.name = ");
-                emit_cstr(e, fields[i]->name.value);
-                emit(e, ", .description = ");
-                emit_desc(e, fields[i]->description);
-                emit(e, ", .type = &%str%d, ", e->prefix, refs[i]);
-                if (fields[i]->nargs)
-                    emit(e, ".args = %st%d_f%d_args, .nargs = %d, ", e->prefix, ti, i, fields[i]->nargs);
-                emit_deprecation(e, fields[i]->directives);
-                emit(e, "},\n");
-            }
-            emit(e, "};\n");
-        }
-        int nif = 0;
+        emit(e, "};\n");
+    }
+    int nif = 0;
+    for (int p = 0; p < t->nparts; p++)
+        for (const gql_ast_type_t *i = t->parts[p]->interfaces; i; i = i->next)
+            nif++;
+    if (nif) {
+        emit(e, "static const int %st%d_ifaces[] = {", e->prefix, ti);
         for (int p = 0; p < t->nparts; p++)
             for (const gql_ast_type_t *i = t->parts[p]->interfaces; i; i = i->next)
-                nif++;
-        if (nif) {
-            emit(e, "static const int %st%d_ifaces[] = {", e->prefix, ti);
-            for (int p = 0; p < t->nparts; p++)
-                for (const gql_ast_type_t *i = t->parts[p]->interfaces; i; i = i->next)
-                    emit(e, "%d, ", cg_model_index(m, i->name.value));
-            emit(e, "};\n");
-        }
+                emit(e, "%d, ", cg_model_index(m, i->name.value));
+        emit(e, "};\n");
     }
-    if (t->kind == GQL_DEF_INTERFACE || t->kind == GQL_DEF_UNION) {
-        int poss[MAXLIST], np = 0;
-        if (t->kind == GQL_DEF_UNION) {
-            for (int p = 0; p < t->nparts; p++)
-                for (const gql_ast_type_t *u = t->parts[p]->types; u && np < MAXLIST; u = u->next)
-                    poss[np++] = cg_model_index(m, u->name.value);
-        } else {
-            for (int k = 0; k < m->norder && np < MAXLIST; k++) {
-                const cg_type_t *o = &m->pool[m->order[k]];
-                if (o->kind == GQL_DEF_OBJECT && implements(o, t->name))
-                    poss[np++] = k;
-            }
-        }
-        if (np) {
-            emit(e, "static const int %st%d_possible[] = {", e->prefix, ti);
-            for (int i = 0; i < np; i++)
-                emit(e, "%d, ", poss[i]);
-            emit(e, "};\n");
-        }
-    }
-    if (t->kind == GQL_DEF_ENUM) {
-        emit(e, "static const gql_enum_value_t %st%d_values[] = {\n", e->prefix, ti);
+}
+
+/* The possible types of an interface or union. */
+static void emit_possible(emitter_t *e, int ti, const cg_type_t *t)
+{
+    const cg_model_t *m = e->m;
+    int poss[MAXLIST], np = 0;
+    if (t->kind == GQL_DEF_UNION) {
         for (int p = 0; p < t->nparts; p++)
-            for (const gql_ast_enum_value_def_t *v = t->parts[p]->values; v; v = v->next) {
-                emit(e, "    {.name = ");
-                emit_cstr(e, v->name.value);
-                emit(e, ", .description = ");
-                emit_desc(e, v->description);
-                emit(e, ", ");
-                emit_deprecation(e, v->directives);
-                emit(e, "},\n");
-            }
-        emit(e, "    {0}\n};\n"); /* sentinel keeps the array non-empty */
+            for (const gql_ast_type_t *u = t->parts[p]->types; u && np < MAXLIST; u = u->next)
+                poss[np++] = cg_model_index(m, u->name.value);
+    } else {
+        for (int k = 0; k < m->norder && np < MAXLIST; k++) {
+            const cg_type_t *o = &m->pool[m->order[k]];
+            if (o->kind == GQL_DEF_OBJECT && implements(o, t->name))
+                poss[np++] = k;
+        }
     }
-    if (t->kind == GQL_DEF_INPUT_OBJECT) {
-        const gql_ast_input_value_def_t *fs[MAXLIST];
-        int n = 0;
-        for (int p = 0; p < t->nparts; p++)
-            for (const gql_ast_input_value_def_t *f = t->parts[p]->input_fields; f && n < MAXLIST; f = f->next)
-                fs[n++] = f;
-        snprintf(name, sizeof name, "%st%d_inputs", e->prefix, ti);
-        emit_inputs(e, fs, n, name);
+    if (np) {
+        emit(e, "static const int %st%d_possible[] = {", e->prefix, ti);
+        for (int i = 0; i < np; i++)
+            emit(e, "%d, ", poss[i]);
+        emit(e, "};\n");
     }
+}
+
+/* An enum's values. */
+static void emit_enum_values(emitter_t *e, int ti, const cg_type_t *t)
+{
+    emit(e, "static const gql_enum_value_t %st%d_values[] = {\n", e->prefix, ti);
+    for (int p = 0; p < t->nparts; p++)
+        for (const gql_ast_enum_value_def_t *v = t->parts[p]->values; v; v = v->next) {
+            emit(e, "    {.name = ");
+            emit_cstr(e, v->name.value);
+            emit(e, ", .description = ");
+            emit_desc(e, v->description);
+            emit(e, ", ");
+            emit_deprecation(e, v->directives);
+            emit(e, "},\n");
+        }
+    emit(e, "    {0}\n};\n"); /* sentinel keeps the array non-empty */
+}
+
+/* An input object's fields. */
+static void emit_input_fields(emitter_t *e, int ti, const cg_type_t *t)
+{
+    char name[256];
+    const gql_ast_input_value_def_t *fs[MAXLIST];
+    int n = 0;
+    for (int p = 0; p < t->nparts; p++)
+        for (const gql_ast_input_value_def_t *f = t->parts[p]->input_fields; f && n < MAXLIST; f = f->next)
+            fs[n++] = f;
+    snprintf(name, sizeof name, "%st%d_inputs", e->prefix, ti);
+    emit_inputs(e, fs, n, name);
+}
+
+static void emit_type_tables(emitter_t *e, int ti)
+{
+    const cg_type_t *t = &e->m->pool[e->m->order[ti]];
+    if (!within_limits(e, t))
+        return;
+    if (t->kind == GQL_DEF_OBJECT || t->kind == GQL_DEF_INTERFACE)
+        emit_fields(e, ti, t);
+    if (t->kind == GQL_DEF_INTERFACE || t->kind == GQL_DEF_UNION)
+        emit_possible(e, ti, t);
+    if (t->kind == GQL_DEF_ENUM)
+        emit_enum_values(e, ti, t);
+    if (t->kind == GQL_DEF_INPUT_OBJECT)
+        emit_input_fields(e, ti, t);
 }
 
 static int count_list(const cg_type_t *t, int what)
@@ -534,6 +563,54 @@ static void dump_model(const cg_model_t *m)
     }
 }
 
+/* A user-defined object type that is not a root operation type. */
+static bool record_object(const cg_model_t *m, const cg_type_t *t)
+{
+    if (t->builtin || t->kind != GQL_DEF_OBJECT)
+        return false;
+    for (int r = 0; r < 3; r++)
+        if (m->roots[r] && strcmp(m->roots[r], t->name) == 0)
+            return false;
+    return true;
+}
+
+/* Does the schema define "<name>Change"? (one change type per node type of the feed) */
+static bool has_change_type(const cg_model_t *m, const char *name)
+{
+    char change[256];
+    snprintf(change, sizeof change, "%sChange", name);
+    const cg_type_t *c = cg_model_type(m, change);
+    return c && c->kind == GQL_DEF_OBJECT;
+}
+
+/* The record-type lists the store builds on, in SDL order: `<ident>_changed`, the object
+ * types that have a change type (the feed's node types), and `<ident>_objects`, every
+ * non-root object type (a directory schema's record types). Counts as macros, so the store
+ * can size its tables. */
+static void emit_record_lists(const cg_model_t *m, const char *ident, rt_buf_t *c, rt_buf_t *h)
+{
+    static const char *const what[2] = {"changed", "objects"};
+    char upper[128];
+    size_t n = 0;
+    for (; ident[n] && n < sizeof upper - 1; n++)
+        upper[n] = (char)toupper((unsigned char)ident[n]);
+    upper[n] = '\0';
+    for (int k = 0; k < 2; k++) {
+        int count = 0;
+        rt_buf_printf(c, "\nconst char *const gql_schema_%s_%s[] = {", ident, what[k]);
+        for (int i = 0; i < m->npool; i++) {
+            const cg_type_t *t = &m->pool[i];
+            if (!record_object(m, t) || (k == 0 && !has_change_type(m, t->name)))
+                continue;
+            rt_buf_printf(c, "%s\"%s\"", count ? ", " : "", t->name);
+            count++;
+        }
+        rt_buf_printf(c, "%sNULL};\n", count ? ", " : "");
+        rt_buf_printf(h, "#define GQL_SCHEMA_%s_N%s %d\n", upper, k == 0 ? "CHANGED" : "OBJECTS", count);
+        rt_buf_printf(h, "extern const char *const gql_schema_%s_%s[]; /* NULL-terminated */\n", ident, what[k]);
+    }
+}
+
 static char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -608,6 +685,7 @@ int main(int argc, char **argv)
             emit_schema(&e, ident);
             rc = e.rc;
             rt_buf_printf(&h, "extern const gql_schema_t gql_schema_%s;\n", ident);
+            emit_record_lists(&m, ident, &c, &h);
         }
         cg_model_free(&m);
         free(sdl);

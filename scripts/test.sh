@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the C unit tests (ctest) and the Node integration tests, both
-# against the AddressSanitizer/UBSan build; also checks the release build compiles warning-free
-# and runs the fuzzers briefly when clang is there. Exits non-zero if anything fails.
+# against the AddressSanitizer/UBSan build and again against the ThreadSanitizer build; also checks
+# the release build compiles warning-free and runs the fuzzers briefly when clang is there.
+# Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,20 +29,29 @@ echo "== sanitizer build (-fsanitize=address,undefined, -Werror)"
 cmake -S . -B build-asan -DRT_SANITIZE=ON -DRT_WERROR=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 build build-asan
 
+echo "== thread sanitizer build (-fsanitize=thread, -Werror)"
+cmake -S . -B build-tsan -DRT_TSAN=ON -DRT_WERROR=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+build build-tsan
+
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 
-echo "== C unit tests (ctest)"
+echo "== C unit tests (ctest, ASan/UBSan)"
 (cd build-asan && ctest --output-on-failure -j"$jobs")
+echo "== C unit tests (ctest, TSan)"
+(cd build-tsan && ctest --output-on-failure -j"$jobs")
 
 echo "== Node integration tests (network threads: the default, one per CPU)"
 RT_BIN="$PWD/build-asan/blobhub-realtime" node --test --test-concurrency=1 tests/node/
 
-# The other threading model too: one network thread on a multi-core machine, two on a single core.
+# The other threading model too (one network thread on a multi-core machine, two on a single
+# core), under ThreadSanitizer: the store writer, the auth workers and the network threads still
+# share the feed, and threads.test.mjs starts its own servers with two network threads.
 other_threads=1
 [ "$(nproc)" -gt 1 ] || other_threads=2
-echo "== Node integration tests again with --threads $other_threads"
-RT_TEST_THREADS=$other_threads RT_BIN="$PWD/build-asan/blobhub-realtime" node --test --test-concurrency=1 tests/node/
+echo "== Node integration tests again with --threads $other_threads, ThreadSanitizer build"
+RT_TEST_THREADS=$other_threads RT_BIN="$PWD/build-tsan/blobhub-realtime" node --test --test-concurrency=1 tests/node/
 
 if [ -x scripts/fuzz.sh ] && command -v clang >/dev/null; then
   echo "== fuzzers (${RT_FUZZ_SECONDS:-60} s each)"

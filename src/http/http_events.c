@@ -109,6 +109,12 @@ static void on_committed(void *ctx, const store_result_t *res)
             http_events_error_add(errs, res->error_index, res->error_message);
         respond_errors(p->x, errs);
         json_object_put(errs);
+    } else if (res->status == STORE_ERR_UNAVAILABLE) {
+        /* disk full, I/O error or Redis down: nothing was applied and a retry may succeed */
+        rt_buf_t b = RT_BUF_INIT;
+        rt_buf_puts(&b, "{\"error\":\"storage unavailable, nothing was applied: retry later\"}");
+        http_exchange_respond(p->x, 503, "application/json", &b, "retry-after: 1\r\n");
+        rt_buf_free(&b);
     } else if (res->status != 0) {
         http_respond_error(p->x, res->status == STORE_ERR_CLOSED ? 503 : 500,
                            res->status == STORE_ERR_CLOSED ? "server is shutting down" : "storage error");

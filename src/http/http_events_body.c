@@ -8,9 +8,6 @@
 
 #include "util/util_json.h"
 
-/* Records are a few levels deep; JSON field values inside them may nest further. */
-#define HTTP_EVENTS_JSON_DEPTH 64
-
 bool http_events_authorized(const char *service_key, const char *authorization)
 {
     if (!service_key || !authorization || sodium_init() < 0)
@@ -78,6 +75,35 @@ static size_t count_containers(const char *b, size_t len, size_t limit)
     return n;
 }
 
+/* Why a value failed the scan: when it nests deeper than `limit`, the index of the record
+ * where it does (the element of a top-level array when `array_form`, else 0); -1 otherwise.
+ * Iterative, so no body can exhaust the stack. */
+static int too_deep_at(const char *b, size_t len, int limit, bool array_form)
+{
+    int depth = 0, index = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = b[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > limit)
+                return array_form ? index : 0;
+        } else if (c == '}' || c == ']') {
+            if (--depth <= 0)
+                return -1;
+        } else if (c == ',' && depth == 1) {
+            index++;
+        }
+    }
+    return -1;
+}
+
 int http_events_decode(const char *body, size_t len, json_object **records, json_object **errors)
 {
     *records = NULL;
@@ -93,22 +119,30 @@ int http_events_decode(const char *body, size_t len, json_object **records, json
     char msg[160];
     int index = 0;
     bool array_form = body[pos] == '[';
+    /* The limit counts from the record: the array around records is one more level. */
+    int limit = STORE_JSON_MAX_DEPTH + (array_form ? 1 : 0);
     if (!out)
         goto nomem;
     /* One strict grammar for every value (util_json): the scan finds where a value ends, so
      * concatenated records and NDJSON need no line splitting. */
     while (pos < len) {
         size_t used = 0;
-        int sc = rt_json_scan(body + pos, len - pos, HTTP_EVENTS_JSON_DEPTH, &used);
+        int sc = rt_json_scan(body + pos, len - pos, limit, &used);
+        int deep = sc == -1 ? too_deep_at(body + pos, len - pos, limit, array_form) : -1;
         if (sc == -2) {
             snprintf(msg, sizeof msg, "invalid JSON: truncated record");
+            goto bad;
+        } else if (deep >= 0) {
+            index += deep;
+            snprintf(msg, sizeof msg, "record nested deeper than %d levels (the limit, counted from the record)",
+                     STORE_JSON_MAX_DEPTH);
             goto bad;
         } else if (sc < 0) {
             snprintf(msg, sizeof msg, "invalid JSON");
             goto bad;
         }
         json_object *v = NULL;
-        if (rt_json_parse(body + pos, used, HTTP_EVENTS_JSON_DEPTH, &v) < 0)
+        if (rt_json_parse(body + pos, used, limit, &v) < 0)
             goto nomem;
         pos += used;
         if (array_form) {

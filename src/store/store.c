@@ -12,6 +12,7 @@
 #include "server.h"
 #include "store/redis/store_redis.h"
 #include "store/sqlite/store_sqlite.h"
+#include "store/store_writer.h"
 #include "util/util_log.h"
 
 const char *store_mutation_name(store_mutation_t m)
@@ -24,23 +25,59 @@ const char *store_mutation_name(store_mutation_t m)
     return "UPDATED";
 }
 
-static const char *const node_types[] = {"Blob", "Revision", "Session", "Execution", "ExecutionEvent", "SessionEvent"};
-static const char *const auth_types[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken", "Blob"};
+const char *store_type_name(int k)
+{
+    if (k < 0 || k >= STORE_NTYPES)
+        return NULL;
+    return k < STORE_NNODE_TYPES ? gql_schema_blobhub_changed[k] : gql_schema_directory_objects[k - STORE_NNODE_TYPES];
+}
+
+const char *store_directory_order(int i)
+{
+    if (i < 0 || i > STORE_NTYPES - STORE_NNODE_TYPES)
+        return NULL;
+    return i < STORE_NTYPES - STORE_NNODE_TYPES ? store_type_name(STORE_NNODE_TYPES + i) : "Blob";
+}
+
+const char *store_type_static(const char *type)
+{
+    for (int k = 0; type && k < STORE_NTYPES; k++)
+        if (strcmp(type, store_type_name(k)) == 0)
+            return store_type_name(k);
+    return NULL;
+}
 
 bool store_type_is_node(const char *type)
 {
-    for (size_t i = 0; type && i < sizeof node_types / sizeof *node_types; i++)
-        if (strcmp(type, node_types[i]) == 0)
+    for (int k = 0; type && k < STORE_NNODE_TYPES; k++)
+        if (strcmp(type, store_type_name(k)) == 0)
             return true;
     return false;
 }
 
 bool store_type_is_auth(const char *type)
 {
-    for (size_t i = 0; type && i < sizeof auth_types / sizeof *auth_types; i++)
-        if (strcmp(type, auth_types[i]) == 0)
+    /* the directory, and Blob: the auth layer mirrors each blob's ownership and visibility */
+    for (int k = STORE_NNODE_TYPES; type && k < STORE_NTYPES; k++)
+        if (strcmp(type, store_type_name(k)) == 0)
             return true;
-    return false;
+    return type && strcmp(type, "Blob") == 0;
+}
+
+json_object *store_json_parse(const char *text)
+{
+    if (!text)
+        return NULL;
+    json_tokener *tok = json_tokener_new_ex(STORE_JSON_MAX_DEPTH);
+    if (!tok)
+        return NULL;
+    json_object *v = json_tokener_parse_ex(tok, text, -1); /* -1: up to the NUL, as json_tokener_parse */
+    if (json_tokener_get_error(tok) != json_tokener_success) {
+        json_object_put(v);
+        v = NULL;
+    }
+    json_tokener_free(tok);
+    return v;
 }
 
 void store_change_clear(store_change_t *c)
@@ -94,13 +131,13 @@ void store_close(store_t *s)
 
 int store_submit(store_t *s, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx)
 {
-    return s->ops->submit(s, records, n, q, done, ctx);
+    return store_writer_submit(s->writer, records, n, q, done, ctx);
 }
 
 int store_submit_prepared(store_t *s, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
                           void *ctx)
 {
-    return s->ops->submit_prepared(s, prepare, pctx, q, done, ctx);
+    return store_writer_submit_prepared(s->writer, prepare, pctx, q, done, ctx);
 }
 
 int store_get(store_t *s, const char *type, const char *id, json_object **out) { return s->ops->get(s, type, id, out); }
@@ -121,9 +158,16 @@ int store_log_head(store_t *s, char out[STORE_CURSOR_MAX]) { return s->ops->log_
 
 int store_cursor_check(store_t *s, const char *cursor) { return s->ops->cursor_check(s, cursor); }
 
-void store_flush(store_t *s) { s->ops->flush(s); }
+void store_flush(store_t *s) { store_writer_flush(s->writer); }
 
 int store_watch(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx) { return s->ops->watch(s, q, fn, ctx); }
+
+bool store_ready(store_t *s) { return s && (!s->ops->ready || s->ops->ready(s)); }
+
+int store_watch_gaps(store_t *s, store_gap_fn fn, void *ctx)
+{
+    return s->ops->watch_gaps ? s->ops->watch_gaps(s, fn, ctx) : 0;
+}
 
 /* The blocking submit: the done callback runs on the writer thread and copies what the
  * waiting caller needs before the result goes away. */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "gql/gql_schema.h"
+#include "gql_schema_gen.h"
 #include "util/util_taskq.h"
 
 struct rt_server;
@@ -25,7 +26,23 @@ enum {
     STORE_ERR_CURSOR_EXPIRED = -5,   /* older than the retained log: CURSOR_EXPIRED */
     STORE_ERR_NOT_FOUND = -6,
     STORE_ERR_CLOSED = -7, /* the store is shutting down */
+    /* The store cannot take writes for now (disk full, I/O error, Redis unreachable): nothing
+     * was applied; the client should retry later (HTTP 503 with Retry-After). */
+    STORE_ERR_UNAVAILABLE = -8,
 };
+
+/* The one JSON nesting limit: ingestion accepts values nested this deep, counted from the
+ * record ({"type", "op", "node": {...}} is already two levels; docs/ingestion.md), and every
+ * read of stored text allows as much, so whatever is accepted reads back intact. */
+#define STORE_JSON_MAX_DEPTH 64
+
+/* Parses JSON text the store itself wrote (node states, change-log fields) under the nesting
+ * limit above. Returns a new reference (caller owns) or NULL for NULL or unparsable text. */
+json_object *store_json_parse(const char *text);
+
+/* Longest id, in characters (docs/ingestion.md: ids are 1 to this many characters without
+ * control characters; Organization and User ids also without ':'). */
+#define STORE_ID_MAX_CHARS 256
 
 /* Longest cursor text, NUL included. Cursors are opaque to every layer above the store. */
 #define STORE_CURSOR_MAX 48
@@ -105,6 +122,9 @@ typedef int (*store_change_fn)(void *ctx, const store_change_t *c);
 /* Called with changes the caller did not get as results (see store_watch), in log order;
  * borrowed for the call (keep copies, not references). */
 typedef void (*store_changes_fn)(void *ctx, const store_change_t *changes, int n);
+/* Called on the watcher's queue when the log was trimmed past the follower's position:
+ * changes were missed, so the caller reloads what it mirrors (store_load_directory). */
+typedef void (*store_gap_fn)(void *ctx);
 /* Called per record at start-up; `node` is borrowed. */
 typedef void (*store_record_fn)(void *ctx, const char *type, const char *id, json_object *node);
 
@@ -112,11 +132,8 @@ typedef void (*store_record_fn)(void *ctx, const char *type, const char *id, jso
 typedef struct store_ops {
     const char *name;
     void (*close)(store_t *s);
-    /* Takes ownership of `records` (an array of n, freed with free()) in every case. The
-     * store_* functions below document each operation. */
-    int (*submit)(store_t *s, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx);
-    int (*submit_prepared)(store_t *s, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
-                           void *ctx);
+    /* The store_* functions below document each operation. Submits go to the store's writer
+     * (store_t.writer, store/store_writer.h), which calls back into the store to apply them. */
     /* *out is a new reference (caller owns) or NULL when absent; returns 0 either way. */
     int (*get)(store_t *s, const char *type, const char *id, json_object **out);
     /* Every stored node of `type` whose top-level `field` equals the string `value` (field
@@ -126,17 +143,27 @@ typedef struct store_ops {
     int (*log_read)(store_t *s, const char *after, int max, store_change_fn fn, void *ctx);
     int (*log_head)(store_t *s, char out[STORE_CURSOR_MAX]);
     int (*cursor_check)(store_t *s, const char *cursor);
-    /* Waits until everything submitted so far is committed (SIGTERM drain). */
-    void (*flush)(store_t *s);
     int (*watch)(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx);
+    bool (*ready)(store_t *s);
+    int (*watch_gaps)(store_t *s, store_gap_fn fn, void *ctx);
 } store_ops_t;
 
-/* The record types ingestion knows: six node types, then five directory types. */
-#define STORE_NTYPES 11
+/* The record types ingestion knows, generated from the SDL (codegen): the served schema's node
+ * types (those with a change type), then the directory's types. */
+#define STORE_NNODE_TYPES GQL_SCHEMA_BLOBHUB_NCHANGED
+#define STORE_NTYPES (GQL_SCHEMA_BLOBHUB_NCHANGED + GQL_SCHEMA_DIRECTORY_NOBJECTS)
+/* The name of record type k (0 <= k < STORE_NTYPES; static storage). */
+const char *store_type_name(int k);
+/* The i-th type store_load_directory hands out, NULL past the last: the directory's types in
+ * SDL order (organizations and users before what refers to them), then Blob. */
+const char *store_directory_order(int i);
+/* The static copy of a known record type's name, or NULL for any other text. */
+const char *store_type_static(const char *type);
 
 /* Implementations embed this as their first member. */
 struct store {
     const store_ops_t *ops;
+    struct store_writer *writer;   /* the queue of submitted requests (store_writer.h) */
     const gql_schema_t *nodes;     /* served schema: Blob, Revision, ... */
     const gql_schema_t *directory; /* Organization, User, Membership, ApiKey, PersonalAccessToken */
     /* Filled by store_types_init: each known type's table entry, so the hot path never scans
@@ -176,7 +203,9 @@ int store_get(store_t *s, const char *type, const char *id, json_object **out);
 /* See store_ops_t.find. */
 int store_find(store_t *s, const char *type, const char *field, const char *value, store_record_fn fn, void *ctx);
 /* Calls fn(type, id, node) for every Organization, User, Membership, ApiKey,
- * PersonalAccessToken and Blob (main.c passes a wrapper of auth_dir_apply). */
+ * PersonalAccessToken and Blob (main.c passes a wrapper of auth_dir_apply). Redis: the first
+ * load also fixes where store_watch's follower starts, the log's head just before the load,
+ * so nothing published while loading is missed (re-applied changes are harmless). */
 int store_load_directory(store_t *s, store_record_fn fn, void *ctx);
 /* Calls fn for up to `max` changes after cursor `after` (NULL or "": from the oldest retained)
  * in log order; returns how many were passed, or STORE_ERR_CURSOR_MALFORMED /
@@ -193,6 +222,15 @@ void store_flush(store_t *s);
  * server, this one's included, in log order (results then carry via_watch). `fn` runs on the
  * thread draining `q`. One watcher; call once at start, before serving. */
 int store_watch(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx);
+
+/* True when the store can serve: SQLite always; Redis when the last exchange with it
+ * succeeded (the follower talks to it about twice a second). For /readyz. Never blocks. */
+bool store_ready(store_t *s);
+/* Asks to hear, through `fn` on store_watch's queue, of a gap: the change log was trimmed past
+ * the follower's position, so changes were missed. The caller then reloads the directory
+ * (store_load_directory into a fresh mirror); the follower goes on from the log's head at the
+ * time of the gap. SQLite has no follower and never calls it. Call before store_watch. */
+int store_watch_gaps(store_t *s, store_gap_fn fn, void *ctx);
 
 /* ---- Schema-driven validation and change computation (pure; store/store_change.c) ---- */
 

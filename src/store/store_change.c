@@ -38,24 +38,18 @@ static const gql_type_t *find_type(const gql_schema_t *sc, const char *name)
     return NULL;
 }
 
-/* In the order of store.h's STORE_NTYPES: node types first (the usual traffic). */
-static const char *const known_types[STORE_NTYPES] = {"Execution",  "ExecutionEvent", "SessionEvent",       "Session",
-                                                      "Revision",   "Blob",           "Organization",       "User",
-                                                      "Membership", "ApiKey",         "PersonalAccessToken"};
-#define FIRST_DIRECTORY_TYPE 6
-
 static int known_index(const char *type)
 {
     for (int i = 0; i < STORE_NTYPES; i++)
-        if (strcmp(type, known_types[i]) == 0)
+        if (strcmp(type, store_type_name(i)) == 0)
             return i;
     return -1;
 }
 
 static const gql_type_t *lookup_def(const store_t *s, int k, const gql_schema_t **schema_out)
 {
-    const gql_schema_t *sc = k < FIRST_DIRECTORY_TYPE ? s->nodes : s->directory;
-    const gql_type_t *t = find_type(sc, known_types[k]);
+    const gql_schema_t *sc = k < STORE_NNODE_TYPES ? s->nodes : s->directory;
+    const gql_type_t *t = find_type(sc, store_type_name(k));
     if (!t || t->kind != GQL_TK_OBJECT)
         return NULL;
     *schema_out = sc;
@@ -207,8 +201,68 @@ static bool is_int32(json_object *v)
     return false;
 }
 
+/* ---- ids (docs/ingestion.md): 1 to STORE_ID_MAX_CHARS characters, no control characters;
+ * Organization and User ids without ':', since a Membership id is "<organizationId>:<userId>". */
+
+/* Checks the id text `v` (len bytes, valid UTF-8 as ingestion decoded it); returns a malloc'd
+ * reason naming `what`, or NULL. */
+static char *check_id_text(const char *what, const char *v, size_t len, bool no_colon)
+{
+    if (len == 0)
+        return fmt("%s must be a non-empty string", what);
+    size_t chars = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if ((c & 0xC0) != 0x80)
+            chars++;
+        /* C0, DEL and C1 (U+0080..U+009F, encoded C2 80..C2 9F) */
+        if (c < 0x20 || c == 0x7F || (c == 0xC2 && i + 1 < len && (unsigned char)v[i + 1] < 0xA0))
+            return fmt("%s must not contain NUL or other control characters", what);
+        if (c == ':' && no_colon)
+            return fmt("%s must not contain ':' (a Membership id is \"<organizationId>:<userId>\")", what);
+    }
+    if (chars > STORE_ID_MAX_CHARS)
+        return fmt("%s is longer than %d characters", what, STORE_ID_MAX_CHARS);
+    return NULL;
+}
+
+static char *check_id(const char *what, json_object *v, bool no_colon)
+{
+    if (json_object_get_type(v) != json_type_string)
+        return fmt("%s must be a non-empty string", what);
+    return check_id_text(what, json_object_get_string(v), (size_t)json_object_get_string_len(v), no_colon);
+}
+
+/* Ids that a Membership id is built from: an Organization's or User's own id, and a
+ * Membership's organizationId and userId. */
+static bool id_refuses_colon(const char *type, const char *field)
+{
+    if (strcmp(type, "Organization") == 0 || strcmp(type, "User") == 0)
+        return strcmp(field, "id") == 0;
+    if (strcmp(type, "Membership") == 0)
+        return strcmp(field, "organizationId") == 0 || strcmp(field, "userId") == 0;
+    return false;
+}
+
+/* A Membership record's id: "<organizationId>:<userId>", each part a valid id. */
+static char *check_membership_id(json_object *v)
+{
+    if (json_object_get_type(v) != json_type_string || json_object_get_string_len(v) == 0)
+        return fmt("'id' must be a non-empty string");
+    const char *t = json_object_get_string(v);
+    size_t len = (size_t)json_object_get_string_len(v);
+    const char *colon = memchr(t, ':', len);
+    if (!colon)
+        return fmt("a Membership 'id' is \"<organizationId>:<userId>\"");
+    char *m = check_id_text("the organizationId in 'id'", t, (size_t)(colon - t), true);
+    if (!m)
+        m = check_id_text("the userId in 'id'", colon + 1, len - (size_t)(colon - t) - 1, true);
+    return m;
+}
+
 /* Checks a non-null value against a type reference; returns a malloc'd reason or NULL. */
-static char *check_value(const gql_schema_t *sc, const gql_typeref_t *r, json_object *v, const char *field)
+static char *check_value(const gql_schema_t *sc, const gql_typeref_t *r, json_object *v, const char *field,
+                         bool no_colon)
 {
     if (r->wrap == GQL_TR_NON_NULL)
         r = r->of;
@@ -223,7 +277,7 @@ static char *check_value(const gql_schema_t *sc, const gql_typeref_t *r, json_ob
                     return fmt("field '%s' must not contain null", field);
                 continue;
             }
-            char *m = check_value(sc, r->of, e, field);
+            char *m = check_value(sc, r->of, e, field, no_colon);
             if (m)
                 return m;
         }
@@ -246,10 +300,9 @@ static char *check_value(const gql_schema_t *sc, const gql_typeref_t *r, json_ob
         return fmt("field '%s' of type %s cannot be published", field, t->name);
     const char *n = t->name;
     if (strcmp(n, "ID") == 0) {
-        if (jt != json_type_string || json_object_get_string_len(v) == 0)
-            return fmt("field '%s' must be a non-empty string (ID)", field);
-        if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
-            return fmt("field '%s' must not contain NUL characters", field);
+        char what[160];
+        snprintf(what, sizeof what, "field '%s' (ID)", field);
+        return check_id(what, v, no_colon);
     } else if (strcmp(n, "String") == 0 || strcmp(n, "Cursor") == 0) {
         if (jt != json_type_string)
             return fmt("field '%s' must be a string", field);
@@ -286,7 +339,7 @@ static char *check_node(const gql_schema_t *sc, const gql_type_t *t, json_object
                 return fmt("field '%s' of %s must not be null", k, t->name);
             continue;
         }
-        char *m = check_value(sc, f->type, v, k);
+        char *m = check_value(sc, f->type, v, k, id_refuses_colon(t->name, k));
         if (m)
             return m;
     }
@@ -319,8 +372,8 @@ char *store_node_id(const char *type, json_object *node)
         return NULL;
     if (strcmp(type, "Membership") == 0) {
         const char *o = str_field(node, "organizationId"), *u = str_field(node, "userId");
-        /* "<organizationId>:<userId>" must name one pair only: no ':' in the organization id */
-        if (!o || !u || !*o || !*u || strchr(o, ':'))
+        /* "<organizationId>:<userId>" must name one pair only: no ':' in either id */
+        if (!o || !u || !*o || !*u || strchr(o, ':') || strchr(u, ':'))
             return NULL;
         return fmt("%s:%s", o, u);
     }
@@ -334,111 +387,130 @@ static bool plain_string(json_object *v)
     return strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v);
 }
 
+typedef struct record_keys {
+    json_object *type, *op, *id, *node;
+    bool has_id, has_node;
+} record_keys_t;
+
+/* Phase 1: the record's own keys. Returns a malloc'd reason or NULL. */
+static char *record_keys(json_object *rec, record_keys_t *k)
+{
+    memset(k, 0, sizeof *k);
+    if (json_object_get_type(rec) != json_type_object)
+        return fmt("a record must be a JSON object");
+    json_object_object_foreach(rec, key, v)
+    {
+        if (strcmp(key, "type") == 0) {
+            k->type = v;
+        } else if (strcmp(key, "op") == 0) {
+            k->op = v;
+        } else if (strcmp(key, "id") == 0) {
+            k->id = v;
+            k->has_id = true;
+        } else if (strcmp(key, "node") == 0) {
+            k->node = v;
+            k->has_node = true;
+        } else {
+            return fmt("unknown key '%s' in record (expected type, op, id, node)", key);
+        }
+    }
+    return NULL;
+}
+
+/* Phase 2: a known type, an op it allows, and a valid 'id' when there is one. */
+static char *record_type_op(const store_t *s, const record_keys_t *k, store_record_t *out, const gql_type_t **t,
+                            const gql_schema_t **sc)
+{
+    if (json_object_get_type(k->type) != json_type_string || !plain_string(k->type))
+        return fmt("'type' must be a string");
+    *t = store_type_def(s, json_object_get_string(k->type), sc);
+    if (!*t)
+        return fmt("unknown type '%s'", json_object_get_string(k->type));
+    const char *op =
+        json_object_get_type(k->op) == json_type_string && plain_string(k->op) ? json_object_get_string(k->op) : "";
+    if (strcmp(op, "upsert") == 0)
+        out->op = STORE_OP_UPSERT;
+    else if (strcmp(op, "patch") == 0)
+        out->op = STORE_OP_PATCH;
+    else if (strcmp(op, "delete") == 0)
+        out->op = STORE_OP_DELETE;
+    else
+        return fmt("'op' must be \"upsert\", \"patch\" or \"delete\"");
+    out->type = (*t)->name;
+    if (is_event_type(out->type) && out->op != STORE_OP_UPSERT)
+        return fmt("%s is an append-only feed: only \"upsert\" of a new event is accepted", out->type);
+    if (!k->has_id)
+        return NULL;
+    return strcmp(out->type, "Membership") == 0 ? check_membership_id(k->id)
+                                                : check_id("'id'", k->id, id_refuses_colon(out->type, "id"));
+}
+
+/* Phase 4: the id an upsert (from its node) or a patch (from the record) names. */
+static int record_node_id(const record_keys_t *k, store_record_t *out, char **msg)
+{
+    const char *rid = k->has_id ? json_object_get_string(k->id) : NULL;
+    if (out->op == STORE_OP_UPSERT) {
+        out->id = store_node_id(out->type, k->node);
+        if (!out->id) {
+            *msg = strcmp(out->type, "Membership") == 0
+                       ? fmt("Membership needs organizationId (without ':') and userId")
+                       : fmt("node.id must be a non-empty string");
+            return STORE_ERR_INVALID;
+        }
+        if (rid && strcmp(out->id, rid) != 0) {
+            *msg = fmt("'id' does not match the node's id");
+            return STORE_ERR_INVALID;
+        }
+        return 0;
+    }
+    if (!rid) {
+        *msg = fmt("patch needs 'id'");
+        return STORE_ERR_INVALID;
+    }
+    const char *nid = str_field(k->node, "id");
+    if (nid && strcmp(nid, rid) != 0) {
+        *msg = fmt("patch cannot change a node's id");
+        return STORE_ERR_INVALID;
+    }
+    out->id = strdup(rid);
+    return out->id ? 0 : STORE_ERR_NOMEM;
+}
+
 int store_record_parse(const store_t *s, json_object *rec, store_record_t *out, char **msg)
 {
-    memset(out, 0, sizeof *out);
-    *msg = NULL;
-    if (json_object_get_type(rec) != json_type_object) {
-        *msg = fmt("a record must be a JSON object");
-        return STORE_ERR_INVALID;
-    }
-    json_object *jtype = NULL, *jop = NULL, *jid = NULL, *jnode = NULL;
-    bool has_id = false, has_node = false;
-    json_object_object_foreach(rec, k, v)
-    {
-        if (strcmp(k, "type") == 0) {
-            jtype = v;
-        } else if (strcmp(k, "op") == 0) {
-            jop = v;
-        } else if (strcmp(k, "id") == 0) {
-            jid = v;
-            has_id = true;
-        } else if (strcmp(k, "node") == 0) {
-            jnode = v;
-            has_node = true;
-        } else {
-            *msg = fmt("unknown key '%s' in record (expected type, op, id, node)", k);
-            return STORE_ERR_INVALID;
-        }
-    }
-    if (json_object_get_type(jtype) != json_type_string || !plain_string(jtype)) {
-        *msg = fmt("'type' must be a string");
-        return STORE_ERR_INVALID;
-    }
+    record_keys_t k;
+    const gql_type_t *t = NULL;
     const gql_schema_t *sc = NULL;
-    const gql_type_t *t = store_type_def(s, json_object_get_string(jtype), &sc);
-    if (!t) {
-        *msg = fmt("unknown type '%s'", json_object_get_string(jtype));
+    memset(out, 0, sizeof *out);
+    *msg = record_keys(rec, &k);
+    if (!*msg)
+        *msg = record_type_op(s, &k, out, &t, &sc);
+    if (*msg)
         return STORE_ERR_INVALID;
-    }
-    const char *op =
-        json_object_get_type(jop) == json_type_string && plain_string(jop) ? json_object_get_string(jop) : "";
-    if (strcmp(op, "upsert") == 0) {
-        out->op = STORE_OP_UPSERT;
-    } else if (strcmp(op, "patch") == 0) {
-        out->op = STORE_OP_PATCH;
-    } else if (strcmp(op, "delete") == 0) {
-        out->op = STORE_OP_DELETE;
-    } else {
-        *msg = fmt("'op' must be \"upsert\", \"patch\" or \"delete\"");
-        return STORE_ERR_INVALID;
-    }
-    out->type = t->name;
-    if (is_event_type(t->name) && out->op != STORE_OP_UPSERT) {
-        *msg = fmt("%s is an append-only feed: only \"upsert\" of a new event is accepted", t->name);
-        return STORE_ERR_INVALID;
-    }
-    if (has_id &&
-        (json_object_get_type(jid) != json_type_string || json_object_get_string_len(jid) == 0 || !plain_string(jid))) {
-        *msg = fmt("'id' must be a non-empty string without NUL characters");
-        return STORE_ERR_INVALID;
-    }
+    /* Phase 3: a delete names its id only; the others carry a node that fits the type. */
     if (out->op == STORE_OP_DELETE) {
-        if (!has_id) {
+        if (!k.has_id)
             *msg = fmt("delete needs 'id'");
-            return STORE_ERR_INVALID;
-        }
-        if (has_node) {
+        else if (k.has_node)
             *msg = fmt("delete takes no 'node'");
+        if (*msg)
             return STORE_ERR_INVALID;
-        }
-        out->id = strdup(json_object_get_string(jid));
+        out->id = strdup(json_object_get_string(k.id));
         return out->id ? 0 : STORE_ERR_NOMEM;
     }
-    if (json_object_get_type(jnode) != json_type_object) {
+    if (json_object_get_type(k.node) != json_type_object) {
         *msg = fmt("'node' must be a JSON object");
         return STORE_ERR_INVALID;
     }
-    *msg = check_node(sc, t, jnode, out->op == STORE_OP_UPSERT);
+    *msg = check_node(sc, t, k.node, out->op == STORE_OP_UPSERT);
     if (*msg)
         return STORE_ERR_INVALID;
-    if (out->op == STORE_OP_UPSERT) {
-        out->id = store_node_id(t->name, jnode);
-        if (!out->id) {
-            *msg = strcmp(t->name, "Membership") == 0 ? fmt("Membership needs organizationId (without ':') and userId")
-                                                      : fmt("node.id must be a non-empty string");
-            return STORE_ERR_INVALID;
-        }
-        if (has_id && strcmp(out->id, json_object_get_string(jid)) != 0) {
-            *msg = fmt("'id' does not match the node's id");
-            store_record_clear(out);
-            return STORE_ERR_INVALID;
-        }
-    } else {
-        if (!has_id) {
-            *msg = fmt("patch needs 'id'");
-            return STORE_ERR_INVALID;
-        }
-        const char *nid = str_field(jnode, "id");
-        if (nid && strcmp(nid, json_object_get_string(jid)) != 0) {
-            *msg = fmt("patch cannot change a node's id");
-            return STORE_ERR_INVALID;
-        }
-        out->id = strdup(json_object_get_string(jid));
-        if (!out->id)
-            return STORE_ERR_NOMEM;
+    int rc = record_node_id(&k, out, msg);
+    if (rc != 0) {
+        store_record_clear(out);
+        return rc;
     }
-    out->node = json_object_get(jnode);
+    out->node = json_object_get(k.node);
     return 0;
 }
 

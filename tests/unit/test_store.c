@@ -21,7 +21,7 @@ static bool jeq(const char *a, const char *b)
     return r;
 }
 
-static void test_json_equal(void)
+RT_TEST(json_equal)
 {
     CHECK(jeq("1", "1.0"));
     CHECK(jeq("1.0", "1"));
@@ -81,7 +81,7 @@ static bool invalid_with(const char *text, const char *needle)
 #define EXEC_OK                                                                                                        \
     "\"id\":\"ex1\",\"blobId\":\"b1\",\"status\":\"RUNNING\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\""
 
-static void test_validation(void)
+static void check_validation(void)
 {
     CHECK(valid("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK "}}"));
     CHECK(valid("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK
@@ -164,7 +164,7 @@ static void test_validation(void)
     CHECK(valid("{\"type\":\"Membership\",\"op\":\"delete\",\"id\":\"o1:u1\"}"));
     CHECK(invalid_with(
         "{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o:1\",\"userId\":\"u1\",\"role\":\"ADMIN\"}}",
-        "without ':'"));
+        "must not contain ':'"));
     /* embedded NUL: ids and the type name must not be truncated into another value */
     CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"id\":\"ex1\\u0000x\"}}",
                        "NUL"));
@@ -206,7 +206,7 @@ static const char *js(json_object *o) { return o ? json_object_to_json_string_ex
 #define BLOB                                                                                                           \
     "\"id\":\"b1\",\"organizationId\":\"o1\",\"type\":\"WORKFLOW\",\"name\":\"n\",\"visibility\":\"PRIVATE\",\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\""
 
-static void test_compute(void)
+static void check_compute(void)
 {
     bool ch;
     store_change_t c;
@@ -315,7 +315,7 @@ static void test_compute(void)
     store_change_clear(&c);
 }
 
-static void test_owners(void)
+RT_TEST(owners)
 {
     store_change_t c = {0};
     c.type = "ExecutionEvent";
@@ -349,7 +349,7 @@ static void test_owners(void)
     json_object_put(m);
 }
 
-static void test_cursor(void)
+RT_TEST(cursor)
 {
     char buf[STORE_CURSOR_MAX];
     uint64_t seq = 99;
@@ -367,17 +367,111 @@ static void test_cursor(void)
     CHECK(store_seq_cursor_decode(NULL, &seq) == STORE_ERR_CURSOR_MALFORMED);
 }
 
-int main(void)
+RT_TEST(record_validation) { check_validation(); }
+
+RT_TEST(change_compute) { check_compute(); }
+
+/* The same again with the type table resolved once, as an opened store has it. */
+RT_TEST(resolved_types)
 {
-    test_json_equal();
-    test_validation();
-    test_compute();
-    /* the same again with the type table resolved once, as an opened store has it */
-    store_types_init(&S);
-    CHECK(S.defs_ready && S.defs[0] && strcmp(S.defs[0]->name, "Execution") == 0);
-    test_validation();
-    test_compute();
-    test_owners();
-    test_cursor();
-    RT_TEST_MAIN_END();
+    store_t resolved = S;
+    store_types_init(&resolved);
+    CHECK(resolved.defs_ready && resolved.defs[0] && strcmp(resolved.defs[0]->name, store_type_name(0)) == 0);
+    store_t saved = S;
+    S = resolved;
+    check_validation();
+    check_compute();
+    S = saved;
 }
+
+/* Stored text reads back up to the ingestion nesting limit, and no deeper. */
+RT_TEST(json_parse_depth)
+{
+    char text[2 * (STORE_JSON_MAX_DEPTH + 1) + 1];
+    for (int levels = STORE_JSON_MAX_DEPTH; levels <= STORE_JSON_MAX_DEPTH + 1; levels++) {
+        memset(text, '[', (size_t)levels);
+        memset(text + levels, ']', (size_t)levels);
+        text[2 * levels] = '\0';
+        json_object *v = store_json_parse(text);
+        CHECK((v != NULL) == (levels <= STORE_JSON_MAX_DEPTH));
+        json_object_put(v);
+    }
+    json_object *n = store_json_parse("42");
+    CHECK(n && json_object_get_int(n) == 42);
+    json_object_put(n);
+    CHECK(store_json_parse(NULL) == NULL);
+    CHECK(store_json_parse("{\"a\":") == NULL);
+    CHECK(store_json_parse("") == NULL);
+}
+
+/* Ids: 1-256 characters, no control characters; Organization and User ids (and so a
+ * Membership's parts) without ':'. */
+RT_TEST(id_rules)
+{
+    char buf[1200], id[600];
+#define ORG_REC                                                                                                        \
+    "{\"type\":\"Organization\",\"op\":\"upsert\",\"node\":{\"id\":\"%s\",\"slug\":\"s\",\"name\":\"n\",\"createdAt\":\"2024-01-01T00:00:00Z\"}}"
+#define EXEC_ID "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{" EXEC_OK ",\"id\":\"%s\"}}"
+    memset(id, 'x', 256);
+    id[256] = '\0';
+    snprintf(buf, sizeof buf, EXEC_ID, id);
+    CHECK(valid(buf));
+    id[256] = 'x';
+    id[257] = '\0';
+    snprintf(buf, sizeof buf, EXEC_ID, id);
+    CHECK(invalid_with(buf, "longer than 256 characters"));
+    /* characters, not bytes: 256 two-byte characters are fine */
+    id[0] = '\0';
+    for (int i = 0; i < 256; i++)
+        strcat(id, "\xc3\xa9");
+    snprintf(buf, sizeof buf, EXEC_ID, id);
+    CHECK(valid(buf));
+    const char *control[] = {"a\\u0001b", "a\\tb", "a\\nb", "\\u007f", "a\\u0085b", "\\u009f"};
+    for (size_t i = 0; i < sizeof control / sizeof *control; i++) {
+        snprintf(buf, sizeof buf, EXEC_ID, control[i]);
+        CHECK(invalid_with(buf, "control characters"));
+        snprintf(buf, sizeof buf, "{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"%s\"}", control[i]);
+        CHECK(invalid_with(buf, "control characters"));
+    }
+    /* a reference to another node follows the same rules */
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"blobId\":\"b\\u0000\"}}",
+                       "control characters"));
+    CHECK(invalid_with("{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"blobId\":\"\"}}",
+                       "non-empty"));
+    /* ':' is fine in other ids, refused where a Membership id is built from it */
+    snprintf(buf, sizeof buf, EXEC_ID, "ex:1");
+    CHECK(valid(buf));
+    snprintf(buf, sizeof buf, ORG_REC, "o:1");
+    CHECK(invalid_with(buf, "must not contain ':'"));
+    CHECK(invalid_with("{\"type\":\"User\",\"op\":\"upsert\",\"node\":{\"id\":\"u:1\"}}", "must not contain ':'"));
+    CHECK(invalid_with("{\"type\":\"User\",\"op\":\"patch\",\"id\":\"u:1\",\"node\":{\"name\":\"x\"}}",
+                       "must not contain ':'"));
+    CHECK(invalid_with("{\"type\":\"Organization\",\"op\":\"delete\",\"id\":\"o:1\"}", "must not contain ':'"));
+    CHECK(invalid_with(
+        "{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o1\",\"userId\":\"u:1\",\"role\":\"ADMIN\"}}",
+        "must not contain ':'"));
+    CHECK(invalid_with("{\"type\":\"Membership\",\"op\":\"delete\",\"id\":\"o1:u:1\"}", "must not contain ':'"));
+    CHECK(invalid_with("{\"type\":\"Membership\",\"op\":\"delete\",\"id\":\"o1u1\"}", "<organizationId>:<userId>"));
+    CHECK(invalid_with("{\"type\":\"Membership\",\"op\":\"delete\",\"id\":\":u1\"}", "non-empty"));
+    CHECK(valid("{\"type\":\"Membership\",\"op\":\"patch\",\"id\":\"o1:u1\",\"node\":{\"role\":\"ADMIN\"}}"));
+#undef ORG_REC
+#undef EXEC_ID
+}
+
+/* The record types come from the SDL: the feed's node types, then the directory's. */
+RT_TEST(record_types_generated)
+{
+    CHECK(STORE_NTYPES == 11 && STORE_NNODE_TYPES == 6);
+    for (int k = 0; k < STORE_NTYPES; k++) {
+        CHECK(store_type_static(store_type_name(k)) == store_type_name(k));
+        CHECK(store_type_is_node(store_type_name(k)) == (k < STORE_NNODE_TYPES));
+    }
+    CHECK(store_type_name(STORE_NTYPES) == NULL);
+    CHECK(store_type_static("ExecutionChange") == NULL && store_type_static("Query") == NULL);
+    CHECK(store_type_is_auth("Blob") && store_type_is_auth("Membership") && !store_type_is_auth("Execution"));
+    CHECK_STR(store_directory_order(0), "Organization");
+    CHECK_STR(store_directory_order(STORE_NTYPES - STORE_NNODE_TYPES), "Blob");
+    CHECK(store_directory_order(STORE_NTYPES - STORE_NNODE_TYPES + 1) == NULL);
+}
+
+RT_TEST_MAIN()

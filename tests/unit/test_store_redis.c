@@ -13,11 +13,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <hiredis/hiredis.h>
+#include <time.h>
+
 #include "rt_test.h"
 #include "store/redis/store_redis.h"
 #include "gql_schema_gen.h"
 #include "store/store.h"
 #include "store_test_schema.h"
+#include "store_test_util.h"
 
 static char url[64];
 static pid_t redis_pid;
@@ -33,9 +37,10 @@ static int free_port(void)
     return ntohs(a.sin_port);
 }
 
-static int start_redis(void)
+static int redis_port;
+
+static int start_redis_on(int port)
 {
-    int port = free_port();
     if (port <= 0)
         return -1;
     char ps[16];
@@ -65,55 +70,18 @@ static int start_redis(void)
     return -1;
 }
 
+static int start_redis(void) { return start_redis_on(redis_port = free_port()); }
+
+static void stop_redis(void)
+{
+    kill(redis_pid, SIGTERM);
+    waitpid(redis_pid, NULL, 0);
+}
+
 static store_t *open_store(long ret_max)
 {
     store_redis_opts_t o = {url, 86400, ret_max, &test_node_schema, &gql_schema_directory};
     return store_redis_open(&o);
-}
-
-static int apply(store_t *s, const char *json, char cursor[STORE_CURSOR_MAX], int *index)
-{
-    json_object *arr = json_tokener_parse(json);
-    int n = (int)json_object_array_length(arr);
-    store_record_t *recs = calloc((size_t)n, sizeof *recs);
-    for (int i = 0; i < n; i++) {
-        char *msg = NULL;
-        if (store_record_parse(s, json_object_array_get_idx(arr, i), &recs[i], &msg) != 0) {
-            fprintf(stderr, "fixture record %d invalid: %s\n", i, msg);
-            abort();
-        }
-    }
-    json_object_put(arr);
-    char msg[256];
-    int idx = -1;
-    int rc = store_apply_sync(s, recs, n, cursor, msg, sizeof msg, &idx);
-    if (index)
-        *index = idx;
-    return rc;
-}
-
-typedef struct collected {
-    int n;
-    char cursors[64][STORE_CURSOR_MAX];
-    char ids[64][32];
-    store_mutation_t mut[64];
-    char fields[64][128];
-    char org[64][32];
-} collected_t;
-
-static int collect(void *ctx, const store_change_t *c)
-{
-    collected_t *col = ctx;
-    if (col->n >= 64)
-        return 1;
-    snprintf(col->cursors[col->n], STORE_CURSOR_MAX, "%s", c->cursor);
-    snprintf(col->ids[col->n], 32, "%s", c->id);
-    col->mut[col->n] = c->mutation;
-    snprintf(col->fields[col->n], 128, "%s",
-             c->updated_fields ? json_object_to_json_string_ext(c->updated_fields, JSON_C_TO_STRING_PLAIN) : "");
-    snprintf(col->org[col->n], 32, "%s", c->organization_id ? c->organization_id : "");
-    col->n++;
-    return 0;
 }
 
 #define TS "\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\""
@@ -124,7 +92,7 @@ static int collect(void *ctx, const store_change_t *c)
     "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"" id "\",\"blobId\":\"b1\",\"status\":\"" st         \
     "\"," TS "}}"
 
-static void test_basic(void)
+RT_TEST(basic)
 {
     store_t *s = open_store(1000000);
     CHECK(s != NULL);
@@ -219,7 +187,7 @@ static void *bump(void *arg)
     return NULL;
 }
 
-static void test_two_servers(void)
+RT_TEST(two_servers)
 {
     store_t *a = open_store(1000000), *b = open_store(1000000);
     CHECK(a && b);
@@ -276,7 +244,7 @@ static void test_two_servers(void)
     rt_taskq_free(qb);
 }
 
-static void test_trim(void)
+RT_TEST(trim)
 {
     store_t *s = open_store(10);
     if (!s) {
@@ -301,17 +269,232 @@ static void test_trim(void)
     store_close(s);
 }
 
-int main(void)
+/* Values nested to the ingestion limit read back: state, diff, log and directory. */
+RT_TEST(deep_json)
+{
+    const int levels = STORE_JSON_MAX_DEPTH - 2; /* a field value sits below the record and its node */
+    char *deep = nested(levels), *text = NULL;
+    store_t *s = open_store(1000000);
+    CHECK(s != NULL);
+    if (!s)
+        goto out;
+    CHECK(asprintf(&text,
+                   "[{\"type\":\"Blob\",\"op\":\"upsert\",\"node\":{\"id\":\"bdeep\",\"organizationId\":\"o1\","
+                   "\"type\":\"WORKFLOW\",\"name\":\"n\",\"visibility\":\"PRIVATE\",\"metadata\":%s," TS "}},"
+                   "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"exdeep\",\"blobId\":\"bdeep\","
+                   "\"status\":\"RUNNING\",\"output\":%s," TS "}}]",
+                   deep, deep) > 0);
+    char start[STORE_CURSOR_MAX], cur[STORE_CURSOR_MAX];
+    CHECK(store_log_head(s, start) == 0);
+    CHECK(apply(s, text, cur, NULL) == 0);
+    json_object *n = NULL, *out = NULL;
+    CHECK(store_get(s, "Execution", "exdeep", &n) == 0 && n != NULL);
+    CHECK(json_object_object_get_ex(n, "output", &out) && depth_of(out) == levels);
+    json_object_put(n);
+    CHECK(apply(s, "[{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"exdeep\",\"node\":{\"status\":\"FAILED\"}}]",
+                cur, NULL) == 0);
+    CHECK(apply(s,
+                "[{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"exdeep\",\"blobId\":\"bdeep\","
+                "\"status\":\"RUNNING\"," TS "}}]",
+                cur, NULL) == 0);
+    CHECK(apply(s, "[{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"exdeep\"}]", cur, NULL) == 0);
+    CHECK(store_get(s, "Execution", "exdeep", &n) == 0 && n == NULL);
+    deep_seen_t d = {0};
+    CHECK(store_log_read(s, start, 10, collect_deep, &d) == 5);
+    CHECK(d.mut[1] == STORE_CREATED && d.node_depth[1] == levels);
+    CHECK(d.mut[2] == STORE_UPDATED && d.node_depth[2] == levels && d.prev_depth[2] == levels);
+    CHECK(d.mut[3] == STORE_UPDATED && d.node_depth[3] == -1 && d.prev_depth[3] == levels);
+    CHECK(d.mut[4] == STORE_DELETED && d.prev_depth[4] == -1);
+    dir_seen_t seen = {0};
+    CHECK(store_load_directory(s, on_dir, &seen) == 0);
+    bool blob = false;
+    for (int i = 0; i < seen.n; i++)
+        blob = blob || strcmp(seen.what[i], "Blob/bdeep") == 0;
+    CHECK(blob);
+    store_close(s);
+out:
+    free(text);
+    free(deep);
+}
+
+/* ---- cluster-mode faults ---- */
+
+typedef struct gaps {
+    int n;
+} gaps_t;
+
+static void on_gap(void *ctx) { ((gaps_t *)ctx)->n++; }
+
+static bool watched_has(watched_t *w, const char *cursor)
+{
+    pthread_mutex_lock(&w->mu);
+    bool found = false;
+    for (int i = 0; i < w->n && !found; i++)
+        found = strcmp(w->cursors[i], cursor) == 0;
+    pthread_mutex_unlock(&w->mu);
+    return found;
+}
+
+/* A change published between a server's directory load and the start of its follower still
+ * reaches that server's watcher. */
+RT_TEST(no_startup_gap)
+{
+    store_t *a = open_store(1000000), *b = open_store(1000000);
+    CHECK(a && b);
+    if (!a || !b)
+        goto out;
+    dir_seen_t d = {0};
+    CHECK(store_load_directory(a, on_dir, &d) == 0);
+    char cur[STORE_CURSOR_MAX];
+    CHECK(apply(b, "[{\"type\":\"User\",\"op\":\"upsert\",\"node\":{\"id\":\"u-between\"}}]", cur, NULL) == 0);
+    rt_taskq_t *q = rt_taskq_new(noop_wake, NULL);
+    watched_t w = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    CHECK(store_watch(a, q, on_watch, &w) == 0);
+    for (int i = 0; i < 60 && !watched_has(&w, cur); i++) {
+        usleep(50000);
+        rt_taskq_drain(q);
+    }
+    CHECK(watched_has(&w, cur));
+    store_close(a);
+    a = NULL;
+    rt_taskq_drain(q);
+    rt_taskq_free(q);
+out:
+    store_close(a);
+    store_close(b);
+}
+
+/* A follower whose position was trimmed from the log reports the gap instead of skipping. */
+RT_TEST(trimmed_gap_reported)
+{
+    store_t *a = open_store(1000000), *b = open_store(10);
+    CHECK(a && b);
+    if (!a || !b)
+        goto out;
+    dir_seen_t d = {0};
+    char cur[STORE_CURSOR_MAX];
+    CHECK(apply(b, "[" EXEC("g0", "RUNNING") "]", cur, NULL) == 0);
+    CHECK(store_load_directory(a, on_dir, &d) == 0); /* a's position: the change above */
+    for (int i = 0; i < 300; i++)
+        CHECK(apply(b,
+                    "[" EXEC("g1", "RUNNING") ",{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"g1\",\"node\":{"
+                                              "\"status\":\"FAILED\"}}]",
+                    cur, NULL) == 0);
+    rt_taskq_t *q = rt_taskq_new(noop_wake, NULL);
+    gaps_t g = {0};
+    watched_t w = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    CHECK(store_watch_gaps(a, on_gap, &g) == 0);
+    CHECK(store_watch(a, q, on_watch, &w) == 0);
+    for (int i = 0; i < 60 && g.n == 0; i++) {
+        usleep(50000);
+        rt_taskq_drain(q);
+    }
+    CHECK(g.n == 1);
+    /* and the follower goes on from the head: later changes still arrive */
+    CHECK(apply(b, "[" EXEC("g2", "RUNNING") "]", cur, NULL) == 0);
+    for (int i = 0; i < 60 && !watched_has(&w, cur); i++) {
+        usleep(50000);
+        rt_taskq_drain(q);
+    }
+    CHECK(watched_has(&w, cur));
+    CHECK(g.n == 1);
+    store_close(a);
+    a = NULL;
+    rt_taskq_drain(q);
+    rt_taskq_free(q);
+out:
+    store_close(a);
+    store_close(b);
+}
+
+/* Redis down: a publish is "unavailable" (503), the store is not ready; Redis back: both recover. */
+RT_TEST(outage_unavailable)
+{
+    store_t *s = open_store(1000000);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    char cur[STORE_CURSOR_MAX];
+    CHECK(store_ready(s));
+    CHECK(apply(s, "[" EXEC("out1", "RUNNING") "]", cur, NULL) == 0);
+    stop_redis();
+    CHECK(apply(s, "[" EXEC("out2", "RUNNING") "]", cur, NULL) == STORE_ERR_UNAVAILABLE);
+    CHECK(!store_ready(s));
+    CHECK(start_redis_on(redis_port) == 0);
+    CHECK(apply(s, "[" EXEC("out3", "RUNNING") "]", cur, NULL) == 0);
+    CHECK(store_ready(s));
+    store_close(s);
+}
+
+/* A reconnect between WATCH and EXEC: the transaction starts over on the new connection instead
+ * of running unguarded, so a write made meanwhile by another server is not overwritten. */
+typedef struct guard_probe {
+    int watched, computed;
+} guard_probe_t;
+
+static void redis_cmd(const char *fmt, const char *arg)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", redis_port, tv);
+    if (c && !c->err) {
+        redisReply *r = redisCommand(c, fmt, arg);
+        if (r)
+            freeReplyObject(r);
+    }
+    if (c)
+        redisFree(c);
+}
+
+static void guard_hook(void *ctx, int phase)
+{
+    guard_probe_t *p = ctx;
+    if (phase == STORE_REDIS_HOOK_WATCHED && p->watched++ == 0)
+        redis_cmd("CLIENT KILL TYPE %s", "normal"); /* drops the writer's connection */
+    if (phase == STORE_REDIS_HOOK_COMPUTED && p->computed++ == 0)
+        redis_cmd("SET bh:n:Execution:guarded %s",
+                  "{\"id\":\"guarded\",\"blobId\":\"b1\",\"status\":\"CANCELLED\","
+                  "\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\"}");
+}
+
+static int last_previous_status(void *ctx, const store_change_t *c)
+{
+    json_object *v = NULL;
+    char *out = ctx;
+    snprintf(out, 32, "%s", json_object_object_get_ex(c->previous, "status", &v) ? json_object_get_string(v) : "");
+    return 0;
+}
+
+RT_TEST(reconnect_never_unguarded_exec)
+{
+    store_t *s = open_store(1000000);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    char start[STORE_CURSOR_MAX], cur[STORE_CURSOR_MAX];
+    CHECK(apply(s, "[" EXEC("guarded", "RUNNING") "]", start, NULL) == 0);
+    guard_probe_t p = {0};
+    store_redis_set_hook(s, guard_hook, &p);
+    CHECK(apply(s, "[{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"guarded\",\"node\":{\"error\":\"e\"}}]", cur,
+                NULL) == 0);
+    store_redis_set_hook(s, NULL, NULL);
+    CHECK(p.watched >= 2); /* the attempt after the reconnect started over */
+    char prev[32] = "";
+    CHECK(store_log_read(s, start, 10, last_previous_status, prev) == 1);
+    CHECK_STR(prev, "CANCELLED"); /* computed on the state written meanwhile, not over it */
+    json_object *n = NULL, *v = NULL;
+    CHECK(store_get(s, "Execution", "guarded", &n) == 0 && n);
+    CHECK(json_object_object_get_ex(n, "status", &v) && strcmp(json_object_get_string(v), "CANCELLED") == 0);
+    json_object_put(n);
+    store_close(s);
+}
+
+int main(int argc, char **argv)
 {
     if (start_redis() != 0) {
         fprintf(stderr, "cannot start redis-server (install it: scripts/deps.sh test)\n");
-        CHECK(0);
-        RT_TEST_MAIN_END();
+        return 1;
     }
-    test_basic();
-    test_two_servers();
-    test_trim();
-    kill(redis_pid, SIGTERM);
-    waitpid(redis_pid, NULL, 0);
-    RT_TEST_MAIN_END();
+    int rc = rt_test_run(argc, argv);
+    stop_redis();
+    return rc;
 }

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rt_test.h"
@@ -12,60 +13,20 @@
 #include "gql_schema_gen.h"
 #include "store/store.h"
 #include "store_test_schema.h"
+#include "store_test_util.h"
 
 static char dir[256];
 
-static store_t *open_store(long ret_sec, long ret_max)
+/* Each case has a data dir of its own under `dir`, so any case can run alone. */
+static store_t *open_store_in(const char *sub, long ret_sec, long ret_max)
 {
-    store_sqlite_opts_t o = {dir, ret_sec, ret_max, &test_node_schema, &gql_schema_directory};
+    char path[300];
+    snprintf(path, sizeof path, "%s/%s", dir, sub);
+    store_sqlite_opts_t o = {path, ret_sec, ret_max, &test_node_schema, &gql_schema_directory};
     return store_sqlite_open(&o);
 }
 
-/* Parses a JSON array of records and applies it; returns the status. */
-static int apply(store_t *s, const char *json, char cursor[STORE_CURSOR_MAX], int *index)
-{
-    json_object *arr = json_tokener_parse(json);
-    int n = (int)json_object_array_length(arr);
-    store_record_t *recs = calloc((size_t)n, sizeof *recs);
-    for (int i = 0; i < n; i++) {
-        char *msg = NULL;
-        if (store_record_parse(s, json_object_array_get_idx(arr, i), &recs[i], &msg) != 0) {
-            fprintf(stderr, "fixture record %d invalid: %s\n", i, msg);
-            abort();
-        }
-    }
-    json_object_put(arr);
-    char msg[256];
-    int idx = -1;
-    int rc = store_apply_sync(s, recs, n, cursor, msg, sizeof msg, &idx);
-    if (index)
-        *index = idx;
-    return rc;
-}
-
-typedef struct collected {
-    int n;
-    char cursors[64][STORE_CURSOR_MAX];
-    char ids[64][32];
-    store_mutation_t mut[64];
-    char fields[64][128];
-    char org[64][32];
-} collected_t;
-
-static int collect(void *ctx, const store_change_t *c)
-{
-    collected_t *col = ctx;
-    if (col->n >= 64)
-        return 1;
-    snprintf(col->cursors[col->n], STORE_CURSOR_MAX, "%s", c->cursor);
-    snprintf(col->ids[col->n], 32, "%s", c->id);
-    col->mut[col->n] = c->mutation;
-    snprintf(col->fields[col->n], 128, "%s",
-             c->updated_fields ? json_object_to_json_string_ext(c->updated_fields, JSON_C_TO_STRING_PLAIN) : "");
-    snprintf(col->org[col->n], 32, "%s", c->organization_id ? c->organization_id : "");
-    col->n++;
-    return 0;
-}
+static store_t *open_store(long ret_sec, long ret_max) { return open_store_in("basic", ret_sec, ret_max); }
 
 #define TS "\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\""
 #define BLOB(id, vis)                                                                                                  \
@@ -75,7 +36,7 @@ static int collect(void *ctx, const store_change_t *c)
     "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"" id "\",\"blobId\":\"b1\",\"status\":\"" st         \
     "\"," TS "}}"
 
-static void test_basic(void)
+RT_TEST(basic)
 {
     store_t *s = open_store(86400, 1000000);
     CHECK(s != NULL);
@@ -167,25 +128,24 @@ static void test_basic(void)
     store_close(s);
 }
 
-typedef struct dir_seen {
-    int n;
-    char what[16][64];
-} dir_seen_t;
-
-static void on_dir(void *ctx, const char *type, const char *id, json_object *node)
+RT_TEST(directory)
 {
-    dir_seen_t *d = ctx;
-    if (d->n < 16 && node)
-        snprintf(d->what[d->n++], 64, "%s/%s", type, id);
-}
-
-static void test_directory(void)
-{
-    store_t *s = open_store(86400, 1000000);
+    store_t *s = open_store_in("directory", 86400, 1000000);
     if (!s) {
         CHECK(0);
         return;
     }
+    char cur[STORE_CURSOR_MAX];
+    CHECK(
+        apply(
+            s,
+            "[" BLOB(
+                "b1",
+                "PRIVATE") ","
+                           "{\"type\":\"Organization\",\"op\":\"upsert\",\"node\":{\"id\":\"o1\",\"slug\":\"acme\",\"name\":\"Acme\",\"createdAt\":\"2024-01-01T00:00:00Z\"}},"
+                           "{\"type\":\"User\",\"op\":\"upsert\",\"node\":{\"id\":\"u1\"}},"
+                           "{\"type\":\"Membership\",\"op\":\"upsert\",\"node\":{\"organizationId\":\"o1\",\"userId\":\"u1\",\"role\":\"MEMBER\"}}]",
+            cur, NULL) == 0);
     dir_seen_t d = {0};
     CHECK(store_load_directory(s, on_dir, &d) == 0);
     CHECK(d.n == 4);
@@ -206,7 +166,56 @@ static void test_directory(void)
     store_close(s);
 }
 
-static void test_retention(void)
+/* Values nested to the ingestion limit read back: state, diff, log, directory, after reopening. */
+RT_TEST(deep_json)
+{
+    const int levels = STORE_JSON_MAX_DEPTH - 2; /* a field value sits below the record and its node */
+    char *deep = nested(levels), *text = NULL;
+    store_t *s = open_store_in("deep", 86400, 1000000);
+    CHECK(s != NULL);
+    if (!s)
+        goto out;
+    CHECK(asprintf(&text,
+                   "[{\"type\":\"Blob\",\"op\":\"upsert\",\"node\":{\"id\":\"b1\",\"organizationId\":\"o1\","
+                   "\"type\":\"WORKFLOW\",\"name\":\"n\",\"visibility\":\"PRIVATE\",\"metadata\":%s," TS "}},"
+                   "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"ex1\",\"blobId\":\"b1\","
+                   "\"status\":\"RUNNING\",\"output\":%s," TS "}}]",
+                   deep, deep) > 0);
+    char cur[STORE_CURSOR_MAX];
+    CHECK(apply(s, text, cur, NULL) == 0);
+    json_object *n = NULL, *out = NULL;
+    CHECK(store_get(s, "Execution", "ex1", &n) == 0 && n != NULL);
+    CHECK(json_object_object_get_ex(n, "output", &out) && depth_of(out) == levels);
+    json_object_put(n);
+    /* patch and upsert again: UPDATED with the deep previous values, not CREATED */
+    CHECK(apply(s, "[{\"type\":\"Execution\",\"op\":\"patch\",\"id\":\"ex1\",\"node\":{\"status\":\"FAILED\"}}]", cur,
+                NULL) == 0);
+    CHECK(apply(s, "[" EXEC("ex1", "RUNNING") "]", cur, NULL) == 0);
+    CHECK(apply(s, "[{\"type\":\"Execution\",\"op\":\"delete\",\"id\":\"ex1\"}]", cur, NULL) == 0);
+    CHECK(store_get(s, "Execution", "ex1", &n) == 0 && n == NULL);
+    deep_seen_t d = {0};
+    CHECK(store_log_read(s, "s1", 10, collect_deep, &d) == 4);
+    CHECK(d.mut[0] == STORE_CREATED && d.node_depth[0] == levels);
+    CHECK(d.mut[1] == STORE_UPDATED && d.node_depth[1] == levels && d.prev_depth[1] == levels);
+    CHECK(d.mut[2] == STORE_UPDATED && d.node_depth[2] == -1 && d.prev_depth[2] == levels);
+    CHECK(d.mut[3] == STORE_DELETED && d.prev_depth[3] == -1);
+    store_close(s);
+    /* reopened: the deep Blob is part of the directory */
+    s = open_store_in("deep", 86400, 1000000);
+    CHECK(s != NULL);
+    if (!s)
+        goto out;
+    dir_seen_t seen = {0};
+    CHECK(store_load_directory(s, on_dir, &seen) == 0);
+    CHECK(seen.n == 1);
+    CHECK_STR(seen.what[0], "Blob/b1");
+    store_close(s);
+out:
+    free(text);
+    free(deep);
+}
+
+RT_TEST(retention)
 {
     char sub[300];
     snprintf(sub, sizeof sub, "%s/ret", dir);
@@ -280,7 +289,7 @@ static void on_done(void *ctx, const store_result_t *res)
     pthread_mutex_unlock(&a->mu);
 }
 
-static void test_group(void)
+RT_TEST(group)
 {
     char sub[300];
     snprintf(sub, sizeof sub, "%s/group", dir);
@@ -340,7 +349,7 @@ static void test_group(void)
 
 /* A change's organization is its blob's at the time of the change, also when the blob moves
  * to another organization within the same request. */
-static void test_blob_org(void)
+RT_TEST(blob_org)
 {
     char sub[300];
     snprintf(sub, sizeof sub, "%s/blob-org", dir);
@@ -421,7 +430,7 @@ static void prep_done(void *ctx, const store_result_t *res)
     p->nerrors = res->errors ? (int)json_object_array_length(res->errors) : 0;
 }
 
-static void test_prepared(void)
+RT_TEST(prepared)
 {
     char sub[300];
     snprintf(sub, sizeof sub, "%s/prepared", dir);
@@ -461,7 +470,7 @@ static void on_foreign(void *ctx, const store_change_t *changes, int n)
         snprintf(f->ids[f->n++], 32, "%s", changes[i].id);
 }
 
-static void test_foreign(void)
+RT_TEST(foreign)
 {
     char sub[300];
     snprintf(sub, sizeof sub, "%s/foreign", dir);
@@ -504,21 +513,87 @@ static void test_foreign(void)
     rt_taskq_free(q);
 }
 
-int main(void)
+/* Replay delivers outside the store's read lock: while a replay callback is running (a
+ * consumer writing to a slow socket), another thread's read and a write both complete. */
+typedef struct replay_probe {
+    store_t *s;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool go, read_done;
+    int calls, read_ok, write_ok;
+} replay_probe_t;
+
+static void *probe_reader(void *arg)
+{
+    replay_probe_t *p = arg;
+    pthread_mutex_lock(&p->mu);
+    while (!p->go)
+        pthread_cond_wait(&p->cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+    json_object *n = NULL;
+    int rc = store_get(p->s, "Blob", "r1", &n);
+    json_object_put(n);
+    pthread_mutex_lock(&p->mu);
+    p->read_ok = rc == 0 && n != NULL;
+    p->read_done = true;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static int replay_cb(void *ctx, const store_change_t *c)
+{
+    replay_probe_t *p = ctx;
+    if (p->calls++ > 0)
+        return 0;
+    /* the callback itself writes to the store */
+    char cur[STORE_CURSOR_MAX];
+    p->write_ok = apply(p->s, "[" BLOB("r3", "PUBLIC") "]", cur, NULL) == 0;
+    /* and waits (bounded) for a reader on another thread */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 3;
+    pthread_mutex_lock(&p->mu);
+    p->go = true;
+    pthread_cond_broadcast(&p->cv);
+    while (!p->read_done && pthread_cond_timedwait(&p->cv, &p->mu, &until) == 0)
+        ;
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+RT_TEST(replay_outside_read_lock)
+{
+    store_t *s = open_store_in("replay", 86400, 1000000);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    char cur[STORE_CURSOR_MAX];
+    CHECK(apply(s, "[" BLOB("r1", "PUBLIC") "," BLOB("r2", "PUBLIC") "]", cur, NULL) == 0);
+    replay_probe_t p = {.s = s, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    pthread_t t;
+    pthread_create(&t, NULL, probe_reader, &p);
+    CHECK(store_log_read(s, NULL, 100, replay_cb, &p) == 2);
+    pthread_mutex_lock(&p.mu);
+    bool read_during_replay = p.read_done;
+    pthread_mutex_unlock(&p.mu);
+    pthread_join(t, NULL);
+    CHECK(p.write_ok);
+    CHECK(read_during_replay);
+    CHECK(p.read_ok);
+    CHECK(p.calls == 2); /* the page read before the callback's own write */
+    store_close(s);
+}
+
+int main(int argc, char **argv)
 {
     snprintf(dir, sizeof dir, "/tmp/rt-store-test-XXXXXX");
     if (!mkdtemp(dir))
         return 1;
-    test_basic();
-    test_directory();
-    test_retention();
-    test_group();
-    test_foreign();
-    test_prepared();
-    test_blob_org();
+    int rc = rt_test_run(argc, argv);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
-    RT_TEST_MAIN_END();
+    return rc;
 }

@@ -10,6 +10,7 @@
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/store_writer.h"
 #include "util/util_clock.h"
 #include "util/util_log.h"
 
@@ -26,23 +28,9 @@
 
 struct redis_store;
 
-typedef struct rjob {
-    struct rjob *next;
-    struct redis_store *owner;
-    store_record_t *records;
-    int n;
-    rt_taskq_t *q;
-    store_done_fn done;
-    void *ctx;
-    store_prepare_fn prepare;
-    void *pctx;
-    json_object *errors;
-    store_change_t *changes;
-    int nchanges, cap;
-    int status, error_index;
-    char *msg;
-    char cursor[STORE_CURSOR_MAX];
-} rjob_t;
+typedef struct sid {
+    uint64_t ms, n;
+} sid_t;
 
 typedef struct redis_store {
     store_t base;
@@ -53,31 +41,30 @@ typedef struct redis_store {
     redisContext *w; /* writer thread */
     redisContext *r; /* readers, under rmu */
     pthread_mutex_t rmu;
-    pthread_t thread, watch_thread;
-    bool thread_started, watch_started;
-    pthread_mutex_t mu;
-    pthread_cond_t cv, idle_cv;
-    rjob_t *head, *tail;
-    bool closing, busy;
+    pthread_t watch_thread;
+    bool watch_started;
+    atomic_bool stopping; /* the follower ends */
     int64_t last_trim_ms;
     rt_taskq_t *watch_q;
     store_changes_fn watch_fn;
     void *watch_ctx;
     char watch_from[STORE_CURSOR_MAX]; /* stream id (without 'r') to follow from */
-    /* Results and followed batches come back here to be freed by the writer, not by the
-     * network thread that consumed them (see the SQLite store); `out` counts those not yet
-     * consumed, and a closed store is freed by the last of them. */
-    struct rjob *jtrash;
-    struct rbatch *btrash;
-    int out;
-    bool writer_done, closed;
+    /* Set by the first directory load: the stream's head just before it, so the follower starts
+     * no later than the directory it loaded (nothing published meanwhile is missed). */
+    bool loaded;
+    sid_t loaded_from;
+    store_gap_fn gap_fn;
+    void *gap_ctx;
+    /* Whether the last exchange with Redis succeeded (any thread): store_ready. */
+    atomic_bool reachable;
+    /* Writer thread: counts connections of `w`, so a transaction notices a reconnect between
+     * its WATCH and its EXEC (the new connection holds no WATCH). */
+    unsigned w_gen;
+    store_redis_hook_fn hook;
+    void *hook_ctx;
 } redis_store_t;
 
 /* ---- cursors: "r<ms>-<n>", the stream id ---- */
-
-typedef struct sid {
-    uint64_t ms, n;
-} sid_t;
 
 static int parse_u64(const char **p, uint64_t *out)
 {
@@ -137,6 +124,8 @@ static redisContext *connect_to(redis_store_t *s)
             redisFree(c);
         return NULL;
     }
+    /* A Redis that hangs (stopped, network partition) fails commands instead of blocking a thread. */
+    redisSetTimeout(c, tv);
     if (s->db > 0) {
         redisReply *r = redisCommand(c, "SELECT %d", s->db);
         bool ok = r && r->type == REDIS_REPLY_STATUS;
@@ -154,15 +143,24 @@ static redisContext *connect_to(redis_store_t *s)
 static redisReply *run(redis_store_t *s, redisContext **c, int argc, const char **argv, const size_t *lens)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
-        if (!*c && !(*c = connect_to(s)))
-            return NULL;
+        if (!*c) {
+            if (!(*c = connect_to(s))) {
+                atomic_store(&s->reachable, false);
+                return NULL;
+            }
+            if (c == &s->w)
+                s->w_gen++;
+        }
         redisReply *r = redisCommandArgv(*c, argc, argv, lens);
-        if (r)
+        if (r) {
+            atomic_store(&s->reachable, true);
             return r;
+        }
         rt_log_warn("store", "redis connection lost: %s", (*c)->errstr);
         redisFree(*c);
         *c = NULL;
     }
+    atomic_store(&s->reachable, false);
     return NULL;
 }
 
@@ -228,18 +226,7 @@ static int stream_bounds(redis_store_t *s, redisContext **c, sid_t *last, sid_t 
 
 /* ---- change log entries ---- */
 
-static json_object *parse_or_null(const char *t) { return t ? json_tokener_parse(t) : NULL; }
-
-static const char *static_type(const char *t)
-{
-    static const char *const names[] = {
-        "Blob",         "Revision", "Session",    "Execution", "ExecutionEvent",     "SessionEvent",
-        "Organization", "User",     "Membership", "ApiKey",    "PersonalAccessToken"};
-    for (size_t i = 0; t && i < sizeof names / sizeof *names; i++)
-        if (strcmp(t, names[i]) == 0)
-            return names[i];
-    return NULL;
-}
+static json_object *parse_or_null(const char *t) { return store_json_parse(t); }
 
 /* One XRANGE/XREAD entry [id, [field, value, ...]] -> change; -1 when unusable. */
 static int entry_change(redisReply *e, store_change_t *c)
@@ -259,7 +246,7 @@ static int entry_change(redisReply *e, store_change_t *c)
         if (!k || !v)
             continue;
         if (!strcmp(k, "ty"))
-            c->type = static_type(v);
+            c->type = store_type_static(v);
         else if (!strcmp(k, "id"))
             c->id = strdup(v);
         else if (!strcmp(k, "m"))
@@ -288,89 +275,6 @@ static int entry_change(redisReply *e, store_change_t *c)
 
 /* ---- writer ---- */
 
-static void rjob_drop_changes(rjob_t *j)
-{
-    for (int i = 0; i < j->nchanges; i++)
-        store_change_clear(&j->changes[i]);
-    j->nchanges = 0;
-}
-
-static void rjob_free(rjob_t *j)
-{
-    rjob_drop_changes(j);
-    free(j->changes);
-    for (int i = 0; i < j->n; i++)
-        store_record_clear(&j->records[i]);
-    free(j->records);
-    free(j->msg);
-    json_object_put(j->errors);
-    free(j);
-}
-
-static void store_free_struct(redis_store_t *s);
-static void empty_trash(redis_store_t *s);
-
-/* A consumed item goes back to the writer; returns true when the caller must free it itself
- * (the writer is gone), with *free_store set when it was the last one of a closed store. */
-static bool hand_back(redis_store_t *s, rjob_t *j, struct rbatch *b, bool *free_store);
-
-static void rjob_finish(void *arg)
-{
-    rjob_t *j = arg;
-    store_result_t res = {
-        .status = j->status,
-        .error_index = j->status ? j->error_index : -1,
-        .error_message = j->msg,
-        .changes = j->changes,
-        .nchanges = j->nchanges,
-        .errors = j->errors,
-        .via_watch = true,
-    };
-    memcpy(res.cursor, j->cursor, STORE_CURSOR_MAX);
-    if (j->done)
-        j->done(j->ctx, &res);
-    if (!j->q) {
-        rjob_free(j);
-        return;
-    }
-    bool free_store = false;
-    redis_store_t *s = j->owner;
-    if (hand_back(s, j, NULL, &free_store))
-        rjob_free(j);
-    if (free_store)
-        store_free_struct(s);
-}
-
-static void rjob_deliver(rjob_t *j)
-{
-    if (!j->q) {
-        rjob_finish(j);
-        return;
-    }
-    redis_store_t *s = j->owner;
-    pthread_mutex_lock(&s->mu);
-    s->out++;
-    pthread_mutex_unlock(&s->mu);
-    for (int tries = 0; tries < 100; tries++) {
-        if (rt_taskq_push(j->q, rjob_finish, j) == 0)
-            return;
-        usleep(10000);
-    }
-    rt_log_error("store", "cannot hand a commit result back (out of memory)");
-    pthread_mutex_lock(&s->mu);
-    s->out--;
-    pthread_mutex_unlock(&s->mu);
-    rjob_free(j);
-}
-
-static void rjob_fail(rjob_t *j, int status, int index, char *msg)
-{
-    j->status = status;
-    j->error_index = index;
-    free(j->msg);
-    j->msg = msg ? msg : strdup(status == STORE_ERR_INVALID ? "invalid record" : "storage error");
-}
-
 static char *node_key(const char *type, const char *id)
 {
     char *k = NULL;
@@ -384,7 +288,7 @@ static json_object *state_of(json_object *job_ov, json_object *group_ov, json_ob
     json_object *v;
     if (json_object_object_get_ex(job_ov, key, &v) || json_object_object_get_ex(group_ov, key, &v) ||
         json_object_object_get_ex(base, key, &v))
-        return v ? json_tokener_parse(json_object_get_string(v)) : NULL;
+        return v ? store_json_parse(json_object_get_string(v)) : NULL;
     return NULL;
 }
 
@@ -450,11 +354,11 @@ static void cb_free(cmdbuf_t *b)
 static const char *jtext(json_object *o) { return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN); }
 
 /* Computes one job against the overlays; on success its writes join the group's overlay. */
-static void compute_job(redis_store_t *s, rjob_t *j, json_object *group_ov, json_object *base)
+static void compute_job(redis_store_t *s, store_job_t *j, json_object *group_ov, json_object *base)
 {
     json_object *job_ov = json_object_new_object();
     if (!job_ov) {
-        rjob_fail(j, STORE_ERR_NOMEM, -1, NULL);
+        store_job_fail(j, STORE_ERR_NOMEM, -1, NULL);
         return;
     }
     for (int i = 0; i < j->n && j->status == 0; i++) {
@@ -478,7 +382,7 @@ static void compute_job(redis_store_t *s, rjob_t *j, json_object *group_ov, json
                     /* not read yet: the blob is only needed for its organization (not watched) */
                     redisReply *rr = run1(s, &s->w, "GET", bk);
                     if (rr && rr->type == REDIS_REPLY_STRING)
-                        blob = json_tokener_parse(rr->str);
+                        blob = store_json_parse(rr->str);
                     /* remembered for the group's other records of this blob (read-only use) */
                     if (rr)
                         json_object_object_add(base, bk,
@@ -497,23 +401,11 @@ static void compute_job(redis_store_t *s, rjob_t *j, json_object *group_ov, json
             if (rc == 0)
                 json_object_object_add(job_ov, key,
                                        c.mutation == STORE_DELETED ? NULL : json_object_new_string(jtext(next)));
-            if (rc == 0 && j->nchanges == j->cap) {
-                int cap = j->cap ? j->cap * 2 : 8;
-                store_change_t *nc = realloc(j->changes, (size_t)cap * sizeof *nc);
-                if (nc) {
-                    j->changes = nc;
-                    j->cap = cap;
-                } else {
-                    rc = STORE_ERR_NOMEM;
-                }
-            }
-            if (rc == 0) {
-                j->changes[j->nchanges++] = c;
-                memset(&c, 0, sizeof c);
-            }
+            if (rc == 0)
+                rc = store_job_add_change(j, &c);
         }
         if (rc != 0)
-            rjob_fail(j, rc, i, msg);
+            store_job_fail(j, rc, i, msg);
         else
             free(msg);
         store_change_clear(&c);
@@ -524,226 +416,230 @@ static void compute_job(redis_store_t *s, rjob_t *j, json_object *group_ov, json
     if (j->status == 0) {
         json_object_object_foreach(job_ov, k, v) json_object_object_add(group_ov, k, json_object_get(v));
     } else {
-        rjob_drop_changes(j);
+        store_job_drop_changes(j);
     }
     json_object_put(job_ov);
 }
 
-static void prepare_group(redis_store_t *s, rjob_t *group)
-{
-    for (rjob_t *j = group; j; j = j->next) {
-        if (!j->prepare)
-            continue;
-        json_object *errors = NULL;
-        if (j->prepare(j->pctx, &s->base, &j->records, &j->n, &errors) != 0) {
-            json_object *first = errors ? json_object_array_get_idx(errors, 0) : NULL, *v = NULL;
-            int idx = first && json_object_object_get_ex(first, "index", &v) ? json_object_get_int(v) : -1;
-            rjob_fail(j, STORE_ERR_INVALID, idx,
-                      strdup(first && json_object_object_get_ex(first, "message", &v) ? json_object_get_string(v)
-                                                                                      : "invalid request"));
-            j->errors = errors;
-            j->records = NULL;
-            j->n = 0;
-        }
-        j->prepare = NULL;
-    }
-}
-
 /* One attempt: WATCH + read, compute, MULTI/EXEC. Returns 0 done, 1 conflict (retry), <0 error. */
-static int attempt_group(redis_store_t *s, rjob_t *group)
+/* Phase 1: WATCH every node the group names and read them into `base` (key -> JSON text or
+ * null). *gen is the writer connection that holds the WATCH. 0 or a store error. */
+static int watch_and_read(redis_store_t *s, store_job_t *group, json_object *base, unsigned *gen)
 {
     cmdbuf_t b = {0};
-    json_object *base = json_object_new_object(), *group_ov = json_object_new_object();
     redisReply *rr = NULL;
-    int rc = STORE_ERR_NOMEM;
-    if (!base || !group_ov)
+    int rc = STORE_ERR_NOMEM, nkeys = 0;
+    *gen = s->w_gen;
+    if (cb_add(&b, "WATCH", false) != 0)
         goto out;
-    /* WATCH and read every node the group names */
-    cb_add(&b, "WATCH", false);
-    int nkeys = 0;
-    for (rjob_t *j = group; j; j = j->next)
+    for (store_job_t *j = group; j; j = j->next)
         for (int i = 0; j->status == 0 && i < j->n; i++) {
             char *k = node_key(j->records[i].type, j->records[i].id);
-            if (!k || cb_add(&b, k, true) != 0) {
-                free(k);
-                goto out;
-            }
+            int added = k ? cb_add(&b, k, true) : -1;
             free(k);
+            if (added != 0)
+                goto out;
             nkeys++;
         }
-    if (nkeys > 0) {
-        rr = run(s, &s->w, b.n, b.argv, b.lens);
-        if (!rr || rr->type == REDIS_REPLY_ERROR) {
-            rc = STORE_ERR_IO;
-            goto out;
-        }
-        freeReplyObject(rr);
-        b.argv[0] = "MGET";
-        b.lens[0] = 4;
-        rr = run(s, &s->w, b.n, b.argv, b.lens);
-        if (!rr || rr->type != REDIS_REPLY_ARRAY || (int)rr->elements != nkeys) {
-            rc = STORE_ERR_IO;
-            goto out;
-        }
-        for (int i = 0; i < nkeys; i++) {
-            redisReply *e = rr->element[i];
-            json_object_object_add(base, b.argv[i + 1],
-                                   e->type == REDIS_REPLY_STRING ? json_object_new_string(e->str) : NULL);
-        }
-        freeReplyObject(rr);
-        rr = NULL;
-    }
-    int nchanges = 0;
-    for (rjob_t *j = group; j; j = j->next) {
-        if (j->status != 0)
-            continue;
-        compute_job(s, j, group_ov, base);
-        nchanges += j->nchanges;
-    }
-    if (nchanges == 0) {
-        rr = run1(s, &s->w, "UNWATCH", NULL);
+    rc = STORE_ERR_IO;
+    if (nkeys == 0) {
         rc = 0;
         goto out;
     }
-    /* one transaction: node writes, id sets, log entries; pipelined (one round trip) */
-    if (!s->w) {
-        rc = STORE_ERR_IO;
+    rr = run(s, &s->w, b.n, b.argv, b.lens);
+    if (!rr || rr->type == REDIS_REPLY_ERROR)
         goto out;
-    }
-    int queued = 0;
-    const char *multi[] = {"MULTI"};
-    if (redisAppendCommandArgv(s->w, 1, multi, NULL) != REDIS_OK)
-        goto io;
-    queued++;
-    char maxlen[32], tbuf[32], mbuf[4];
-    snprintf(maxlen, sizeof maxlen, "%ld", s->retention_max);
-    for (rjob_t *j = group; j; j = j->next) {
-        for (int i = 0; j->status == 0 && i < j->nchanges; i++) {
-            store_change_t *c = &j->changes[i];
-            char *key = node_key(c->type, c->id), *ids = NULL;
-            if (!key || asprintf(&ids, "bh:ids:%s", c->type) < 0) {
-                free(key);
-                goto io;
-            }
-            const char *a[3];
-            int ok1, ok2;
-            if (c->mutation == STORE_DELETED) {
-                a[0] = "DEL", a[1] = key;
-                ok1 = redisAppendCommandArgv(s->w, 2, a, NULL);
-                a[0] = "SREM", a[1] = ids, a[2] = c->id;
-            } else {
-                a[0] = "SET", a[1] = key, a[2] = jtext(c->node);
-                ok1 = redisAppendCommandArgv(s->w, 3, a, NULL);
-                a[0] = "SADD", a[1] = ids, a[2] = c->id;
-            }
-            ok2 = redisAppendCommandArgv(s->w, 3, a, NULL);
-            free(key);
-            free(ids);
-            if (ok1 != REDIS_OK || ok2 != REDIS_OK)
-                goto io;
-            queued += 2;
-            cb_reset(&b);
-            snprintf(tbuf, sizeof tbuf, "%" PRId64, c->time_ms);
-            snprintf(mbuf, sizeof mbuf, "%d", (int)c->mutation);
-            const char *fixed[] = {"XADD", KEY_LOG, "MAXLEN", "~",     maxlen, "*",   "p", s->producer,
-                                   "t",    tbuf,    "ty",     c->type, "id",   c->id, "m", mbuf};
-            for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
-                if (cb_add(&b, fixed[k], false))
-                    goto io;
-            if (c->node && (cb_add(&b, "n", false) || cb_add(&b, jtext(c->node), true)))
-                goto io;
-            if (c->previous && (cb_add(&b, "pv", false) || cb_add(&b, jtext(c->previous), true)))
-                goto io;
-            if (c->updated_fields && (cb_add(&b, "u", false) || cb_add(&b, jtext(c->updated_fields), true)))
-                goto io;
-            const struct {
-                const char *k, *v;
-            } owners[] = {{"o", c->organization_id}, {"b", c->blob_id}, {"s", c->session_id}, {"e", c->execution_id}};
-            for (size_t k = 0; k < 4; k++)
-                if (owners[k].v && (cb_add(&b, owners[k].k, false) || cb_add(&b, owners[k].v, false)))
-                    goto io;
-            if (redisAppendCommandArgv(s->w, b.n, b.argv, b.lens) != REDIS_OK)
-                goto io;
-            queued++;
-        }
-    }
-    const char *exec_cmd[] = {"EXEC"};
-    if (redisAppendCommandArgv(s->w, 1, exec_cmd, NULL) != REDIS_OK)
-        goto io;
-    queued++;
-    /* MULTI's OK and one QUEUED per command, then EXEC's array */
-    for (int i = 0; i < queued; i++) {
-        void *reply = NULL;
-        if (redisGetReply(s->w, &reply) != REDIS_OK || !reply) {
-            rt_log_warn("store", "redis connection lost: %s", s->w->errstr);
-            redisFree(s->w);
-            s->w = NULL;
-            goto io;
-        }
-        if (i < queued - 1) {
-            redisReply *q = reply;
-            bool ok = q->type == REDIS_REPLY_STATUS;
-            freeReplyObject(q);
-            if (!ok)
-                rc = STORE_ERR_IO; /* keep reading so the connection stays in step */
-        } else {
-            rr = reply;
-        }
-    }
-    if (rc == STORE_ERR_IO)
+    freeReplyObject(rr);
+    *gen = s->w_gen;
+    if (s->hook)
+        s->hook(s->hook_ctx, STORE_REDIS_HOOK_WATCHED);
+    b.argv[0] = "MGET";
+    b.lens[0] = 4;
+    rr = run(s, &s->w, b.n, b.argv, b.lens);
+    if (!rr || rr->type != REDIS_REPLY_ARRAY || (int)rr->elements != nkeys)
         goto out;
-    if (rr->type == REDIS_REPLY_NIL) {
-        rc = 1; /* a watched node changed meanwhile (another server): recompute */
-        goto out;
-    }
-    if (rr->type != REDIS_REPLY_ARRAY) {
-        rc = STORE_ERR_IO;
-        goto out;
-    }
-    /* replies come in command order: SET/DEL, SADD/SREM, XADD per change */
-    size_t at = 0;
-    for (rjob_t *j = group; j; j = j->next) {
-        for (int i = 0; j->status == 0 && i < j->nchanges; i++) {
-            at += 2;
-            redisReply *x = at < rr->elements ? rr->element[at] : NULL;
-            at++;
-            sid_t id;
-            if (!x || x->type != REDIS_REPLY_STRING || sid_parse(x->str, &id) != 0) {
-                rc = STORE_ERR_IO;
-                goto out;
-            }
-            j->changes[i].seq = sid_seq(id);
-            sid_cursor(id, j->changes[i].cursor);
-        }
+    for (int i = 0; i < nkeys; i++) {
+        redisReply *e = rr->element[i];
+        json_object_object_add(base, b.argv[i + 1],
+                               e->type == REDIS_REPLY_STRING ? json_object_new_string(e->str) : NULL);
     }
     rc = 0;
-    goto out;
-io:
-    /* the connection may hold half a pipeline: start the next attempt on a fresh one */
-    rc = STORE_ERR_IO;
-    if (s->w) {
-        redisFree(s->w);
-        s->w = NULL;
-    }
 out:
     if (rr)
         freeReplyObject(rr);
     cb_free(&b);
-    json_object_put(base);
-    json_object_put(group_ov);
     return rc;
 }
 
-static void run_group(redis_store_t *s, rjob_t *group)
+/* Appends one change's commands to the pipeline: SET/DEL, SADD/SREM, XADD. 0 or -1. */
+static int queue_change(redis_store_t *s, cmdbuf_t *b, const store_change_t *c)
 {
-    prepare_group(s, group);
+    char *key = node_key(c->type, c->id), *ids = NULL;
+    if (!key || asprintf(&ids, "bh:ids:%s", c->type) < 0) {
+        free(key);
+        return -1;
+    }
+    const char *a[3];
+    int ok1, ok2;
+    if (c->mutation == STORE_DELETED) {
+        a[0] = "DEL", a[1] = key;
+        ok1 = redisAppendCommandArgv(s->w, 2, a, NULL);
+        a[0] = "SREM", a[1] = ids, a[2] = c->id;
+    } else {
+        a[0] = "SET", a[1] = key, a[2] = jtext(c->node);
+        ok1 = redisAppendCommandArgv(s->w, 3, a, NULL);
+        a[0] = "SADD", a[1] = ids, a[2] = c->id;
+    }
+    ok2 = redisAppendCommandArgv(s->w, 3, a, NULL);
+    free(key);
+    free(ids);
+    if (ok1 != REDIS_OK || ok2 != REDIS_OK)
+        return -1;
+    char maxlen[32], tbuf[32], mbuf[4];
+    snprintf(maxlen, sizeof maxlen, "%ld", s->retention_max);
+    snprintf(tbuf, sizeof tbuf, "%" PRId64, c->time_ms);
+    snprintf(mbuf, sizeof mbuf, "%d", (int)c->mutation);
+    cb_reset(b);
+    const char *fixed[] = {"XADD", KEY_LOG, "MAXLEN", "~",     maxlen, "*",   "p", s->producer,
+                           "t",    tbuf,    "ty",     c->type, "id",   c->id, "m", mbuf};
+    for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
+        if (cb_add(b, fixed[k], false))
+            return -1;
+    if (c->node && (cb_add(b, "n", false) || cb_add(b, jtext(c->node), true)))
+        return -1;
+    if (c->previous && (cb_add(b, "pv", false) || cb_add(b, jtext(c->previous), true)))
+        return -1;
+    if (c->updated_fields && (cb_add(b, "u", false) || cb_add(b, jtext(c->updated_fields), true)))
+        return -1;
+    const struct {
+        const char *k, *v;
+    } owners[] = {{"o", c->organization_id}, {"b", c->blob_id}, {"s", c->session_id}, {"e", c->execution_id}};
+    for (size_t k = 0; k < 4; k++)
+        if (owners[k].v && (cb_add(b, owners[k].k, false) || cb_add(b, owners[k].v, false)))
+            return -1;
+    return redisAppendCommandArgv(s->w, b->n, b->argv, b->lens) == REDIS_OK ? 0 : -1;
+}
+
+/* Phase 3: MULTI, every change's commands, EXEC, pipelined (one round trip). Returns how many
+ * replies to read, or -1. */
+static int queue_transaction(redis_store_t *s, store_job_t *group)
+{
+    cmdbuf_t b = {0};
+    const char *multi[] = {"MULTI"}, *exec_cmd[] = {"EXEC"};
+    int queued = -1;
+    if (redisAppendCommandArgv(s->w, 1, multi, NULL) != REDIS_OK)
+        goto out;
+    int n = 1;
+    for (store_job_t *j = group; j; j = j->next)
+        for (int i = 0; j->status == 0 && i < j->nchanges; i++) {
+            if (queue_change(s, &b, &j->changes[i]) != 0)
+                goto out;
+            n += 3;
+        }
+    if (redisAppendCommandArgv(s->w, 1, exec_cmd, NULL) != REDIS_OK)
+        goto out;
+    queued = n + 1;
+out:
+    cb_free(&b);
+    return queued;
+}
+
+/* Phase 4: MULTI's OK and one QUEUED per command, then EXEC's array, whose XADD ids become the
+ * changes' cursors. 0 committed, 1 a watched node changed meanwhile, or STORE_ERR_IO. */
+static int read_exec(redis_store_t *s, store_job_t *group, int queued)
+{
+    redisReply *rr = NULL;
+    int rc = 0;
+    for (int i = 0; i < queued; i++) {
+        void *reply = NULL;
+        if (redisGetReply(s->w, &reply) != REDIS_OK || !reply) {
+            rt_log_warn("store", "redis connection lost: %s", s->w->errstr);
+            atomic_store(&s->reachable, false);
+            if (rr)
+                freeReplyObject(rr);
+            return STORE_ERR_IO;
+        }
+        if (i < queued - 1) {
+            redisReply *q = reply;
+            if (q->type != REDIS_REPLY_STATUS)
+                rc = STORE_ERR_IO; /* keep reading so the connection stays in step */
+            freeReplyObject(q);
+        } else {
+            rr = reply;
+        }
+    }
+    if (rc == 0 && rr->type == REDIS_REPLY_NIL)
+        rc = 1; /* another server changed a watched node: recompute */
+    else if (rc == 0 && rr->type != REDIS_REPLY_ARRAY)
+        rc = STORE_ERR_IO;
+    /* replies come in command order: SET/DEL, SADD/SREM, XADD per change */
+    size_t at = 0;
+    for (store_job_t *j = group; rc == 0 && j; j = j->next)
+        for (int i = 0; rc == 0 && j->status == 0 && i < j->nchanges; i++) {
+            at += 3;
+            redisReply *x = at - 1 < rr->elements ? rr->element[at - 1] : NULL;
+            sid_t id;
+            if (!x || x->type != REDIS_REPLY_STRING || sid_parse(x->str, &id) != 0) {
+                rc = STORE_ERR_IO;
+                break;
+            }
+            j->changes[i].seq = sid_seq(id);
+            sid_cursor(id, j->changes[i].cursor);
+        }
+    freeReplyObject(rr);
+    return rc;
+}
+
+/* One attempt: WATCH + read, compute, MULTI/EXEC. Returns 0 done, 1 conflict (retry), <0 error. */
+static int attempt_group(redis_store_t *s, store_job_t *group)
+{
+    json_object *base = json_object_new_object(), *group_ov = json_object_new_object();
+    unsigned gen = 0;
+    int rc = base && group_ov ? watch_and_read(s, group, base, &gen) : STORE_ERR_NOMEM;
+    int nchanges = 0;
+    for (store_job_t *j = group; rc == 0 && j; j = j->next) {
+        if (j->status != 0)
+            continue;
+        compute_job(s, j, group_ov, base); /* phase 2 */
+        nchanges += j->nchanges;
+    }
+    json_object_put(base);
+    json_object_put(group_ov);
+    if (rc != 0)
+        return rc;
+    if (nchanges == 0) {
+        redisReply *r = run1(s, &s->w, "UNWATCH", NULL);
+        if (r)
+            freeReplyObject(r);
+        return 0;
+    }
+    if (s->hook)
+        s->hook(s->hook_ctx, STORE_REDIS_HOOK_COMPUTED);
+    if (!s->w)
+        return STORE_ERR_IO;
+    if (s->w_gen != gen)
+        return 1; /* reconnected since the WATCH: this connection guards nothing, so start over */
+    int queued = queue_transaction(s, group);
+    rc = queued < 0 ? STORE_ERR_IO : read_exec(s, group, queued);
+    if (rc < 0) {
+        /* the connection may hold half a pipeline: start the next attempt on a fresh one */
+        redisFree(s->w);
+        s->w = NULL;
+    }
+    return rc;
+}
+
+/* The writer's apply step: optimistic transactions until one is not disturbed. */
+static void apply_group(void *impl, store_job_t *group)
+{
+    redis_store_t *s = impl;
     int rc = 1;
     for (int attempt = 0; rc == 1 && attempt < MAX_RETRIES; attempt++) {
         rc = attempt_group(s, group);
         if (rc != 0) {
             /* start over: a retry recomputes every job that passed its prepare step */
-            for (rjob_t *j = group; j; j = j->next) {
-                rjob_drop_changes(j);
+            for (store_job_t *j = group; j; j = j->next) {
+                store_job_drop_changes(j);
                 if (j->status != 0 && !j->errors) {
                     j->status = 0;
                     j->error_index = -1;
@@ -756,18 +652,20 @@ static void run_group(redis_store_t *s, rjob_t *group)
         stream_bounds(s, &s->w, &last, &del);
     char head[STORE_CURSOR_MAX];
     sid_cursor(last, head);
-    for (rjob_t *j = group; j; j = j->next) {
-        if (rc != 0 && j->status == 0)
-            rjob_fail(j, STORE_ERR_IO, -1, strdup(rc == 1 ? "too much contention, retry" : "storage error"));
+    for (store_job_t *j = group; j; j = j->next) {
+        if (rc != 0 && j->status == 0 && rc != 1 && !atomic_load(&s->reachable))
+            store_job_fail(j, STORE_ERR_UNAVAILABLE, -1, strdup("redis unreachable"));
+        else if (rc != 0 && j->status == 0)
+            store_job_fail(j, STORE_ERR_IO, -1, strdup(rc == 1 ? "too much contention, retry" : "storage error"));
         if (j->status == 0)
             memcpy(j->cursor, j->nchanges ? j->changes[j->nchanges - 1].cursor : head, STORE_CURSOR_MAX);
     }
-    while (group) {
-        rjob_t *next = group->next;
-        group->next = NULL;
-        rjob_deliver(group);
-        group = next;
-    }
+}
+
+/* After the answers: trim the log by age, about once a second. */
+static void after_group(void *impl)
+{
+    redis_store_t *s = impl;
     int64_t now = rt_wall_now().ms;
     if (now - s->last_trim_ms >= 1000) {
         s->last_trim_ms = now;
@@ -780,109 +678,14 @@ static void run_group(redis_store_t *s, rjob_t *group)
     }
 }
 
-static void *writer_main(void *arg)
-{
-    redis_store_t *s = arg;
-    pthread_mutex_lock(&s->mu);
-    for (;;) {
-        while (!s->head && !s->closing) {
-            if (s->jtrash || s->btrash) {
-                pthread_mutex_unlock(&s->mu);
-                empty_trash(s);
-                pthread_mutex_lock(&s->mu);
-                continue;
-            }
-            pthread_cond_wait(&s->cv, &s->mu);
-        }
-        if (!s->head && s->closing)
-            break;
-        rjob_t *group = s->head, *last = s->head;
-        int jobs = 1;
-        while (last->next && jobs < GROUP_MAX_JOBS) {
-            last = last->next;
-            jobs++;
-        }
-        s->head = last->next;
-        if (!s->head)
-            s->tail = NULL;
-        last->next = NULL;
-        s->busy = true;
-        pthread_mutex_unlock(&s->mu);
-        run_group(s, group);
-        empty_trash(s);
-        pthread_mutex_lock(&s->mu);
-        s->busy = false;
-        if (!s->head)
-            pthread_cond_broadcast(&s->idle_cv);
-    }
-    s->writer_done = true;
-    pthread_cond_broadcast(&s->idle_cv);
-    pthread_mutex_unlock(&s->mu);
-    empty_trash(s);
-    return NULL;
-}
-
-static int enqueue(redis_store_t *s, rjob_t *j)
-{
-    pthread_mutex_lock(&s->mu);
-    if (s->closing) {
-        pthread_mutex_unlock(&s->mu);
-        rjob_free(j);
-        return STORE_ERR_CLOSED;
-    }
-    if (s->tail)
-        s->tail->next = j;
-    else
-        s->head = j;
-    s->tail = j;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    return 0;
-}
-
-static int r_submit(store_t *base, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx)
-{
-    rjob_t *j = calloc(1, sizeof *j);
-    if (!j) {
-        for (int i = 0; i < n; i++)
-            store_record_clear(&records[i]);
-        free(records);
-        return STORE_ERR_NOMEM;
-    }
-    *j = (rjob_t){.owner = (redis_store_t *)base,
-                  .records = records,
-                  .n = n,
-                  .q = q,
-                  .done = done,
-                  .ctx = ctx,
-                  .error_index = -1};
-    return enqueue((redis_store_t *)base, j);
-}
-
-static int r_submit_prepared(store_t *base, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
-                             void *ctx)
-{
-    rjob_t *j = calloc(1, sizeof *j);
-    if (!j)
-        return STORE_ERR_NOMEM;
-    *j = (rjob_t){.owner = (redis_store_t *)base,
-                  .prepare = prepare,
-                  .pctx = pctx,
-                  .q = q,
-                  .done = done,
-                  .ctx = ctx,
-                  .error_index = -1};
-    return enqueue((redis_store_t *)base, j);
-}
-
-static void r_flush(store_t *base)
-{
-    redis_store_t *s = (redis_store_t *)base;
-    pthread_mutex_lock(&s->mu);
-    while (s->head || s->busy)
-        pthread_cond_wait(&s->idle_cv, &s->mu);
-    pthread_mutex_unlock(&s->mu);
-}
+static const store_writer_ops_t writer_ops = {
+    .apply = apply_group,
+    .after = after_group,
+    .max_jobs = GROUP_MAX_JOBS,
+    .max_weight = 1 << 30,
+    .via_watch = true,
+    .thread = "rt-store-writer",
+};
 
 /* ---- readers ---- */
 
@@ -901,7 +704,7 @@ static int r_get(store_t *base, const char *type, const char *id, json_object **
         return STORE_ERR_IO;
     int rc = 0;
     if (r->type == REDIS_REPLY_STRING)
-        *out = json_tokener_parse(r->str);
+        *out = store_json_parse(r->str);
     else if (r->type != REDIS_REPLY_NIL)
         rc = STORE_ERR_IO;
     freeReplyObject(r);
@@ -941,7 +744,7 @@ static int each_of_type(redis_store_t *s, const char *type, const char *field, c
             rc = STORE_ERR_IO;
             break;
         }
-        json_object *node = g->type == REDIS_REPLY_STRING ? json_tokener_parse(g->str) : NULL, *v = NULL;
+        json_object *node = g->type == REDIS_REPLY_STRING ? store_json_parse(g->str) : NULL, *v = NULL;
         freeReplyObject(g);
         bool match = node && (!field || (json_object_object_get_ex(node, field, &v) &&
                                          json_object_get_type(v) == json_type_string &&
@@ -965,10 +768,20 @@ static int r_find(store_t *base, const char *type, const char *field, const char
 
 static int r_load_directory(store_t *base, store_record_fn fn, void *ctx)
 {
-    static const char *const order[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken", "Blob"};
+    redis_store_t *s = (redis_store_t *)base;
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sizeof order / sizeof *order; i++)
-        rc = each_of_type((redis_store_t *)base, order[i], NULL, NULL, fn, ctx);
+    if (!s->loaded && !s->watch_started) {
+        sid_t last, deleted;
+        pthread_mutex_lock(&s->rmu);
+        rc = stream_bounds(s, &s->r, &last, &deleted);
+        pthread_mutex_unlock(&s->rmu);
+        if (rc != 0)
+            return rc;
+        s->loaded_from = last;
+        s->loaded = true;
+    }
+    for (int i = 0; rc == 0 && store_directory_order(i); i++)
+        rc = each_of_type((redis_store_t *)base, store_directory_order(i), NULL, NULL, fn, ctx);
     return rc;
 }
 
@@ -1058,16 +871,17 @@ static int r_log_read(store_t *base, const char *after, int max, store_change_fn
 /* ---- follower: every server's changes, in stream order, to the watcher ---- */
 
 typedef struct rbatch {
-    struct rbatch *next;
-    redis_store_t *owner;
+    store_writer_item_t item; /* first: freed on the writer thread */
+    store_writer_t *w;
     store_changes_fn fn;
     void *ctx;
     store_change_t *changes;
     int n;
 } rbatch_t;
 
-static void rbatch_free(rbatch_t *b)
+static void rbatch_free(store_writer_item_t *item)
 {
+    rbatch_t *b = (rbatch_t *)item;
     for (int i = 0; i < b->n; i++)
         store_change_clear(&b->changes[i]);
     free(b->changes);
@@ -1078,54 +892,41 @@ static void rbatch_run(void *arg)
 {
     rbatch_t *b = arg;
     b->fn(b->ctx, b->changes, b->n);
-    bool free_store = false;
-    redis_store_t *s = b->owner;
-    if (hand_back(s, NULL, b, &free_store))
-        rbatch_free(b);
-    if (free_store)
-        store_free_struct(s);
+    store_writer_give_back(b->w, &b->item);
 }
 
-static bool hand_back(redis_store_t *s, rjob_t *j, rbatch_t *b, bool *free_store)
+typedef struct gap_task {
+    store_gap_fn fn;
+    void *ctx;
+} gap_task_t;
+
+static void gap_run(void *arg)
 {
-    pthread_mutex_lock(&s->mu);
-    s->out--;
-    if (!s->writer_done) {
-        if (j) {
-            j->next = s->jtrash;
-            s->jtrash = j;
-        } else {
-            b->next = s->btrash;
-            s->btrash = b;
+    gap_task_t *g = arg;
+    g->fn(g->ctx);
+    free(g);
+}
+
+/* Follower thread: when entries after `from` were trimmed away, reports the gap and moves
+ * `from` to the head (the caller's reload covers what was missed). Non-zero: Redis unreachable. */
+static int follow_gap(redis_store_t *s, redisContext **c, char *from, size_t size)
+{
+    sid_t pos, last, deleted;
+    if (stream_bounds(s, c, &last, &deleted) != 0)
+        return -1;
+    if (sid_parse(from, &pos) != 0 || sid_cmp(pos, deleted) >= 0)
+        return 0;
+    rt_log_warn("store", "change log trimmed past this server's position %s: reloading the directory", from);
+    snprintf(from, size, "%" PRIu64 "-%" PRIu64, last.ms, last.n);
+    gap_task_t *g = s->gap_fn ? malloc(sizeof *g) : NULL;
+    if (g) {
+        *g = (gap_task_t){s->gap_fn, s->gap_ctx};
+        if (rt_taskq_push(s->watch_q, gap_run, g) != 0) {
+            rt_log_error("store", "cannot report the change-log gap (out of memory)");
+            free(g);
         }
-        pthread_cond_signal(&s->cv);
-        pthread_mutex_unlock(&s->mu);
-        return false;
     }
-    *free_store = s->closed && s->out == 0;
-    pthread_mutex_unlock(&s->mu);
-    return true;
-}
-
-/* Writer thread, without the lock held on entry. */
-static void empty_trash(redis_store_t *s)
-{
-    pthread_mutex_lock(&s->mu);
-    rjob_t *j = s->jtrash;
-    rbatch_t *b = s->btrash;
-    s->jtrash = NULL;
-    s->btrash = NULL;
-    pthread_mutex_unlock(&s->mu);
-    while (j) {
-        rjob_t *next = j->next;
-        rjob_free(j);
-        j = next;
-    }
-    while (b) {
-        rbatch_t *next = b->next;
-        rbatch_free(b);
-        b = next;
-    }
+    return 0;
 }
 
 static void *watch_main(void *arg)
@@ -1135,11 +936,12 @@ static void *watch_main(void *arg)
     char from[64];
     snprintf(from, sizeof from, "%s", s->watch_from);
     for (;;) {
-        pthread_mutex_lock(&s->mu);
-        bool closing = s->closing;
-        pthread_mutex_unlock(&s->mu);
-        if (closing)
+        if (atomic_load(&s->stopping))
             break;
+        if (follow_gap(s, &c, from, sizeof from) != 0) {
+            sleep(1);
+            continue;
+        }
         const char *a[] = {"XREAD", "COUNT", "1000", "BLOCK", "500", "STREAMS", KEY_LOG, from};
         redisReply *r = run(s, &c, 8, a, NULL);
         if (!r) {
@@ -1149,6 +951,8 @@ static void *watch_main(void *arg)
         if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 2) {
             redisReply *entries = r->element[0]->element[1];
             rbatch_t *b = calloc(1, sizeof *b);
+            if (b)
+                b->item.free_fn = rbatch_free;
             if (b && entries->elements)
                 b->changes = calloc(entries->elements, sizeof *b->changes);
             for (size_t i = 0; b && b->changes && i < entries->elements; i++) {
@@ -1161,22 +965,17 @@ static void *watch_main(void *arg)
                     store_change_clear(&b->changes[b->n]);
             }
             if (b && b->n > 0) {
-                b->owner = s;
+                b->w = s->base.writer;
                 b->fn = s->watch_fn;
                 b->ctx = s->watch_ctx;
-                pthread_mutex_lock(&s->mu);
-                s->out++;
-                pthread_mutex_unlock(&s->mu);
-                if (rt_taskq_push(s->watch_q, rbatch_run, b) == 0) {
+                store_writer_hold(s->base.writer);
+                if (rt_taskq_push(s->watch_q, rbatch_run, b) == 0)
                     b = NULL;
-                } else {
-                    pthread_mutex_lock(&s->mu);
-                    s->out--;
-                    pthread_mutex_unlock(&s->mu);
-                }
+                else
+                    store_writer_unhold(s->base.writer);
             }
             if (b)
-                rbatch_free(b);
+                rbatch_free(&b->item);
         }
         freeReplyObject(r);
     }
@@ -1196,6 +995,8 @@ static int r_watch(store_t *base, rt_taskq_t *q, store_changes_fn fn, void *ctx)
     pthread_mutex_unlock(&s->rmu);
     if (rc != 0)
         return rc;
+    if (s->loaded)
+        last = s->loaded_from; /* no later than the directory the caller loaded */
     snprintf(s->watch_from, sizeof s->watch_from, "%" PRIu64 "-%" PRIu64, last.ms, last.n);
     s->watch_q = q;
     s->watch_fn = fn;
@@ -1206,69 +1007,53 @@ static int r_watch(store_t *base, rt_taskq_t *q, store_changes_fn fn, void *ctx)
     return 0;
 }
 
-static void store_free_struct(redis_store_t *s)
+static bool r_ready(store_t *base) { return atomic_load(&((redis_store_t *)base)->reachable); }
+
+static int r_watch_gaps(store_t *base, store_gap_fn fn, void *ctx)
 {
-    pthread_mutex_destroy(&s->rmu);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
-    pthread_cond_destroy(&s->idle_cv);
-    free(s);
+    redis_store_t *s = (redis_store_t *)base;
+    if (s->watch_started)
+        return STORE_ERR_INVALID;
+    s->gap_fn = fn;
+    s->gap_ctx = ctx;
+    return 0;
+}
+
+void store_redis_set_hook(store_t *base, store_redis_hook_fn fn, void *ctx)
+{
+    redis_store_t *s = (redis_store_t *)base;
+    s->hook = fn;
+    s->hook_ctx = ctx;
 }
 
 static void r_close(store_t *base)
 {
     redis_store_t *s = (redis_store_t *)base;
-    pthread_mutex_lock(&s->mu);
-    s->closing = true;
-    pthread_cond_broadcast(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    if (s->thread_started)
-        pthread_join(s->thread, NULL);
+    atomic_store(&s->stopping, true);
     if (s->watch_started)
         pthread_join(s->watch_thread, NULL);
+    store_writer_close(s->base.writer); /* results still queued keep the writer, not the store */
     if (s->w)
         redisFree(s->w);
     if (s->r)
         redisFree(s->r);
     free(s->host);
-    s->host = NULL;
-    /* Results and batches still queued for their consumers keep the struct alive. */
-    pthread_mutex_lock(&s->mu);
-    s->writer_done = true;
-    s->closed = true;
-    bool last = s->out == 0;
-    rjob_t *j = s->jtrash;
-    rbatch_t *b = s->btrash;
-    s->jtrash = NULL;
-    s->btrash = NULL;
-    pthread_mutex_unlock(&s->mu);
-    while (j) {
-        rjob_t *next = j->next;
-        rjob_free(j);
-        j = next;
-    }
-    while (b) {
-        rbatch_t *next = b->next;
-        rbatch_free(b);
-        b = next;
-    }
-    if (last)
-        store_free_struct(s);
+    pthread_mutex_destroy(&s->rmu);
+    free(s);
 }
 
 static const store_ops_t redis_ops = {
     .name = "redis",
     .close = r_close,
-    .submit = r_submit,
-    .submit_prepared = r_submit_prepared,
     .get = r_get,
     .find = r_find,
     .load_directory = r_load_directory,
     .log_read = r_log_read,
     .log_head = r_log_head,
     .cursor_check = r_cursor_check,
-    .flush = r_flush,
     .watch = r_watch,
+    .ready = r_ready,
+    .watch_gaps = r_watch_gaps,
 };
 
 /* SPEC 7 wants accepted changes to survive a restart: say so when Redis is not set up for it. */
@@ -1331,9 +1116,6 @@ store_t *store_redis_open(const store_redis_opts_t *o)
     s->retention_sec = o->retention_sec;
     s->retention_max = o->retention_max;
     pthread_mutex_init(&s->rmu, NULL);
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    pthread_cond_init(&s->idle_cv, NULL);
     unsigned char rnd[8];
     if (sodium_init() < 0)
         goto fail;
@@ -1345,9 +1127,10 @@ store_t *store_redis_open(const store_redis_opts_t *o)
     }
     if (!(s->w = connect_to(s)) || !(s->r = connect_to(s)))
         goto fail;
-    if (pthread_create(&s->thread, NULL, writer_main, s) != 0)
+    s->w_gen = 1;
+    atomic_store(&s->reachable, true);
+    if (!(s->base.writer = store_writer_start(&writer_ops, &s->base, s)))
         goto fail;
-    s->thread_started = true;
     rt_log_info("store", "redis store %s:%d db %d (cluster mode)", s->host, s->port, s->db);
     warn_durability(s);
     return &s->base;

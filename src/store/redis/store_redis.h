@@ -19,4 +19,11 @@ typedef struct store_redis_opts {
  * (results carry via_watch). */
 store_t *store_redis_open(const store_redis_opts_t *o);
 
+/* For tests of the transaction's guard: called on the writer thread after the WATCH of an
+ * attempt, and again once its changes are computed, just before MULTI/EXEC. */
+enum { STORE_REDIS_HOOK_WATCHED = 1, STORE_REDIS_HOOK_COMPUTED = 2 };
+typedef void (*store_redis_hook_fn)(void *ctx, int phase);
+/* Set before the first submit; NULL removes it. */
+void store_redis_set_hook(store_t *s, store_redis_hook_fn fn, void *ctx);
+
 #endif

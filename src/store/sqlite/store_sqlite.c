@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "store/store_cursor.h"
+#include "store/store_writer.h"
 #include "util/util_clock.h"
 #include "util/util_log.h"
 
@@ -26,29 +27,8 @@
 #define PRUNE_BATCH 20000
 #define BUSY_TIMEOUT_MS 10000
 #define WRITER_NICE 5
-/* A request whose records are not decoded yet counts as this many for grouping. */
-#define JOB_WEIGHT(j) ((j)->prepare ? 1000 : (j)->n)
 
 struct sqlite_store;
-
-typedef struct job {
-    struct job *next;
-    struct sqlite_store *owner;
-    store_record_t *records;
-    int n;
-    rt_taskq_t *q;
-    store_done_fn done;
-    void *ctx;
-    store_prepare_fn prepare; /* run on the writer thread before the request's turn */
-    void *pctx;
-    json_object *errors; /* prepare's rejection */
-    store_change_t *changes;
-    int nchanges, cap;
-    int status;
-    int error_index;
-    char *msg;
-    char cursor[STORE_CURSOR_MAX];
-} job_t;
 
 typedef struct sqlite_store {
     store_t base;
@@ -56,26 +36,13 @@ typedef struct sqlite_store {
     sqlite3 *wdb; /* writer thread only (and open/close) */
     sqlite3 *rdb; /* readers, under rmu */
     pthread_mutex_t rmu;
-    pthread_t thread;
-    bool thread_started;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;      /* work queued or closing */
-    pthread_cond_t idle_cv; /* queue drained */
-    job_t *head, *tail;
-    bool closing, busy;
     sqlite3_stmt *w_get, *w_put, *w_del, *w_log, *w_head;
     int64_t last_prune_ms;
     int64_t known_head;  /* writer thread: newest change it has seen (own or foreign) */
-    rt_taskq_t *watch_q; /* set once before serving */
+    pthread_mutex_t wmu; /* the watcher fields: set once, read by the writer thread */
+    rt_taskq_t *watch_q;
     store_changes_fn watch_fn;
     void *watch_ctx;
-    /* Answered requests come back here to be freed by the writer: freeing thousands of JSON
-     * values allocated on the writer's heap arena costs a network thread ~10 ms per 1000
-     * records. `out` counts results handed to a queue and not yet answered; once the writer is
-     * gone (`writer_done`) they free themselves, and the last one frees a closed store. */
-    job_t *trash;
-    int out;
-    bool writer_done, closed;
     /* Writer thread, one group at a time: the organization of the blob last looked up, since a
      * batch usually names one blob again and again. Dropped at each group's start, on every
      * Blob write and on every rollback. */
@@ -89,17 +56,6 @@ typedef struct foreign {
     int n;
 } foreign_t;
 
-static const char *static_type(const char *t)
-{
-    static const char *const names[] = {
-        "Blob",         "Revision", "Session",    "Execution", "ExecutionEvent",     "SessionEvent",
-        "Organization", "User",     "Membership", "ApiKey",    "PersonalAccessToken"};
-    for (size_t i = 0; t && i < sizeof names / sizeof *names; i++)
-        if (strcmp(t, names[i]) == 0)
-            return names[i];
-    return NULL;
-}
-
 static int exec(sqlite3 *db, const char *sql)
 {
     char *err = NULL;
@@ -109,6 +65,14 @@ static int exec(sqlite3 *db, const char *sql)
         return STORE_ERR_IO;
     }
     return 0;
+}
+
+/* What a failed write means for the client: a full disk or an I/O error passes (space returns,
+ * the device recovers), so it is "unavailable, retry later"; anything else is a storage error. */
+static int write_failure(sqlite3 *db)
+{
+    int code = sqlite3_extended_errcode(db) & 0xff;
+    return code == SQLITE_FULL || code == SQLITE_IOERR ? STORE_ERR_UNAVAILABLE : STORE_ERR_IO;
 }
 
 static const char *SCHEMA_SQL =
@@ -168,7 +132,7 @@ static int mkdir_p(const char *dir)
 static json_object *col_json(sqlite3_stmt *st, int col)
 {
     const char *t = (const char *)sqlite3_column_text(st, col);
-    return t ? json_tokener_parse(t) : NULL;
+    return store_json_parse(t);
 }
 
 static char *col_strdup(sqlite3_stmt *st, int col)
@@ -234,7 +198,12 @@ static void pick_up_foreign(sqlite_store_t *s, int64_t head)
         return;
     int64_t from = s->known_head;
     s->known_head = head;
-    if (!s->watch_fn)
+    pthread_mutex_lock(&s->wmu);
+    store_changes_fn fn = s->watch_fn;
+    void *fctx = s->watch_ctx;
+    rt_taskq_t *q = s->watch_q;
+    pthread_mutex_unlock(&s->wmu);
+    if (!fn)
         return;
     sqlite3_stmt *st = NULL;
     foreign_t *f = calloc(1, sizeof *f);
@@ -243,8 +212,8 @@ static void pick_up_foreign(sqlite_store_t *s, int64_t head)
         sqlite3_prepare_v2(s->wdb, "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK)
         goto fail;
-    f->fn = s->watch_fn;
-    f->ctx = s->watch_ctx;
+    f->fn = fn;
+    f->ctx = fctx;
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, head);
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -262,7 +231,7 @@ static void pick_up_foreign(sqlite_store_t *s, int64_t head)
         f->n++;
     }
     sqlite3_finalize(st);
-    if (f->n == 0 || rt_taskq_push(s->watch_q, foreign_run, f) != 0)
+    if (f->n == 0 || rt_taskq_push(q, foreign_run, f) != 0)
         goto fail_noclose;
     return;
 fail:
@@ -322,7 +291,7 @@ static const char *blob_org(sqlite_store_t *s, const char *id)
 }
 
 /* Applies one record inside the open transaction; appends its change to the job. */
-static int apply_record(sqlite_store_t *s, job_t *j, int idx, int64_t *head)
+static int apply_record(sqlite_store_t *s, store_job_t *j, int idx, int64_t *head)
 {
     store_record_t *r = &j->records[idx];
     json_object *old = NULL, *next = NULL;
@@ -386,126 +355,26 @@ static int apply_record(sqlite_store_t *s, job_t *j, int idx, int64_t *head)
     c.seq = (uint64_t)sqlite3_last_insert_rowid(s->wdb);
     *head = (int64_t)c.seq;
     store_seq_cursor_encode(c.seq, c.cursor);
-    if (j->nchanges == j->cap) {
-        int cap = j->cap ? j->cap * 2 : 8;
-        store_change_t *nc = realloc(j->changes, (size_t)cap * sizeof *nc);
-        if (!nc) {
-            rc = STORE_ERR_NOMEM;
-            goto fail;
-        }
-        j->changes = nc;
-        j->cap = cap;
-    }
-    j->changes[j->nchanges++] = c;
-    memset(&c, 0, sizeof c);
+    rc = store_job_add_change(j, &c);
+    if (rc != 0)
+        goto fail;
 done:
     json_object_put(old);
     json_object_put(next);
     return 0;
 fail:
-    if (rc == STORE_ERR_IO)
+    if (rc == STORE_ERR_IO) {
         rt_log_error("store", "write failed: %s", sqlite3_errmsg(s->wdb));
-    j->status = rc;
-    j->error_index = idx;
-    j->msg = msg ? msg : strdup(rc == STORE_ERR_INVALID ? "invalid record" : "storage error");
+        rc = write_failure(s->wdb);
+    }
+    store_job_fail(j, rc, idx,
+                   msg                           ? msg
+                   : rc == STORE_ERR_UNAVAILABLE ? strdup("storage unavailable (disk full or I/O error)")
+                                                 : NULL);
     store_change_clear(&c);
     json_object_put(old);
     json_object_put(next);
     return rc;
-}
-
-static void job_drop_changes(job_t *j)
-{
-    for (int i = 0; i < j->nchanges; i++)
-        store_change_clear(&j->changes[i]);
-    j->nchanges = 0;
-}
-
-static void job_free(job_t *j)
-{
-    job_drop_changes(j);
-    free(j->changes);
-    for (int i = 0; i < j->n; i++)
-        store_record_clear(&j->records[i]);
-    free(j->records);
-    free(j->msg);
-    json_object_put(j->errors);
-    free(j);
-}
-
-static void store_free_struct(sqlite_store_t *s);
-
-static void job_finish(void *arg)
-{
-    job_t *j = arg;
-    sqlite_store_t *s = j->owner;
-    store_result_t res = {
-        .status = j->status,
-        .error_index = j->status ? j->error_index : -1,
-        .error_message = j->msg,
-        .changes = j->changes,
-        .nchanges = j->nchanges,
-        .errors = j->errors,
-    };
-    memcpy(res.cursor, j->cursor, STORE_CURSOR_MAX);
-    if (j->done)
-        j->done(j->ctx, &res);
-    if (!j->q) { /* on the writer thread already */
-        job_free(j);
-        return;
-    }
-    pthread_mutex_lock(&s->mu);
-    s->out--;
-    if (!s->writer_done) {
-        j->next = s->trash;
-        s->trash = j;
-        pthread_cond_signal(&s->cv);
-        pthread_mutex_unlock(&s->mu);
-        return;
-    }
-    bool last = s->closed && s->out == 0;
-    pthread_mutex_unlock(&s->mu);
-    job_free(j);
-    if (last)
-        store_free_struct(s);
-}
-
-static void job_deliver(job_t *j)
-{
-    if (!j->q) {
-        job_finish(j);
-        return;
-    }
-    sqlite_store_t *s = j->owner;
-    pthread_mutex_lock(&s->mu);
-    s->out++;
-    pthread_mutex_unlock(&s->mu);
-    for (int tries = 0; tries < 100; tries++) {
-        if (rt_taskq_push(j->q, job_finish, j) == 0)
-            return;
-        usleep(10000);
-    }
-    /* Out of memory for a queue node: the answer cannot be routed; drop it rather than run the
-     * caller's callback on the wrong thread. The change itself is committed. */
-    rt_log_error("store", "cannot hand a commit result back (out of memory)");
-    pthread_mutex_lock(&s->mu);
-    s->out--;
-    pthread_mutex_unlock(&s->mu);
-    job_free(j);
-}
-
-/* Frees what came back from the consumers (writer thread). */
-static void empty_trash(sqlite_store_t *s)
-{
-    pthread_mutex_lock(&s->mu);
-    job_t *t = s->trash;
-    s->trash = NULL;
-    pthread_mutex_unlock(&s->mu);
-    while (t) {
-        job_t *next = t->next;
-        job_free(t);
-        t = next;
-    }
 }
 
 static void prune(sqlite_store_t *s)
@@ -560,54 +429,46 @@ static void prune(sqlite_store_t *s)
     }
 }
 
-/* Runs the prepare steps (pure CPU work) before the transaction opens. */
-static void prepare_group(sqlite_store_t *s, job_t *group)
+/* Every request of the group not already answered with an error fails with `status`. */
+static void fail_group(store_job_t *group, int status)
 {
-    for (job_t *j = group; j; j = j->next) {
-        if (!j->prepare)
-            continue;
-        json_object *errors = NULL;
-        if (j->prepare(j->pctx, &s->base, &j->records, &j->n, &errors) != 0) {
-            j->status = STORE_ERR_INVALID;
-            j->errors = errors;
-            j->records = NULL;
-            j->n = 0;
-            json_object *first = errors ? json_object_array_get_idx(errors, 0) : NULL, *v = NULL;
-            j->error_index = first && json_object_object_get_ex(first, "index", &v) ? json_object_get_int(v) : -1;
-            j->msg = strdup(first && json_object_object_get_ex(first, "message", &v) ? json_object_get_string(v)
-                                                                                     : "invalid request");
+    for (store_job_t *j = group; j; j = j->next) {
+        if (j->status == 0) {
+            store_job_fail(j, status, -1, strdup("storage unavailable"));
         }
-        j->prepare = NULL;
+        store_job_drop_changes(j);
     }
 }
 
-static void run_group(sqlite_store_t *s, job_t *group)
+/* The writer's apply step: one transaction for the group, a savepoint per request. */
+static void apply_group(void *impl, store_job_t *group)
 {
+    sqlite_store_t *s = impl;
     int err = 0;
-    prepare_group(s, group);
     blob_cache_drop(s);
     int rc = exec(s->wdb, "BEGIN IMMEDIATE");
     int64_t head = rc == 0 ? read_int(s->wdb, HEAD_SQL, 0, &err) : 0;
     if (rc == 0 && !err)
         pick_up_foreign(s, head); /* under the write lock: nobody can add more meanwhile */
     if (rc != 0 || err) {
+        int failure = write_failure(s->wdb);
         if (rc == 0)
             exec(s->wdb, "ROLLBACK");
-        for (job_t *j = group; j; j = j->next) {
+        for (store_job_t *j = group; j; j = j->next) {
             if (j->status != 0)
                 continue;
-            j->status = STORE_ERR_IO;
+            j->status = failure;
             j->error_index = -1;
             j->msg = strdup("storage unavailable");
         }
-        goto deliver;
+        return;
     }
-    for (job_t *j = group; j; j = j->next) {
+    for (store_job_t *j = group; j; j = j->next) {
         int64_t start_head = head;
         if (j->status != 0)
             continue; /* rejected by its prepare step */
         if (exec(s->wdb, "SAVEPOINT req") != 0) {
-            j->status = STORE_ERR_IO;
+            j->status = write_failure(s->wdb);
             j->error_index = -1;
             j->msg = strdup("storage error");
             continue;
@@ -617,9 +478,14 @@ static void run_group(sqlite_store_t *s, job_t *group)
                 break;
         if (j->status != 0) {
             blob_cache_drop(s);
+            if (sqlite3_get_autocommit(s->wdb)) {
+                /* SQLite rolled the whole group back itself (it may on a full disk) */
+                fail_group(group, j->status);
+                return;
+            }
             exec(s->wdb, "ROLLBACK TO req");
             head = start_head;
-            job_drop_changes(j);
+            store_job_drop_changes(j);
         }
         exec(s->wdb, "RELEASE req");
         store_seq_cursor_encode((uint64_t)head, j->cursor);
@@ -627,174 +493,51 @@ static void run_group(sqlite_store_t *s, job_t *group)
     if (exec(s->wdb, "COMMIT") == 0) {
         s->known_head = head;
     } else {
+        int failure = write_failure(s->wdb);
         blob_cache_drop(s);
         exec(s->wdb, "ROLLBACK");
-        for (job_t *j = group; j; j = j->next) {
+        for (store_job_t *j = group; j; j = j->next) {
             if (j->status == 0) {
-                j->status = STORE_ERR_IO;
+                j->status = failure;
                 j->error_index = -1;
                 j->msg = strdup("commit failed");
-                job_drop_changes(j);
+                store_job_drop_changes(j);
             }
         }
     }
-deliver:
-    while (group) {
-        job_t *next = group->next;
-        group->next = NULL;
-        job_deliver(group);
-        group = next;
-    }
-    prune(s);
 }
 
-static void *writer_main(void *arg)
+static void after_group(void *impl) { prune(impl); }
+
+/* Idle: look for changes another process (an operator command) committed. */
+static void idle_poll(void *impl)
 {
-    sqlite_store_t *s = arg;
-    /* Ingestion must yield to WebSocket service when the cores are busy: on Linux nice is per
-     * thread, so only the writer runs at a lower priority. Failure is harmless. */
-    if (setpriority(PRIO_PROCESS, (id_t)gettid(), WRITER_NICE) != 0)
-        rt_log_debug("store", "writer thread priority unchanged: %s", strerror(errno));
-    pthread_mutex_lock(&s->mu);
-    for (;;) {
-        while (!s->head && !s->closing) {
-            if (s->trash) {
-                pthread_mutex_unlock(&s->mu);
-                empty_trash(s);
-                pthread_mutex_lock(&s->mu);
-                continue;
-            }
-            if (!s->watch_fn) {
-                pthread_cond_wait(&s->cv, &s->mu);
-                continue;
-            }
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += 500 * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
-            if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != 0 && !s->head && !s->closing) {
-                /* Idle: look for changes another process (an operator command) committed. */
-                s->busy = true;
-                pthread_mutex_unlock(&s->mu);
-                int err = 0;
-                int64_t head = read_int(s->wdb, HEAD_SQL, 0, &err);
-                if (!err)
-                    pick_up_foreign(s, head);
-                pthread_mutex_lock(&s->mu);
-                s->busy = false;
-            }
-        }
-        if (!s->head && s->closing)
-            break;
-        /* Everything queued while the previous group was committing forms the next group. */
-        job_t *group = s->head, *last = s->head;
-        int jobs = 1, recs = JOB_WEIGHT(last);
-        while (last->next && jobs < GROUP_MAX_JOBS && recs + JOB_WEIGHT(last->next) <= GROUP_MAX_RECORDS) {
-            last = last->next;
-            jobs++;
-            recs += JOB_WEIGHT(last);
-        }
-        s->head = last->next;
-        if (!s->head)
-            s->tail = NULL;
-        last->next = NULL;
-        s->busy = true;
-        pthread_mutex_unlock(&s->mu);
-        run_group(s, group);
-        empty_trash(s);
-        pthread_mutex_lock(&s->mu);
-        s->busy = false;
-        if (!s->head)
-            pthread_cond_broadcast(&s->idle_cv);
-    }
-    s->writer_done = true; /* from now on answered results free themselves */
-    job_t *t = s->trash;
-    s->trash = NULL;
-    pthread_cond_broadcast(&s->idle_cv);
-    pthread_mutex_unlock(&s->mu);
-    while (t) {
-        job_t *next = t->next;
-        job_free(t);
-        t = next;
-    }
-    return NULL;
+    sqlite_store_t *s = impl;
+    int err = 0;
+    int64_t head = read_int(s->wdb, HEAD_SQL, 0, &err);
+    if (!err)
+        pick_up_foreign(s, head);
 }
 
-static int enqueue(sqlite_store_t *s, job_t *j)
-{
-    pthread_mutex_lock(&s->mu);
-    if (s->closing) {
-        pthread_mutex_unlock(&s->mu);
-        job_free(j);
-        return STORE_ERR_CLOSED;
-    }
-    if (s->tail)
-        s->tail->next = j;
-    else
-        s->head = j;
-    s->tail = j;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    return 0;
-}
-
-static int s_submit(store_t *base, store_record_t *records, int n, rt_taskq_t *q, store_done_fn done, void *ctx)
-{
-    job_t *j = calloc(1, sizeof *j);
-    if (!j) {
-        for (int i = 0; i < n; i++)
-            store_record_clear(&records[i]);
-        free(records);
-        return STORE_ERR_NOMEM;
-    }
-    j->owner = (sqlite_store_t *)base;
-    j->records = records;
-    j->n = n;
-    j->q = q;
-    j->done = done;
-    j->ctx = ctx;
-    j->error_index = -1;
-    return enqueue((sqlite_store_t *)base, j);
-}
-
-static int s_submit_prepared(store_t *base, store_prepare_fn prepare, void *pctx, rt_taskq_t *q, store_done_fn done,
-                             void *ctx)
-{
-    job_t *j = calloc(1, sizeof *j);
-    if (!j)
-        return STORE_ERR_NOMEM;
-    j->owner = (sqlite_store_t *)base;
-    j->prepare = prepare;
-    j->pctx = pctx;
-    j->q = q;
-    j->done = done;
-    j->ctx = ctx;
-    j->error_index = -1;
-    return enqueue((sqlite_store_t *)base, j);
-}
+static const store_writer_ops_t writer_ops = {
+    .apply = apply_group,
+    .after = after_group,
+    .max_jobs = GROUP_MAX_JOBS,
+    .max_weight = GROUP_MAX_RECORDS,
+    .nice = WRITER_NICE,
+    .thread = "rt-store-writer",
+};
 
 static int s_watch(store_t *base, rt_taskq_t *q, store_changes_fn fn, void *ctx)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
-    pthread_mutex_lock(&s->mu);
+    pthread_mutex_lock(&s->wmu);
     s->watch_q = q;
     s->watch_ctx = ctx;
     s->watch_fn = fn;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_unlock(&s->wmu);
+    store_writer_set_idle(s->base.writer, idle_poll, 500);
     return 0;
-}
-
-static void s_flush(store_t *base)
-{
-    sqlite_store_t *s = (sqlite_store_t *)base;
-    pthread_mutex_lock(&s->mu);
-    while (s->head || s->busy)
-        pthread_cond_wait(&s->idle_cv, &s->mu);
-    pthread_mutex_unlock(&s->mu);
 }
 
 /* ---- readers ---- */
@@ -817,7 +560,7 @@ static int each_row(sqlite3_stmt *st, store_record_fn fn, void *ctx)
 {
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *type = static_type((const char *)sqlite3_column_text(st, 0));
+        const char *type = store_type_static((const char *)sqlite3_column_text(st, 0));
         const char *id = (const char *)sqlite3_column_text(st, 1);
         json_object *node = col_json(st, 2);
         if (type && id && node)
@@ -855,16 +598,14 @@ static int s_find(store_t *base, const char *type, const char *field, const char
 static int s_load_directory(store_t *base, store_record_fn fn, void *ctx)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
-    /* Organizations and users before what refers to them, blobs last. */
-    static const char *const order[] = {"Organization", "User", "Membership", "ApiKey", "PersonalAccessToken", "Blob"};
     int rc = 0;
     pthread_mutex_lock(&s->rmu);
-    for (size_t i = 0; rc == 0 && i < sizeof order / sizeof *order; i++) {
+    for (int i = 0; rc == 0 && store_directory_order(i); i++) {
         sqlite3_stmt *st = NULL;
         rc = STORE_ERR_IO;
         if (sqlite3_prepare_v2(s->rdb, "SELECT type, id, node FROM nodes WHERE type = ?1", -1, &st, NULL) ==
             SQLITE_OK) {
-            sqlite3_bind_text(st, 1, order[i], -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 1, store_directory_order(i), -1, SQLITE_STATIC);
             rc = each_row(st, fn, ctx);
         }
         sqlite3_finalize(st);
@@ -896,7 +637,7 @@ static int row_change(sqlite3_stmt *st, store_change_t *c)
     c->seq = (uint64_t)sqlite3_column_int64(st, 0);
     store_seq_cursor_encode(c->seq, c->cursor);
     c->time_ms = sqlite3_column_int64(st, 1);
-    c->type = static_type((const char *)sqlite3_column_text(st, 2));
+    c->type = store_type_static((const char *)sqlite3_column_text(st, 2));
     c->id = col_strdup(st, 3);
     c->mutation = (store_mutation_t)sqlite3_column_int(st, 4);
     c->node = col_json(st, 5);
@@ -911,15 +652,49 @@ static int row_change(sqlite3_stmt *st, store_change_t *c)
     return 0;
 }
 
+/* Copies up to `max` rows after `seq` into *out (caller frees each and the array); returns the
+ * count or STORE_ERR_IO. Caller holds rmu inside the read transaction. */
+static int read_page(sqlite_store_t *s, uint64_t seq, int max, store_change_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    store_change_t *page = calloc((size_t)max, sizeof *page);
+    int n = 0, step = SQLITE_ERROR;
+    *out = NULL;
+    if (!page)
+        return STORE_ERR_NOMEM;
+    if (sqlite3_prepare_v2(s->rdb, "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2", -1,
+                           &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, (int64_t)seq);
+        sqlite3_bind_int(st, 2, max);
+        while (n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            if (row_change(st, &page[n]) != 0)
+                store_change_clear(&page[n]); /* a row of a type this build does not know */
+            else
+                n++;
+        }
+    }
+    sqlite3_finalize(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        for (int i = 0; i < n; i++)
+            store_change_clear(&page[i]);
+        free(page);
+        return STORE_ERR_IO;
+    }
+    *out = page;
+    return n;
+}
+
 static int s_log_read(store_t *base, const char *after, int max, store_change_fn fn, void *ctx)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
     uint64_t seq = 0;
-    int count = 0, rc = 0, err = 0;
-    sqlite3_stmt *st = NULL;
+    int rc = 0, err = 0;
+    store_change_t *page = NULL;
     pthread_mutex_lock(&s->rmu);
     /* One read transaction: the bounds check and the rows come from the same snapshot, so a
-     * concurrent pruning pass cannot open a gap between them. */
+     * concurrent pruning pass cannot open a gap between them. The page is copied out and the
+     * transaction ended before delivery: a slow consumer must not hold the reader lock (nor
+     * WAL checkpoints) while it writes to sockets. */
     if (exec(s->rdb, "BEGIN") != 0) {
         pthread_mutex_unlock(&s->rmu);
         return STORE_ERR_IO;
@@ -930,33 +705,21 @@ static int s_log_read(store_t *base, const char *after, int max, store_change_fn
         seq = (uint64_t)read_int(s->rdb, PRUNED_SQL, 0, &err);
         rc = err;
     }
-    if (rc != 0)
-        goto out;
-    rc = STORE_ERR_IO;
-    if (sqlite3_prepare_v2(s->rdb, "SELECT " CHANGE_COLUMNS " FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2", -1,
-                           &st, NULL) != SQLITE_OK)
-        goto out;
-    sqlite3_bind_int64(st, 1, (int64_t)seq);
-    sqlite3_bind_int(st, 2, max > 0 ? max : 1000);
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        store_change_t c;
-        if (row_change(st, &c) != 0) {
-            store_change_clear(&c);
-            continue; /* a row of a type this build does not know */
-        }
-        count++;
-        int stop = fn(ctx, &c);
-        store_change_clear(&c);
-        if (stop)
-            break;
-    }
-    rc = step == SQLITE_ROW || step == SQLITE_DONE ? count : STORE_ERR_IO;
-out:
-    sqlite3_finalize(st);
+    if (rc == 0)
+        rc = read_page(s, seq, max > 0 ? max : 1000, &page);
     exec(s->rdb, "COMMIT");
     pthread_mutex_unlock(&s->rmu);
-    return rc;
+    int count = 0;
+    bool stop = false;
+    for (int i = 0; i < rc; i++) {
+        if (!stop) {
+            count++;
+            stop = fn(ctx, &page[i]) != 0;
+        }
+        store_change_clear(&page[i]);
+    }
+    free(page);
+    return rc < 0 ? rc : count;
 }
 
 static int s_log_head(store_t *base, char out[STORE_CURSOR_MAX])
@@ -985,25 +748,10 @@ static int s_cursor_check(store_t *base, const char *cursor)
     return rc;
 }
 
-static void store_free_struct(sqlite_store_t *s)
-{
-    pthread_mutex_destroy(&s->rmu);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
-    pthread_cond_destroy(&s->idle_cv);
-    free(s);
-}
-
 static void s_close(store_t *base)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
-    if (s->thread_started) {
-        pthread_mutex_lock(&s->mu);
-        s->closing = true;
-        pthread_cond_broadcast(&s->cv);
-        pthread_mutex_unlock(&s->mu);
-        pthread_join(s->thread, NULL);
-    }
+    store_writer_close(s->base.writer);
     sqlite3_finalize(s->w_get);
     sqlite3_finalize(s->w_put);
     sqlite3_finalize(s->w_del);
@@ -1012,28 +760,20 @@ static void s_close(store_t *base)
     sqlite3_close(s->wdb);
     sqlite3_close(s->rdb);
     blob_cache_drop(s);
-    /* Results still queued for their consumers keep the struct alive until they are answered. */
-    pthread_mutex_lock(&s->mu);
-    s->writer_done = true;
-    s->closed = true;
-    bool last = s->out == 0;
-    pthread_mutex_unlock(&s->mu);
-    if (last)
-        store_free_struct(s);
+    pthread_mutex_destroy(&s->rmu);
+    pthread_mutex_destroy(&s->wmu);
+    free(s);
 }
 
 static const store_ops_t sqlite_ops = {
     .name = "sqlite",
     .close = s_close,
-    .submit = s_submit,
-    .submit_prepared = s_submit_prepared,
     .get = s_get,
     .find = s_find,
     .load_directory = s_load_directory,
     .log_read = s_log_read,
     .log_head = s_log_head,
     .cursor_check = s_cursor_check,
-    .flush = s_flush,
     .watch = s_watch,
 };
 
@@ -1050,9 +790,7 @@ store_t *store_sqlite_open(const store_sqlite_opts_t *o)
     s->retention_sec = o->retention_sec;
     s->retention_max = o->retention_max;
     pthread_mutex_init(&s->rmu, NULL);
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    pthread_cond_init(&s->idle_cv, NULL);
+    pthread_mutex_init(&s->wmu, NULL);
     if (mkdir_p(o->data_dir) != 0) {
         rt_log_error("store", "cannot create data dir %s: %s", o->data_dir, strerror(errno));
         goto fail;
@@ -1081,10 +819,8 @@ store_t *store_sqlite_open(const store_sqlite_opts_t *o)
     s->known_head = read_int(s->wdb, HEAD_SQL, 0, &err);
     if (err)
         goto fail;
-    if (pthread_create(&s->thread, NULL, writer_main, s) != 0)
+    if (!(s->base.writer = store_writer_start(&writer_ops, &s->base, s)))
         goto fail;
-    s->thread_started = true;
-    pthread_setname_np(s->thread, "rt-store-writer");
     rt_log_info("store", "sqlite store %s (WAL, synchronous=FULL), log head s%lld", path, (long long)s->known_head);
     return &s->base;
 fail:
