@@ -257,3 +257,37 @@ test('every link between the pages of docs/ points at an existing page and headi
   }
   assert.ok(checked > 50, `${checked} links checked`);
 });
+
+// The graphql-ws snippets of protocol.md and authentication.md, run as written: each creates a
+// client (its URL pointed at the test server, `ws` as the WebSocket of Node 20), which must then
+// be authenticated as the principal the snippet's credential names.
+test('graphql-ws snippets: every credential form they show authenticates', async () => {
+  const { s, env } = await exampleServer({ seed: true });
+  const snippets = ['protocol.md', 'authentication.md'].flatMap((p) => blocks(read(p), 'js').map((b) => ({ p, ...b })))
+    .filter((b) => /createClient\(\{/.test(b.code) && !/'[^']*\.\.\.'/.test(b.code) && !/retryAttempts/.test(b.code));
+  assert.ok(snippets.length >= 5, `${snippets.length} snippets`);
+  const file = join(ROOT, `.docs-client-${process.pid}.mjs`);
+  try {
+    for (const b of snippets) {
+      const body = b.code.split('\n').filter((l) => !/^import /.test(l)).join('\n');
+      writeFileSync(file, `import { createClient as make } from 'graphql-ws';
+import WebSocket from 'ws';
+let made;
+const createClient = (o) => (made = make({ ...o, webSocketImpl: WebSocket,
+  url: o.url.replace(/^wss?:\\/\\/[^/]+/, 'ws://127.0.0.1:${s.port}') }));
+const getAccessToken = async () => process.env.JWT;
+${body}
+const result = await new Promise((resolve) => made.subscribe({ query: '{ viewer { kind id } }' },
+  { next: resolve, error: (e) => resolve({ error: String(e && (e.reason || e.message || JSON.stringify(e))) }), complete: () => {} }));
+console.log(JSON.stringify(result));
+process.exit(0);
+`);
+      const out = execFileSync(process.execPath, [file], { env: { ...process.env, ...env }, timeout: 20000 }).toString();
+      const r = JSON.parse(out.trim().split('\n').pop());
+      const want = /x-api-key/.test(b.code) ? { kind: 'apiKey', id: 'ak_acme_1' } : { kind: 'user', id: 'u_ann' };
+      assert.deepEqual(r.data?.viewer, want, `${b.p}, under "${b.heading}":\n${b.code}\n--- ${out}`);
+    }
+  } finally {
+    rmSync(file, { force: true });
+  }
+});
