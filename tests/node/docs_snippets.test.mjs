@@ -291,3 +291,57 @@ process.exit(0);
     rmSync(file, { force: true });
   }
 });
+
+// schema.md's resume snippet: across a server restart, with a change published while the client
+// is away, graphql-ws's retry resends the payload whose `after` the snippet kept up to date, so
+// the client sees every change once, in order.
+test('schema.md: the resume snippet picks up a change made while it was disconnected', async () => {
+  const js = blocks(read('schema.md'), 'js').find((b) => /retryAttempts/.test(b.code)).code;
+  const first = await exampleServer({ seed: true });
+  const { port, dataDir, serviceKey } = first.s;
+  const gate = join(mkdtempSync(join(tmpdir(), 'rt-resume-')), 'go');
+  const file = join(ROOT, `.docs-resume-${process.pid}.mjs`);
+  writeFileSync(file, `import { createClient as make } from 'graphql-ws';
+import WebSocket from 'ws';
+import { existsSync } from 'node:fs';
+const createClient = (o) => make({ ...o, webSocketImpl: WebSocket,
+  retryWait: async () => { while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 20)); } });
+const url = 'ws://127.0.0.1:${port}/v1/graphql';
+const connectionParams = { 'x-api-key': process.env.BLOBHUB_API_KEY };
+const loadCursor = () => null, saveCursor = () => {}, resync = () => console.log('resync');
+const handle = (c) => console.log(JSON.stringify([c.mutation, c.node.id, c.node.status]));
+${js.split('\n').filter((l) => !/^import /.test(l)).join('\n')}
+`);
+  const sub = spawn(process.execPath, [file], { env: { ...process.env, ...first.env } });
+  let out = '';
+  sub.stdout.on('data', (d) => { out += d; });
+  sub.stderr.on('data', (d) => { out += d; });
+  const lines = () => out.trim().split('\n').filter(Boolean);
+  const waitLines = async (n) => { for (let i = 0; i < 400 && lines().length < n; i++) await sleep(25); };
+  const T = '2026-01-05T09:00:00Z';
+  let second;
+  const ex = (status) => ({ type: 'Execution', op: 'upsert',
+    node: { id: 'ex_1', blobId: 'bl_1', status, createdAt: T, updatedAt: T } });
+  try {
+    for (let i = 0; i < 400 && !/blobhub_rt_subscriptions 1/.test(await (await fetch(`${first.s.httpUrl}/metrics`)).text()); i++) {
+      await sleep(25);
+    }
+    assert.equal((await first.s.publish([ex('PENDING')])).status, 200);
+    await waitLines(1);
+    servers.splice(servers.indexOf(first.s), 1);
+    await first.s.stop({ keepData: true });
+    second = await startServer({ port, dataDir, serviceKey, args: first.s.proc.spawnargs.slice(-2) });
+    assert.equal((await second.publish([ex('RUNNING')])).status, 200); // while the client waits to retry
+    writeFileSync(gate, '');
+    assert.equal((await second.publish([ex('SUCCEEDED')])).status, 200);
+    await waitLines(3);
+    await sleep(200); // a duplicate would arrive right behind
+    assert.deepEqual(lines().map((l) => JSON.parse(l)),
+      [['CREATED', 'ex_1', 'PENDING'], ['UPDATED', 'ex_1', 'RUNNING'], ['UPDATED', 'ex_1', 'SUCCEEDED']], out);
+  } finally {
+    sub.kill();
+    rmSync(file, { force: true });
+    await second?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
