@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, and nothing when it is all there already.
 # Usage: scripts/deps.sh [build|test]   (test adds redis-server, clang for the fuzzers, clang-format,
-# chromium for the browser tests, nginx, prometheus (promtool) and openssl for the deployment tests)
+# chromium for the browser tests, nginx, prometheus (promtool), systemd (systemd-analyze) and openssl
+# for the deployment tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-build}
 pkgs=(build-essential cmake pkg-config libwebsockets-dev libjson-c-dev libsodium-dev libsqlite3-dev libhiredis-dev)
 if [ "$mode" = test ]; then
-  pkgs+=(redis-server clang libclang-rt-14-dev clang-format curl openssl chromium nginx-light prometheus)
+  pkgs+=(redis-server clang libclang-rt-14-dev clang-format curl openssl chromium nginx-light prometheus systemd)
 fi
 
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the C unit tests (ctest) and the Node integration tests, both
 # against the AddressSanitizer/UBSan build and again against the ThreadSanitizer build; also checks
-# the release build compiles warning-free and runs the fuzzers briefly when clang is there.
+# the release build compiles warning-free and runs each fuzzer briefly (RT_FUZZ_SECONDS, default 25)
+# when clang is there; scripts/fuzz.sh SECONDS runs them longer.
 # Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,7 +55,7 @@ echo "== Node integration tests again with --threads $other_threads, ThreadSanit
 RT_TEST_THREADS=$other_threads RT_BIN="$PWD/build-tsan/blobhub-realtime" node --test --test-concurrency=1 tests/node/
 
 if [ -x scripts/fuzz.sh ] && command -v clang >/dev/null; then
-  echo "== fuzzers (${RT_FUZZ_SECONDS:-60} s each)"
-  scripts/fuzz.sh "${RT_FUZZ_SECONDS:-60}"
+  echo "== fuzzers (${RT_FUZZ_SECONDS:-25} s each)"
+  scripts/fuzz.sh "${RT_FUZZ_SECONDS:-25}"
 fi
 echo "== all tests passed"

@@ -21,6 +21,8 @@ typedef struct rt_config {
     const char *jwt_issuer;             /* --jwt-issuer */
     const char *jwt_audience;           /* --jwt-audience */
     int init_timeout_ms;                /* --init-timeout-ms, default 3000 */
+    int header_timeout_ms;              /* --header-timeout-ms, default 10000: request headers */
+    int max_pending_per_address;        /* --max-pending-per-address, default 8 (0: no cap) */
     const char *log_level;              /* --log-level, default info */
     const char *redis;                  /* --redis redis://host:port: cluster mode */
     const char *tls_cert;               /* --tls-cert */

@@ -32,6 +32,10 @@ static const opt_t opts[] = {
     {"jwt-issuer", OPT_STR, OFF(jwt_issuer), NULL, "required JWT iss when set"},
     {"jwt-audience", OPT_STR, OFF(jwt_audience), NULL, "required JWT aud when set"},
     {"init-timeout-ms", OPT_INT, OFF(init_timeout_ms), "3000", "connection_init timeout (close 4408)"},
+    {"header-timeout-ms", OPT_INT, OFF(header_timeout_ms), "10000",
+     "a connection that has not sent its request headers by then is closed"},
+    {"max-pending-per-address", OPT_INT, OFF(max_pending_per_address), "8",
+     "incomplete requests kept per client address and network thread after 1 s (0: no cap)"},
     {"log-level", OPT_STR, OFF(log_level), "info", "error, warn, info or debug"},
     {"redis", OPT_STR, OFF(redis), NULL, "cluster mode: redis://host:port as shared change log and state"},
     {"tls-cert", OPT_STR, OFF(tls_cert), NULL, "PEM certificate: serve wss:// and https://"},
@@ -178,6 +182,10 @@ int cli_config_parse(rt_config_t *cfg, int argc, char **argv, int *argc_rest, FI
     *argc_rest = rest;
     if (cfg->port > 65535) {
         fprintf(err, "blobhub-realtime: --port must be 0..65535\n");
+        return -1;
+    }
+    if (cfg->header_timeout_ms < 1000 || cfg->max_pending_per_address < 0) {
+        fprintf(err, "blobhub-realtime: --header-timeout-ms must be >= 1000 and --max-pending-per-address >= 0\n");
         return -1;
     }
     if (cfg->init_timeout_ms <= 0 || cfg->ping_interval_ms < 50) {

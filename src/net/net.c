@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/net_pending.h"
 #include "util/util_log.h"
 
 /* Small per-connection receive buffers keep idle connections cheap (each WebSocket holds one for
@@ -93,8 +94,10 @@ static int net_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
         if (!n || n->draining)
             return n ? -1 : 0;
         return net_spread_accept(n, (int)(lws_intptr_t)in);
-    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return net_http_confirm_upgrade(wsi);
-    case LWS_CALLBACK_HTTP:
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: return n ? net_pending_open(n, wsi) : 0;
+    case LWS_CALLBACK_WSI_DESTROY: net_pending_done(wsi); return 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: net_pending_done(wsi); return net_http_confirm_upgrade(wsi);
+    case LWS_CALLBACK_HTTP: net_pending_done(wsi); /* fall through */
     case LWS_CALLBACK_HTTP_BODY:
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
     case LWS_CALLBACK_HTTP_WRITEABLE:
@@ -122,7 +125,9 @@ static const struct lws_protocols net_protocols[] = {
 static void sweep_cb(lws_sorted_usec_list_t *sul)
 {
     net_loop_t *n = lws_container_of(sul, net_loop_t, sweep);
-    net_ws_sweep(n, rt_mono_now());
+    rt_mono_t now = rt_mono_now();
+    net_ws_sweep(n, now);
+    net_pending_sweep(n, now);
     lws_sul_schedule(n->ctx, 0, &n->sweep, sweep_cb, (lws_usec_t)n->sweep_ms * LWS_US_PER_MS);
 }
 
@@ -162,9 +167,12 @@ static int loop_listen(net_t *net, net_loop_t *l, int port)
     /* UTF-8 is checked in net_ws.c (see there), not with LWS_SERVER_OPTION_VALIDATE_UTF8. */
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_SKIP_SERVER_CANONICAL_NAME;
     /* Header buffers are pooled: few are needed at once, and freed ones stay resident. */
-    info.max_http_header_pool = 32;
+    info.max_http_header_pool = NET_HEADER_POOL;
     info.max_http_header_data = 8192;
     info.timeout_secs = 30;
+    /* lws's own limit on holding a header buffer, in whole seconds; net_pending.c enforces the
+     * header deadline to the millisecond for every connection, with or without a buffer. */
+    info.timeout_secs_ah_idle = (srv->cfg.header_timeout_ms + 999) / 1000;
     info.vhost_name = "blobhub-realtime";
     info.server_string = "blobhub-realtime";
     if (srv->cfg.tls_cert) {
@@ -340,6 +348,7 @@ void net_stop(net_t *n)
         if (l->ctx) {
             lws_sul_cancel(&l->sweep);
             lws_context_destroy(l->ctx);
+            net_pending_free_all(l);
             l->ctx = NULL;
             l->vhost = NULL;
         }

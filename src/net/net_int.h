@@ -13,6 +13,7 @@
 
 #include "http/http.h"
 #include "net/net.h"
+#include "net/net_wsguard.h"
 #include "proto/proto.h"
 #include "util/util_buf.h"
 #include "util/util_clock.h"
@@ -31,6 +32,10 @@ typedef struct net_qitem {
 } net_qitem_t;
 
 typedef struct net_loop net_loop_t;
+typedef struct net_pending net_pending_t;
+
+/* Header buffers per network thread (lws allocates them as requests need them). */
+#define NET_HEADER_POOL 32
 
 typedef struct net_ws {
     struct lws *wsi;
@@ -38,6 +43,7 @@ typedef struct net_ws {
     proto_conn_t *proto;
     struct net_ws *prev, *next; /* all live WebSocket connections, for sweeps and drain */
     rt_buf_t rx;                /* message reassembly across frames/fragments */
+    net_wsguard_t guard;        /* the client's frame headers, checked before lws parses them */
     net_qitem_t *q;             /* ring buffer */
     uint32_t qhead, qlen, qcap;
     size_t qbytes;
@@ -74,7 +80,13 @@ struct net_loop {
     int sweep_ms;
     bool draining;
     rt_mono_t drain_deadline;
-    rt_buf_t scratch; /* LWS_PRE + one assembled message */
+    rt_buf_t scratch;                           /* LWS_PRE + one assembled message */
+    net_pending_t *pending_head, *pending_tail; /* incomplete requests, oldest first */
+    /* The last read of a connection still in HTTP (lws's buffer, valid while lws parses it): an
+     * upgrade finds there the bytes a client sent after its request without waiting for 101. */
+    struct lws *rd_wsi;
+    const unsigned char *rd_buf;
+    size_t rd_len;
 };
 
 struct net {

@@ -185,6 +185,20 @@ static const char *client_id_of(const char *path)
     return strncmp(path, prefix, sizeof prefix - 1) == 0 ? path + sizeof prefix - 1 : NULL;
 }
 
+/* Whether the read that completed the upgrade request carried bytes after its end. */
+static bool sent_before_upgrade(net_loop_t *n, struct lws *wsi)
+{
+    bool after = false;
+    if (n->rd_wsi == wsi)
+        for (size_t i = 0; i + 4 <= n->rd_len; i++)
+            if (memcmp(n->rd_buf + i, "\r\n\r\n", 4) == 0) {
+                after = i + 4 < n->rd_len;
+                break;
+            }
+    n->rd_wsi = NULL;
+    return after;
+}
+
 static int ws_established(struct lws *wsi, net_pss_t *pss)
 {
     net_loop_t *n = lws_context_user(lws_get_context(wsi));
@@ -213,7 +227,12 @@ static int ws_established(struct lws *wsi, net_pss_t *pss)
     n->nconns++;
     atomic_fetch_add_explicit(&n->srv->metrics.connections, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&n->srv->metrics.thread_connections[n->index], 1, memory_order_relaxed);
-    if (n->draining)
+    if (sent_before_upgrade(n, wsi)) {
+        /* RFC 6455 4.1: a client waits for the 101 before it sends a frame. lws already holds
+         * those bytes, unseen by the frame guard: refuse them all. */
+        net_wsguard_fail(&w->guard);
+        ws_close(w, LWS_CLOSE_STATUS_PROTOCOL_ERR, "Protocol error", 1);
+    } else if (n->draining)
         ws_close(w, 1001, "Going away", 1);
     else
         lws_set_timer_usecs(wsi, (lws_usec_t)n->srv->cfg.init_timeout_ms * LWS_US_PER_MS);
@@ -299,18 +318,33 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t
             w->ping_out = false;
         }
         return 0;
-    case LWS_CALLBACK_SERVER_WRITEABLE: return w && !w->close_sent ? flush(w, 1) : 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (w && w->guard.failed && !w->closing) {
+            rt_log_info("net", "closing a connection that broke the WebSocket framing rules (1002)");
+            ws_close(w, LWS_CLOSE_STATUS_PROTOCOL_ERR, "Protocol error", 0);
+        }
+        return w && !w->close_sent ? flush(w, 1) : 0;
     case LWS_CALLBACK_TIMER:
         if (w && !w->closing)
             proto_conn_init_timeout(w->proto);
         return 0;
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-        /* A 1-byte close payload is a protocol error (RFC 6455 5.5.1); lws would echo it as
-         * if it were well formed, so drop the connection instead. */
-        if (len == 1)
+        /* A 1-byte close payload is a protocol error (RFC 6455 5.5.1) that lws would echo as if
+         * it were well formed. The frame guard cuts it out before lws sees it; a build without
+         * the guard answers it here. */
+        if (len == 1) {
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, (unsigned char *)"Protocol error", 14);
             return -1;
-        /* lws echoes the payload: a reason that is not UTF-8 becomes 1007 with the reason
-         * blanked (the payload is lws's buffer, its length cannot change). */
+        }
+        /* lws echoes the payload and turns the reserved codes below 3000 into 1002 itself, but
+         * not codes above 4999, which RFC 6455 7.4 leaves undefined: those are 1002 too. */
+        if (len >= 2 && (((unsigned char *)in)[0] << 8 | ((unsigned char *)in)[1]) > 4999) {
+            unsigned char *p = in;
+            p[0] = LWS_CLOSE_STATUS_PROTOCOL_ERR >> 8;
+            p[1] = LWS_CLOSE_STATUS_PROTOCOL_ERR & 0xff;
+        }
+        /* A reason that is not UTF-8 becomes 1007 with the reason blanked (the payload is lws's
+         * buffer, its length cannot change). */
         if (len > 2 && !rt_utf8_valid((const char *)in + 2, len - 2)) {
             unsigned char *p = in;
             p[0] = LWS_CLOSE_STATUS_INVALID_PAYLOAD >> 8;
@@ -358,3 +392,40 @@ void net_ws_close_all(net_loop_t *n, int code, const char *reason)
     for (net_ws_t *w = n->conns; w; w = w->next)
         ws_close(w, code, reason, 0);
 }
+
+#ifdef RT_WS_GUARD
+/* Every read lws makes passes here: the link wraps lws_ssl_capable_read (CMakeLists.txt,
+ * RT_WS_GUARD), so the bytes of an established connection, decrypted when TLS is on, go through
+ * its frame guard before lws parses them. A violation closes with 1002 (docs/protocol.md). */
+int __real_lws_ssl_capable_read(struct lws *wsi, unsigned char *buf, int len);
+int __wrap_lws_ssl_capable_read(struct lws *wsi, unsigned char *buf, int len);
+/* lws 4.1's private "read again later" answer (lib/core-net/private-lib-core-net.h). */
+#define NET_LWS_READ_AGAIN (-4)
+
+static int guarded_read(void *wsi, uint8_t *buf, int len) { return __real_lws_ssl_capable_read(wsi, buf, len); }
+
+int __wrap_lws_ssl_capable_read(struct lws *wsi, unsigned char *buf, int len)
+{
+    net_pss_t *pss = lws_wsi_user(wsi);
+    net_ws_t *w = pss ? pss->ws : NULL;
+    if (!w || w->wsi != wsi) {
+        int n = __real_lws_ssl_capable_read(wsi, buf, len);
+        if (n > 0) {
+            net_loop_t *loop = lws_context_user(lws_get_context(wsi));
+            loop->rd_wsi = wsi;
+            loop->rd_buf = buf;
+            loop->rd_len = (size_t)n;
+        }
+        return n;
+    }
+    int n = net_wsguard_read(&w->guard, buf, len, guarded_read, wsi);
+    if (w->guard.failed && w->close_sent && net_wsguard_dead(&w->guard))
+        return -1; /* the peer's close answer cannot be found in a stream without frame ends */
+    if (w->guard.failed && !w->closing)
+        /* The close waits for the writeable callback: the frames before the offending one are
+         * parsed by lws after this read, and their answers go out before the close. */
+        lws_callback_on_writable(wsi);
+    /* Nothing left for lws (held back or cut out): "read again later", not end of stream. */
+    return n == NET_WSGUARD_NOTHING ? NET_LWS_READ_AGAIN : n;
+}
+#endif

@@ -5,13 +5,14 @@
 import { createHmac, generateKeyPairSync, sign, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import WebSocket from 'ws';
-import { BIN, rawSocket, sleep } from './harness.mjs';
+import { BIN, rawSocket, sleep, noteSecret } from './harness.mjs';
 
 export const b64u = (b) => Buffer.from(b).toString('base64url');
 
 export function jwtHS(payload, secret, header = { alg: 'HS256', typ: 'JWT' }) {
   const signing = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`;
-  return `${signing}.${createHmac('sha256', secret).update(signing).digest('base64url')}`;
+  noteSecret(secret);
+  return noteSecret(`${signing}.${createHmac('sha256', secret).update(signing).digest('base64url')}`);
 }
 
 export function edKeyPair() {
@@ -22,13 +23,14 @@ export function edKeyPair() {
 
 export function jwtEd(payload, privateKey, header = { alg: 'EdDSA', typ: 'JWT' }) {
   const signing = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`;
-  return `${signing}.${sign(null, Buffer.from(signing), privateKey).toString('base64url')}`;
+  return noteSecret(`${signing}.${sign(null, Buffer.from(signing), privateKey).toString('base64url')}`);
 }
 
 export const nowS = () => Math.floor(Date.now() / 1000);
 
 // Argon2id hash of `secret` as the server stores it (crypto_pwhash_str), from the binary itself.
 export function hashSecret(secret) {
+  noteSecret(secret);
   return new Promise((res, rej) => {
     const p = execFile(BIN, ['hash-secret'], (err, stdout, stderr) => {
       if (err) rej(new Error(`hash-secret failed: ${err.message} ${stderr}`));
@@ -38,7 +40,7 @@ export function hashSecret(secret) {
   });
 }
 
-export const randomSecret = () => randomBytes(24).toString('base64url');
+export const randomSecret = () => noteSecret(randomBytes(24).toString('base64url'));
 
 const CREATED = '2026-01-01T00:00:00Z';
 export const org = (id, slug, extra = {}) => ({ type: 'Organization', op: 'upsert', node: { id, slug, name: `Org ${slug}`, createdAt: CREATED, ...extra } });

@@ -24,6 +24,26 @@ export function freePort() {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Every credential the tests hand out (keys, secrets, tokens): no server log may contain one.
+// startServer notes the values of secret-bearing flags and environment variables itself; the
+// fixtures note the secrets and tokens they make (noteSecret). stop() fails on any found in the
+// server's log output (stderr).
+const SECRETS = new Set();
+export function noteSecret(value) {
+  if (value != null && String(value).length >= 8) SECRETS.add(String(value));
+  return value;
+}
+const SECRET_NAME_RE = /secret|key|token|password/i;
+function noteSecretsOf(args, env) {
+  const secretFlag = (name) => SECRET_NAME_RE.test(name) && !/file|path|public|tls/i.test(name);
+  const note = (v) => { if (typeof v === 'string' && !/^[./]/.test(v)) noteSecret(v); };
+  args.forEach((a, i) => { if (/^--/.test(a) && secretFlag(a)) note(a.includes('=') ? a.split('=').slice(1).join('=') : args[i + 1]); });
+  for (const [k, v] of Object.entries(env)) if (/^BLOBHUB_RT_/.test(k) && secretFlag(k)) note(v);
+}
+export function secretsIn(text) {
+  return [...SECRETS].filter((s) => text.includes(s));
+}
+
 const SANITIZER_RE = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer|WARNING: ThreadSanitizer)/;
 
 // Starts a server. opts.args: extra flags; opts.env: extra environment; opts.dataDir: reuse a
@@ -49,6 +69,8 @@ export async function startServer(opts = {}) {
     ...(opts.bare ? { BLOBHUB_RT_SERVICE_KEY: serviceKey } : {}),
     ...(opts.env ?? {}),
   };
+  noteSecret(serviceKey);
+  noteSecretsOf(args, { ...(opts.env ?? {}), ...(opts.bare ? { BLOBHUB_RT_SERVICE_KEY: serviceKey } : {}) });
   const proc = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
@@ -106,6 +128,8 @@ export async function startServer(opts = {}) {
       if (SANITIZER_RE.test(stderr)) {
         throw new Error(`sanitizer report in server stderr:\n${stderr}`);
       }
+      const leaked = secretsIn(stderr);
+      if (leaked.length) throw new Error(`a credential appears in the server's log: ${leaked.map((x) => x.slice(0, 6) + '...').join(', ')}`);
       return res;
     },
   };
