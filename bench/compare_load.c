@@ -8,6 +8,7 @@
  *           every record stamped with the publish time) and measures publish->delivery per delivery;
  *   conns:  times N JWT handshakes (connect, upgrade, connection_init, ack, subscribe, ping/pong)
  *           and reads the server's RSS before and after (idle memory per connection).
+ * Posts are open-loop (a slow answer delays nothing but its own connection's next request).
  * One line `RESULT k=v ...` on stdout is what bench/compare reads.
  * Build: gcc -O2 -D_GNU_SOURCE bench/compare_load.c -lcrypto -lpthread -o /tmp/compare_load
  * Run:   compare_load fanout <port> <service-key> <jwt-secret> <conns> <changes/s> <seconds>
@@ -33,6 +34,7 @@
 #define HIST_US 2000000 /* latency histogram: 1 µs buckets up to 2 s, the rest counted as overflow */
 #define OPEN_THREADS 8
 #define REQS_PER_S_MAX 50
+#define PUB_CONNS 8 /* publishing connections: up to 8 requests in flight */
 
 typedef struct conn {
     int fd;
@@ -282,8 +284,8 @@ static double open_all(bench_t *b, int from, int to)
     return atomic_load(&b->open_failed) ? -1 : (double)(now_us() - t0) / 1e6;
 }
 
-/* POST /v1/events on a keep-alive connection; returns the HTTP status or -1. */
-static int post(int fd, const char *key, const char *body, size_t blen, conn_t *rx)
+/* Writes POST /v1/events on a keep-alive connection. */
+static int post_send(int fd, const char *key, const char *body, size_t blen)
 {
     char head[512];
     int hl = snprintf(head, sizeof head,
@@ -292,7 +294,12 @@ static int post(int fd, const char *key, const char *body, size_t blen, conn_t *
                       key, blen);
     if (write_all(fd, head, (size_t)hl) < 0 || write_all(fd, body, blen) < 0)
         return -1;
-    rx->fd = fd;
+    return 0;
+}
+
+/* Reads one HTTP answer from rx (blocking); returns its status or -1. */
+static int post_answer(conn_t *rx)
+{
     for (;;) {
         unsigned char *end = rx->len ? memmem(rx->buf, rx->len, "\r\n\r\n", 4) : NULL;
         if (end) {
@@ -311,6 +318,12 @@ static int post(int fd, const char *key, const char *body, size_t blen, conn_t *
         if (conn_fill(rx) < 0)
             return -1;
     }
+}
+
+static int post(int fd, const char *key, const char *body, size_t blen, conn_t *rx)
+{
+    rx->fd = fd;
+    return post_send(fd, key, body, blen) < 0 ? -1 : post_answer(rx);
 }
 
 static int post_once(int port, const char *key, const char *body)
@@ -391,33 +404,47 @@ static size_t render_body(char *out, size_t cap, long first, int n, int64_t stam
     return o;
 }
 
+/* Open loop: request i is due at t0 + i/reqs_s whatever the answers do, on keep-alive
+ * connection i % PUB_CONNS, which first takes that connection's previous answer. */
 static void *publisher(void *arg)
 {
     bench_t *b = arg;
     double reqs_s = b->rate <= REQS_PER_S_MAX ? b->rate : REQS_PER_S_MAX;
     int per = b->rate <= REQS_PER_S_MAX ? 1 : (int)(b->rate / REQS_PER_S_MAX + 0.5);
-    long nreq = (long)(reqs_s * b->seconds + 0.5);
+    long nreq = (long)(reqs_s * b->seconds + 0.5), sent = 0;
     size_t cap = (size_t)per * 256 + 1024;
     char *body = malloc(cap);
-    conn_t rx = {0};
-    int fd = dial(b->port, -1);
+    conn_t rx[PUB_CONNS] = {0};
+    int pending[PUB_CONNS] = {0}, ok = body != NULL;
+    for (int k = 0; k < PUB_CONNS; k++)
+        ok = ok && (rx[k].fd = dial(b->port, -1)) >= 0;
     int64_t t0 = now_us(), end = t0 + (int64_t)(b->seconds * 1e6);
     b->t_first_us = t0;
-    for (long i = 0; fd >= 0 && body && i < nreq && now_us() < end; i++) {
+    for (long i = 0; ok && i < nreq && now_us() < end; i++) {
+        conn_t *c = &rx[i % PUB_CONNS];
+        if (pending[i % PUB_CONNS] && post_answer(c) != 200)
+            break;
+        pending[i % PUB_CONNS] = 0;
         sleep_until_us(t0 + (int64_t)((double)i * 1e6 / reqs_s));
         size_t n = render_body(body, cap, i * per, per, now_us());
-        if (post(fd, b->key, body, n, &rx) != 200) {
-            atomic_fetch_add(&b->post_errors, 1);
+        if (post_send(c->fd, b->key, body, n) < 0)
             break;
-        }
-        atomic_fetch_add(&b->posted, per);
+        pending[i % PUB_CONNS] = 1;
+        sent++;
     }
+    long answered_ok = sent;
+    for (int k = 0; k < PUB_CONNS; k++) {
+        if (pending[k] && post_answer(&rx[k]) != 200)
+            answered_ok--;
+        if (rx[k].fd >= 0)
+            close(rx[k].fd);
+        free(rx[k].buf);
+    }
+    atomic_store(&b->post_errors, sent - answered_ok + (ok ? 0 : 1));
+    atomic_store(&b->posted, answered_ok * per);
     b->t_last_post_us = now_us();
     atomic_store(&b->publishing, 0);
-    free(rx.buf);
     free(body);
-    if (fd >= 0)
-        close(fd);
     return NULL;
 }
 
@@ -515,8 +542,8 @@ static int run_fanout(bench_t *b)
                posted * 100 >= offered * 95;
     printf("RESULT pass=%d rate=%g offered=%ld posted=%ld expected=%ld got=%ld deliveries_s=%.0f p50_ms=%.2f "
            "p99_ms=%.2f max_ms=%.2f errors=%ld closes=%ld post_errors=%ld open_s=%.2f\n",
-           pass, b->rate, offered, posted, expected, s.got, secs > 0 ? (double)s.got / secs : 0.0, pct_ms(&s, 0.5),
-           p99, pct_ms(&s, 1.0), s.errors, closes, atomic_load(&b->post_errors), open_s);
+           pass, b->rate, offered, posted, expected, s.got, secs > 0 ? (double)s.got / secs : 0.0, pct_ms(&s, 0.5), p99,
+           pct_ms(&s, 1.0), s.errors, closes, atomic_load(&b->post_errors), open_s);
     rc = 0;
 out:
     free(s.hist);
@@ -569,8 +596,9 @@ fail:
 int main(int argc, char **argv)
 {
     if (argc < 8) {
-        fprintf(stderr, "usage: %s fanout <port> <service-key> <jwt-secret> <conns> <changes/s> <seconds>\n"
-                        "       %s conns <port> <service-key> <jwt-secret> <conns> <server-pid>\n",
+        fprintf(stderr,
+                "usage: %s fanout <port> <service-key> <jwt-secret> <conns> <changes/s> <seconds>\n"
+                "       %s conns <port> <service-key> <jwt-secret> <conns> <server-pid>\n",
                 argv[0], argv[0]);
         return 2;
     }
