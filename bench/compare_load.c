@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -516,6 +517,13 @@ static long receive(bench_t *b, int ep, rx_stats_t *s)
     return closes;
 }
 
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static int run_fanout(bench_t *b)
 {
     int ep = epoll_create1(0), rc = 1;
@@ -541,9 +549,9 @@ static int run_fanout(bench_t *b)
     int pass = s.got == expected && p99 <= 50.0 && !s.errors && !closes && !atomic_load(&b->post_errors) &&
                posted * 100 >= offered * 95;
     printf("RESULT pass=%d rate=%g offered=%ld posted=%ld expected=%ld got=%ld deliveries_s=%.0f p50_ms=%.2f "
-           "p99_ms=%.2f max_ms=%.2f errors=%ld closes=%ld post_errors=%ld open_s=%.2f\n",
+           "p99_ms=%.2f max_ms=%.2f errors=%ld closes=%ld post_errors=%ld open_s=%.2f client_cpu_s=%.2f\n",
            pass, b->rate, offered, posted, expected, s.got, secs > 0 ? (double)s.got / secs : 0.0, pct_ms(&s, 0.5), p99,
-           pct_ms(&s, 1.0), s.errors, closes, atomic_load(&b->post_errors), open_s);
+           pct_ms(&s, 1.0), s.errors, closes, atomic_load(&b->post_errors), open_s, cpu_s());
     rc = 0;
 out:
     free(s.hist);
@@ -595,7 +603,7 @@ fail:
 
 int main(int argc, char **argv)
 {
-    if (argc < 8) {
+    if (argc < 7) {
         fprintf(stderr,
                 "usage: %s fanout <port> <service-key> <jwt-secret> <conns> <changes/s> <seconds>\n"
                 "       %s conns <port> <service-key> <jwt-secret> <conns> <server-pid>\n",

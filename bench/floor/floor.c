@@ -116,7 +116,8 @@ static int conn_flush(floor_t *f, fconn_t *c)
             return errno == EAGAIN ? 0 : -1;
         c->out.off += (size_t)w;
     }
-    c->out.off = c->out.len = 0;
+    free(c->out.p);
+    c->out = (buf_t){0};
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
     epoll_ctl(f->ep, EPOLL_CTL_MOD, c->fd, &ev);
     return 0;
@@ -381,6 +382,10 @@ static int conn_readable(floor_t *f, fconn_t *c)
     memmove(c->in.p, c->in.p + c->in.off, c->in.len - c->in.off);
     c->in.len -= c->in.off;
     c->in.off = 0;
+    if (!c->in.len) { /* an idle connection keeps no buffer */
+        free(c->in.p);
+        c->in = (buf_t){0};
+    }
     return 0;
 }
 
