@@ -197,7 +197,10 @@ static int on_text(floor_t *f, fconn_t *c, char *msg, size_t n)
         if (!id || f->nsubs == f->subs_cap)
             return -1;
         id += 6;
-        size_t il = strcspn(id, "\"");
+        const char *q = memchr(id, '"', (size_t)(msg + n - id));
+        if (!q)
+            return -1;
+        size_t il = (size_t)(q - id);
         snprintf(c->sub_id, sizeof c->sub_id, "%.*s", (int)(il < 60 ? il : 60), id);
         c->sub_idx = (int)f->nsubs;
         f->subs[f->nsubs++] = c;
@@ -288,8 +291,14 @@ static long render_all(buf_t *out, const char *sub_id, long seq, const char *bod
         if (!id || !t)
             return -1;
         id += 6;
-        int il = (int)strcspn(id, "\"");
-        size_t fl = render(fr, sub_id, seq + ++k, id, il < 200 ? il : 200, strtoll(t + 4, NULL, 10));
+        const char *q = memchr(id, '"', (size_t)(end - id));
+        char num[24] = ""; /* the body is not NUL-terminated: the stamp is copied out first */
+        size_t nl = (size_t)(end - t - 4) < sizeof num - 1 ? (size_t)(end - t - 4) : sizeof num - 1;
+        if (!q)
+            return -1;
+        memcpy(num, t + 4, nl);
+        int il = (int)(q - id);
+        size_t fl = render(fr, sub_id, seq + ++k, id, il < 200 ? il : 200, strtoll(num, NULL, 10));
         if (buf_put(out, fr, fl) < 0)
             return -1;
         p = t;
