@@ -5,25 +5,10 @@
  * reads every socket, so it needs far less CPU per delivery than a Node client.
  * Build: gcc -O2 -D_GNU_SOURCE bench/fanout_load.c -lpthread -o /tmp/fanout_load
  * Run:   /tmp/fanout_load <port> <service-key> [conns=1000] [subs=10] [changes=200] */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <pthread.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
+#include "bench_client.h"
 
-typedef struct conn {
-    int fd;
-    unsigned char *buf;
-    size_t len, cap;
-} conn_t;
+#include <pthread.h>
+#include <sys/epoll.h>
 
 typedef struct bench {
     int port;
@@ -32,138 +17,26 @@ typedef struct bench {
     double t_first_publish;
 } bench_t;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+static double now_s(void) { return (double)now_us() / 1e6; }
 
-static int dial(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
+/* Counts the `next` frames of one read; the other frames count in `other`. */
+typedef struct tally {
+    long hits, other;
+} tally_t;
 
-static int write_all(int fd, const void *p, size_t n)
+static void tally_frame(void *ctx, int opcode, const unsigned char *p, size_t n)
 {
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* One masked client text frame. */
-static int ws_send(int fd, const char *msg)
-{
-    size_t n = strlen(msg);
-    unsigned char h[14];
-    size_t hl = 0;
-    h[hl++] = 0x81;
-    if (n < 126) {
-        h[hl++] = (unsigned char)(0x80 | n);
-    } else {
-        h[hl++] = 0x80 | 126;
-        h[hl++] = (unsigned char)(n >> 8);
-        h[hl++] = (unsigned char)n;
-    }
-    memset(h + hl, 0, 4); /* zero mask: payload goes as is */
-    hl += 4;
-    if (write_all(fd, h, hl) < 0)
-        return -1;
-    return write_all(fd, msg, n);
-}
-
-static int conn_fill(conn_t *c)
-{
-    if (c->cap - c->len < 65536) {
-        size_t cap = c->cap ? c->cap * 2 : 131072;
-        unsigned char *b = realloc(c->buf, cap);
-        if (!b)
-            return -1;
-        c->buf = b;
-        c->cap = cap;
-    }
-    ssize_t r = read(c->fd, c->buf + c->len, c->cap - c->len);
-    if (r < 0 && (errno == EAGAIN || errno == EINTR))
-        return 0;
-    if (r <= 0)
-        return -1;
-    c->len += (size_t)r;
-    return (int)r;
-}
-
-/* Takes complete frames off the buffer; counts text frames whose payload holds `needle`.
- * Returns how many matched; *other counts the rest. */
-static long conn_frames(conn_t *c, const char *needle, long *other)
-{
-    size_t off = 0;
-    long hits = 0;
-    size_t nl = strlen(needle);
-    for (;;) {
-        if (c->len - off < 2)
-            break;
-        unsigned char *p = c->buf + off;
-        uint64_t n = p[1] & 0x7f;
-        size_t hl = 2;
-        if (n == 126) {
-            if (c->len - off < 4)
-                break;
-            n = ((uint64_t)p[2] << 8) | p[3];
-            hl = 4;
-        } else if (n == 127) {
-            if (c->len - off < 10)
-                break;
-            n = 0;
-            for (int i = 0; i < 8; i++)
-                n = (n << 8) | p[2 + i];
-            hl = 10;
-        }
-        if (c->len - off < hl + n)
-            break;
-        if ((p[0] & 0x0f) == 1 && memmem(p + hl, n, needle, nl))
-            hits++;
-        else if (other)
-            (*other)++;
-        off += hl + n;
-    }
-    memmove(c->buf, c->buf + off, c->len - off);
-    c->len -= off;
-    return hits;
-}
-
-/* Blocking: reads until a frame holding `needle` arrived. */
-static int conn_wait(conn_t *c, const char *needle)
-{
-    for (;;) {
-        if (conn_frames(c, needle, NULL) > 0)
-            return 0;
-        if (conn_fill(c) < 0)
-            return -1;
-    }
+    tally_t *t = ctx;
+    if (opcode == 1 && memmem(p, n, "\"next\"", 6))
+        t->hits++;
+    else
+        t->other++;
 }
 
 static int conn_open(const bench_t *b, conn_t *c)
 {
     memset(c, 0, sizeof *c);
-    c->fd = dial(b->port);
+    c->fd = dial(b->port, -1);
     if (c->fd < 0)
         return -1;
     char req[512];
@@ -205,41 +78,10 @@ static int conn_open(const bench_t *b, conn_t *c)
     return 0;
 }
 
-/* POST /v1/events on a keep-alive connection; returns the HTTP status or -1. */
-static int post(int fd, const char *key, const char *body, conn_t *rx)
-{
-    char head[512];
-    int hl = snprintf(head, sizeof head,
-                      "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      "Authorization: Bearer %s\r\nContent-Length: %zu\r\n\r\n",
-                      key, strlen(body));
-    if (write_all(fd, head, (size_t)hl) < 0 || write_all(fd, body, strlen(body)) < 0)
-        return -1;
-    rx->fd = fd;
-    for (;;) {
-        unsigned char *end = rx->len ? memmem(rx->buf, rx->len, "\r\n\r\n", 4) : NULL;
-        if (end) {
-            size_t h = (size_t)(end + 4 - rx->buf);
-            char *cl = memmem(rx->buf, h, "ontent-Length:", 14);
-            if (!cl)
-                cl = memmem(rx->buf, h, "ontent-length:", 14);
-            size_t blen = cl ? strtoul(cl + 14, NULL, 10) : 0;
-            if (rx->len >= h + blen) {
-                int status = atoi((char *)rx->buf + 9);
-                memmove(rx->buf, rx->buf + h + blen, rx->len - h - blen);
-                rx->len -= h + blen;
-                return status;
-            }
-        }
-        if (conn_fill(rx) < 0)
-            return -1;
-    }
-}
-
 static void *publisher(void *arg)
 {
     bench_t *b = arg;
-    int fd = dial(b->port);
+    int fd = dial(b->port, -1);
     conn_t rx = {0};
     char body[512];
     if (fd < 0) {
@@ -253,7 +95,7 @@ static void *publisher(void *arg)
             "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":{\"id\":\"lx_%d\",\"blobId\":\"b_load\","
             "\"status\":\"RUNNING\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\"}}",
             i);
-        int st = post(fd, b->key, body, &rx);
+        int st = post(fd, b->key, body, strlen(body), &rx);
         if (st != 200) {
             fprintf(stderr, "publisher: request %d answered %d\n", i, st);
             break;
@@ -282,17 +124,15 @@ int main(int argc, char **argv)
     if (ep < 0 || !cs)
         goto out;
     { /* the blob the executions belong to */
-        int fd = dial(b.port);
+        static const char setup[] =
+            "[{\"type\":\"Organization\",\"op\":\"upsert\",\"node\":{\"id\":\"org_load\",\"slug\":"
+            "\"org_load\",\"name\":\"o\",\"createdAt\":\"2026-01-01T00:00:00Z\"}},{\"type\":\"Blob\","
+            "\"op\":\"upsert\",\"node\":{\"id\":\"b_load\",\"organizationId\":\"org_load\",\"type\":"
+            "\"WORKFLOW\",\"name\":\"b\",\"visibility\":\"PRIVATE\",\"createdAt\":"
+            "\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\"}}]";
+        int fd = dial(b.port, -1);
         conn_t rx = {0};
-        int st = fd < 0
-                     ? -1
-                     : post(fd, b.key,
-                            "[{\"type\":\"Organization\",\"op\":\"upsert\",\"node\":{\"id\":\"org_load\",\"slug\":"
-                            "\"org_load\",\"name\":\"o\",\"createdAt\":\"2026-01-01T00:00:00Z\"}},{\"type\":\"Blob\","
-                            "\"op\":\"upsert\",\"node\":{\"id\":\"b_load\",\"organizationId\":\"org_load\",\"type\":"
-                            "\"WORKFLOW\",\"name\":\"b\",\"visibility\":\"PRIVATE\",\"createdAt\":"
-                            "\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\"}}]",
-                            &rx);
+        int st = fd < 0 ? -1 : post(fd, b.key, setup, strlen(setup), &rx);
         free(rx.buf);
         if (fd >= 0)
             close(fd);
@@ -325,7 +165,10 @@ int main(int argc, char **argv)
                 epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
                 continue;
             }
-            long h = conn_frames(c, "\"next\"", &other);
+            tally_t t = {0};
+            conn_frames(c, tally_frame, &t);
+            long h = t.hits;
+            other += t.other;
             if (h) {
                 got += h;
                 last = now_s();

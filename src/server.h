@@ -31,12 +31,21 @@ typedef struct rt_config {
     int max_subscriptions;              /* --max-subscriptions, default 100 per connection */
     int max_query_depth;                /* --max-query-depth, default 12 */
     int max_query_tokens;               /* --max-query-tokens, default 2000 */
+    int max_list_items;                 /* --max-list-items, default 100 per list argument */
     size_t max_queue_bytes;             /* --max-queue-bytes, default 4 MiB: close 1013 */
     size_t max_body_bytes;              /* --max-body-bytes, default 8 MiB: 413 */
     int ping_interval_ms;               /* --ping-interval-ms, default 20000: WebSocket ping frames */
     long log_retention_sec;             /* --log-retention, default 86400 */
     long log_retention_max;             /* --log-retention-max, default 1000000 changes */
     int demo;                           /* --demo: seed an empty data dir with a demo organization */
+    int auth_failures_per_id;           /* --auth-failures-per-id, default 10 per window */
+    int auth_failures_per_address;      /* --auth-failures-per-address, default 20 per window */
+    int auth_failure_window_ms;         /* --auth-failure-window-ms, default 60000 */
+    int max_pending_verifications;      /* --max-pending-verifications, default 1024: close 1013 */
+    const char *trusted_proxies;        /* --trusted-proxies: comma-separated proxy addresses */
+    const char *persisted_operations;   /* --persisted-operations FILE: id -> document manifest */
+    int allow_list_only;                /* --allow-list-only: run only documents in that file */
+    int persisted_cache_entries;        /* --persisted-cache-entries, default 1000 (APQ cache) */
     int graphiql;                       /* --graphiql, default on: serve GET /graphiql */
     int threads;                        /* --threads: network threads (0: one per CPU, at most
                                      * RT_AUTO_THREADS_MAX); at most RT_MAX_THREADS */
@@ -49,6 +58,7 @@ struct store;
 struct auth;
 struct feed;
 struct net;
+struct gql_persist;
 
 /* Counters read by /metrics; written from any thread with relaxed atomics. */
 typedef struct rt_metrics {
@@ -72,12 +82,13 @@ typedef struct rt_server {
     struct auth *auth;
     struct feed *feed;
     struct net *net;
-    rt_taskq_t *net_q; /* network thread 0's task queue, also the publisher's: store
+    struct gql_persist *persist; /* persisted operations and APQ (gql_persist_new); NULL: none */
+    rt_taskq_t *net_q;           /* network thread 0's task queue, also the publisher's: store
                                      * commit answers and watcher results for the feed run there,
                                      * one after the other, in log order. Every other network
                                      * thread has its own queue (net_loop_t), used for its
                                      * connections' auth results, replays and deliveries */
-    int nthreads;      /* network threads actually running (cfg.threads resolved) */
+    int nthreads;                /* network threads actually running (cfg.threads resolved) */
     rt_metrics_t metrics;
     atomic_int draining; /* set by SIGTERM (signal thread), read by every network
                                      * thread: refuse new work, close, flush, exit 0 */

@@ -11,6 +11,7 @@
 
 #include "auth/auth.h"
 #include "feed/feed.h"
+#include "gql/gql_persist.h"
 #include "app/app_commit.h"
 #include "app/app_http.h"
 #include "app/app_ws.h"
@@ -63,6 +64,12 @@ static int app_start(rt_server_t *srv, app_seed_fn seed, app_t *a)
         rt_log_error("main", "cannot load the directory from the store");
         return -1;
     }
+    char perr[320];
+    if (gql_persist_new(srv->cfg.persisted_operations, srv->cfg.allow_list_only, srv->cfg.persisted_cache_entries,
+                        &srv->persist, perr, sizeof perr) < 0) {
+        rt_log_error("main", "--persisted-operations: %s", perr);
+        return -1;
+    }
     if (net_start(srv, &a->net) < 0 || app_http_register(a->http, a->net) < 0)
         return -1;
     app_ws_register(a->ws, a->net);
@@ -96,6 +103,8 @@ static void app_stop(rt_server_t *srv, app_t *a)
     auth_free(srv->auth);
     srv->auth = NULL;
     net_free(net);
+    gql_persist_free(srv->persist);
+    srv->persist = NULL;
     app_ws_free(a->ws);
     app_http_free(a->http);
     app_commit_free(a->commit);

@@ -17,7 +17,8 @@
 /* Who may call a route. */
 typedef enum {
     APP_AUTH_NONE,      /* anyone: probes and metrics */
-    APP_AUTH_PRINCIPAL, /* credentials optional; wrong ones are answered 401/403 before the
+    APP_AUTH_PRINCIPAL, /* credentials optional; wrong ones are answered 401/403 (429 after too
+                         * many failures, 503 when verification is saturated) before the
                          * handler, which gets the principal (NULL without credentials) */
     APP_AUTH_SERVICE,   /* the service key, checked by the handler (http_events_authorized),
                          * which also answers 503 when none is configured */
@@ -172,7 +173,10 @@ static void auth_call_done(void *ctx, auth_failure_t result, auth_identity_t *id
 {
     auth_call_t *c = ctx;
     http_exchange_on_abandon(c->x, NULL, NULL);
-    if (result != AUTH_OK && result != AUTH_FAIL_NO_CREDENTIAL)
+    if (result == AUTH_FAIL_THROTTLED || result == AUTH_FAIL_BUSY)
+        http_respond_error(c->x, result == AUTH_FAIL_BUSY ? 503 : 429,
+                           result == AUTH_FAIL_BUSY ? "Try again later" : "Too many authentication failures");
+    else if (result != AUTH_OK && result != AUTH_FAIL_NO_CREDENTIAL)
         http_respond_error(c->x, result == AUTH_FAIL_SCOPE ? 403 : 401,
                            result == AUTH_FAIL_SCOPE ? "Forbidden" : "Unauthorized");
     else
@@ -191,7 +195,7 @@ static void authenticate(const app_binding_t *b, http_exchange_t *x)
     }
     auth_call_t *c = calloc(1, sizeof *c);
     const http_request_t *req = http_exchange_request(x);
-    auth_request_t ar = {.header = req->header, .header_ctx = req->header_ctx};
+    auth_request_t ar = {.header = req->header, .header_ctx = req->header_ctx, .peer = req->peer};
     if (c)
         *c = (auth_call_t){.b = b, .x = x};
     if (!c || auth_authenticate(srv->auth, &ar, http_exchange_queue(x), auth_call_done, c, &c->pending) < 0) {

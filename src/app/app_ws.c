@@ -41,7 +41,11 @@ static void *session_open(void *ctx, net_ws_t *ws, const net_ws_info_t *info)
     proto_kind_t kind = info->subprotocol == NET_WS_TRANSPORT ? PROTO_TRANSPORT_WS
                         : info->subprotocol == NET_WS_LEGACY  ? PROTO_LEGACY_WS
                                                               : PROTO_NONE;
-    proto_conn_info_t pi = {.client_id = info->client_id, .query_token = info->query_token, .q = info->q};
+    proto_conn_info_t pi = {.client_id = info->client_id,
+                            .query_token = info->query_token,
+                            .q = info->q,
+                            .peer = info->peer,
+                            .forwarded_for = info->forwarded_for};
     return proto_conn_new(w->srv, w->hub, kind, &ws_io, ws, &pi);
 }
 

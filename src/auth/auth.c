@@ -5,6 +5,7 @@
  * cancels while a worker holds it only flips a flag. */
 #include "auth/auth_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +29,8 @@ const char *auth_failure_name(auth_failure_t f)
     case AUTH_FAIL_BANNED: return "banned";
     case AUTH_FAIL_SCOPE: return "scope";
     case AUTH_FAIL_CLAIMS: return "claims";
+    case AUTH_FAIL_THROTTLED: return "throttled";
+    case AUTH_FAIL_BUSY: return "busy";
     default: return "unknown_reason";
     }
 }
@@ -65,11 +68,13 @@ auth_t *auth_new(struct rt_server *srv)
     a->srv = srv;
     pthread_mutex_init(&a->id_lock, NULL);
     pthread_mutex_init(&a->jobs_lock, NULL);
+    pthread_mutex_init(&a->park_lock, NULL);
     atomic_init(&a->pwhash_count, 0);
     crypto_generichash_keygen(a->hkey);
     if (auth_dir_init(&a->dir)) {
         pthread_mutex_destroy(&a->id_lock);
         pthread_mutex_destroy(&a->jobs_lock);
+        pthread_mutex_destroy(&a->park_lock);
         free(a);
         return NULL;
     }
@@ -94,7 +99,11 @@ auth_t *auth_new(struct rt_server *srv)
         (cfg->jwt_audience && cfg->jwt_audience[0] && !a->audience) ||
         (cfg->service_key && cfg->service_key[0] && !a->service_key))
         goto fail;
-    if (!(a->identities = rt_map_new()) || !(a->vcache = auth_vcache_new()) || !(a->pool = auth_pool_new(AUTH_WORKERS)))
+    a->max_pending = (size_t)cfg->max_pending_verifications;
+    if (!(a->identities = rt_map_new()) || !(a->parked = rt_map_new()) || !(a->vcache = auth_vcache_new()) ||
+        !(a->pool = rt_pool_new(AUTH_WORKERS, (size_t)cfg->max_pending_verifications)) ||
+        !(a->limit =
+              auth_limit_new(cfg->auth_failures_per_id, cfg->auth_failures_per_address, cfg->auth_failure_window_ms)))
         goto fail;
     return a;
 fail:
@@ -133,13 +142,15 @@ void auth_free(auth_t *a)
 {
     if (!a)
         return;
-    auth_pool_free(a->pool); /* joins the workers: no job is touched by them after this */
+    rt_pool_free(a->pool); /* joins the workers: no job is touched by them after this */
+    auth_limit_free(a->limit);
     while (a->jobs)
         job_free(a->jobs);
     auth_vcache_free(a->vcache);
     if (a->identities && rt_map_count(a->identities))
         rt_log_warn("auth", "%zu identities still referenced at shutdown", rt_map_count(a->identities));
     rt_map_free(a->identities, identity_free_cb);
+    rt_map_free(a->parked, free); /* the lines only point at jobs, freed above */
     auth_dir_destroy(&a->dir);
     if (a->hs_secret) {
         sodium_memzero(a->hs_secret, a->hs_len);
@@ -154,6 +165,7 @@ void auth_free(auth_t *a)
     sodium_memzero(a->hkey, sizeof a->hkey);
     pthread_mutex_destroy(&a->id_lock);
     pthread_mutex_destroy(&a->jobs_lock);
+    pthread_mutex_destroy(&a->park_lock);
     free(a);
 }
 
@@ -170,6 +182,8 @@ void auth_dir_record(void *auth, const char *type, const char *id, json_object *
 uint64_t auth_dir_generation(auth_t *a) { return atomic_load(&a->dir.gen); }
 
 long auth_pwhash_count(auth_t *a) { return atomic_load(&a->pwhash_count); }
+
+size_t auth_verifications_waiting(auth_t *a) { return rt_pool_waiting(a->pool) + auth_slots_waiting(a); }
 
 /* ---- identities ---- */
 
@@ -353,6 +367,17 @@ static void cred_cache_key(const auth_t *a, auth_pending_t *j, unsigned char for
     crypto_generichash_final(&st, j->ckey, sizeof j->ckey);
 }
 
+/* The failure-limit key of a PAT / API key attempt: kind-qualified, as a PAT and an API key
+ * may share an id. Written to buf; returns buf. */
+static const char *limit_id(const auth_pending_t *j, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s:%s", j->cred.form == AUTH_CRED_API_KEY ? "key" : "pat",
+             j->cred.cred_id ? j->cred.cred_id : "");
+    return buf;
+}
+
+static const char *limit_addr(const auth_pending_t *j) { return j->addr[0] ? j->addr : NULL; }
+
 /* Under the directory read lock: resolves and checks x-org-id / x-blob-id for a principal.
  * *org_out is the resolved organization id (borrowed from the mirror) or NULL. */
 static auth_failure_t check_scope(const auth_t *a, const auth_pending_t *j, auth_cred_form_t form,
@@ -385,64 +410,58 @@ static auth_failure_t check_scope(const auth_t *a, const auth_pending_t *j, auth
     return AUTH_OK;
 }
 
-/* One evaluation on the caller's thread: AUTH_OK with *out, a failure, or AUTH_STEP_WORKER
- * when the secret must first be checked by a worker. */
-static int job_eval(auth_t *a, auth_pending_t *j, auth_identity_t **out)
+/* A Bearer JWT: verified here (no Argon2id), its sub must be a usable user. */
+static int eval_jwt(auth_t *a, auth_pending_t *j, rt_wall_t now, auth_identity_t **out)
 {
     auth_cred_t *c = &j->cred;
-    rt_wall_t now = rt_wall_now();
-    if (c->fail)
-        return c->fail;
-    if (c->form == AUTH_CRED_SERVICE) {
-        const char *org = NULL;
-        auth_dir_rdlock(&a->dir);
-        auth_failure_t r = check_scope(a, j, AUTH_CRED_SERVICE, "service", NULL, &org);
-        if (r == AUTH_OK &&
-            !(*out = identity_get(a, AUTH_CRED_SERVICE, "service", NULL, NULL, org, c->scope_blob, INT64_MAX)))
-            r = AUTH_FAIL_UNKNOWN;
-        auth_dir_unlock(&a->dir);
+    auth_jwt_keys_t keys = {.hs_secret = a->hs_secret,
+                            .hs_len = a->hs_len,
+                            .ed_pk = a->has_ed ? a->ed_pk : NULL,
+                            .issuer = a->issuer,
+                            .audience = a->audience};
+    auth_jwt_claims_t cl;
+    auth_failure_t r = auth_jwt_verify(&keys, c->token, strlen(c->token), now, &cl);
+    if (r != AUTH_OK)
         return r;
-    }
-    if (c->form == AUTH_CRED_JWT) {
-        auth_jwt_keys_t keys = {.hs_secret = a->hs_secret,
-                                .hs_len = a->hs_len,
-                                .ed_pk = a->has_ed ? a->ed_pk : NULL,
-                                .issuer = a->issuer,
-                                .audience = a->audience};
-        auth_jwt_claims_t cl;
-        auth_failure_t r = auth_jwt_verify(&keys, c->token, strlen(c->token), now, &cl);
-        if (r != AUTH_OK)
-            return r;
-        /* The sub goes to the log line on a later failure. */
-        free(c->cred_id);
-        c->cred_id = cl.sub;
-        /* A token accepted only thanks to the leeway stays valid to the end of the leeway, not
-         * closed on the next validity check. */
-        int64_t deadline = cl.exp_ms;
-        if (deadline != INT64_MAX && deadline <= now.ms)
-            deadline += AUTH_JWT_LEEWAY_S * 1000;
-        const char *org = NULL;
-        auth_dir_rdlock(&a->dir);
-        const dir_user_t *u = auth_dir_user(&a->dir, cl.sub);
-        r = !u          ? AUTH_FAIL_UNKNOWN
-            : u->banned ? AUTH_FAIL_BANNED
-                        : check_scope(a, j, AUTH_CRED_JWT, cl.sub, NULL, &org);
-        if (r == AUTH_OK &&
-            !(*out = identity_get(a, AUTH_CRED_JWT, cl.sub, NULL, c->token, org, c->scope_blob, deadline)))
-            r = AUTH_FAIL_UNKNOWN;
-        auth_dir_unlock(&a->dir);
-        return r;
-    }
+    /* The sub goes to the log line on a later failure. */
+    free(c->cred_id);
+    c->cred_id = cl.sub;
+    /* A token accepted only thanks to the leeway stays valid to the end of the leeway, not
+     * closed on the next validity check. */
+    int64_t deadline = cl.exp_ms;
+    if (deadline != INT64_MAX && deadline <= now.ms)
+        deadline += AUTH_JWT_LEEWAY_S * 1000;
+    const char *org = NULL;
+    auth_dir_rdlock(&a->dir);
+    const dir_user_t *u = auth_dir_user(&a->dir, cl.sub);
+    r = !u ? AUTH_FAIL_UNKNOWN : u->banned ? AUTH_FAIL_BANNED : check_scope(a, j, AUTH_CRED_JWT, cl.sub, NULL, &org);
+    if (r == AUTH_OK && !(*out = identity_get(a, AUTH_CRED_JWT, cl.sub, NULL, c->token, org, c->scope_blob, deadline)))
+        r = AUTH_FAIL_UNKNOWN;
+    auth_dir_unlock(&a->dir);
+    return r;
+}
 
-    /* PAT or API key (or ?token=<id>.<secret>, whichever of the two the id names). */
+/* A PAT or API key (or ?token=<id>.<secret>, whichever of the two the id names): limits,
+ * directory checks, then the secret from the cache or, via AUTH_STEP_WORKER, from a worker. */
+static int eval_pair(auth_t *a, auth_pending_t *j, rt_wall_t now, auth_identity_t **out)
+{
+    auth_cred_t *c = &j->cred;
     auth_failure_t r = AUTH_OK;
     auth_dir_rdlock(&a->dir);
     if (c->form == AUTH_CRED_PAIR)
         c->form = auth_dir_api_key(&a->dir, c->cred_id) ? AUTH_CRED_API_KEY : AUTH_CRED_PAT;
     bool is_key = c->form == AUTH_CRED_API_KEY;
+    char lim_id[300];
+    /* Refused before the directory is consulted, so a locked caller learns nothing about the id. */
+    if (j->attempts == 0 &&
+        auth_limit_locked(a->limit, limit_id(j, lim_id, sizeof lim_id), limit_addr(j), rt_mono_now())) {
+        r = AUTH_FAIL_THROTTLED;
+        goto out;
+    }
     const dir_cred_t *cr = is_key ? auth_dir_api_key(&a->dir, c->cred_id) : auth_dir_pat(&a->dir, c->cred_id);
     if (!cr) {
         r = AUTH_FAIL_UNKNOWN;
+        j->unknown_id = true;
     } else if (cr->revoked || cr->expires_ms <= now.ms) {
         r = AUTH_FAIL_EXPIRED;
     } else if (is_key ? !org_usable(&a->dir, cr->owner_id) : !user_usable(&a->dir, cr->owner_id)) {
@@ -487,6 +506,29 @@ out:
     return r;
 }
 
+/* One evaluation on the caller's thread: AUTH_OK with *out, a failure, or AUTH_STEP_WORKER
+ * when the secret must first be checked by a worker. */
+static int job_eval(auth_t *a, auth_pending_t *j, auth_identity_t **out)
+{
+    auth_cred_t *c = &j->cred;
+    rt_wall_t now = rt_wall_now();
+    if (c->fail)
+        return c->fail;
+    if (c->form == AUTH_CRED_SERVICE) {
+        const char *org = NULL;
+        auth_dir_rdlock(&a->dir);
+        auth_failure_t r = check_scope(a, j, AUTH_CRED_SERVICE, "service", NULL, &org);
+        if (r == AUTH_OK &&
+            !(*out = identity_get(a, AUTH_CRED_SERVICE, "service", NULL, NULL, org, c->scope_blob, INT64_MAX)))
+            r = AUTH_FAIL_UNKNOWN;
+        auth_dir_unlock(&a->dir);
+        return r;
+    }
+    if (c->form == AUTH_CRED_JWT)
+        return eval_jwt(a, j, now, out);
+    return eval_pair(a, j, now, out);
+}
+
 static void job_step(void *arg);
 
 /* Worker thread: the one slow step. Re-checks the cache first, since jobs of a reconnect
@@ -498,13 +540,20 @@ static void job_verify(void *arg)
     if (!atomic_load(&j->cancelled)) {
         bool ok;
         rt_mono_t now = rt_mono_now();
-        if (!auth_vcache_get(a->vcache, j->ckey, j->version, now, &ok)) {
+        char lim_id[300];
+        if (auth_vcache_get(a->vcache, j->ckey, j->version, now, &ok)) {
+            j->secret_ok = ok;
+            j->have_result = true;
+        } else if (auth_limit_locked(a->limit, limit_id(j, lim_id, sizeof lim_id), limit_addr(j), now)) {
+            /* Locked while this one waited: a queued flood costs no Argon2id past the limit. */
+            j->throttled = true;
+        } else {
             ok = crypto_pwhash_str_verify(j->hash, j->cred.secret, strlen(j->cred.secret)) == 0;
             atomic_fetch_add(&a->pwhash_count, 1);
             auth_vcache_put(a->vcache, j->ckey, j->version, now, ok);
+            j->secret_ok = ok;
+            j->have_result = true;
         }
-        j->secret_ok = ok;
-        j->have_result = true;
     }
     j->attempts++;
     if (rt_taskq_push(j->q, job_step, j) != 0)
@@ -518,8 +567,47 @@ static void report_failure(auth_t *a, const auth_pending_t *j, auth_failure_t r)
         atomic_fetch_add_explicit(&a->srv->metrics.auth_failures[r], 1, memory_order_relaxed);
     const char *id = j->cred.cred_id ? j->cred.cred_id : "-";
     rt_log_level_t lvl = r == AUTH_FAIL_BAD_SECRET || r == AUTH_FAIL_BANNED ? RT_LOG_WARN : RT_LOG_INFO;
-    rt_log(lvl, "auth", "authentication failed: reason=%s form=%s id=%s", auth_failure_name(r),
-           auth_cred_form_name(j->cred.form), id);
+    rt_log(lvl, "auth", "authentication failed: reason=%s form=%s id=%s address=%s", auth_failure_name(r),
+           auth_cred_form_name(j->cred.form), id, j->addr[0] ? j->addr : "-");
+}
+
+/* Counts a failed PAT / API key verification against its id and the client address; an
+ * unknown id counts against the address only. */
+static void count_failure(auth_t *a, const auth_pending_t *j, int r)
+{
+    bool pair = j->cred.form == AUTH_CRED_PAT || j->cred.form == AUTH_CRED_API_KEY;
+    if (!pair || (r != AUTH_FAIL_BAD_SECRET && !(r == AUTH_FAIL_UNKNOWN && j->unknown_id)))
+        return;
+    char lim_id[300];
+    auth_limit_fail(a->limit, r == AUTH_FAIL_BAD_SECRET ? limit_id(j, lim_id, sizeof lim_id) : NULL, limit_addr(j),
+                    rt_mono_now());
+}
+
+/* Gives up j's verification slot; the next attempt in its id's line runs its step next. */
+static void slot_release(auth_t *a, auth_pending_t *j)
+{
+    char key[300];
+    auth_pending_t *next = auth_slot_release(a, j, limit_id(j, key, sizeof key));
+    if (next && rt_taskq_push(next->q, job_step, next) != 0)
+        rt_log_error("auth", "out of memory resuming a verification; the handshake is dropped");
+}
+
+/* Sends j to a worker once it holds its id's slot. Returns 1 when j was handed on (to a worker
+ * or to its id's line), else the failure to answer with. */
+static int to_worker(auth_t *a, auth_pending_t *j)
+{
+    if (!j->has_slot) {
+        char key[300];
+        int r = auth_slot_acquire(a, j, limit_id(j, key, sizeof key));
+        if (r == 1)
+            return 1;
+        if (r != 0)
+            return r == AUTH_FAIL_BUSY ? AUTH_FAIL_BUSY : AUTH_FAIL_UNKNOWN;
+    }
+    int sr = rt_pool_submit(a->pool, job_verify, j);
+    if (sr == 0)
+        return 1;
+    return sr == RT_POOL_FULL ? AUTH_FAIL_BUSY : AUTH_FAIL_UNKNOWN;
 }
 
 static void job_step(void *arg)
@@ -527,16 +615,19 @@ static void job_step(void *arg)
     auth_pending_t *j = arg;
     auth_t *a = j->a;
     if (atomic_load(&j->cancelled)) {
+        /* A guess whose caller hung up still counts, or hanging up would be free guessing. */
+        if (j->have_result && !j->secret_ok)
+            count_failure(a, j, AUTH_FAIL_BAD_SECRET);
+        slot_release(a, j);
         job_free(j);
         return;
     }
     auth_identity_t *id = NULL;
-    int r = job_eval(a, j, &id);
-    if (r == AUTH_STEP_WORKER) {
-        if (auth_pool_submit(a->pool, job_verify, j) == 0)
-            return;
-        r = AUTH_FAIL_UNKNOWN;
-    }
+    int r = j->throttled ? AUTH_FAIL_THROTTLED : job_eval(a, j, &id);
+    if (r == AUTH_STEP_WORKER && (r = to_worker(a, j)) == 1)
+        return;
+    slot_release(a, j);
+    count_failure(a, j, r);
     if (r != AUTH_OK)
         report_failure(a, j, (auth_failure_t)r);
     j->done(j->ctx, (auth_failure_t)r, id);
@@ -559,6 +650,10 @@ int auth_authenticate(auth_t *a, const auth_request_t *req, rt_taskq_t *q, auth_
         free(j);
         return -1;
     }
+    const char *xff = req->forwarded_for;
+    if (!xff && req->header)
+        xff = req->header(req->header_ctx, "x-forwarded-for");
+    auth_limit_client_addr(a->srv ? a->srv->cfg.trusted_proxies : NULL, req->peer, xff, j->addr, sizeof j->addr);
     pthread_mutex_lock(&a->jobs_lock);
     j->next = a->jobs;
     if (a->jobs)

@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/util_clock.h"
@@ -32,7 +33,9 @@ typedef enum {
     AUTH_FAIL_BANNED = 6,     /* banned or deleted user or organization */
     AUTH_FAIL_SCOPE = 7,      /* x-org-id / x-blob-id the principal cannot see */
     AUTH_FAIL_CLAIMS = 8,     /* JWT iss/aud mismatch, or no usable sub */
-    AUTH_FAIL__COUNT = 9,
+    AUTH_FAIL_THROTTLED = 9,  /* refused unchecked: too many failures for the id or the address */
+    AUTH_FAIL_BUSY = 10,      /* refused unchecked: the verification queue is full */
+    AUTH_FAIL__COUNT = 11,
 } auth_failure_t;
 
 const char *auth_failure_name(auth_failure_t f);
@@ -58,6 +61,8 @@ typedef struct auth_request {
     const char *query_token;                                  /* ?token= of the WebSocket URL, or NULL */
     const char *(*header)(void *ctx, const char *lower_name); /* HTTP headers, or NULL */
     void *header_ctx;
+    const char *peer;          /* address of the direct peer, or NULL */
+    const char *forwarded_for; /* X-Forwarded-For (used only when peer is a trusted proxy), or NULL */
 } auth_request_t;
 
 /* Always called through `q` (never from inside auth_authenticate), on the thread draining it,
@@ -107,6 +112,8 @@ json_object *auth_viewer(auth_t *a, const auth_identity_t *who);
 /* Organization {id, slug, name, createdAt} as mirrored, or NULL when unknown/deleted; caller owns. */
 json_object *auth_org_node(auth_t *a, const char *org_id);
 
+/* Verifications waiting for a worker now (the bounded queue; for /metrics). */
+size_t auth_verifications_waiting(auth_t *a);
 /* Argon2id verifications run so far (for tests and the benchmark: a warm cache adds none). */
 long auth_pwhash_count(auth_t *a);
 

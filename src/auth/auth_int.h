@@ -11,7 +11,8 @@
 #include "auth/auth_cred.h"
 #include "auth/auth_dir.h"
 #include "util/util_map.h"
-#include "auth/auth_pool.h"
+#include "util/util_pool.h"
+#include "auth/auth_limit.h"
 #include "auth/auth_vcache.h"
 
 #define AUTH_ID_KEY_BYTES 16
@@ -49,6 +50,11 @@ struct auth_pending {
     char *hash;                  /* copy of the stored hash the worker checks against */
     uint64_t version;            /* directory version of that hash */
     bool have_result, secret_ok; /* worker verdict for `version` */
+    bool throttled;              /* the worker refused it: the id or address got locked meanwhile */
+    bool unknown_id;             /* no such PAT / API key: counts against the address only */
+    char addr[64];               /* client address the failure limits count (may be "") */
+    bool has_slot;               /* holds its id's verification slot (auth_queue.c) */
+    struct auth_pending *park_next;
 };
 
 struct auth {
@@ -64,7 +70,12 @@ struct auth {
     rt_map_t *identities; /* key -> auth_identity_t (not owned) */
     pthread_mutex_t jobs_lock;
     auth_pending_t *jobs;
-    auth_pool_t *pool;
+    rt_pool_t *pool;
+    auth_limit_t *limit;
+    pthread_mutex_t park_lock;
+    rt_map_t *parked;   /* limit id -> its line of waiting attempts; present while one is in flight */
+    size_t nparked;     /* attempts in those lines, under park_lock */
+    size_t max_pending; /* bound of parked + queued verifications (0: none) */
     auth_vcache_t *vcache;
     atomic_long pwhash_count;
 };
@@ -76,5 +87,13 @@ bool auth_principal_live(const auth_t *a, const auth_identity_t *id, int64_t *de
 /* Same, memoised per identity and directory generation: the per-event path pays a lookup only
  * after a directory change. Under the directory read lock. */
 bool auth_principal_live_cached(const auth_t *a, const auth_identity_t *id, int64_t *deadline);
+
+/* The per-id verification slot (auth_queue.c), key = the job's limit id. Acquire returns 0 with
+ * j->has_slot set, 1 when j was put in the id's line (it gets the slot from a release), or
+ * AUTH_FAIL_BUSY / -1 (OOM). Release hands the slot to the next job in line and returns it (the
+ * caller schedules it), or NULL. */
+int auth_slot_acquire(auth_t *a, auth_pending_t *j, const char *key);
+auth_pending_t *auth_slot_release(auth_t *a, auth_pending_t *j, const char *key);
+size_t auth_slots_waiting(auth_t *a);
 
 #endif

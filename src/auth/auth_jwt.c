@@ -55,6 +55,11 @@ static json_object *parse_json_object(const unsigned char *s, size_t len)
     return o;
 }
 
+/* NumericDates are kept within +-9e15 s (about 285 million years), so that `date + leeway`
+ * and `date * 1000` stay inside int64. A date beyond the bound saturates to it: a far-future
+ * exp never expires, a far-past one has always expired, on either number path. */
+#define NUMERIC_DATE_BOUND_S 9000000000000000LL
+
 /* Reads a NumericDate claim into whole seconds. 1 = absent, 0 = read, -1 = ill-typed. */
 static int numeric_date(json_object *payload, const char *name, int64_t *out)
 {
@@ -62,14 +67,18 @@ static int numeric_date(json_object *payload, const char *name, int64_t *out)
     if (!json_object_object_get_ex(payload, name, &v) || !v)
         return 1;
     if (json_object_is_type(v, json_type_int)) {
-        *out = json_object_get_int64(v);
+        int64_t i = json_object_get_int64(v); /* json-c saturates beyond int64 */
+        *out = i > NUMERIC_DATE_BOUND_S ? NUMERIC_DATE_BOUND_S : i < -NUMERIC_DATE_BOUND_S ? -NUMERIC_DATE_BOUND_S : i;
         return 0;
     }
     if (json_object_is_type(v, json_type_double)) {
         double d = json_object_get_double(v);
-        if (!isfinite(d) || d > 9.0e15 || d < -9.0e15)
+        if (isnan(d))
             return -1;
-        *out = (int64_t)floor(d);
+        d = d > (double)NUMERIC_DATE_BOUND_S    ? (double)NUMERIC_DATE_BOUND_S
+            : d < -(double)NUMERIC_DATE_BOUND_S ? -(double)NUMERIC_DATE_BOUND_S
+                                                : floor(d);
+        *out = (int64_t)d;
         return 0;
     }
     return -1;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli_secret.h"
+#include "gql/gql_persist.h"
 #include "store/store.h"
 
 typedef struct opts {
@@ -27,6 +28,8 @@ void cli_admin_usage(FILE *out)
           "  create-pat --user USER_ID [--id TOKEN_ID] [--expires-at RFC3339]\n"
           "      prints x-token-id and x-token-secret once\n"
           "  hash-secret      reads a secret from stdin, prints its Argon2id hash (crypto_pwhash_str)\n"
+          "  persisted-entry FILE.graphql\n"
+          "      prints the --persisted-operations manifest entry {\"<sha256>\":\"<document>\"} of a document\n"
           "  help             this list\n"
           "Only Argon2id hashes of secrets are stored; a lost secret cannot be recovered.\n",
           out);
@@ -239,8 +242,8 @@ static int cmd_hash_secret(void)
 
 int cli_admin_run(rt_server_t *srv, int argc, char **argv)
 {
-    static const char *const cmds[] = {
-        "create-org", "create-user", "create-membership", "create-api-key", "create-pat", "hash-secret", "help"};
+    static const char *const cmds[] = {"create-org", "create-user", "create-membership", "create-api-key",
+                                       "create-pat", "hash-secret", "persisted-entry",   "help"};
     if (argc < 2)
         return -1;
     const char *cmd = argv[1];
@@ -256,6 +259,8 @@ int cli_admin_run(rt_server_t *srv, int argc, char **argv)
     }
     if (strcmp(cmd, "hash-secret") == 0)
         return argc == 2 ? cmd_hash_secret() : 2;
+    if (strcmp(cmd, "persisted-entry") == 0)
+        return argc == 3 ? (gql_persist_print_entry(argv[2], stdout, stderr) < 0 ? 1 : 0) : 2;
     opts_t o;
     if (parse_opts(argc, argv, &o) != 0) {
         cli_admin_usage(stderr);

@@ -44,6 +44,8 @@ static const opt_t opts[] = {
     {"max-subscriptions", OPT_INT, OFF(max_subscriptions), "100", "subscriptions per connection"},
     {"max-query-depth", OPT_INT, OFF(max_query_depth), "12", "query depth limit (QUERY_TOO_COMPLEX)"},
     {"max-query-tokens", OPT_INT, OFF(max_query_tokens), "2000", "query token limit (QUERY_TOO_COMPLEX)"},
+    {"max-list-items", OPT_INT, OFF(max_list_items), "100",
+     "items per list argument, in the document or in variables (QUERY_TOO_COMPLEX)"},
     {"max-queue-bytes", OPT_SIZE, OFF(max_queue_bytes), "4194304",
      "outgoing queue per connection (close 1013 Slow consumer)"},
     {"max-body-bytes", OPT_SIZE, OFF(max_body_bytes), "8388608", "ingestion request body limit (413)"},
@@ -51,6 +53,21 @@ static const opt_t opts[] = {
      "WebSocket ping interval; a peer silent for 2 intervals is dropped"},
     {"log-retention", OPT_LONG, OFF(log_retention_sec), "86400", "change log retention in seconds"},
     {"log-retention-max", OPT_LONG, OFF(log_retention_max), "1000000", "change log retention in changes"},
+    {"auth-failures-per-id", OPT_INT, OFF(auth_failures_per_id), "10",
+     "failed PAT/API-key verifications per credential id per window before 4403 (0: no limit)"},
+    {"auth-failures-per-address", OPT_INT, OFF(auth_failures_per_address), "20",
+     "failed PAT/API-key verifications per peer address per window before 4403 (0: no limit)"},
+    {"auth-failure-window-ms", OPT_INT, OFF(auth_failure_window_ms), "60000", "window of the failure limits"},
+    {"max-pending-verifications", OPT_INT, OFF(max_pending_verifications), "1024",
+     "verifications waiting for a worker (beyond: close 1013 Try again later)"},
+    {"trusted-proxies", OPT_STR, OFF(trusted_proxies), NULL,
+     "comma-separated proxy addresses whose X-Forwarded-For names the client"},
+    {"persisted-operations", OPT_STR, OFF(persisted_operations), NULL,
+     "JSON manifest of persisted documents (hex SHA-256 id -> document); reread on SIGHUP"},
+    {"allow-list-only", OPT_BOOL, OFF(allow_list_only), "0",
+     "run only documents in --persisted-operations (others: OPERATION_NOT_ALLOWED)"},
+    {"persisted-cache-entries", OPT_INT, OFF(persisted_cache_entries), "1000",
+     "automatic persisted queries cache size (0: off)"},
     {"threads", OPT_INT, OFF(threads), "0",
      "network threads (connections spread round-robin); 0: one per CPU, at most 8"},
     {"graphiql", OPT_BOOL, OFF(graphiql), "1", "serve the GraphiQL IDE at /graphiql (--graphiql=false: off)"},
@@ -193,8 +210,18 @@ int cli_config_parse(rt_config_t *cfg, int argc, char **argv, int *argc_rest, FI
         fprintf(err, "blobhub-realtime: --init-timeout-ms must be > 0 and --ping-interval-ms >= 50\n");
         return -1;
     }
+    if (cfg->auth_failures_per_id < 0 || cfg->auth_failures_per_address < 0 || cfg->auth_failure_window_ms <= 0 ||
+        cfg->max_pending_verifications <= 0) {
+        fprintf(err, "blobhub-realtime: the auth failure limits must be >= 0, --auth-failure-window-ms and "
+                     "--max-pending-verifications > 0\n");
+        return -1;
+    }
     if (cfg->threads > RT_MAX_THREADS) {
         fprintf(err, "blobhub-realtime: --threads must be 0..%d\n", RT_MAX_THREADS);
+        return -1;
+    }
+    if (cfg->allow_list_only && !cfg->persisted_operations) {
+        fprintf(err, "blobhub-realtime: --allow-list-only needs --persisted-operations\n");
         return -1;
     }
     if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {

@@ -8,6 +8,7 @@
 
 #include "auth/auth.h"
 #include "gql/gql.h"
+#include "util/util_buf.h"
 #include "util/util_frame.h"
 #include "util/util_taskq.h"
 
@@ -49,5 +50,9 @@ int feed_subscribe(feed_t *f, auth_identity_t *who, gql_request_t *req, const fe
 /* Stops delivery at once: the sink is not called for this subscription after return. Call it
  * on the subscription's owner thread. */
 void feed_unsubscribe(feed_sub_t *sub);
+
+/* Appends the feed's own /metrics families (Prometheus text): the publish->delivery latency
+ * histogram blobhub_rt_publish_delivery_seconds. Returns 0 or -1 (out of memory). Any thread. */
+int feed_metrics_write(const feed_t *f, rt_buf_t *out);
 
 #endif

@@ -11,15 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/util_clock.h"
+#include "util/util_histogram.h"
 #include "util/util_map.h"
 #include "feed/feed_match.h"
 #include "util/util_log.h"
 
 typedef struct feed_sel {
-    char *key;                /* NULL for a private (uninterned) selection */
-    size_t refs;              /* subscriptions using it */
-    uint64_t stamp;           /* change stamp `frame` was rendered for */
-    rt_frame_t *frame;        /* payload for the change being published, or NULL */
+    char *key;   /* NULL for a private (uninterned) selection */
+    size_t refs; /* subscriptions using it */
+    /* Payloads of the change being published, one per mutation as received (a transition
+     * turns one UPDATED into CREATED or DELETED for some subscribers): frame[m] is valid when
+     * stamp[m] is the change's stamp. */
+    uint64_t stamp[3];
+    rt_frame_t *frame[3];
+    uint64_t listed;          /* stamp of the change whose touched list holds this selection */
     struct feed_sel *touched; /* list of selections rendered for the current change */
 } feed_sel_t;
 
@@ -34,16 +40,14 @@ enum { FEED_SUB_LIVE = 0, FEED_SUB_REPLAYING = 1 };
 
 struct feed_sub {
     feed_t *feed;
-    atomic_int refs;     /* 1 while subscribed + one per pending delivery or replay task;
+    atomic_int refs;        /* 1 while subscribed + one per pending delivery or replay task;
                             * taken under the lock (or by a holder), freed under the lock */
-    bool dead;           /* unsubscribed or ended: the sink is never called again (owner thread) */
-    rt_taskq_t *owner;   /* the subscriber's thread */
-    rt_buf_t *rbuf;      /* render scratch of the replay page being read (owner thread) */
-    int state;           /* written under the lock */
-    int64_t last_seq;    /* last change the replay read: live copies up to it are dropped */
-    bool replay_cut;     /* the page stopped early (byte budget, memory): read on, not live yet */
-    size_t replay_sent;  /* bytes delivered in the current page */
-    char *replay_cursor; /* where the next replay page starts */
+    bool dead;              /* unsubscribed or ended: the sink is never called again (owner thread) */
+    rt_taskq_t *owner;      /* the subscriber's thread */
+    struct feed_page *page; /* the replay page being read (owner thread); NULL otherwise */
+    int state;              /* written under the lock */
+    int64_t last_seq;       /* last change the replay read: live copies up to it are dropped */
+    char *replay_cursor;    /* where the next replay page starts */
     feed_match_t match;
     gql_request_t *req;
     auth_identity_t *who;
@@ -60,6 +64,7 @@ struct feed_sub {
 typedef struct feed_delivery {
     feed_sub_t *sub;   /* referenced */
     rt_frame_t *frame; /* referenced */
+    int64_t commit_ms; /* the change's commit time (Unix ms), for the latency histogram */
 } feed_delivery_t;
 
 typedef struct feed_delivery_list {
@@ -78,11 +83,16 @@ struct feed {
     rt_map_t *topics; /* topic key -> feed_topic_t */
     rt_map_t *sels;   /* selection key -> feed_sel_t */
     feed_sub_t *all;
-    size_t nsubs;   /* subscribed (not dead) */
-    uint64_t stamp; /* one per published change */
-    rt_buf_t key;   /* scratch for topic keys (under the lock) */
-    rt_buf_t out;   /* scratch for the publisher's rendering (under the lock) */
+    size_t nsubs;           /* subscribed (not dead) */
+    uint64_t stamp;         /* one per published change */
+    rt_buf_t key;           /* scratch for topic keys (under the lock) */
+    rt_buf_t out;           /* scratch for the publisher's rendering (under the lock) */
+    rt_histogram_t latency; /* commit -> frame handed to the connection's writer, microseconds */
 };
+
+/* Latency buckets, microseconds: 0.5 ms to 10 s. */
+static const int64_t feed_latency_bounds[] = {500,    1000,   2500,   5000,    10000,   25000,   50000,
+                                              100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
 
 #define FEED_METRIC_ADD(f, field, n)                                                                                   \
     do {                                                                                                               \
@@ -109,6 +119,8 @@ feed_t *feed_new_with_deps(const feed_deps_t *deps, rt_metrics_t *metrics)
     f->sels = rt_map_new();
     if (!f->topics || !f->sels)
         goto fail;
+    rt_histogram_init(&f->latency, feed_latency_bounds,
+                      (int)(sizeof feed_latency_bounds / sizeof feed_latency_bounds[0]));
     return f;
 fail:
     rt_map_free(f->topics, NULL);
@@ -148,7 +160,8 @@ static void feed_sel_put(feed_t *f, feed_sel_t *s)
         return;
     if (s->key)
         rt_map_remove(f->sels, s->key, strlen(s->key));
-    rt_frame_unref(s->frame);
+    for (int m = 0; m < 3; m++)
+        rt_frame_unref(s->frame[m]);
     free(s->key);
     free(s);
 }
@@ -310,7 +323,7 @@ static rt_frame_t *feed_render(feed_t *f, rt_buf_t *out, const gql_request_t *re
 
 /* ---- delivery ---- */
 
-static int feed_dl_push(feed_delivery_list_t *dl, feed_sub_t *s, rt_frame_t *frame)
+static int feed_dl_push(feed_delivery_list_t *dl, feed_sub_t *s, rt_frame_t *frame, int64_t commit_ms)
 {
     if (dl->n == dl->cap) {
         size_t cap = dl->cap ? dl->cap * 2 : 64;
@@ -323,6 +336,7 @@ static int feed_dl_push(feed_delivery_list_t *dl, feed_sub_t *s, rt_frame_t *fra
     atomic_fetch_add(&s->refs, 1);
     dl->v[dl->n].sub = s;
     dl->v[dl->n].frame = rt_frame_ref(frame);
+    dl->v[dl->n].commit_ms = commit_ms;
     dl->n++;
     return 0;
 }
@@ -332,15 +346,24 @@ static int feed_dl_push(feed_delivery_list_t *dl, feed_sub_t *s, rt_frame_t *fra
 static void feed_deliver_task(void *arg)
 {
     feed_delivery_list_t *dl = arg;
+    /* Counted locally and added once: the network threads share these counters. */
+    rt_histogram_batch_t lat = RT_HISTOGRAM_BATCH_INIT;
+    long delivered = 0;
     for (size_t i = 0; i < dl->n; i++) {
         feed_sub_t *s = dl->v[i].sub;
         if (!s->dead) {
-            FEED_METRIC_ADD(dl->feed, deliveries, 1);
+            delivered++;
             s->sink.next(s->sub_ctx, dl->v[i].frame);
+            /* Live deliveries only: a replayed change's age is not a latency. Commit times are
+             * whole milliseconds, so the sub-millisecond buckets are approximate. */
+            if (dl->v[i].commit_ms > 0)
+                rt_histogram_batch_add(&dl->feed->latency, &lat, (rt_wall_now().ms - dl->v[i].commit_ms) * 1000);
         }
         rt_frame_unref(dl->v[i].frame);
         feed_sub_unref(s);
     }
+    FEED_METRIC_ADD(dl->feed, deliveries, delivered);
+    rt_histogram_batch_flush(&dl->feed->latency, &lat);
     free(dl->v);
     free(dl);
 }
@@ -373,35 +396,142 @@ static feed_delivery_list_t *feed_dl_for(feed_t *f, feed_delivery_list_t **lists
     return dl;
 }
 
-/* Matches one change against one topic's subscriptions, adding deliveries to dl. */
-static void feed_match_topic(feed_t *f, feed_topic_t *t, const feed_change_t *c, json_object **value,
+/* One change prepared for judging: the states before and after, their ownership ids, and the
+ * change as each mutation a subscriber may receive (docs/schema.md, "Seen through
+ * permissions"): as[m] is the change as received with mutation m. */
+typedef struct feed_judge {
+    const feed_change_t *c;
+    feed_change_t as[3];
+    const char *before[FEED_DIM__COUNT]; /* ownership ids of previousValues (has_before) */
+    const char *after[FEED_DIM__COUNT];  /* ownership ids of node (has_after) */
+    bool has_before, has_after;
+    bool moved; /* UPDATED across what permission is judged on: before and after may differ */
+} feed_judge_t;
+
+static bool feed_same(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+
+static bool feed_str_differ(const char *a, const char *b) { return (a || b) && (!a || !b || strcmp(a, b) != 0); }
+
+static const char *feed_str_field(json_object *node, const char *key)
+{
+    json_object *v;
+    if (!node || !json_object_object_get_ex(node, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+static void feed_judge_init(feed_judge_t *j, const feed_change_t *c)
+{
+    memset(j, 0, sizeof *j);
+    j->c = c;
+    j->as[c->mutation] = *c;
+    j->has_before = c->mutation != FEED_CREATED && c->previous;
+    j->has_after = c->mutation != FEED_DELETED && c->node;
+    if (c->mutation != FEED_UPDATED) {
+        feed_change_dims(c, false, c->mutation == FEED_DELETED ? j->before : j->after);
+        return;
+    }
+    feed_change_dims(c, false, j->after);
+    feed_change_dims(c, true, j->before);
+    for (int d = 1; d < FEED_DIM__COUNT && !j->moved; d++)
+        j->moved = feed_str_differ(j->before[d], j->after[d]);
+    /* A Blob is judged on its own organization and visibility, the other types through their
+     * blob (the ownership ids above). */
+    if (!j->moved && strcmp(c->type, "Blob") == 0)
+        j->moved = feed_str_differ(feed_str_field(c->previous, "visibility"), feed_str_field(c->node, "visibility"));
+    j->as[FEED_CREATED] = *c;
+    j->as[FEED_CREATED].mutation = FEED_CREATED;
+    j->as[FEED_CREATED].previous = NULL;
+    j->as[FEED_CREATED].updated_fields = NULL;
+    j->as[FEED_DELETED] = *c;
+    j->as[FEED_DELETED].mutation = FEED_DELETED;
+    j->as[FEED_DELETED].node = NULL;
+    j->as[FEED_DELETED].updated_fields = NULL;
+}
+
+static bool feed_sees(feed_t *f, const feed_sub_t *s, const char *type, json_object *state)
+{
+    return state && f->deps.can_view(f->deps.ctx, s->who, type, state);
+}
+
+/* The mutation `s` receives for the change (FEED_CREATED..FEED_DELETED), or -1 for nothing:
+ * membership (ownership arguments and permission) before and after decides UPDATED, CREATED,
+ * DELETED or nothing, then the change filters apply to that mutation. When both states are
+ * judged alike (no move) the filters run first, so a filtered-out change costs no permission
+ * check. */
+static int feed_judge_sub(feed_t *f, const feed_sub_t *s, const feed_judge_t *j)
+{
+    bool in_before = j->has_before && feed_match_owns(&s->match, j->before);
+    bool in_after = j->has_after && feed_match_owns(&s->match, j->after);
+    if (!in_before && !in_after)
+        return -1;
+    const feed_change_t *c = j->c;
+    if (!j->moved) {
+        if (!feed_match_test(&s->match, c))
+            return -1;
+        if (!feed_sees(f, s, c->type, feed_change_subject(c))) {
+            FEED_METRIC_ADD(f, deliveries_denied, 1);
+            return -1;
+        }
+        return (int)c->mutation;
+    }
+    bool vb = in_before && feed_sees(f, s, c->type, c->previous);
+    bool va = in_after && feed_sees(f, s, c->type, c->node);
+    int m = vb && va ? FEED_UPDATED : va ? FEED_CREATED : vb ? FEED_DELETED : -1;
+    if (m < 0) {
+        FEED_METRIC_ADD(f, deliveries_denied, 1);
+        return -1;
+    }
+    return feed_match_test(&s->match, &j->as[m]) ? m : -1;
+}
+
+/* Matches one change against one topic's subscriptions, adding deliveries to the lists. */
+static void feed_match_topic(feed_t *f, feed_topic_t *t, const feed_judge_t *j, json_object *value[3],
                              feed_sel_t **touched, feed_delivery_list_t **lists)
 {
+    const feed_change_t *c = j->c;
     for (feed_sub_t *s = t->head; s; s = s->tnext) {
         /* A replaying subscription reads this change from the log (it was committed before
          * it was published); one that just finished replaying already has it if seq <= last. */
         if (s->state == FEED_SUB_REPLAYING || c->seq <= s->last_seq)
             continue;
-        if (!feed_match_test(&s->match, c))
+        int m = feed_judge_sub(f, s, j);
+        if (m < 0)
             continue;
-        json_object *subject = c->mutation == FEED_DELETED ? c->previous : c->node;
-        if (!subject || !f->deps.can_view(f->deps.ctx, s->who, c->type, subject)) {
-            FEED_METRIC_ADD(f, deliveries_denied, 1);
-            continue;
-        }
         feed_sel_t *sel = s->sel;
-        if (sel->stamp != f->stamp) {
-            sel->stamp = f->stamp;
-            rt_frame_unref(sel->frame);
-            sel->frame = feed_render(f, &f->out, s->req, value, c);
-            sel->touched = *touched;
-            *touched = sel;
+        if (sel->stamp[m] != f->stamp) {
+            sel->stamp[m] = f->stamp;
+            rt_frame_unref(sel->frame[m]);
+            sel->frame[m] = feed_render(f, &f->out, s->req, &value[m], &j->as[m]);
+            if (sel->listed != f->stamp) {
+                sel->listed = f->stamp;
+                sel->touched = *touched;
+                *touched = sel;
+            }
         }
-        if (!sel->frame)
+        if (!sel->frame[m])
             continue;
         feed_delivery_list_t *dl = feed_dl_for(f, lists, s->owner);
-        if (!dl || feed_dl_push(dl, s, sel->frame) < 0)
+        if (!dl || feed_dl_push(dl, s, sel->frame[m], c->time_ms) < 0)
             rt_log_error("feed", "out of memory: a delivery was dropped");
+    }
+}
+
+/* Visits the topics of one dimension: the after state's and, when it differs, the before
+ * state's (a change moving out of a topic reaches its subscribers as DELETED). Distinct keys
+ * hold distinct subscriptions, so nobody is reached twice. */
+static void feed_publish_dim(feed_t *f, const feed_judge_t *j, feed_dim_t d, json_object *value[3],
+                             feed_sel_t **touched, feed_delivery_list_t **lists)
+{
+    const char *va = j->has_after ? j->after[d] : NULL;
+    const char *vb = j->has_before ? j->before[d] : NULL;
+    const char *vals[2] = {va, vb && feed_str_differ(va, vb) ? vb : NULL};
+    for (int i = 0; i < 2; i++) {
+        if (!vals[i] || feed_topic_key(&f->key, j->c->type, d, vals[i]) < 0)
+            continue;
+        feed_topic_t *t = rt_map_get(f->topics, f->key.data, f->key.len);
+        if (t)
+            feed_match_topic(f, t, j, value, touched, lists);
     }
 }
 
@@ -414,28 +544,27 @@ void feed_publish_changes(feed_t *f, const feed_change_t *changes, int n)
         const feed_change_t *c = &changes[i];
         if (!c->type || (unsigned)c->mutation > FEED_DELETED)
             continue;
-        json_object *value = NULL;
+        json_object *value[3] = {NULL, NULL, NULL};
         feed_sel_t *touched = NULL;
+        feed_judge_t j;
+        feed_judge_init(&j, c);
         f->stamp++;
         /* A subscription sits on exactly one topic, and a change's topics are distinct keys,
          * so nobody is reached twice for one change. */
-        for (int d = FEED_DIM_ALL; d < FEED_DIM__COUNT; d++) {
-            const char *v = d == FEED_DIM_ALL ? "" : feed_change_dim(c, (feed_dim_t)d);
-            if (!v || feed_topic_key(&f->key, c->type, (feed_dim_t)d, v) < 0)
-                continue;
-            feed_topic_t *t = rt_map_get(f->topics, f->key.data, f->key.len);
-            if (t)
-                feed_match_topic(f, t, c, &value, &touched, &lists);
-        }
+        for (int d = FEED_DIM_ALL; d < FEED_DIM__COUNT; d++)
+            feed_publish_dim(f, &j, (feed_dim_t)d, value, &touched, &lists);
         /* The list holds its own references: selections keep no frame between changes. */
         while (touched) {
             feed_sel_t *next = touched->touched;
-            rt_frame_unref(touched->frame);
-            touched->frame = NULL;
+            for (int m = 0; m < 3; m++) {
+                rt_frame_unref(touched->frame[m]);
+                touched->frame[m] = NULL;
+            }
             touched->touched = NULL;
             touched = next;
         }
-        json_object_put(value);
+        for (int m = 0; m < 3; m++)
+            json_object_put(value[m]);
     }
     pthread_mutex_unlock(&f->lock);
     /* Lists were prepended: hand them over oldest-made first (any order is correct, since
@@ -453,50 +582,199 @@ void feed_publish_changes(feed_t *f, const feed_change_t *changes, int n)
 
 /* ---- replay ---- */
 
-static void feed_replay_task(void *arg);
+/* One replay page: the changes a subscription may want, copied out of the log read (the store
+ * may hold a read lock while calling back: judging and delivering happen after it returns). */
+typedef struct feed_page {
+    feed_change_t *v;     /* owned copies (strings and references) */
+    signed char *verdict; /* per change: may the principal view the record now (1, 0; -1 unknown) */
+    int n, cap;
+    char *last_cursor; /* the last change read, wanted or not */
+    int64_t last_seq;
+    bool oom; /* stopped early: read on from last_cursor */
+} feed_page_t;
 
-static int feed_replay_one(void *arg, const feed_change_t *c)
+static void feed_change_release(feed_change_t *c)
+{
+    free((char *)c->cursor);
+    free((char *)c->type);
+    free((char *)c->id);
+    free((char *)c->organization_id);
+    free((char *)c->blob_id);
+    free((char *)c->session_id);
+    free((char *)c->execution_id);
+    json_object_put(c->node);
+    json_object_put(c->previous);
+    json_object_put(c->updated_fields);
+}
+
+static char *feed_dup(const char *v, bool *oom)
+{
+    char *d = v ? strdup(v) : NULL;
+    if (v && !d)
+        *oom = true;
+    return d;
+}
+
+static int feed_page_push(feed_page_t *p, const feed_change_t *c)
+{
+    if (p->n == p->cap) {
+        int cap = p->cap ? p->cap * 2 : 16;
+        feed_change_t *v = realloc(p->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return -1;
+        p->v = v;
+        signed char *verdict = realloc(p->verdict, (size_t)cap);
+        if (!verdict)
+            return -1;
+        p->verdict = verdict;
+        p->cap = cap;
+    }
+    bool oom = false;
+    feed_change_t *d = &p->v[p->n];
+    *d = *c;
+    d->cursor = feed_dup(c->cursor, &oom);
+    d->type = feed_dup(c->type, &oom);
+    d->id = feed_dup(c->id, &oom);
+    d->organization_id = feed_dup(c->organization_id, &oom);
+    d->blob_id = feed_dup(c->blob_id, &oom);
+    d->session_id = feed_dup(c->session_id, &oom);
+    d->execution_id = feed_dup(c->execution_id, &oom);
+    json_object_get(d->node);
+    json_object_get(d->previous);
+    json_object_get(d->updated_fields);
+    p->verdict[p->n] = -1;
+    if (oom) {
+        feed_change_release(d);
+        return -1;
+    }
+    p->n++;
+    return 0;
+}
+
+static void feed_page_free(feed_page_t *p)
+{
+    for (int i = 0; i < p->n; i++)
+        feed_change_release(&p->v[i]);
+    free(p->v);
+    free(p->verdict);
+    free(p->last_cursor);
+    memset(p, 0, sizeof *p);
+}
+
+/* Could the change concern this subscription (its type, and its topic before or after)? */
+static bool feed_replay_wanted(const feed_sub_t *s, const feed_change_t *c)
+{
+    if (!c->type || strcmp(c->type, s->match.type) != 0 || (unsigned)c->mutation > FEED_DELETED)
+        return false;
+    if (s->match.topic_dim == FEED_DIM_ALL)
+        return true;
+    const char *dims[FEED_DIM__COUNT];
+    for (int before = 0; before < 2; before++) {
+        feed_change_dims(c, before, dims);
+        const char *v = dims[s->match.topic_dim];
+        if (v && strcmp(v, s->match.topic_value) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* feed_log_fn: copies what the subscription may want into its page. */
+static int feed_replay_collect(void *arg, const feed_change_t *c)
 {
     feed_sub_t *s = arg;
-    feed_t *f = s->feed;
-    if (s->dead || !s->rbuf)
-        return 1; /* !rbuf: only the cursor check of feed_subscribe, which reads nothing */
+    feed_page_t *p = s->page;
+    if (!p)
+        return 1; /* only the cursor check of feed_subscribe, which reads nothing */
     char *cur = c->cursor ? strdup(c->cursor) : NULL;
-    if (!cur) {
-        s->replay_cut = true; /* the next page re-reads from the old cursor: nothing lost */
+    if (!cur || (feed_replay_wanted(s, c) && feed_page_push(p, c) < 0)) {
+        free(cur);
+        p->oom = true; /* the next page re-reads from the last change kept: nothing lost */
         return 1;
     }
-    free(s->replay_cursor);
-    s->replay_cursor = cur;
-    s->last_seq = c->seq;
-    if (!c->type || strcmp(c->type, s->match.type) != 0 || (unsigned)c->mutation > FEED_DELETED)
+    free(p->last_cursor);
+    p->last_cursor = cur;
+    p->last_seq = c->seq;
+    return 0;
+}
+
+/* Replay judges a record also as it is now: a record the principal may no longer view is not
+ * replayed, not even its past. A record gone since is judged on its last state if the store
+ * still has it, otherwise on its logged states. The verdict
+ * on an earlier change of the same record in the page is reused: one store read per record and
+ * page (a read may be a Redis round trip). */
+static bool feed_replay_current_ok(feed_t *f, const feed_sub_t *s, feed_page_t *p, int i)
+{
+    const feed_change_t *c = &p->v[i];
+    if (!f->deps.current || !c->id)
+        return true;
+    for (int k = i - 1; k >= 0; k--)
+        if (p->verdict[k] >= 0 && feed_same(p->v[k].id, c->id) && feed_same(p->v[k].type, c->type))
+            return (p->verdict[i] = p->verdict[k]) == 1;
+    json_object *now = NULL;
+    int rc = f->deps.current(f->deps.ctx, c->type, c->id, &now);
+    /* Gone: judged on its last state when the store still knows it, else on the logged ones. */
+    bool ok = rc == 0 ? feed_sees(f, s, c->type, now) : rc == 1 && (!now || feed_sees(f, s, c->type, now));
+    json_object_put(now);
+    p->verdict[i] = ok ? 1 : 0;
+    return ok;
+}
+
+/* Judges and delivers one copied change; returns the bytes delivered. */
+static size_t feed_replay_one(feed_sub_t *s, feed_page_t *p, int i, rt_buf_t *buf)
+{
+    feed_t *f = s->feed;
+    const feed_change_t *c = &p->v[i];
+    feed_judge_t j;
+    feed_judge_init(&j, c);
+    int m = feed_judge_sub(f, s, &j);
+    if (m < 0)
         return 0;
-    if (s->match.topic_dim != FEED_DIM_ALL) {
-        const char *v = feed_change_dim(c, s->match.topic_dim);
-        if (!v || strcmp(v, s->match.topic_value) != 0)
-            return 0;
-    }
-    if (!feed_match_test(&s->match, c))
-        return 0;
-    json_object *subject = c->mutation == FEED_DELETED ? c->previous : c->node;
-    if (!subject || !f->deps.can_view(f->deps.ctx, s->who, c->type, subject)) {
+    if (!feed_replay_current_ok(f, s, p, i)) {
         FEED_METRIC_ADD(f, deliveries_denied, 1);
         return 0;
     }
     json_object *value = NULL;
-    rt_frame_t *frame = feed_render(f, s->rbuf, s->req, &value, c);
+    rt_frame_t *frame = feed_render(f, buf, s->req, &value, &j.as[m]);
     json_object_put(value);
-    if (frame) {
-        FEED_METRIC_ADD(f, deliveries, 1);
-        s->sink.next(s->sub_ctx, frame);
-        s->replay_sent += frame->len;
-        rt_frame_unref(frame);
-        if (s->replay_sent >= f->deps.replay_bytes) {
-            s->replay_cut = true;
-            return 1;
+    if (!frame)
+        return 0;
+    FEED_METRIC_ADD(f, deliveries, 1);
+    s->sink.next(s->sub_ctx, frame);
+    size_t len = frame->len;
+    rt_frame_unref(frame);
+    return len;
+}
+
+/* Delivers a page in order. With `budget`, stops after the byte budget (the rest is read
+ * again from the cursor of the last one delivered) and moves the replay position; returns true
+ * when the page was delivered whole. */
+static bool feed_replay_deliver(feed_sub_t *s, feed_page_t *p, bool budget)
+{
+    feed_t *f = s->feed;
+    rt_buf_t buf = RT_BUF_INIT;
+    size_t sent = 0;
+    bool whole = true;
+    for (int i = 0; i < p->n && !s->dead; i++) {
+        sent += feed_replay_one(s, p, i, &buf);
+        if (budget && sent >= f->deps.replay_bytes && i + 1 < p->n) {
+            char *cur = strdup(p->v[i].cursor);
+            if (cur) {
+                free(s->replay_cursor);
+                s->replay_cursor = cur;
+                s->last_seq = p->v[i].seq;
+                whole = false;
+                break;
+            }
         }
     }
-    return s->dead ? 1 : 0;
+    rt_buf_free(&buf);
+    if (budget && whole && p->last_cursor) {
+        free(s->replay_cursor);
+        s->replay_cursor = p->last_cursor;
+        p->last_cursor = NULL;
+        s->last_seq = p->last_seq;
+    }
+    return whole;
 }
 
 static const char *feed_log_error_code(int rc, const char **message)
@@ -510,6 +788,8 @@ static const char *feed_log_error_code(int rc, const char **message)
     }
 }
 
+static void feed_replay_task(void *arg);
+
 /* Schedules the next replay page; the task holds a reference. */
 static void feed_replay_schedule(feed_sub_t *s)
 {
@@ -521,52 +801,80 @@ static void feed_replay_schedule(feed_sub_t *s)
     }
 }
 
+static int feed_replay_read(feed_sub_t *s, feed_page_t *p)
+{
+    feed_t *f = s->feed;
+    s->page = p;
+    int n = f->deps.log_read(f->deps.ctx, s->replay_cursor, f->deps.replay_page, feed_replay_collect, s);
+    s->page = NULL;
+    return n;
+}
+
+/* The switch to live, in a step no publish can fall into. When no publish happened since the
+ * page began (`mark`), the page itself was that step (anything committed after its read is
+ * published later, to a live subscription). Otherwise a change may have been published, and
+ * skipped, while the page was read: read on under the lock, so the last read and the switch
+ * are one step for the publisher too; that tail is delivered after the lock, before any live
+ * delivery can run on this thread. Returns a log error, 1 when live, 0 when more is left. */
+static int feed_replay_go_live(feed_sub_t *s, uint_fast64_t mark, feed_page_t *tail)
+{
+    feed_t *f = s->feed;
+    int rc = 1;
+    pthread_mutex_lock(&f->lock);
+    if (atomic_load(&f->publishes) != mark) {
+        int n = feed_replay_read(s, tail);
+        if (n < 0)
+            rc = n;
+        else if (n >= f->deps.replay_page || tail->oom)
+            rc = 0;
+        else if (tail->last_cursor)
+            s->last_seq = tail->last_seq;
+    }
+    if (rc == 1)
+        s->state = FEED_SUB_LIVE;
+    pthread_mutex_unlock(&f->lock);
+    return rc;
+}
+
 /* One replay page (on the owner thread, without the lock: publishes go on meanwhile). A
- * short page means the log is caught up: switch to live, in a step no publish can fall into.
- * When no publish happened since the page began, the page itself was that step (anything
- * committed after its read is published later, to a live subscription). Otherwise a change
- * may have been published, and skipped, while the page was read: read on from the cursor under
- * the lock, so the last read and the switch are one step for the publisher too. */
+ * short page means the log is caught up: switch to live. */
 static void feed_replay_task(void *arg)
 {
     feed_sub_t *s = arg;
     feed_t *f = s->feed;
-    if (!s->dead) {
-        int page = f->deps.replay_page;
-        rt_buf_t buf = RT_BUF_INIT;
-        s->rbuf = &buf;
-        s->replay_cut = false;
-        s->replay_sent = 0;
-        uint_fast64_t mark = atomic_load(&f->publishes);
-        int n = f->deps.log_read(f->deps.ctx, s->replay_cursor, page, feed_replay_one, s);
-        bool live = false;
-        if (!s->dead && n >= 0 && n < page && !s->replay_cut) {
-            pthread_mutex_lock(&f->lock);
-            if (atomic_load(&f->publishes) != mark) {
-                s->replay_cut = false;
-                s->replay_sent = 0;
-                n = f->deps.log_read(f->deps.ctx, s->replay_cursor, page, feed_replay_one, s);
-            }
-            if (!s->dead && n >= 0 && n < page && !s->replay_cut) {
-                s->state = FEED_SUB_LIVE;
-                live = true;
-            }
-            pthread_mutex_unlock(&f->lock);
-        }
-        if (s->dead) {
-            /* unsubscribed by a sink call during the page */
-        } else if (n < 0) {
-            const char *msg, *code = feed_log_error_code(n, &msg);
-            feed_sub_end(s, msg, code);
-        } else if (live) {
+    feed_page_t page = {0}, tail = {0};
+    if (s->dead)
+        goto out;
+    uint_fast64_t mark = atomic_load(&f->publishes);
+    int n = feed_replay_read(s, &page);
+    if (n < 0)
+        goto fail;
+    bool more = n >= f->deps.replay_page || page.oom;
+    if (!feed_replay_deliver(s, &page, true))
+        more = true;
+    if (s->dead)
+        goto out; /* unsubscribed by a sink call during the page */
+    if (!more) {
+        n = feed_replay_go_live(s, mark, &tail);
+        if (n < 0)
+            goto fail;
+        feed_replay_deliver(s, &tail, n == 0);
+        if (s->dead)
+            goto out;
+        if (n == 1) {
             free(s->replay_cursor);
             s->replay_cursor = NULL;
-        } else {
-            feed_replay_schedule(s);
+            goto out;
         }
-        s->rbuf = NULL;
-        rt_buf_free(&buf);
     }
+    feed_replay_schedule(s);
+    goto out;
+fail:;
+    const char *msg, *code = feed_log_error_code(n, &msg);
+    feed_sub_end(s, msg, code);
+out:
+    feed_page_free(&page);
+    feed_page_free(&tail);
     feed_sub_unref(s);
 }
 
@@ -598,7 +906,7 @@ int feed_subscribe(feed_t *f, auth_identity_t *who, gql_request_t *req, const fe
         /* Validate the cursor now (before the lock: it reads the store), so a bad one is an
          * `error` answer to this subscribe; the pages themselves run later, after the caller
          * has its handle. */
-        int lr = f->deps.log_read(f->deps.ctx, s->match.after, 0, feed_replay_one, s);
+        int lr = f->deps.log_read(f->deps.ctx, s->match.after, 0, feed_replay_collect, s);
         if (lr < 0) {
             const char *msg, *code = feed_log_error_code(lr, &msg);
             *errors = feed_errors1(f, msg, code);
@@ -683,3 +991,11 @@ size_t feed_subscription_count(const feed_t *f) { FEED_LOCKED_READ(f, f->nsubs);
 size_t feed_topic_count(const feed_t *f) { FEED_LOCKED_READ(f, rt_map_count(f->topics)); }
 
 size_t feed_selection_count(const feed_t *f) { FEED_LOCKED_READ(f, rt_map_count(f->sels)); }
+
+int feed_metrics_write(const feed_t *f, rt_buf_t *out)
+{
+    return rt_histogram_write(&f->latency, out, "blobhub_rt_publish_delivery_seconds",
+                              "Time from a change's commit to its frame being handed to a subscriber's connection "
+                              "for writing (live deliveries).",
+                              1e-6);
+}

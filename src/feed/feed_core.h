@@ -30,6 +30,7 @@ typedef struct feed_change {
     const char *blob_id;
     const char *session_id;
     const char *execution_id;
+    int64_t time_ms; /* commit time, Unix ms (0: unknown) */
 } feed_change_t;
 
 /* Outcomes of a log read. */
@@ -54,6 +55,12 @@ typedef struct feed_deps {
     json_object *(*error_new)(const char *message, const char *code);
     /* Auth (auth.h). */
     bool (*can_view)(void *ctx, const auth_identity_t *who, const char *type, json_object *node);
+    /* Store: the current state of a node (replay judges records as they are now). Returns 0 and
+     * *out (caller owns); 1 when the node is gone (deleted since, or never stored), with *out its
+     * last state when the store still keeps it (a tombstone; caller owns) or NULL; or < 0 on a
+     * store failure. NULL hook: replay judges on the logged states alone. Not called inside
+     * log_read. */
+    int (*current)(void *ctx, const char *type, const char *id, json_object **out);
     auth_identity_t *(*identity_ref)(auth_identity_t *who);
     void (*identity_unref)(auth_identity_t *who);
     /* Store: calls fn for at most `max` changes after cursor `after`, in log order, and returns

@@ -34,6 +34,8 @@ static const feed_field_rule_t feed_fields[] = {
 
 static const char *const feed_mutation_names[] = {"CREATED", "UPDATED", "DELETED"};
 
+static const char *feed_node_str(json_object *node, const char *key);
+
 const char *feed_change_dim(const feed_change_t *c, feed_dim_t d)
 {
     switch (d) {
@@ -255,15 +257,59 @@ static const char *feed_node_str(json_object *node, const char *key)
     return json_object_get_string(v);
 }
 
+static bool feed_str_eq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+
+bool feed_match_owns(const feed_match_t *m, const char *const dims[FEED_DIM__COUNT])
+{
+    if (m->topic_dim != FEED_DIM_ALL && !feed_str_eq(dims[m->topic_dim], m->topic_value))
+        return false;
+    for (int d = 1; d < FEED_DIM__COUNT; d++)
+        if (m->eq[d] && !feed_str_eq(dims[d], m->eq[d]))
+            return false;
+    return true;
+}
+
+/* Which ownership id a type names with its own id (a Session is its own session). */
+static feed_dim_t feed_self_dim(const char *type)
+{
+    if (strcmp(type, "Blob") == 0)
+        return FEED_DIM_BLOB;
+    if (strcmp(type, "Session") == 0)
+        return FEED_DIM_SESSION;
+    if (strcmp(type, "Execution") == 0)
+        return FEED_DIM_EXECUTION;
+    return FEED_DIM_ID;
+}
+
+void feed_change_dims(const feed_change_t *c, bool before, const char *dims[FEED_DIM__COUNT])
+{
+    dims[FEED_DIM_ALL] = "";
+    for (int d = 1; d < FEED_DIM__COUNT; d++)
+        dims[d] = feed_change_dim(c, (feed_dim_t)d);
+    if (!before || c->mutation != FEED_UPDATED)
+        return;
+    static const char *const field[FEED_DIM__COUNT] = {
+        [FEED_DIM_ORG] = "organizationId",
+        [FEED_DIM_BLOB] = "blobId",
+        [FEED_DIM_SESSION] = "sessionId",
+        [FEED_DIM_EXECUTION] = "executionId",
+    };
+    feed_dim_t self = c->type ? feed_self_dim(c->type) : FEED_DIM_ID;
+    bool blob = self == FEED_DIM_BLOB;
+    for (int d = FEED_DIM_ORG; d < FEED_DIM__COUNT; d++) {
+        if (d == (int)self)
+            continue;
+        /* Only a Blob names its organization; the others' organization is their blob's. */
+        if (d == FEED_DIM_ORG && !blob)
+            continue;
+        dims[d] = feed_node_str(c->previous, field[d]);
+    }
+}
+
 bool feed_match_test(const feed_match_t *m, const feed_change_t *c)
 {
     if ((unsigned)c->mutation > FEED_DELETED || !(m->mutation_mask & (1u << c->mutation)))
         return false;
-    for (int d = 1; d < FEED_DIM__COUNT; d++) {
-        const char *v;
-        if (m->eq[d] && (!(v = feed_change_dim(c, (feed_dim_t)d)) || strcmp(v, m->eq[d]) != 0))
-            return false;
-    }
     if (m->uf_every.given || m->uf_some.given) {
         /* updatedFields is null for CREATED and DELETED: an updatedFields condition only
          * ever matches updates. */

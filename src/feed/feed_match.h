@@ -53,7 +53,11 @@ enum {
 int feed_match_compile(const char *field, json_object *args, feed_match_t *m, const char **why);
 void feed_match_clear(feed_match_t *m);
 
-/* Does the change (already known to be of m->type and on m's topic) satisfy every argument? */
+/* Does a state whose ownership ids are `dims` (indexed by feed_dim_t, NULL when absent) belong
+ * to m's ownership arguments (its topic and the further equalities)? */
+bool feed_match_owns(const feed_match_t *m, const char *const dims[FEED_DIM__COUNT]);
+/* Do the change filters (mutation_in, updatedFields_*, node) hold for the change as the
+ * subscriber receives it? Ownership is feed_match_owns's concern. */
 bool feed_match_test(const feed_match_t *m, const feed_change_t *c);
 
 /* The change's id for a dimension, or NULL. */
@@ -62,5 +66,9 @@ const char *feed_change_dim(const feed_change_t *c, feed_dim_t d);
 int feed_topic_key(rt_buf_t *out, const char *type, feed_dim_t dim, const char *value);
 /* The node a change is judged on: node, or previous values for DELETED. */
 json_object *feed_change_subject(const feed_change_t *c);
+/* The ownership ids of one state of a change: the state after (node; for DELETED the change's
+ * own ids, which name the last state) or, for an UPDATED change, the state before (read from
+ * previousValues). dims[FEED_DIM_ALL] is "". */
+void feed_change_dims(const feed_change_t *c, bool before, const char *dims[FEED_DIM__COUNT]);
 
 #endif

@@ -10,9 +10,16 @@
 #include "gql/gql_schema.h"
 #include "util/util_buf.h"
 
+/* Items one list may hold, in the document or in variables, unless gql_limits_t says otherwise. */
+#define GQL_DEFAULT_MAX_LIST_ITEMS 100
+
 typedef struct gql_limits {
     int max_depth;  /* schema fields only; introspection is bounded by MaxIntrospectionDepthRule */
     int max_tokens; /* enforced while lexing */
+    /* Items per list value (literal or variable, at any nesting): 0 means GQL_DEFAULT_MAX_LIST_ITEMS,
+     * so a caller that predates the field still gets the bound; negative means no limit. A filter
+     * list is scanned for every change on its topic, hence the default even without a flag. */
+    int max_list_items;
 } gql_limits_t;
 
 typedef enum { GQL_OP_QUERY, GQL_OP_MUTATION, GQL_OP_SUBSCRIPTION } gql_op_kind_t;
@@ -22,15 +29,17 @@ enum {
     GQL_OK = 0,
     GQL_ERR_SYNTAX = -1,      /* document does not parse */
     GQL_ERR_VALIDATION = -2,  /* fails a validation rule */
-    GQL_ERR_TOO_COMPLEX = -3, /* depth/token limits: errors carry extensions.code QUERY_TOO_COMPLEX */
+    GQL_ERR_TOO_COMPLEX = -3, /* depth/token/list limits: errors carry extensions.code QUERY_TOO_COMPLEX */
     GQL_ERR_REQUEST = -4,     /* unknown operationName, ambiguous operation, bad variables */
     GQL_ERR_NOMEM = -5,
+    GQL_ERR_PERSISTED = -6, /* persisted operation unknown or refused: extensions.code says which */
 };
 
 typedef struct gql_request gql_request_t; /* opaque, immutable once prepared */
 
 /* Prepares one request. `variables` (borrowed, may be NULL) is a JSON object; `operation_name`
- * may be NULL. On GQL_OK *out is owned by the caller (gql_request_free). Otherwise *errors is a
+ * may be NULL; `limits` may be NULL (no limits). On GQL_OK *out is owned by the caller
+ * (gql_request_free). Otherwise *errors is a
  * json array of GraphQL error objects ({message, locations?, extensions?}) owned by the caller. */
 int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t len, json_object *variables,
                         const char *operation_name, const gql_limits_t *limits, gql_request_t **out,

@@ -16,6 +16,75 @@
 
 enum { V_OK = 0, V_UNDEFINED = 1, V_INVALID = -1, V_NOMEM = -2 };
 
+/* JavaScript's Number.prototype.toString for finite doubles (what JSON.stringify writes). */
+int gql_exec_format_number(double d, char *buf, size_t cap)
+{
+    if (!isfinite(d))
+        return snprintf(buf, cap, "null");
+    if (d == 0)
+        return snprintf(buf, cap, "0");
+    char tmp[40];
+    int prec;
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, d);
+        if (strtod(tmp, NULL) == d)
+            break;
+    }
+    if (prec > 17)
+        prec = 17;
+    snprintf(tmp, sizeof tmp, "%.*e", prec - 1, d);
+    /* tmp: [-]d[.ddd]e[+-]xx */
+    char digits[24];
+    int k = 0;
+    const char *p = tmp;
+    int neg = 0;
+    if (*p == '-') {
+        neg = 1;
+        p++;
+    }
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9')
+            digits[k++] = *p;
+    digits[k] = '\0';
+    while (k > 1 && digits[k - 1] == '0')
+        digits[--k] = '\0';
+    int e = atoi(p + 1);
+    int n = e + 1; /* position of the decimal point */
+    char out[64];
+    size_t o = 0;
+    if (neg)
+        out[o++] = '-';
+    if (k <= n && n <= 21) {
+        memcpy(out + o, digits, (size_t)k);
+        o += (size_t)k;
+        for (int i = 0; i < n - k; i++)
+            out[o++] = '0';
+    } else if (0 < n && n <= 21) {
+        memcpy(out + o, digits, (size_t)n);
+        o += (size_t)n;
+        out[o++] = '.';
+        memcpy(out + o, digits + n, (size_t)(k - n));
+        o += (size_t)(k - n);
+    } else if (-6 < n && n <= 0) {
+        out[o++] = '0';
+        out[o++] = '.';
+        for (int i = 0; i < -n; i++)
+            out[o++] = '0';
+        memcpy(out + o, digits, (size_t)k);
+        o += (size_t)k;
+    } else {
+        out[o++] = digits[0];
+        if (k > 1) {
+            out[o++] = '.';
+            memcpy(out + o, digits + 1, (size_t)(k - 1));
+            o += (size_t)(k - 1);
+        }
+        o += (size_t)snprintf(out + o, sizeof out - o, "e%c%d", n - 1 < 0 ? '-' : '+', abs(n - 1));
+    }
+    out[o] = '\0';
+    return snprintf(buf, cap, "%s", out);
+}
+
 /* A double that serialises as JavaScript prints it (1 rather than json-c's 1.0). */
 static json_object *new_js_double(double d)
 {

@@ -128,6 +128,8 @@ typedef struct coerce {
     const char *var;
     const gql_loc_t *loc;
     char path[512];
+    int max_list; /* > 0: longest list a variable may hold */
+    int too_long; /* a list over max_list was refused (QUERY_TOO_COMPLEX) */
     int nomem;
 } coerce_t;
 
@@ -201,6 +203,26 @@ static void coerce_error(coerce_t *c, json_object *value, const char *fmt, ...)
     free(msg);
 }
 
+/* A list over the limit is refused before its items are looked at: a filter list is scanned for
+ * every change on its topic, so its length bounds the work each event costs. */
+static void coerce_list_too_long(coerce_t *c, size_t n)
+{
+    char msg[800];
+    if (c->path[0])
+        snprintf(msg, sizeof msg,
+                 "List in variable \"$%s\" at \"%s%s\" is too long: %zu items exceed the maximum of %d.", c->var,
+                 c->var, c->path, n, c->max_list);
+    else
+        snprintf(msg, sizeof msg, "List in variable \"$%s\" is too long: %zu items exceed the maximum of %d.", c->var,
+                 n, c->max_list);
+    json_object *e = error_obj(msg, c->loc, "QUERY_TOO_COMPLEX");
+    if (e)
+        json_object_array_add(c->errors, e);
+    else
+        c->nomem = 1;
+    c->too_long = 1;
+}
+
 static void type_str(const gql_schema_t *s, const gql_typeref_t *t, char *out, size_t cap)
 {
     gql_typeref_print(s, t, out, cap);
@@ -209,199 +231,232 @@ static void type_str(const gql_schema_t *s, const gql_typeref_t *t, char *out, s
 /* coerceInputValue: returns a new reference (NULL = JSON null) or sets errors. */
 static json_object *coerce_value(coerce_t *c, json_object *v, const gql_typeref_t *t, bool *ok);
 
-static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *ty, bool *ok)
+/* An error naming inspect(v): "<prefix><inspect(v)>". */
+static json_object *coerce_fail_inspect(coerce_t *c, json_object *v, const char *prefix, bool *ok)
+{
+    rt_buf_t b = RT_BUF_INIT;
+    gql_inspect(&b, v);
+    coerce_error(c, v, "%s%s", prefix, rt_buf_cstr(&b) ? b.data : "");
+    rt_buf_free(&b);
+    *ok = false;
+    return NULL;
+}
+
+static json_object *coerce_int(coerce_t *c, json_object *v, bool *ok)
 {
     enum json_type jt = json_object_get_type(v);
     char num[64];
-    if (ty->kind == GQL_TK_SCALAR) {
-        const char *n = ty->name;
-        if (strcmp(n, "Int") == 0) {
-            double d = jt == json_type_int || jt == json_type_double ? gql_js_value(v) : 0;
-            if (jt != json_type_int && jt != json_type_double) {
-                rt_buf_t b = RT_BUF_INIT;
-                gql_inspect(&b, v);
-                coerce_error(c, v, "Int cannot represent non-integer value: %s", rt_buf_cstr(&b) ? b.data : "");
-                rt_buf_free(&b);
-                *ok = false;
-                return NULL;
-            }
-            if (!isfinite(d) || d != floor(d)) {
-                gql_js_number(d, num, sizeof num);
-                coerce_error(c, v, "Int cannot represent non-integer value: %s", num);
-                *ok = false;
-                return NULL;
-            }
-            if (d > INT_MAX || d < INT_MIN) {
-                gql_js_number(d, num, sizeof num);
-                coerce_error(c, v, "Int cannot represent non 32-bit signed integer value: %s", num);
-                *ok = false;
-                return NULL;
-            }
-            return json_object_new_int((int)d);
-        }
-        if (strcmp(n, "Float") == 0) {
-            if ((jt != json_type_int && jt != json_type_double) ||
-                (jt == json_type_double && !isfinite(json_object_get_double(v)))) {
-                rt_buf_t b = RT_BUF_INIT;
-                gql_inspect(&b, v);
-                coerce_error(c, v, "Float cannot represent non numeric value: %s", rt_buf_cstr(&b) ? b.data : "");
-                rt_buf_free(&b);
-                *ok = false;
-                return NULL;
-            }
-            return js_copy(v);
-        }
-        if (strcmp(n, "String") == 0 || strcmp(n, "Boolean") == 0) {
-            bool is_str = n[0] == 'S';
-            if (jt != (is_str ? json_type_string : json_type_boolean)) {
-                rt_buf_t b = RT_BUF_INIT;
-                gql_inspect(&b, v);
-                coerce_error(c, v, "%s cannot represent a non %s value: %s", n, is_str ? "string" : "boolean",
-                             rt_buf_cstr(&b) ? b.data : "");
-                rt_buf_free(&b);
-                *ok = false;
-                return NULL;
-            }
-            return json_object_get(v);
-        }
-        if (strcmp(n, "ID") == 0) {
-            if (jt == json_type_string)
-                return json_object_get(v);
-            if (jt == json_type_int) {
-                gql_js_number_text(v, num, sizeof num);
-                return json_object_new_string(num);
-            }
-            if (jt == json_type_double && isfinite(json_object_get_double(v)) &&
-                json_object_get_double(v) == floor(json_object_get_double(v))) {
-                gql_js_number(json_object_get_double(v), num, sizeof num); /* JSON 5.0 is the JavaScript number 5 */
-                return json_object_new_string(num);
-            }
-            rt_buf_t b = RT_BUF_INIT;
-            gql_inspect(&b, v);
-            coerce_error(c, v, "ID cannot represent value: %s", rt_buf_cstr(&b) ? b.data : "");
-            rt_buf_free(&b);
-            *ok = false;
-            return NULL;
-        }
-        return js_copy(v); /* custom scalars: parseValue is the identity on the JavaScript value */
-    }
-    if (ty->kind == GQL_TK_ENUM) {
-        bool is_str = jt == json_type_string;
-        /* A NUL inside the string can never name an enum value. */
-        bool clean = is_str && strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v);
-        if (clean && gql_type_enum_value(ty, json_object_get_string(v)))
-            return json_object_get(v);
-        /* didYouMeanEnumValue: suggestions for the string, or for inspect() of a non-string. */
-        rt_buf_t shown = RT_BUF_INIT, hint = RT_BUF_INIT;
-        if (is_str)
-            rt_buf_append(&shown, json_object_get_string(v), (size_t)json_object_get_string_len(v));
-        else
-            gql_inspect(&shown, v);
-        const char **names = malloc(sizeof *names * (size_t)(ty->nenum_values + 1));
-        if (names) {
-            for (int i = 0; i < ty->nenum_values; i++)
-                names[i] = ty->enum_values[i].name;
-            gql_did_you_mean_n(&hint, "the enum value", rt_buf_cstr(&shown) ? shown.data : "", shown.len, names,
-                               ty->nenum_values);
-            free(names);
-        }
-        if (is_str) {
-            rt_buf_t msg = RT_BUF_INIT;
-            rt_buf_puts(&msg, "Value \"");
-            rt_buf_append(&msg, json_object_get_string(v), (size_t)json_object_get_string_len(v));
-            rt_buf_printf(&msg, "\" does not exist in \"%s\" enum.%s", ty->name, rt_buf_cstr(&hint) ? hint.data : "");
-            if (rt_buf_cstr(&msg))
-                coerce_error_msg(c, v, msg.data, msg.len);
-            else
-                c->nomem = 1;
-            rt_buf_free(&msg);
-        } else
-            coerce_error(c, v, "Enum \"%s\" cannot represent non-string value: %s.%s", ty->name,
-                         rt_buf_cstr(&shown) ? shown.data : "", rt_buf_cstr(&hint) ? hint.data : "");
-        rt_buf_free(&shown);
-        rt_buf_free(&hint);
+    if (jt != json_type_int && jt != json_type_double)
+        return coerce_fail_inspect(c, v, "Int cannot represent non-integer value: ", ok);
+    double d = gql_js_value(v);
+    if (!isfinite(d) || d != floor(d)) {
+        gql_js_number(d, num, sizeof num);
+        coerce_error(c, v, "Int cannot represent non-integer value: %s", num);
         *ok = false;
         return NULL;
     }
-    if (ty->kind == GQL_TK_INPUT_OBJECT) {
-        if (jt != json_type_object) {
-            coerce_error(c, v, "Expected type \"%s\" to be an object.", ty->name);
-            *ok = false;
-            return NULL;
-        }
-        json_object *out = json_object_new_object();
-        if (!out) {
-            c->nomem = 1;
-            return NULL;
-        }
-        size_t plen = strlen(c->path);
-        for (int i = 0; i < ty->ninput_fields; i++) {
-            const gql_input_value_t *f = &ty->input_fields[i];
-            json_object *fv;
-            if (!json_object_object_get_ex(v, f->name, &fv)) {
-                if (f->default_value) {
-                    gql_document_t *holder;
-                    gql_ast_value_t *ast;
-                    gql_syntax_error_t err;
-                    json_object *dv = NULL;
-                    if (gql_parse_value(f->default_value, strlen(f->default_value), true, &holder, &ast, &err) == 0) {
-                        if (gql_exec_value_from_ast(c->s, f->type, ast, NULL, &dv) == 0)
-                            json_object_object_add(out, f->name, dv);
-                        gql_document_free(holder);
-                    }
-                } else if (f->type->wrap == GQL_TR_NON_NULL) {
-                    char ts[256];
-                    type_str(c->s, f->type, ts, sizeof ts);
-                    coerce_error(c, v, "Field \"%s\" of required type \"%s\" was not provided.", f->name, ts);
-                    *ok = false;
-                }
-                continue;
-            }
-            snprintf(c->path + plen, sizeof c->path - plen, ".%s", f->name);
-            json_object *cv = coerce_value(c, fv, f->type, ok);
-            c->path[plen] = '\0';
-            json_object_object_add(out, f->name, cv);
-        }
-        json_object_object_foreach(v, key, val)
-        {
-            (void)val;
-            if (!gql_type_input_field(ty, key)) {
-                rt_buf_t hint = RT_BUF_INIT;
-                const char **names = malloc(sizeof *names * (size_t)(ty->ninput_fields + 1));
-                if (names) {
-                    for (int i = 0; i < ty->ninput_fields; i++)
-                        names[i] = ty->input_fields[i].name;
-                    gql_did_you_mean(&hint, NULL, key, names, ty->ninput_fields);
-                    free(names);
-                }
-                coerce_error(c, v, "Field \"%s\" is not defined by type \"%s\".%s", key, ty->name,
-                             rt_buf_cstr(&hint) ? hint.data : "");
-                rt_buf_free(&hint);
-                *ok = false;
-            }
-        }
-        if (ty->is_one_of) {
-            /* graphql-js checks the coerced object: defaults count, a null value names its key. */
-            if (json_object_object_length(out) != 1) {
-                coerce_error(c, v, "Exactly one key must be specified for OneOf type \"%s\".", ty->name);
-                *ok = false;
-            }
-            json_object_object_foreach(out, k1, v1)
-            {
-                if (!v1) {
-                    snprintf(c->path + plen, sizeof c->path - plen, ".%s", k1);
-                    coerce_error(c, NULL, "Field \"%s\" must be non-null.", k1);
-                    c->path[plen] = '\0';
-                    *ok = false;
-                }
-                break; /* only the first key, as graphql-js looks at keys[0] */
-            }
-        }
-        return out;
+    if (d > INT_MAX || d < INT_MIN) {
+        gql_js_number(d, num, sizeof num);
+        coerce_error(c, v, "Int cannot represent non 32-bit signed integer value: %s", num);
+        *ok = false;
+        return NULL;
     }
-    coerce_error(c, v, "Expected type \"%s\".", ty->name);
+    return json_object_new_int((int)d);
+}
+
+static json_object *coerce_id(coerce_t *c, json_object *v, bool *ok)
+{
+    enum json_type jt = json_object_get_type(v);
+    char num[64];
+    if (jt == json_type_string)
+        return json_object_get(v);
+    if (jt == json_type_int) {
+        gql_js_number_text(v, num, sizeof num);
+        return json_object_new_string(num);
+    }
+    if (jt == json_type_double && isfinite(json_object_get_double(v)) &&
+        json_object_get_double(v) == floor(json_object_get_double(v))) {
+        gql_js_number(json_object_get_double(v), num, sizeof num); /* JSON 5.0 is the JavaScript number 5 */
+        return json_object_new_string(num);
+    }
+    return coerce_fail_inspect(c, v, "ID cannot represent value: ", ok);
+}
+
+static json_object *coerce_scalar(coerce_t *c, json_object *v, const gql_type_t *ty, bool *ok)
+{
+    enum json_type jt = json_object_get_type(v);
+    const char *n = ty->name;
+    if (strcmp(n, "Int") == 0)
+        return coerce_int(c, v, ok);
+    if (strcmp(n, "Float") == 0) {
+        if ((jt != json_type_int && jt != json_type_double) ||
+            (jt == json_type_double && !isfinite(json_object_get_double(v))))
+            return coerce_fail_inspect(c, v, "Float cannot represent non numeric value: ", ok);
+        return js_copy(v);
+    }
+    if (strcmp(n, "String") == 0)
+        return jt == json_type_string ? json_object_get(v)
+                                      : coerce_fail_inspect(c, v, "String cannot represent a non string value: ", ok);
+    if (strcmp(n, "Boolean") == 0)
+        return jt == json_type_boolean
+                   ? json_object_get(v)
+                   : coerce_fail_inspect(c, v, "Boolean cannot represent a non boolean value: ", ok);
+    if (strcmp(n, "ID") == 0)
+        return coerce_id(c, v, ok);
+    return js_copy(v); /* custom scalars: parseValue is the identity on the JavaScript value */
+}
+
+/* " Did you mean ...?" for input among names[0..n) (NUL bytes allowed in input). */
+static void suggest_among(rt_buf_t *hint, const char *sub, const char *input, size_t input_len,
+                          const char *(*name_of)(const gql_type_t *, int), const gql_type_t *ty, int n)
+{
+    const char **names = malloc(sizeof *names * (size_t)(n + 1));
+    if (!names)
+        return;
+    for (int i = 0; i < n; i++)
+        names[i] = name_of(ty, i);
+    gql_did_you_mean_n(hint, sub, input, input_len, names, n);
+    free(names);
+}
+
+static const char *enum_value_name(const gql_type_t *ty, int i) { return ty->enum_values[i].name; }
+static const char *input_field_name(const gql_type_t *ty, int i) { return ty->input_fields[i].name; }
+
+static json_object *coerce_enum(coerce_t *c, json_object *v, const gql_type_t *ty, bool *ok)
+{
+    bool is_str = json_object_get_type(v) == json_type_string;
+    /* A NUL inside the string can never name an enum value. */
+    bool clean = is_str && strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v);
+    if (clean && gql_type_enum_value(ty, json_object_get_string(v)))
+        return json_object_get(v);
+    /* didYouMeanEnumValue: suggestions for the string, or for inspect() of a non-string. */
+    rt_buf_t shown = RT_BUF_INIT, hint = RT_BUF_INIT;
+    if (is_str)
+        rt_buf_append(&shown, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+    else
+        gql_inspect(&shown, v);
+    suggest_among(&hint, "the enum value", rt_buf_cstr(&shown) ? shown.data : "", shown.len, enum_value_name, ty,
+                  ty->nenum_values);
+    if (is_str) {
+        rt_buf_t msg = RT_BUF_INIT;
+        rt_buf_puts(&msg, "Value \"");
+        rt_buf_append(&msg, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+        rt_buf_printf(&msg, "\" does not exist in \"%s\" enum.%s", ty->name, rt_buf_cstr(&hint) ? hint.data : "");
+        if (rt_buf_cstr(&msg))
+            coerce_error_msg(c, v, msg.data, msg.len);
+        else
+            c->nomem = 1;
+        rt_buf_free(&msg);
+    } else
+        coerce_error(c, v, "Enum \"%s\" cannot represent non-string value: %s.%s", ty->name,
+                     rt_buf_cstr(&shown) ? shown.data : "", rt_buf_cstr(&hint) ? hint.data : "");
+    rt_buf_free(&shown);
+    rt_buf_free(&hint);
     *ok = false;
     return NULL;
+}
+
+/* A field the variable's object leaves out: its schema default, or an error when required. */
+static void coerce_missing_field(coerce_t *c, json_object *v, const gql_input_value_t *f, json_object *out, bool *ok)
+{
+    if (f->default_value) {
+        gql_document_t *holder;
+        gql_ast_value_t *ast;
+        gql_syntax_error_t err;
+        json_object *dv = NULL;
+        if (gql_parse_value(f->default_value, strlen(f->default_value), true, &holder, &ast, &err) == 0) {
+            if (gql_exec_value_from_ast(c->s, f->type, ast, NULL, &dv) == 0)
+                json_object_object_add(out, f->name, dv);
+            gql_document_free(holder);
+        }
+    } else if (f->type->wrap == GQL_TR_NON_NULL) {
+        char ts[256];
+        type_str(c->s, f->type, ts, sizeof ts);
+        coerce_error(c, v, "Field \"%s\" of required type \"%s\" was not provided.", f->name, ts);
+        *ok = false;
+    }
+}
+
+/* Keys of the variable's object that the input type does not define. */
+static void coerce_unknown_fields(coerce_t *c, json_object *v, const gql_type_t *ty, bool *ok)
+{
+    json_object_object_foreach(v, key, val)
+    {
+        (void)val;
+        if (gql_type_input_field(ty, key))
+            continue;
+        rt_buf_t hint = RT_BUF_INIT;
+        suggest_among(&hint, NULL, key, strlen(key), input_field_name, ty, ty->ninput_fields);
+        coerce_error(c, v, "Field \"%s\" is not defined by type \"%s\".%s", key, ty->name,
+                     rt_buf_cstr(&hint) ? hint.data : "");
+        rt_buf_free(&hint);
+        *ok = false;
+    }
+}
+
+/* graphql-js checks the coerced object of a @oneOf type: defaults count, a null value names its
+ * key. */
+static void coerce_one_of(coerce_t *c, json_object *v, const gql_type_t *ty, json_object *out, bool *ok)
+{
+    size_t plen = strlen(c->path);
+    if (json_object_object_length(out) != 1) {
+        coerce_error(c, v, "Exactly one key must be specified for OneOf type \"%s\".", ty->name);
+        *ok = false;
+    }
+    json_object_object_foreach(out, k1, v1)
+    {
+        if (!v1) {
+            snprintf(c->path + plen, sizeof c->path - plen, ".%s", k1);
+            coerce_error(c, NULL, "Field \"%s\" must be non-null.", k1);
+            c->path[plen] = '\0';
+            *ok = false;
+        }
+        break; /* only the first key, as graphql-js looks at keys[0] */
+    }
+}
+
+static json_object *coerce_input_object(coerce_t *c, json_object *v, const gql_type_t *ty, bool *ok)
+{
+    if (json_object_get_type(v) != json_type_object) {
+        coerce_error(c, v, "Expected type \"%s\" to be an object.", ty->name);
+        *ok = false;
+        return NULL;
+    }
+    json_object *out = json_object_new_object();
+    if (!out) {
+        c->nomem = 1;
+        return NULL;
+    }
+    size_t plen = strlen(c->path);
+    for (int i = 0; i < ty->ninput_fields; i++) {
+        const gql_input_value_t *f = &ty->input_fields[i];
+        json_object *fv;
+        if (!json_object_object_get_ex(v, f->name, &fv)) {
+            coerce_missing_field(c, v, f, out, ok);
+            continue;
+        }
+        snprintf(c->path + plen, sizeof c->path - plen, ".%s", f->name);
+        json_object *cv = coerce_value(c, fv, f->type, ok);
+        c->path[plen] = '\0';
+        json_object_object_add(out, f->name, cv);
+    }
+    coerce_unknown_fields(c, v, ty, ok);
+    if (ty->is_one_of)
+        coerce_one_of(c, v, ty, out, ok);
+    return out;
+}
+
+static json_object *coerce_named(coerce_t *c, json_object *v, const gql_type_t *ty, bool *ok)
+{
+    switch (ty->kind) {
+    case GQL_TK_SCALAR: return coerce_scalar(c, v, ty, ok);
+    case GQL_TK_ENUM: return coerce_enum(c, v, ty, ok);
+    case GQL_TK_INPUT_OBJECT: return coerce_input_object(c, v, ty, ok);
+    default:
+        coerce_error(c, v, "Expected type \"%s\".", ty->name);
+        *ok = false;
+        return NULL;
+    }
 }
 
 static json_object *coerce_value(coerce_t *c, json_object *v, const gql_typeref_t *t, bool *ok)
@@ -419,6 +474,12 @@ static json_object *coerce_value(coerce_t *c, json_object *v, const gql_typeref_
     if (!v || json_object_get_type(v) == json_type_null)
         return NULL;
     if (t->wrap == GQL_TR_LIST) {
+        if (json_object_get_type(v) == json_type_array && c->max_list > 0 &&
+            json_object_array_length(v) > (size_t)c->max_list) {
+            coerce_list_too_long(c, json_object_array_length(v));
+            *ok = false;
+            return NULL;
+        }
         json_object *out = json_object_new_array();
         if (!out) {
             c->nomem = 1;
@@ -463,7 +524,7 @@ static gql_typeref_t *ref_from_ast(const gql_schema_t *s, gql_arena_t *a, const 
 }
 
 static int coerce_variables(const gql_schema_t *s, gql_document_t *doc, const gql_ast_definition_t *op,
-                            json_object *inputs, json_object **out, json_object *errors)
+                            json_object *inputs, int max_list, json_object **out, json_object *errors)
 {
     /* No variables declared: no object (json-c gives each ~640 B, kept for a subscription's
      * whole life); the executor reads a NULL variable set as empty. */
@@ -473,7 +534,7 @@ static int coerce_variables(const gql_schema_t *s, gql_document_t *doc, const gq
     json_object *vars = json_object_new_object();
     if (!vars)
         return GQL_ERR_NOMEM;
-    coerce_t c = {.s = s, .arena = doc->arena, .errors = errors};
+    coerce_t c = {.s = s, .arena = doc->arena, .errors = errors, .max_list = max_list};
     for (const gql_ast_variable_definition_t *vd = op->variable_definitions; vd; vd = vd->next) {
         const char *name = vd->variable->str;
         gql_typeref_t *t = ref_from_ast(s, doc->arena, vd->type);
@@ -520,6 +581,8 @@ static int coerce_variables(const gql_schema_t *s, gql_document_t *doc, const gq
         return GQL_ERR_NOMEM;
     }
     *out = vars;
+    if (c.too_long)
+        return GQL_ERR_TOO_COMPLEX;
     return json_object_array_length(errors) ? GQL_ERR_REQUEST : GQL_OK;
 }
 
@@ -538,50 +601,54 @@ void gql_request_free(gql_request_t *req)
 
 gql_op_kind_t gql_request_kind(const gql_request_t *req) { return req->kind; }
 
-int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t len, json_object *variables,
-                        const char *operation_name, const gql_limits_t *limits, gql_request_t **out,
-                        json_object **errors)
+/* The effective list limit; 0 means none. */
+static int list_limit(const gql_limits_t *limits)
 {
-    *out = NULL;
-    *errors = NULL;
+    if (!limits || limits->max_list_items < 0)
+        return 0;
+    return limits->max_list_items ? limits->max_list_items : GQL_DEFAULT_MAX_LIST_ITEMS;
+}
+
+/* Parses the document within the token, nesting and literal-list limits. GQL_OK with *doc (caller
+ * owns), else the error code with *errors set. */
+static int parse_document(const char *query, size_t len, const gql_limits_t *limits, gql_document_t **doc,
+                          json_object **errors)
+{
     gql_parse_options_t po = {limits ? limits->max_tokens : 0, 0};
-    gql_document_t *doc = NULL;
     gql_syntax_error_t serr;
-    int prc = gql_parse(query, len, &po, &doc, &serr);
+    int prc = gql_parse(query, len, &po, doc, &serr);
     if (prc == GQL_PARSE_NOMEM)
         return fail_with(errors, GQL_ERR_NOMEM, "Out of memory", NULL, NULL);
     if (prc == GQL_PARSE_TOO_MANY_TOKENS || prc == GQL_PARSE_TOO_DEEP)
         return fail_with(errors, GQL_ERR_TOO_COMPLEX, serr.message, &serr.loc, "QUERY_TOO_COMPLEX");
     if (prc != GQL_PARSE_OK)
         return fail_with(errors, GQL_ERR_SYNTAX, serr.message, &serr.loc, NULL);
-
-    gql_request_t *req = calloc(1, sizeof *req);
-    json_object *errs = json_object_new_array();
-    int rc = GQL_ERR_NOMEM;
-    if (!req || !errs)
-        goto fail;
-    req->env.schema = schema;
-    req->env.doc = doc;
-
-    int nerr = gql_validate(schema, doc, errs);
-    if (nerr < 0)
-        goto fail;
-    if (nerr > 0) {
-        rc = GQL_ERR_VALIDATION;
-        goto fail;
+    int max_list = list_limit(limits);
+    if (max_list > 0 && (*doc)->longest_list && (*doc)->longest_list->count > max_list) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "List is too long: %d items exceed the maximum of %d.", (*doc)->longest_list->count,
+                 max_list);
+        gql_loc_t loc = (*doc)->longest_list->loc;
+        gql_document_free(*doc);
+        *doc = NULL;
+        return fail_with(errors, GQL_ERR_TOO_COMPLEX, msg, &loc, "QUERY_TOO_COMPLEX");
     }
+    return GQL_OK;
+}
 
-    /* getOperationRootType / buildExecutionContext: choose the operation. */
+/* getOperationRootType / buildExecutionContext: the operation to run, or an error in errs. */
+static int choose_operation(const gql_document_t *doc, const char *operation_name, json_object *errs,
+                            const gql_ast_definition_t **out)
+{
     const gql_ast_definition_t *op = NULL;
     for (const gql_ast_definition_t *d = doc->definitions; d; d = d->next) {
         if (d->kind != GQL_DEF_OPERATION)
             continue;
         if (!operation_name) {
             if (op) {
-                rc = GQL_ERR_REQUEST;
                 json_object_array_add(
                     errs, error_obj("Must provide operation name if query contains multiple operations.", NULL, NULL));
-                goto fail;
+                return GQL_ERR_REQUEST;
             }
             op = d;
         } else if (d->name.value && strcmp(d->name.value, operation_name) == 0) {
@@ -595,30 +662,66 @@ int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t le
         else
             snprintf(msg, sizeof msg, "Must provide an operation.");
         json_object_array_add(errs, error_obj(msg, NULL, NULL));
-        rc = GQL_ERR_REQUEST;
+        return GQL_ERR_REQUEST;
+    }
+    *out = op;
+    return GQL_OK;
+}
+
+/* The depth limit over the chosen operation, fragments expanded. */
+static int check_depth(const gql_document_t *doc, const gql_ast_definition_t *op, const gql_limits_t *limits,
+                       json_object *errs)
+{
+    if (!limits || limits->max_depth <= 0)
+        return GQL_OK;
+    depth_ctx_t dc = {.doc = doc, .limit = limits->max_depth};
+    int depth = selection_depth(&dc, op->selection_set, 0);
+    free(dc.memo_def);
+    free(dc.memo_depth);
+    if (depth <= limits->max_depth)
+        return GQL_OK;
+    char msg[200];
+    snprintf(msg, sizeof msg, "Query is too deep: depth %d exceeds the maximum of %d.", depth, limits->max_depth);
+    json_object_array_add(errs, error_obj(msg, &op->loc, "QUERY_TOO_COMPLEX"));
+    return GQL_ERR_TOO_COMPLEX;
+}
+
+int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t len, json_object *variables,
+                        const char *operation_name, const gql_limits_t *limits, gql_request_t **out,
+                        json_object **errors)
+{
+    *out = NULL;
+    *errors = NULL;
+    gql_document_t *doc = NULL;
+    int rc = parse_document(query, len, limits, &doc, errors);
+    if (rc != GQL_OK)
+        return rc;
+
+    gql_request_t *req = calloc(1, sizeof *req);
+    json_object *errs = json_object_new_array();
+    rc = GQL_ERR_NOMEM;
+    if (!req || !errs)
+        goto fail;
+    req->env.schema = schema;
+    req->env.doc = doc;
+
+    int nerr = gql_validate(schema, doc, errs);
+    if (nerr < 0)
+        goto fail;
+    if (nerr > 0) {
+        rc = GQL_ERR_VALIDATION;
         goto fail;
     }
+    const gql_ast_definition_t *op = NULL;
+    if ((rc = choose_operation(doc, operation_name, errs, &op)) != GQL_OK)
+        goto fail;
     req->env.op = op;
     req->kind = op->operation == GQL_OPERATION_MUTATION       ? GQL_OP_MUTATION
                 : op->operation == GQL_OPERATION_SUBSCRIPTION ? GQL_OP_SUBSCRIPTION
                                                               : GQL_OP_QUERY;
-
-    if (limits && limits->max_depth > 0) {
-        depth_ctx_t dc = {.doc = doc, .limit = limits->max_depth};
-        int depth = selection_depth(&dc, op->selection_set, 0);
-        free(dc.memo_def);
-        free(dc.memo_depth);
-        if (depth > limits->max_depth) {
-            char msg[200];
-            snprintf(msg, sizeof msg, "Query is too deep: depth %d exceeds the maximum of %d.", depth,
-                     limits->max_depth);
-            json_object_array_add(errs, error_obj(msg, &op->loc, "QUERY_TOO_COMPLEX"));
-            rc = GQL_ERR_TOO_COMPLEX;
-            goto fail;
-        }
-    }
-
-    rc = coerce_variables(schema, doc, op, variables, &req->env.variables, errs);
+    if ((rc = check_depth(doc, op, limits, errs)) != GQL_OK)
+        goto fail;
+    rc = coerce_variables(schema, doc, op, variables, list_limit(limits), &req->env.variables, errs);
     if (rc != GQL_OK)
         goto fail;
 

@@ -9,14 +9,14 @@
 #include "gql/gql_validate.h"
 #include "gql/gql_validate_int.h"
 
-static int w_selection_set(v_walk_t *w, const gql_ast_selection_set_t *ss, bool parent_is_inline);
+static int w_selection_set(gql_v_walk_t *w, const gql_ast_selection_set_t *ss, bool parent_is_inline);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Named types, arguments, directives                                                        */
 
-static int w_named_type(v_walk_t *w, const gql_ast_type_t *t)
+static int w_named_type(gql_v_walk_t *w, const gql_ast_type_t *t)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     if (!w->validate)
         return 0;
     while (t && t->kind != GQL_TYPE_NAMED)
@@ -34,7 +34,7 @@ static int w_named_type(v_walk_t *w, const gql_ast_type_t *t)
     int n = ctx->s->ntypes, k = 0;
     for (d = ctx->doc->definitions; d; d = d->next)
         n++;
-    const char **names = v_alloc(ctx, (size_t)(n + 1) * sizeof *names);
+    const char **names = gql_v_alloc(ctx, (size_t)(n + 1) * sizeof *names);
     if (!names)
         return -1;
     for (int i = 0; i < ctx->s->ntypes; i++)
@@ -44,12 +44,13 @@ static int w_named_type(v_walk_t *w, const gql_ast_type_t *t)
             names[k++] = d->name.value;
     rt_buf_t b = RT_BUF_INIT;
     int rc;
-    if (rt_buf_printf(&b, "Unknown type \"%s\".", t->name.value) || v_did_you_mean(&b, NULL, t->name.value, names, k)) {
+    if (rt_buf_printf(&b, "Unknown type \"%s\".", t->name.value) ||
+        gql_did_you_mean(&b, NULL, t->name.value, names, k)) {
         rt_buf_free(&b);
         ctx->oom = ctx->aborted = true;
         return -1;
     }
-    rc = v_report1(ctx, v_msg(&b), &t->loc);
+    rc = gql_v_report1(ctx, gql_v_msg(&b), &t->loc);
     rt_buf_free(&b);
     return rc;
 }
@@ -62,9 +63,9 @@ static const gql_input_value_t *find_arg(const gql_input_value_t *args, int n, c
     return NULL;
 }
 
-static int w_argument(v_walk_t *w, const gql_ast_argument_t *a)
+static int w_argument(gql_v_walk_t *w, const gql_ast_argument_t *a)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     vt_t save_input = w->input, save_parent = w->parent_input;
     bool save_def = w->has_default;
     const gql_input_value_t *def = NULL;
@@ -74,28 +75,28 @@ static int w_argument(v_walk_t *w, const gql_ast_argument_t *a)
         def = find_arg(w->field->args, w->field->nargs, a->name.value);
     w->has_default = def && def->default_value;
     w->parent_input = w->input;
-    w->input = def && v_is_input(ctx, def->type) ? def->type : NULL;
+    w->input = def && gql_v_is_input(ctx, def->type) ? def->type : NULL;
     int rc = 0;
     if (w->validate && !w->in_directive && !def && w->field && w->parent >= 0) {
         /* KnownArgumentNames */
-        const gql_type_t *pt = v_type(ctx, w->parent);
-        const char **names = v_alloc(ctx, (size_t)(w->field->nargs + 1) * sizeof *names);
+        const gql_type_t *pt = gql_v_type(ctx, w->parent);
+        const char **names = gql_v_alloc(ctx, (size_t)(w->field->nargs + 1) * sizeof *names);
         rt_buf_t b = RT_BUF_INIT;
         if (!names)
             return -1;
         for (int i = 0; i < w->field->nargs; i++)
             names[i] = w->field->args[i].name;
         if (rt_buf_printf(&b, "Unknown argument \"%s\" on field \"%s.%s\".", a->name.value, pt->name, w->field->name) ||
-            v_did_you_mean(&b, NULL, a->name.value, names, w->field->nargs)) {
+            gql_did_you_mean(&b, NULL, a->name.value, names, w->field->nargs)) {
             rt_buf_free(&b);
             ctx->oom = ctx->aborted = true;
             return -1;
         }
-        rc = v_report1(ctx, v_msg(&b), &a->loc);
+        rc = gql_v_report1(ctx, gql_v_msg(&b), &a->loc);
         rt_buf_free(&b);
     }
     if (!rc)
-        rc = v_walk_value(w, a->value);
+        rc = gql_v_walk_value(w, a->value);
     w->input = save_input;
     w->parent_input = save_parent;
     w->has_default = save_def;
@@ -103,9 +104,9 @@ static int w_argument(v_walk_t *w, const gql_ast_argument_t *a)
 }
 
 /* UniqueArgumentNames over one argument list. */
-static int rule_unique_args(v_walk_t *w, const gql_ast_argument_t *args)
+static int rule_unique_args(gql_v_walk_t *w, const gql_ast_argument_t *args)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     for (const gql_ast_argument_t *a = args; a; a = a->next) {
         bool first = true;
         for (const gql_ast_argument_t *p = args; p != a; p = p->next)
@@ -119,7 +120,7 @@ static int rule_unique_args(v_walk_t *w, const gql_ast_argument_t *args)
                 n++;
         if (n < 2)
             continue;
-        const gql_loc_t **locs = v_alloc(ctx, (size_t)n * sizeof *locs);
+        const gql_loc_t **locs = gql_v_alloc(ctx, (size_t)n * sizeof *locs);
         if (!locs)
             return -1;
         int k = 0;
@@ -131,7 +132,7 @@ static int rule_unique_args(v_walk_t *w, const gql_ast_argument_t *args)
             ctx->oom = ctx->aborted = true;
             return -1;
         }
-        int rc = v_report(ctx, v_msg(&b), locs, n);
+        int rc = gql_v_report(ctx, gql_v_msg(&b), locs, n);
         rt_buf_free(&b);
         if (rc)
             return rc;
@@ -170,7 +171,7 @@ static const char *location_name(uint32_t loc)
 /* A directive definition in the document itself overrides the schema's for KnownDirectives,
  * UniqueDirectivesPerLocation and the directive-argument rules (TypeInfo still only knows the
  * schema's). The last definition of a name wins. */
-static const gql_ast_definition_t *doc_directive(const v_ctx_t *ctx, const char *name)
+static const gql_ast_definition_t *doc_directive(const gql_v_ctx_t *ctx, const char *name)
 {
     const gql_ast_definition_t *found = NULL;
     for (const gql_ast_definition_t *d = ctx->doc->definitions; d; d = d->next)
@@ -181,9 +182,142 @@ static const gql_ast_definition_t *doc_directive(const v_ctx_t *ctx, const char 
 
 static const char *location_name(uint32_t loc);
 
-static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t location)
+static int dir_oom(gql_v_ctx_t *ctx)
 {
-    v_ctx_t *ctx = w->ctx;
+    ctx->oom = ctx->aborted = true;
+    return -1;
+}
+
+/* KnownDirectives: the directive exists (in the document or the schema) and is allowed here. */
+static int dir_known(gql_v_ctx_t *ctx, const gql_ast_directive_t *d, const gql_directive_t *def,
+                     const gql_ast_definition_t *adef, uint32_t location)
+{
+    bool allowed = true;
+    if (adef) {
+        allowed = false;
+        for (int i = 0; i < adef->nlocations; i++)
+            if (strcmp(adef->locations[i].value, location_name(location)) == 0)
+                allowed = true;
+    } else if (def) {
+        allowed = (def->locations & location) != 0;
+    }
+    rt_buf_t b = RT_BUF_INIT;
+    int rc = 0;
+    if (!def && !adef) {
+        if (rt_buf_printf(&b, "Unknown directive \"@%s\".", d->name.value))
+            rc = dir_oom(ctx);
+        else
+            rc = gql_v_report1(ctx, gql_v_msg(&b), &d->loc);
+    } else if (location && !allowed) {
+        if (rt_buf_printf(&b, "Directive \"@%s\" may not be used on %s.", d->name.value, location_name(location)))
+            rc = dir_oom(ctx);
+        else
+            rc = gql_v_report1(ctx, gql_v_msg(&b), &d->loc);
+    }
+    rt_buf_free(&b);
+    return rc;
+}
+
+/* KnownArgumentNames on directives. */
+static int dir_known_args(gql_v_ctx_t *ctx, const gql_ast_directive_t *d, const gql_directive_t *def,
+                          const gql_ast_definition_t *adef)
+{
+    if (!def && !adef)
+        return 0;
+    int n = adef ? adef->nargs : def->nargs, k = 0;
+    const char **names = gql_v_alloc(ctx, (size_t)(n + 1) * sizeof *names);
+    if (!names)
+        return dir_oom(ctx);
+    if (adef) {
+        for (const gql_ast_input_value_def_t *iv = adef->arguments; iv; iv = iv->next)
+            if (!gql_v_name_in(names, k, iv->name.value))
+                names[k++] = iv->name.value;
+    } else {
+        for (int i = 0; i < def->nargs; i++)
+            names[k++] = def->args[i].name;
+    }
+    for (const gql_ast_argument_t *a = d->arguments; a; a = a->next) {
+        if (gql_v_name_in(names, k, a->name.value))
+            continue;
+        rt_buf_t m = RT_BUF_INIT;
+        if (rt_buf_printf(&m, "Unknown argument \"%s\" on directive \"@%s\".", a->name.value, d->name.value) ||
+            gql_did_you_mean(&m, NULL, a->name.value, names, k)) {
+            rt_buf_free(&m);
+            return dir_oom(ctx);
+        }
+        int rc = gql_v_report1(ctx, gql_v_msg(&m), &a->loc);
+        rt_buf_free(&m);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static bool arg_given(const gql_ast_directive_t *d, const char *name)
+{
+    for (const gql_ast_argument_t *a = d->arguments; a; a = a->next)
+        if (strcmp(a->name.value, name) == 0)
+            return true;
+    return false;
+}
+
+static bool required_def(const gql_ast_input_value_def_t *iv, const char *name)
+{
+    return strcmp(iv->name.value, name) == 0 && iv->type->kind == GQL_TYPE_NON_NULL && !iv->default_value;
+}
+
+/* ProvidedRequiredArguments on a directive defined in the document: graphql-js's keyMap over the
+ * required ones (first position, last definition). */
+static int dir_required_doc(gql_v_ctx_t *ctx, const gql_ast_directive_t *d, const gql_ast_definition_t *adef)
+{
+    int rc = 0;
+    for (const gql_ast_input_value_def_t *iv = adef->arguments; iv && !rc; iv = iv->next) {
+        if (iv->type->kind != GQL_TYPE_NON_NULL || iv->default_value)
+            continue;
+        bool earlier = false;
+        for (const gql_ast_input_value_def_t *q = adef->arguments; q != iv; q = q->next)
+            earlier = earlier || required_def(q, iv->name.value);
+        const gql_ast_input_value_def_t *last = iv;
+        for (const gql_ast_input_value_def_t *q = iv->next; q; q = q->next)
+            if (required_def(q, iv->name.value))
+                last = q;
+        if (earlier || arg_given(d, iv->name.value))
+            continue;
+        rt_buf_t m = RT_BUF_INIT, ts = RT_BUF_INIT;
+        if (gql_print_type(&ts, last->type) ||
+            rt_buf_printf(&m, "Directive \"@%s\" argument \"%s\" of type \"%s\" is required, but it was not provided.",
+                          d->name.value, iv->name.value, gql_v_msg(&ts)))
+            rc = dir_oom(ctx);
+        else
+            rc = gql_v_report1(ctx, gql_v_msg(&m), &d->loc);
+        rt_buf_free(&m);
+        rt_buf_free(&ts);
+    }
+    return rc;
+}
+
+/* ProvidedRequiredArguments on a schema directive (leave). */
+static int dir_required_schema(gql_v_ctx_t *ctx, const gql_ast_directive_t *d, const gql_directive_t *def)
+{
+    int rc = 0;
+    for (int i = 0; i < def->nargs && !rc; i++) {
+        const gql_input_value_t *ad = &def->args[i];
+        if (!gql_v_is_nonnull(ad->type) || ad->default_value || arg_given(d, ad->name))
+            continue;
+        rt_buf_t m = RT_BUF_INIT;
+        if (rt_buf_printf(&m, "Directive \"@%s\" argument \"%s\" of type \"", d->name.value, ad->name) ||
+            gql_v_print_type(ctx, &m, ad->type) || rt_buf_puts(&m, "\" is required, but it was not provided."))
+            rc = dir_oom(ctx);
+        else
+            rc = gql_v_report1(ctx, gql_v_msg(&m), &d->loc);
+        rt_buf_free(&m);
+    }
+    return rc;
+}
+
+static int w_directive(gql_v_walk_t *w, const gql_ast_directive_t *d, uint32_t location)
+{
+    gql_v_ctx_t *ctx = w->ctx;
     const gql_directive_t *def = gql_schema_directive(ctx->s, d->name.value);
     const gql_ast_definition_t *adef = w->validate ? doc_directive(ctx, d->name.value) : NULL;
     const gql_directive_t *save_dir = w->directive;
@@ -191,60 +325,8 @@ static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t locat
     int rc = 0;
     w->directive = def;
     if (w->validate) {
-        rt_buf_t b = RT_BUF_INIT;
-        /* KnownDirectives */
-        bool allowed = true;
-        if (adef) {
-            allowed = false;
-            for (int i = 0; i < adef->nlocations; i++)
-                if (strcmp(adef->locations[i].value, location_name(location)) == 0)
-                    allowed = true;
-        } else if (def) {
-            allowed = (def->locations & location) != 0;
-        }
-        if (!def && !adef) {
-            if (rt_buf_printf(&b, "Unknown directive \"@%s\".", d->name.value))
-                goto oom;
-            rc = v_report1(ctx, v_msg(&b), &d->loc);
-        } else if (location && !allowed) {
-            if (rt_buf_printf(&b, "Directive \"@%s\" may not be used on %s.", d->name.value, location_name(location)))
-                goto oom;
-            rc = v_report1(ctx, v_msg(&b), &d->loc);
-        }
-        rt_buf_free(&b);
-        if (rc)
-            goto out;
-        /* KnownArgumentNames on directives */
-        if (def || adef) {
-            int n = adef ? adef->nargs : def->nargs, k = 0;
-            const char **names = v_alloc(ctx, (size_t)(n + 1) * sizeof *names);
-            if (!names)
-                goto oom;
-            if (adef) {
-                for (const gql_ast_input_value_def_t *iv = adef->arguments; iv; iv = iv->next)
-                    if (!v_name_in(names, k, iv->name.value))
-                        names[k++] = iv->name.value;
-            } else {
-                for (int i = 0; i < def->nargs; i++)
-                    names[k++] = def->args[i].name;
-            }
-            for (const gql_ast_argument_t *a = d->arguments; a; a = a->next) {
-                if (v_name_in(names, k, a->name.value))
-                    continue;
-                rt_buf_t m = RT_BUF_INIT;
-                if (rt_buf_printf(&m, "Unknown argument \"%s\" on directive \"@%s\".", a->name.value, d->name.value) ||
-                    v_did_you_mean(&m, NULL, a->name.value, names, k)) {
-                    rt_buf_free(&m);
-                    goto oom;
-                }
-                rc = v_report1(ctx, v_msg(&m), &a->loc);
-                rt_buf_free(&m);
-                if (rc)
-                    goto out;
-            }
-        }
-        /* UniqueArgumentNames */
-        if ((rc = rule_unique_args(w, d->arguments)))
+        if ((rc = dir_known(ctx, d, def, adef, location)) || (rc = dir_known_args(ctx, d, def, adef)) ||
+            (rc = rule_unique_args(w, d->arguments)))
             goto out;
     }
     w->in_directive = true;
@@ -253,67 +335,10 @@ static int w_directive(v_walk_t *w, const gql_ast_directive_t *d, uint32_t locat
     w->in_directive = save_in;
     if (rc)
         goto out;
-    if (w->validate && adef) {
-        /* ProvidedRequiredArguments on a directive defined in the document */
-        for (const gql_ast_input_value_def_t *iv = adef->arguments; iv && !rc; iv = iv->next) {
-            /* keyMap over the required ones: first position, last definition */
-            if (iv->type->kind != GQL_TYPE_NON_NULL || iv->default_value)
-                continue;
-            bool earlier = false;
-            for (const gql_ast_input_value_def_t *q = adef->arguments; q != iv; q = q->next)
-                if (strcmp(q->name.value, iv->name.value) == 0 && q->type->kind == GQL_TYPE_NON_NULL &&
-                    !q->default_value)
-                    earlier = true;
-            const gql_ast_input_value_def_t *last = iv;
-            for (const gql_ast_input_value_def_t *q = iv->next; q; q = q->next)
-                if (strcmp(q->name.value, iv->name.value) == 0 && q->type->kind == GQL_TYPE_NON_NULL &&
-                    !q->default_value)
-                    last = q;
-            bool given = false;
-            for (const gql_ast_argument_t *a = d->arguments; a; a = a->next)
-                if (strcmp(a->name.value, iv->name.value) == 0)
-                    given = true;
-            if (given || earlier)
-                continue;
-            rt_buf_t m = RT_BUF_INIT, ts = RT_BUF_INIT;
-            if (gql_print_type(&ts, last->type) ||
-                rt_buf_printf(&m,
-                              "Directive \"@%s\" argument \"%s\" of type \"%s\" is required, but it was not provided.",
-                              d->name.value, iv->name.value, v_msg(&ts))) {
-                rt_buf_free(&m);
-                rt_buf_free(&ts);
-                goto oom;
-            }
-            rc = v_report1(ctx, v_msg(&m), &d->loc);
-            rt_buf_free(&m);
-            rt_buf_free(&ts);
-        }
-    } else if (w->validate && def) {
-        /* ProvidedRequiredArguments on directives (leave) */
-        for (int i = 0; i < def->nargs && !rc; i++) {
-            const gql_input_value_t *ad = &def->args[i];
-            if (!v_is_nonnull(ad->type) || ad->default_value)
-                continue;
-            bool given = false;
-            for (const gql_ast_argument_t *a = d->arguments; a; a = a->next)
-                if (strcmp(a->name.value, ad->name) == 0)
-                    given = true;
-            if (given)
-                continue;
-            rt_buf_t m = RT_BUF_INIT;
-            if (rt_buf_printf(&m, "Directive \"@%s\" argument \"%s\" of type \"", d->name.value, ad->name) ||
-                v_print_type(ctx, &m, ad->type) || rt_buf_puts(&m, "\" is required, but it was not provided.")) {
-                rt_buf_free(&m);
-                goto oom;
-            }
-            rc = v_report1(ctx, v_msg(&m), &d->loc);
-            rt_buf_free(&m);
-        }
-    }
-    goto out;
-oom:
-    ctx->oom = ctx->aborted = true;
-    rc = -1;
+    if (w->validate && adef)
+        rc = dir_required_doc(ctx, d, adef);
+    else if (w->validate && def)
+        rc = dir_required_schema(ctx, d, def);
 out:
     w->directive = save_dir;
     w->in_directive = save_in;
@@ -321,9 +346,9 @@ out:
 }
 
 /* UniqueDirectivesPerLocation for one node's directive list (non-SDL nodes: a fresh map). */
-static int rule_unique_directives(v_walk_t *w, const gql_ast_directive_t *dirs)
+static int rule_unique_directives(gql_v_walk_t *w, const gql_ast_directive_t *dirs)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     if (!w->validate)
         return 0;
     for (const gql_ast_directive_t *d = dirs; d; d = d->next) {
@@ -338,7 +363,7 @@ static int rule_unique_directives(v_walk_t *w, const gql_ast_directive_t *dirs)
                     ctx->oom = ctx->aborted = true;
                     return -1;
                 }
-                int rc = v_report2(ctx, v_msg(&b), &p->loc, &d->loc);
+                int rc = gql_v_report2(ctx, gql_v_msg(&b), &p->loc, &d->loc);
                 rt_buf_free(&b);
                 if (rc)
                     return rc;
@@ -350,9 +375,9 @@ static int rule_unique_directives(v_walk_t *w, const gql_ast_directive_t *dirs)
 
 /* UniqueDirectivesPerLocation for a schema definition/extension (key "") or a type
  * definition/extension (key: the type name): the seen directives persist across nodes. */
-static int rule_unique_directives_shared(v_walk_t *w, const char *key, const gql_ast_directive_t *dirs)
+static int rule_unique_directives_shared(gql_v_walk_t *w, const char *key, const gql_ast_directive_t *dirs)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     for (const gql_ast_directive_t *d = dirs; d; d = d->next) {
         const gql_directive_t *def = gql_schema_directive(ctx->s, d->name.value);
         const gql_ast_definition_t *adef = doc_directive(ctx, d->name.value);
@@ -364,8 +389,8 @@ static int rule_unique_directives_shared(v_walk_t *w, const char *key, const gql
                 first = w->udpl_dir[i];
         if (!first) {
             int c1 = w->cap_udpl_key, c2 = w->cap_udpl_dir;
-            if (v_grow(ctx, (void **)&w->udpl_key, &c1, w->nudpl, sizeof *w->udpl_key) ||
-                v_grow(ctx, (void **)&w->udpl_dir, &c2, w->nudpl, sizeof *w->udpl_dir))
+            if (gql_v_grow(ctx, (void **)&w->udpl_key, &c1, w->nudpl, sizeof *w->udpl_key) ||
+                gql_v_grow(ctx, (void **)&w->udpl_dir, &c2, w->nudpl, sizeof *w->udpl_dir))
                 return -1;
             w->cap_udpl_key = c1;
             w->cap_udpl_dir = c2;
@@ -378,7 +403,7 @@ static int rule_unique_directives_shared(v_walk_t *w, const char *key, const gql
             ctx->oom = ctx->aborted = true;
             return -1;
         }
-        int rc = v_report2(ctx, v_msg(&b), &first->loc, &d->loc);
+        int rc = gql_v_report2(ctx, gql_v_msg(&b), &first->loc, &d->loc);
         rt_buf_free(&b);
         if (rc)
             return rc;
@@ -386,7 +411,7 @@ static int rule_unique_directives_shared(v_walk_t *w, const char *key, const gql
     return 0;
 }
 
-static int w_directives(v_walk_t *w, const gql_ast_directive_t *dirs, uint32_t location)
+static int w_directives(gql_v_walk_t *w, const gql_ast_directive_t *dirs, uint32_t location)
 {
     int rc = 0;
     for (const gql_ast_directive_t *d = dirs; d && !rc; d = d->next)
@@ -397,31 +422,31 @@ static int w_directives(v_walk_t *w, const gql_ast_directive_t *dirs, uint32_t l
 /* ---------------------------------------------------------------------------------------- */
 /* Selections                                                                                */
 
-static int rule_scalar_leafs(v_walk_t *w, const gql_ast_selection_t *f)
+static int rule_scalar_leafs(gql_v_walk_t *w, const gql_ast_selection_t *f)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     vt_t type = w->type;
     if (!type)
         return 0;
     rt_buf_t b = RT_BUF_INIT;
     int rc = 0;
-    if (v_idx_is_leaf(ctx, v_named_idx(type))) {
+    if (gql_v_idx_is_leaf(ctx, gql_v_named_idx(type))) {
         if (f->selection_set) {
             if (rt_buf_printf(&b, "Field \"%s\" must not have a selection since type \"", f->name.value) ||
-                v_print_type(ctx, &b, type) || rt_buf_puts(&b, "\" has no subfields."))
+                gql_v_print_type(ctx, &b, type) || rt_buf_puts(&b, "\" has no subfields."))
                 goto oom;
-            rc = v_report1(ctx, v_msg(&b), &f->selection_set->loc);
+            rc = gql_v_report1(ctx, gql_v_msg(&b), &f->selection_set->loc);
         }
     } else if (!f->selection_set) {
-        if (rt_buf_printf(&b, "Field \"%s\" of type \"", f->name.value) || v_print_type(ctx, &b, type) ||
+        if (rt_buf_printf(&b, "Field \"%s\" of type \"", f->name.value) || gql_v_print_type(ctx, &b, type) ||
             rt_buf_printf(&b, "\" must have a selection of subfields. Did you mean \"%s { ... }\"?", f->name.value))
             goto oom;
-        rc = v_report1(ctx, v_msg(&b), &f->loc);
+        rc = gql_v_report1(ctx, gql_v_msg(&b), &f->loc);
     } else if (f->selection_set->count == 0) {
-        if (rt_buf_printf(&b, "Field \"%s\" of type \"", f->name.value) || v_print_type(ctx, &b, type) ||
+        if (rt_buf_printf(&b, "Field \"%s\" of type \"", f->name.value) || gql_v_print_type(ctx, &b, type) ||
             rt_buf_puts(&b, "\" must have at least one field selected."))
             goto oom;
-        rc = v_report1(ctx, v_msg(&b), &f->loc);
+        rc = gql_v_report1(ctx, gql_v_msg(&b), &f->loc);
     }
     rt_buf_free(&b);
     return rc;
@@ -431,26 +456,26 @@ oom:
     return -1;
 }
 
-static int rule_fields_on_correct_type(v_walk_t *w, const gql_ast_selection_t *f)
+static int rule_fields_on_correct_type(gql_v_walk_t *w, const gql_ast_selection_t *f)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     int parent = w->parent;
     if (parent < 0 || w->field)
         return 0;
-    const gql_type_t *pt = v_type(ctx, parent);
+    const gql_type_t *pt = gql_v_type(ctx, parent);
     rt_buf_t b = RT_BUF_INIT;
     if (rt_buf_printf(&b, "Cannot query field \"%s\" on type \"%s\".", f->name.value, pt->name))
         goto oom;
     size_t before = b.len;
-    if (v_idx_is_abstract(ctx, parent)) {
+    if (gql_v_idx_is_abstract(ctx, parent)) {
         /* getSuggestedTypeNames */
         int ns = 0;
-        int *sidx = v_alloc(ctx, (size_t)(ctx->s->ntypes + 1) * sizeof *sidx);
-        int *cnt = v_alloc(ctx, (size_t)(ctx->s->ntypes + 1) * sizeof *cnt);
+        int *sidx = gql_v_alloc(ctx, (size_t)(ctx->s->ntypes + 1) * sizeof *sidx);
+        int *cnt = gql_v_alloc(ctx, (size_t)(ctx->s->ntypes + 1) * sizeof *cnt);
         if (!sidx || !cnt)
             goto oom;
         for (int i = 0; i < ctx->s->ntypes; i++) {
-            if (!v_idx_is_object(ctx, i) || !v_is_possible(ctx, parent, i))
+            if (!gql_v_idx_is_object(ctx, i) || !gql_v_is_possible(ctx, parent, i))
                 continue;
             if (!gql_type_field(&ctx->s->types[i], f->name.value))
                 continue;
@@ -483,12 +508,12 @@ static int rule_fields_on_correct_type(v_walk_t *w, const gql_ast_selection_t *f
                 /* compare(a=sidx[j], b=x) > 0 means x goes before */
                 c = cnt[bb] - cnt[a];
                 if (c == 0) {
-                    if (v_idx_is_kind(ctx, a, GQL_TK_INTERFACE) && v_is_possible(ctx, a, bb))
+                    if (gql_v_idx_is_kind(ctx, a, GQL_TK_INTERFACE) && gql_v_is_possible(ctx, a, bb))
                         c = -1;
-                    else if (v_idx_is_kind(ctx, bb, GQL_TK_INTERFACE) && v_is_possible(ctx, bb, a))
+                    else if (gql_v_idx_is_kind(ctx, bb, GQL_TK_INTERFACE) && gql_v_is_possible(ctx, bb, a))
                         c = 1;
                     else
-                        c = v_natural_compare(ctx->s->types[a].name, ctx->s->types[bb].name);
+                        c = gql_natural_compare(ctx->s->types[a].name, ctx->s->types[bb].name);
                 }
                 if (c <= 0)
                     break;
@@ -497,24 +522,24 @@ static int rule_fields_on_correct_type(v_walk_t *w, const gql_ast_selection_t *f
             }
             sidx[j + 1] = x;
         }
-        const char **names = v_alloc(ctx, (size_t)(ns + 1) * sizeof *names);
+        const char **names = gql_v_alloc(ctx, (size_t)(ns + 1) * sizeof *names);
         if (!names)
             goto oom;
         for (int i = 0; i < ns; i++)
             names[i] = ctx->s->types[sidx[i]].name;
-        if (v_did_you_mean_list(&b, "to use an inline fragment on", names, ns))
+        if (gql_did_you_mean_list(&b, "to use an inline fragment on", names, ns))
             goto oom;
     }
     if (b.len == before && (pt->kind == GQL_TK_OBJECT || pt->kind == GQL_TK_INTERFACE)) {
-        const char **names = v_alloc(ctx, (size_t)(pt->nfields + 1) * sizeof *names);
+        const char **names = gql_v_alloc(ctx, (size_t)(pt->nfields + 1) * sizeof *names);
         if (!names)
             goto oom;
         for (int i = 0; i < pt->nfields; i++)
             names[i] = pt->fields[i].name;
-        if (v_did_you_mean(&b, NULL, f->name.value, names, pt->nfields))
+        if (gql_did_you_mean(&b, NULL, f->name.value, names, pt->nfields))
             goto oom;
     }
-    int rc = v_report1(ctx, v_msg(&b), &f->loc);
+    int rc = gql_v_report1(ctx, gql_v_msg(&b), &f->loc);
     rt_buf_free(&b);
     return rc;
 oom:
@@ -523,16 +548,16 @@ oom:
     return -1;
 }
 
-static int w_field(v_walk_t *w, const gql_ast_selection_t *f)
+static int w_field(gql_v_walk_t *w, const gql_ast_selection_t *f)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     vt_t save_type = w->type;
     const gql_field_t *save_field = w->field;
     bool save_mid = w->mid_skip;
     int rc = 0;
-    const gql_field_t *def = v_field_def(ctx, w->parent, f->name.value);
+    const gql_field_t *def = gql_v_field_def(ctx, w->parent, f->name.value);
     w->field = def;
-    w->type = def && v_is_output(ctx, def->type) ? def->type : NULL;
+    w->type = def && gql_v_is_output(ctx, def->type) ? def->type : NULL;
     if (w->validate) {
         if ((rc = rule_scalar_leafs(w, f)))
             goto out;
@@ -543,13 +568,13 @@ static int w_field(v_walk_t *w, const gql_ast_selection_t *f)
         if ((rc = rule_unique_args(w, f->arguments)))
             goto out;
         if (!w->mid_skip && (strcmp(f->name.value, "__schema") == 0 || strcmp(f->name.value, "__type") == 0)) {
-            int r = v_introspection_too_deep(w, f);
+            int r = gql_v_introspection_too_deep(w, f);
             if (r < 0) {
                 rc = -1;
                 goto out;
             }
             if (r) {
-                if ((rc = v_report1(ctx, "Maximum introspection depth exceeded", &f->loc)))
+                if ((rc = gql_v_report1(ctx, "Maximum introspection depth exceeded", &f->loc)))
                     goto out;
                 w->mid_skip = true;
             }
@@ -567,7 +592,7 @@ static int w_field(v_walk_t *w, const gql_ast_selection_t *f)
         /* ProvidedRequiredArguments (leave) */
         for (int i = 0; i < def->nargs && !rc; i++) {
             const gql_input_value_t *ad = &def->args[i];
-            if (!v_is_nonnull(ad->type) || ad->default_value)
+            if (!gql_v_is_nonnull(ad->type) || ad->default_value)
                 continue;
             bool given = false;
             for (const gql_ast_argument_t *a = f->arguments; a; a = a->next)
@@ -577,13 +602,13 @@ static int w_field(v_walk_t *w, const gql_ast_selection_t *f)
                 continue;
             rt_buf_t m = RT_BUF_INIT;
             if (rt_buf_printf(&m, "Field \"%s\" argument \"%s\" of type \"", def->name, ad->name) ||
-                v_print_type(ctx, &m, ad->type) || rt_buf_puts(&m, "\" is required, but it was not provided.")) {
+                gql_v_print_type(ctx, &m, ad->type) || rt_buf_puts(&m, "\" is required, but it was not provided.")) {
                 rt_buf_free(&m);
                 ctx->oom = ctx->aborted = true;
                 rc = -1;
                 goto out;
             }
-            rc = v_report1(ctx, v_msg(&m), &f->loc);
+            rc = gql_v_report1(ctx, gql_v_msg(&m), &f->loc);
             rt_buf_free(&m);
         }
     }
@@ -594,10 +619,10 @@ out:
     return rc;
 }
 
-static int rule_possible_spread(v_walk_t *w, const char *frag_name, int frag_type, const gql_loc_t *loc)
+static int rule_possible_spread(gql_v_walk_t *w, const char *frag_name, int frag_type, const gql_loc_t *loc)
 {
-    v_ctx_t *ctx = w->ctx;
-    if (v_types_overlap(ctx, frag_type, w->parent))
+    gql_v_ctx_t *ctx = w->ctx;
+    if (gql_v_types_overlap(ctx, frag_type, w->parent))
         return 0;
     rt_buf_t b = RT_BUF_INIT;
     int rc;
@@ -611,7 +636,7 @@ static int rule_possible_spread(v_walk_t *w, const char *frag_name, int frag_typ
                           ctx->s->types[w->parent].name, ctx->s->types[frag_type].name))
             goto oom;
     }
-    rc = v_report1(ctx, v_msg(&b), loc);
+    rc = gql_v_report1(ctx, gql_v_msg(&b), loc);
     rt_buf_free(&b);
     return rc;
 oom:
@@ -620,25 +645,25 @@ oom:
     return -1;
 }
 
-static int w_spread(v_walk_t *w, const gql_ast_selection_t *s)
+static int w_spread(gql_v_walk_t *w, const gql_ast_selection_t *s)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     int rc = 0;
     if (w->validate) {
-        const gql_ast_definition_t *frag = v_fragment(ctx, s->name.value);
+        const gql_ast_definition_t *frag = gql_v_fragment(ctx, s->name.value);
         if (!frag) {
             rt_buf_t b = RT_BUF_INIT;
             if (rt_buf_printf(&b, "Unknown fragment \"%s\".", s->name.value)) {
                 ctx->oom = ctx->aborted = true;
                 return -1;
             }
-            rc = v_report1(ctx, v_msg(&b), &s->name.loc);
+            rc = gql_v_report1(ctx, gql_v_msg(&b), &s->name.loc);
             rt_buf_free(&b);
             if (rc)
                 return rc;
         } else {
-            int ft = v_named_idx(v_type_from_ast(ctx, frag->type_condition));
-            if (v_idx_is_composite(ctx, ft) && w->parent >= 0 &&
+            int ft = gql_v_named_idx(gql_v_type_from_ast(ctx, frag->type_condition));
+            if (gql_v_idx_is_composite(ctx, ft) && w->parent >= 0 &&
                 (rc = rule_possible_spread(w, s->name.value, ft, &s->loc)))
                 return rc;
         }
@@ -648,21 +673,21 @@ static int w_spread(v_walk_t *w, const gql_ast_selection_t *s)
     return w_directives(w, s->directives, GQL_DL_FRAGMENT_SPREAD);
 }
 
-static int rule_fragment_on_composite(v_walk_t *w, const char *frag_name, const gql_ast_type_t *cond)
+static int rule_fragment_on_composite(gql_v_walk_t *w, const char *frag_name, const gql_ast_type_t *cond)
 {
-    v_ctx_t *ctx = w->ctx;
-    int idx = v_named_idx(v_type_from_ast(ctx, cond));
-    if (idx < 0 || v_idx_is_composite(ctx, idx))
+    gql_v_ctx_t *ctx = w->ctx;
+    int idx = gql_v_named_idx(gql_v_type_from_ast(ctx, cond));
+    if (idx < 0 || gql_v_idx_is_composite(ctx, idx))
         return 0;
     rt_buf_t b = RT_BUF_INIT, ts = RT_BUF_INIT;
     int rc;
     if (gql_print_type(&ts, cond))
         goto oom;
-    if (frag_name
-            ? rt_buf_printf(&b, "Fragment \"%s\" cannot condition on non composite type \"%s\".", frag_name, v_msg(&ts))
-            : rt_buf_printf(&b, "Fragment cannot condition on non composite type \"%s\".", v_msg(&ts)))
+    if (frag_name ? rt_buf_printf(&b, "Fragment \"%s\" cannot condition on non composite type \"%s\".", frag_name,
+                                  gql_v_msg(&ts))
+                  : rt_buf_printf(&b, "Fragment cannot condition on non composite type \"%s\".", gql_v_msg(&ts)))
         goto oom;
-    rc = v_report1(ctx, v_msg(&b), &cond->loc);
+    rc = gql_v_report1(ctx, gql_v_msg(&b), &cond->loc);
     rt_buf_free(&b);
     rt_buf_free(&ts);
     return rc;
@@ -673,18 +698,19 @@ oom:
     return -1;
 }
 
-static int w_inline(v_walk_t *w, const gql_ast_selection_t *s)
+static int w_inline(gql_v_walk_t *w, const gql_ast_selection_t *s)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     vt_t save_type = w->type;
     int rc = 0;
-    vt_t t = s->type_condition ? v_type_from_ast(ctx, s->type_condition) : v_named(ctx, v_named_idx(w->type));
-    w->type = v_is_output(ctx, t) ? t : NULL;
+    vt_t t =
+        s->type_condition ? gql_v_type_from_ast(ctx, s->type_condition) : gql_v_named(ctx, gql_v_named_idx(w->type));
+    w->type = gql_v_is_output(ctx, t) ? t : NULL;
     if (w->validate) {
         if (s->type_condition && (rc = rule_fragment_on_composite(w, NULL, s->type_condition)))
             goto out;
-        int ft = v_named_idx(w->type);
-        if (v_idx_is_composite(ctx, ft) && v_idx_is_composite(ctx, w->parent) &&
+        int ft = gql_v_named_idx(w->type);
+        if (gql_v_idx_is_composite(ctx, ft) && gql_v_idx_is_composite(ctx, w->parent) &&
             (rc = rule_possible_spread(w, NULL, ft, &s->loc)))
             goto out;
         if ((rc = rule_unique_directives(w, s->directives)))
@@ -700,16 +726,16 @@ out:
     return rc;
 }
 
-static int w_selection_set(v_walk_t *w, const gql_ast_selection_set_t *ss, bool parent_is_inline)
+static int w_selection_set(gql_v_walk_t *w, const gql_ast_selection_set_t *ss, bool parent_is_inline)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     int save_parent = w->parent;
     int rc = 0;
-    int nt = v_named_idx(w->type);
-    w->parent = v_idx_is_composite(ctx, nt) ? nt : -1;
+    int nt = gql_v_named_idx(w->type);
+    w->parent = gql_v_idx_is_composite(ctx, nt) ? nt : -1;
     if (w->validate && !parent_is_inline &&
         !(ss->count <= 1 && !(ss->selections && ss->selections->kind == GQL_SEL_INLINE_FRAGMENT)))
-        rc = v_overlap_selection_set(ctx, w->parent, ss);
+        rc = gql_v_overlap_selection_set(ctx, w->parent, ss);
     for (const gql_ast_selection_t *s = ss->selections; s && !rc; s = s->next) {
         switch (s->kind) {
         case GQL_SEL_FIELD: rc = w_field(w, s); break;
@@ -724,27 +750,27 @@ static int w_selection_set(v_walk_t *w, const gql_ast_selection_set_t *ss, bool 
 /* ---------------------------------------------------------------------------------------- */
 /* Definitions                                                                               */
 
-static int w_variable_definition(v_walk_t *w, const gql_ast_variable_definition_t *vd)
+static int w_variable_definition(gql_v_walk_t *w, const gql_ast_variable_definition_t *vd)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     vt_t save_input = w->input, save_parent = w->parent_input;
     int rc = 0;
-    vt_t t = v_type_from_ast(ctx, vd->type);
+    vt_t t = gql_v_type_from_ast(ctx, vd->type);
     if (ctx->aborted)
         return -1;
     w->parent_input = w->input;
-    w->input = v_is_input(ctx, t) ? t : NULL;
+    w->input = gql_v_is_input(ctx, t) ? t : NULL;
     /* VariablesAreInputTypes */
-    if (t && !v_is_input(ctx, t)) {
+    if (t && !gql_v_is_input(ctx, t)) {
         rt_buf_t b = RT_BUF_INIT, ts = RT_BUF_INIT;
         if (gql_print_type(&ts, vd->type) ||
-            rt_buf_printf(&b, "Variable \"$%s\" cannot be non-input type \"%s\".", vd->variable->str, v_msg(&ts))) {
+            rt_buf_printf(&b, "Variable \"$%s\" cannot be non-input type \"%s\".", vd->variable->str, gql_v_msg(&ts))) {
             rt_buf_free(&b);
             rt_buf_free(&ts);
             ctx->oom = ctx->aborted = true;
             return -1;
         }
-        rc = v_report1(ctx, v_msg(&b), &vd->type->loc);
+        rc = gql_v_report1(ctx, gql_v_msg(&b), &vd->type->loc);
         rt_buf_free(&b);
         rt_buf_free(&ts);
         if (rc)
@@ -754,7 +780,7 @@ static int w_variable_definition(v_walk_t *w, const gql_ast_variable_definition_
         goto out;
     if ((rc = w_named_type(w, vd->type)))
         goto out;
-    if (vd->default_value && (rc = v_walk_value(w, vd->default_value)))
+    if (vd->default_value && (rc = gql_v_walk_value(w, vd->default_value)))
         goto out;
     rc = w_directives(w, vd->directives, GQL_DL_VARIABLE_DEFINITION);
 out:
@@ -763,9 +789,9 @@ out:
     return rc;
 }
 
-static int rule_unique_variables(v_walk_t *w, const gql_ast_definition_t *op)
+static int rule_unique_variables(gql_v_walk_t *w, const gql_ast_definition_t *op)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     for (const gql_ast_variable_definition_t *a = op->variable_definitions; a; a = a->next) {
         bool first = true;
         for (const gql_ast_variable_definition_t *p = op->variable_definitions; p != a; p = p->next)
@@ -779,7 +805,7 @@ static int rule_unique_variables(v_walk_t *w, const gql_ast_definition_t *op)
                 n++;
         if (n < 2)
             continue;
-        const gql_loc_t **locs = v_alloc(ctx, (size_t)n * sizeof *locs);
+        const gql_loc_t **locs = gql_v_alloc(ctx, (size_t)n * sizeof *locs);
         if (!locs)
             return -1;
         int k = 0;
@@ -791,7 +817,7 @@ static int rule_unique_variables(v_walk_t *w, const gql_ast_definition_t *op)
             ctx->oom = ctx->aborted = true;
             return -1;
         }
-        int rc = v_report(ctx, v_msg(&b), locs, n);
+        int rc = gql_v_report(ctx, gql_v_msg(&b), locs, n);
         rt_buf_free(&b);
         if (rc)
             return rc;
@@ -812,12 +838,12 @@ static const gql_ast_variable_definition_t *find_vardef(const gql_ast_definition
     return found;
 }
 
-static int rules_operation_leave(v_walk_t *w, const gql_ast_definition_t *op)
+static int rules_operation_leave(gql_v_walk_t *w, const gql_ast_definition_t *op)
 {
-    v_ctx_t *ctx = w->ctx;
-    v_usage_t *us;
+    gql_v_ctx_t *ctx = w->ctx;
+    gql_v_usage_t *us;
     int n, rc = 0;
-    if (v_recursive_usages(ctx, op, &us, &n))
+    if (gql_v_recursive_usages(ctx, op, &us, &n))
         return -1;
     const char *opname = op->name.value;
     rt_buf_t b = RT_BUF_INIT;
@@ -829,7 +855,7 @@ static int rules_operation_leave(v_walk_t *w, const gql_ast_definition_t *op)
         if (opname ? rt_buf_printf(&b, "Variable \"$%s\" is not defined by operation \"%s\".", vn, opname)
                    : rt_buf_printf(&b, "Variable \"$%s\" is not defined.", vn))
             goto oom;
-        rc = v_report2(ctx, v_msg(&b), &us[i].var->loc, &op->loc);
+        rc = gql_v_report2(ctx, gql_v_msg(&b), &us[i].var->loc, &op->loc);
     }
     for (const gql_ast_variable_definition_t *vd = op->variable_definitions; vd && !rc; vd = vd->next) {
         bool used = false;
@@ -842,45 +868,45 @@ static int rules_operation_leave(v_walk_t *w, const gql_ast_definition_t *op)
         if (opname ? rt_buf_printf(&b, "Variable \"$%s\" is never used in operation \"%s\".", vd->variable->str, opname)
                    : rt_buf_printf(&b, "Variable \"$%s\" is never used.", vd->variable->str))
             goto oom;
-        rc = v_report1(ctx, v_msg(&b), &vd->loc);
+        rc = gql_v_report1(ctx, gql_v_msg(&b), &vd->loc);
     }
     for (int i = 0; i < n && !rc; i++) {
         const gql_ast_variable_definition_t *vd = find_vardef(op, us[i].var->str, true);
         if (!vd || !us[i].type)
             continue;
-        vt_t vt = v_type_from_ast(ctx, vd->type);
+        vt_t vt = gql_v_type_from_ast(ctx, vd->type);
         if (ctx->aborted)
             return -1;
         if (!vt)
             continue;
         vt_t loc = us[i].type;
         bool allowed;
-        if (v_is_nonnull(loc) && !v_is_nonnull(vt)) {
+        if (gql_v_is_nonnull(loc) && !gql_v_is_nonnull(vt)) {
             bool var_default = vd->default_value && vd->default_value->kind != GQL_VAL_NULL;
             if (!var_default && !us[i].has_default)
                 allowed = false;
             else
-                allowed = v_is_subtype_of(ctx, vt, loc->of);
+                allowed = gql_v_is_subtype_of(ctx, vt, loc->of);
         } else {
-            allowed = v_is_subtype_of(ctx, vt, loc);
+            allowed = gql_v_is_subtype_of(ctx, vt, loc);
         }
         if (!allowed) {
             rt_buf_reset(&b);
-            if (rt_buf_printf(&b, "Variable \"$%s\" of type \"", us[i].var->str) || v_print_type(ctx, &b, vt) ||
-                rt_buf_puts(&b, "\" used in position expecting type \"") || v_print_type(ctx, &b, loc) ||
+            if (rt_buf_printf(&b, "Variable \"$%s\" of type \"", us[i].var->str) || gql_v_print_type(ctx, &b, vt) ||
+                rt_buf_puts(&b, "\" used in position expecting type \"") || gql_v_print_type(ctx, &b, loc) ||
                 rt_buf_puts(&b, "\"."))
                 goto oom;
-            if ((rc = v_report2(ctx, v_msg(&b), &vd->loc, &us[i].var->loc)))
+            if ((rc = gql_v_report2(ctx, gql_v_msg(&b), &vd->loc, &us[i].var->loc)))
                 break;
         }
-        const gql_type_t *pt = v_type(ctx, v_named_idx(us[i].parent_type));
+        const gql_type_t *pt = gql_v_type(ctx, gql_v_named_idx(us[i].parent_type));
         if (us[i].parent_type && us[i].parent_type->wrap == GQL_TR_NAMED && pt && pt->kind == GQL_TK_INPUT_OBJECT &&
-            pt->is_one_of && !v_is_nonnull(vt)) {
+            pt->is_one_of && !gql_v_is_nonnull(vt)) {
             rt_buf_reset(&b);
-            if (rt_buf_printf(&b, "Variable \"$%s\" is of type \"", us[i].var->str) || v_print_type(ctx, &b, vt) ||
+            if (rt_buf_printf(&b, "Variable \"$%s\" is of type \"", us[i].var->str) || gql_v_print_type(ctx, &b, vt) ||
                 rt_buf_printf(&b, "\" but must be non-nullable to be used for OneOf Input Object \"%s\".", pt->name))
                 goto oom;
-            rc = v_report2(ctx, v_msg(&b), &vd->loc, &us[i].var->loc);
+            rc = gql_v_report2(ctx, gql_v_msg(&b), &vd->loc, &us[i].var->loc);
         }
     }
     rt_buf_free(&b);
@@ -891,15 +917,15 @@ oom:
     return -1;
 }
 
-static int w_operation(v_walk_t *w, const gql_ast_definition_t *op)
+static int w_operation(gql_v_walk_t *w, const gql_ast_definition_t *op)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     vt_t save_type = w->type;
     int rc = 0;
     int root = op->operation == GQL_OPERATION_QUERY      ? ctx->s->query_type
                : op->operation == GQL_OPERATION_MUTATION ? ctx->s->mutation_type
                                                          : ctx->s->subscription_type;
-    w->type = v_idx_is_object(ctx, root) ? v_named(ctx, root) : NULL;
+    w->type = gql_v_idx_is_object(ctx, root) ? gql_v_named(ctx, root) : NULL;
     w->op = op;
     if (w->validate) {
         rt_buf_t b = RT_BUF_INIT;
@@ -912,20 +938,20 @@ static int w_operation(v_walk_t *w, const gql_ast_definition_t *op)
             if (prev) {
                 if (rt_buf_printf(&b, "There can be only one operation named \"%s\".", op->name.value))
                     goto oom;
-                rc = v_report2(ctx, v_msg(&b), &prev->name.loc, &op->name.loc);
+                rc = gql_v_report2(ctx, gql_v_msg(&b), &prev->name.loc, &op->name.loc);
                 rt_buf_free(&b);
                 if (rc)
                     goto out;
-            } else if (v_push_ptr(ctx, (const void ***)&w->seen_ops, &w->nseen_ops, &w->cap_seen_ops, op)) {
+            } else if (gql_v_push_ptr(ctx, (const void ***)&w->seen_ops, &w->nseen_ops, &w->cap_seen_ops, op)) {
                 rc = -1;
                 goto out;
             }
         }
         /* LoneAnonymousOperation */
         if (!op->name.value && w->noperations > 1 &&
-            (rc = v_report1(ctx, "This anonymous operation must be the only defined operation.", &op->loc)))
+            (rc = gql_v_report1(ctx, "This anonymous operation must be the only defined operation.", &op->loc)))
             goto out;
-        if ((rc = v_rule_single_field_subscriptions(w, op)))
+        if ((rc = gql_v_rule_single_field_subscriptions(w, op)))
             goto out;
         if ((rc = rule_unique_variables(w, op)))
             goto out;
@@ -956,13 +982,13 @@ out:
     return rc;
 }
 
-static int w_fragment(v_walk_t *w, const gql_ast_definition_t *fd)
+static int w_fragment(gql_v_walk_t *w, const gql_ast_definition_t *fd)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     vt_t save_type = w->type;
     int rc = 0;
-    vt_t t = v_type_from_ast(ctx, fd->type_condition);
-    w->type = v_is_output(ctx, t) ? t : NULL;
+    vt_t t = gql_v_type_from_ast(ctx, fd->type_condition);
+    w->type = gql_v_is_output(ctx, t) ? t : NULL;
     if (w->validate) {
         if ((rc = rule_fragment_on_composite(w, fd->name.value, fd->type_condition)))
             goto out;
@@ -978,15 +1004,15 @@ static int w_fragment(v_walk_t *w, const gql_ast_definition_t *fd)
                 rc = -1;
                 goto out;
             }
-            rc = v_report2(ctx, v_msg(&b), &prev->name.loc, &fd->name.loc);
+            rc = gql_v_report2(ctx, gql_v_msg(&b), &prev->name.loc, &fd->name.loc);
             rt_buf_free(&b);
             if (rc)
                 goto out;
-        } else if (v_push_ptr(ctx, (const void ***)&w->seen_frags, &w->nseen_frags, &w->cap_seen_frags, fd)) {
+        } else if (gql_v_push_ptr(ctx, (const void ***)&w->seen_frags, &w->nseen_frags, &w->cap_seen_frags, fd)) {
             rc = -1;
             goto out;
         }
-        if ((rc = v_detect_cycle(w, fd)))
+        if ((rc = gql_v_detect_cycle(w, fd)))
             goto out;
         if ((rc = rule_unique_directives(w, fd->directives)))
             goto out;
@@ -1009,9 +1035,9 @@ static bool is_executable(const gql_ast_definition_t *d)
 /* Type-system definitions inside an executable document: graphql-js visits them with every
  * rule; what can fire there is KnownTypeNames (standard scalars allowed), KnownDirectives and the
  * directive-argument rules. */
-static int w_sdl_named(v_walk_t *w, const gql_ast_type_t *t)
+static int w_sdl_named(gql_v_walk_t *w, const gql_ast_type_t *t)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     while (t && t->kind != GQL_TYPE_NAMED)
         t = t->of;
     if (!t)
@@ -1033,7 +1059,7 @@ static int w_sdl_named(v_walk_t *w, const gql_ast_type_t *t)
             return 0;
         n++;
     }
-    const char **names = v_alloc(ctx, (size_t)n * sizeof *names);
+    const char **names = gql_v_alloc(ctx, (size_t)n * sizeof *names);
     if (!names)
         return -1;
     for (int i = 0; i < 13; i++)
@@ -1044,17 +1070,18 @@ static int w_sdl_named(v_walk_t *w, const gql_ast_type_t *t)
         if (d->kind >= GQL_DEF_SCALAR && d->kind <= GQL_DEF_INPUT_OBJECT && !d->is_extension && d->name.value)
             names[k++] = d->name.value;
     rt_buf_t b = RT_BUF_INIT;
-    if (rt_buf_printf(&b, "Unknown type \"%s\".", t->name.value) || v_did_you_mean(&b, NULL, t->name.value, names, k)) {
+    if (rt_buf_printf(&b, "Unknown type \"%s\".", t->name.value) ||
+        gql_did_you_mean(&b, NULL, t->name.value, names, k)) {
         rt_buf_free(&b);
         ctx->oom = ctx->aborted = true;
         return -1;
     }
-    int rc = v_report1(ctx, v_msg(&b), &t->loc);
+    int rc = gql_v_report1(ctx, gql_v_msg(&b), &t->loc);
     rt_buf_free(&b);
     return rc;
 }
 
-static int w_sdl_input_values(v_walk_t *w, const gql_ast_input_value_def_t *iv, uint32_t location)
+static int w_sdl_input_values(gql_v_walk_t *w, const gql_ast_input_value_def_t *iv, uint32_t location)
 {
     int rc = 0;
     for (; iv && !rc; iv = iv->next) {
@@ -1062,14 +1089,14 @@ static int w_sdl_input_values(v_walk_t *w, const gql_ast_input_value_def_t *iv, 
         if (!rc)
             rc = w_sdl_named(w, iv->type);
         if (!rc && iv->default_value)
-            rc = v_walk_value(w, iv->default_value);
+            rc = gql_v_walk_value(w, iv->default_value);
         if (!rc)
             rc = w_directives(w, iv->directives, location);
     }
     return rc;
 }
 
-static int w_sdl_definition(v_walk_t *w, const gql_ast_definition_t *d)
+static int w_sdl_definition(gql_v_walk_t *w, const gql_ast_definition_t *d)
 {
     int rc = 0;
     static const uint32_t locs[] = {0,
@@ -1114,9 +1141,9 @@ static int w_sdl_definition(v_walk_t *w, const gql_ast_definition_t *d)
     return rc;
 }
 
-static int w_document(v_walk_t *w)
+static int w_document(gql_v_walk_t *w)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     const gql_ast_definition_t *d;
     int rc = 0;
     /* ExecutableDefinitions */
@@ -1129,7 +1156,7 @@ static int w_document(v_walk_t *w)
             ctx->oom = ctx->aborted = true;
             return -1;
         }
-        rc = v_report1(ctx, v_msg(&b), &d->loc);
+        rc = gql_v_report1(ctx, gql_v_msg(&b), &d->loc);
         rt_buf_free(&b);
         if (rc)
             return rc;
@@ -1147,15 +1174,15 @@ static int w_document(v_walk_t *w)
             rc = w_sdl_definition(w, d);
     }
     if (!rc)
-        rc = v_rule_unused_fragments(w);
+        rc = gql_v_rule_unused_fragments(w);
     return rc;
 }
 
 /* ---------------------------------------------------------------------------------------- */
 
-static void ctx_free(v_ctx_t *ctx) { v_free_all(ctx); }
+static void ctx_free(gql_v_ctx_t *ctx) { gql_v_free_all(ctx); }
 
-static int ctx_init(v_ctx_t *ctx, const gql_schema_t *s, const gql_document_t *doc, json_object *errors)
+static int ctx_init(gql_v_ctx_t *ctx, const gql_schema_t *s, const gql_document_t *doc, json_object *errors)
 {
     memset(ctx, 0, sizeof *ctx);
     ctx->s = s;
@@ -1163,7 +1190,7 @@ static int ctx_init(v_ctx_t *ctx, const gql_schema_t *s, const gql_document_t *d
     ctx->errors = errors;
     ctx->base_errors = (int)json_object_array_length(errors);
     ctx->fragment_work = 50000;
-    ctx->named = v_alloc(ctx, (size_t)(s->ntypes + 1) * sizeof *ctx->named);
+    ctx->named = gql_v_alloc(ctx, (size_t)(s->ntypes + 1) * sizeof *ctx->named);
     if (!ctx->named)
         return -1;
     for (int i = 0; i < s->ntypes; i++) {
@@ -1184,15 +1211,15 @@ static int ctx_init(v_ctx_t *ctx, const gql_schema_t *s, const gql_document_t *d
     int cap = 0;
     ctx->frag_map.kind = V_MAP_STR;
     for (const gql_ast_definition_t *d = doc->definitions; d; d = d->next)
-        if (d->kind == GQL_DEF_FRAGMENT && (v_push_ptr(ctx, (const void ***)&ctx->frags, &ctx->nfrags, &cap, d) ||
-                                            !v_map_put(ctx, &ctx->frag_map, d->name.value, NULL, (void *)d)))
+        if (d->kind == GQL_DEF_FRAGMENT && (gql_v_push_ptr(ctx, (const void ***)&ctx->frags, &ctx->nfrags, &cap, d) ||
+                                            !gql_v_map_put(ctx, &ctx->frag_map, d->name.value, NULL, (void *)d)))
             return -1;
     return 0;
 }
 
 int gql_validate(const gql_schema_t *schema, const gql_document_t *doc, json_object *errors)
 {
-    v_ctx_t ctx;
+    gql_v_ctx_t ctx;
     int rc = 0;
     if (!schema || !doc || !errors || !json_object_is_type(errors, json_type_array))
         return -1;
@@ -1203,15 +1230,15 @@ int gql_validate(const gql_schema_t *schema, const gql_document_t *doc, json_obj
     for (const gql_ast_definition_t *d = doc->definitions; d; d = d->next)
         if (d->kind == GQL_DEF_OPERATION || d->kind == GQL_DEF_FRAGMENT)
             n++;
-    ctx.usages = v_alloc(&ctx, (size_t)(n + 1) * sizeof *ctx.usages);
+    ctx.usages = gql_v_alloc(&ctx, (size_t)(n + 1) * sizeof *ctx.usages);
     if (!ctx.usages)
         goto done;
     for (const gql_ast_definition_t *d = doc->definitions; d; d = d->next) {
         if (d->kind != GQL_DEF_OPERATION && d->kind != GQL_DEF_FRAGMENT)
             continue;
-        v_def_usages_t *u = &ctx.usages[ctx.nusages++];
+        gql_v_def_usages_t *u = &ctx.usages[ctx.nusages++];
         u->def = d;
-        v_walk_t w;
+        gql_v_walk_t w;
         memset(&w, 0, sizeof w);
         w.ctx = &ctx;
         w.out = u;
@@ -1223,7 +1250,7 @@ int gql_validate(const gql_schema_t *schema, const gql_document_t *doc, json_obj
         if (rc)
             goto done;
     }
-    v_walk_t w;
+    gql_v_walk_t w;
     memset(&w, 0, sizeof w);
     w.ctx = &ctx;
     w.validate = true;

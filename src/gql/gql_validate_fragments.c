@@ -12,7 +12,7 @@
 /* Fragments: spreads, recursively referenced fragments, variable usages                    */
 
 /* ASTValidationContext.getFragmentSpreads: a stack walk, so nested sets come out last-first. */
-int v_spreads(v_ctx_t *ctx, const gql_ast_selection_set_t *ss, const gql_ast_selection_t ***out, int *n)
+int gql_v_spreads(gql_v_ctx_t *ctx, const gql_ast_selection_set_t *ss, const gql_ast_selection_t ***out, int *n)
 {
     const gql_ast_selection_set_t **stack = NULL;
     int ns = 0, cap = 0, ocap = 0;
@@ -20,16 +20,16 @@ int v_spreads(v_ctx_t *ctx, const gql_ast_selection_set_t *ss, const gql_ast_sel
     *n = 0;
     if (!ss)
         return 0;
-    if (v_push_ptr(ctx, (const void ***)&stack, &ns, &cap, ss))
+    if (gql_v_push_ptr(ctx, (const void ***)&stack, &ns, &cap, ss))
         return -1;
     while (ns > 0) {
         const gql_ast_selection_set_t *set = stack[--ns];
         for (const gql_ast_selection_t *s = set->selections; s; s = s->next) {
             if (s->kind == GQL_SEL_FRAGMENT_SPREAD) {
-                if (v_push_ptr(ctx, (const void ***)out, n, &ocap, s))
+                if (gql_v_push_ptr(ctx, (const void ***)out, n, &ocap, s))
                     return -1;
             } else if (s->selection_set) {
-                if (v_push_ptr(ctx, (const void ***)&stack, &ns, &cap, s->selection_set))
+                if (gql_v_push_ptr(ctx, (const void ***)&stack, &ns, &cap, s->selection_set))
                     return -1;
             }
         }
@@ -37,35 +37,35 @@ int v_spreads(v_ctx_t *ctx, const gql_ast_selection_set_t *ss, const gql_ast_sel
     return 0;
 }
 
-typedef struct v_refcache {
+typedef struct gql_v_refcache {
     char *key;
     const gql_ast_definition_t **frags;
     int n;
     bool usages_done; /* _recursiveVariableUsages has this fragments array */
-    struct v_refcache *next;
-} v_refcache_t;
+    struct gql_v_refcache *next;
+} gql_v_refcache_t;
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
 /* getRecursivelyReferencedFragmentsForOperations, including its cache keyed by the unordered set
  * of directly spread names (which decides the order a later operation with the same set sees). */
-static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int nops,
-                       const gql_ast_definition_t ***out, int *nout, v_refcache_t **entry)
+static int gql_v_ref_frags(gql_v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int nops,
+                           const gql_ast_definition_t ***out, int *nout, gql_v_refcache_t **entry)
 {
     const char **names = NULL;
     int nn = 0, cn = 0;
     for (int i = 0; i < nops; i++) {
         const gql_ast_selection_t **sp;
         int nsp;
-        if (v_spreads(ctx, ops[i]->selection_set, &sp, &nsp))
+        if (gql_v_spreads(ctx, ops[i]->selection_set, &sp, &nsp))
             return -1;
         for (int j = 0; j < nsp; j++)
-            if (!v_name_in(names, nn, sp[j]->name.value) &&
-                v_push_ptr(ctx, (const void ***)&names, &nn, &cn, sp[j]->name.value))
+            if (!gql_v_name_in(names, nn, sp[j]->name.value) &&
+                gql_v_push_ptr(ctx, (const void ***)&names, &nn, &cn, sp[j]->name.value))
                 return -1;
     }
     /* cache key: sorted names */
-    const char **sorted = v_alloc(ctx, (size_t)(nn + 1) * sizeof *sorted);
+    const char **sorted = gql_v_alloc(ctx, (size_t)(nn + 1) * sizeof *sorted);
     if (!sorted)
         return -1;
     if (nn)
@@ -78,8 +78,8 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
             ctx->oom = ctx->aborted = true;
             return -1;
         }
-    const char *key = v_msg(&kb);
-    for (v_refcache_t *c = ctx->refcache; c; c = c->next)
+    const char *key = gql_v_msg(&kb);
+    for (gql_v_refcache_t *c = ctx->refcache; c; c = c->next)
         if (strcmp(c->key, key) == 0) {
             rt_buf_free(&kb);
             *out = c->frags;
@@ -88,30 +88,30 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
                 *entry = c;
             return 0;
         }
-    v_refcache_t *c = v_alloc(ctx, sizeof *c);
-    if (!c || !(c->key = v_strdup(ctx, key))) {
+    gql_v_refcache_t *c = gql_v_alloc(ctx, sizeof *c);
+    if (!c || !(c->key = gql_v_strdup(ctx, key))) {
         rt_buf_free(&kb);
         return -1;
     }
     rt_buf_free(&kb);
-    if (v_spend_fragment_work(ctx, nn))
+    if (gql_v_spend_fragment_work(ctx, nn))
         return -1;
     int fcap = 0;
     for (int i = 0; i < nn; i++) {
-        const gql_ast_definition_t *f = v_fragment(ctx, names[i]);
+        const gql_ast_definition_t *f = gql_v_fragment(ctx, names[i]);
         if (!f)
             continue;
-        if (v_push_ptr(ctx, (const void ***)&c->frags, &c->n, &fcap, f))
+        if (gql_v_push_ptr(ctx, (const void ***)&c->frags, &c->n, &fcap, f))
             return -1;
         const gql_ast_selection_t **sp;
         int nsp;
-        if (v_spreads(ctx, f->selection_set, &sp, &nsp))
+        if (gql_v_spreads(ctx, f->selection_set, &sp, &nsp))
             return -1;
-        if (v_spend_fragment_work(ctx, nsp))
+        if (gql_v_spend_fragment_work(ctx, nsp))
             return -1;
         for (int j = 0; j < nsp; j++)
-            if (!v_name_in(names, nn, sp[j]->name.value) &&
-                v_push_ptr(ctx, (const void ***)&names, &nn, &cn, sp[j]->name.value))
+            if (!gql_v_name_in(names, nn, sp[j]->name.value) &&
+                gql_v_push_ptr(ctx, (const void ***)&names, &nn, &cn, sp[j]->name.value))
                 return -1;
     }
     c->next = ctx->refcache;
@@ -123,7 +123,7 @@ static int v_ref_frags(v_ctx_t *ctx, const gql_ast_definition_t *const *ops, int
     return 0;
 }
 
-static v_def_usages_t *v_usages_of(v_ctx_t *ctx, const gql_ast_definition_t *def)
+static gql_v_def_usages_t *gql_v_usages_of(gql_v_ctx_t *ctx, const gql_ast_definition_t *def)
 {
     for (int i = 0; i < ctx->nusages; i++)
         if (ctx->usages[i].def == def)
@@ -132,29 +132,29 @@ static v_def_usages_t *v_usages_of(v_ctx_t *ctx, const gql_ast_definition_t *def
 }
 
 /* getRecursiveVariableUsages(operation) as a fresh array. */
-int v_recursive_usages(v_ctx_t *ctx, const gql_ast_definition_t *op, v_usage_t **out, int *n)
+int gql_v_recursive_usages(gql_v_ctx_t *ctx, const gql_ast_definition_t *op, gql_v_usage_t **out, int *n)
 {
     const gql_ast_definition_t **frags;
     int nf;
-    v_refcache_t *entry = NULL;
-    if (v_ref_frags(ctx, &op, 1, &frags, &nf, &entry))
+    gql_v_refcache_t *entry = NULL;
+    if (gql_v_ref_frags(ctx, &op, 1, &frags, &nf, &entry))
         return -1;
     int total = 0, ftotal = 0;
-    v_def_usages_t *u = v_usages_of(ctx, op);
+    gql_v_def_usages_t *u = gql_v_usages_of(ctx, op);
     total += u ? u->n : 0;
-    if (!entry->usages_done && v_spend_fragment_work(ctx, nf))
+    if (!entry->usages_done && gql_v_spend_fragment_work(ctx, nf))
         return -1;
     for (int i = 0; i < nf; i++) {
-        v_def_usages_t *fu = v_usages_of(ctx, frags[i]);
-        if (!entry->usages_done && v_spend_fragment_work(ctx, fu ? fu->n : 0))
+        gql_v_def_usages_t *fu = gql_v_usages_of(ctx, frags[i]);
+        if (!entry->usages_done && gql_v_spend_fragment_work(ctx, fu ? fu->n : 0))
             return -1;
         ftotal += fu ? fu->n : 0;
     }
     entry->usages_done = true;
-    if (v_spend_fragment_work(ctx, ftotal))
+    if (gql_v_spend_fragment_work(ctx, ftotal))
         return -1;
     total += ftotal;
-    v_usage_t *arr = v_alloc(ctx, (size_t)(total + 1) * sizeof *arr);
+    gql_v_usage_t *arr = gql_v_alloc(ctx, (size_t)(total + 1) * sizeof *arr);
     if (!arr)
         return -1;
     int k = 0;
@@ -162,7 +162,7 @@ int v_recursive_usages(v_ctx_t *ctx, const gql_ast_definition_t *op, v_usage_t *
         for (int j = 0; j < u->n; j++)
             arr[k++] = u->items[j];
     for (int i = 0; i < nf; i++) {
-        v_def_usages_t *fu = v_usages_of(ctx, frags[i]);
+        gql_v_def_usages_t *fu = gql_v_usages_of(ctx, frags[i]);
         if (fu)
             for (int j = 0; j < fu->n; j++)
                 arr[k++] = fu->items[j];
@@ -179,9 +179,9 @@ typedef struct {
     const char **names;
     int *depths;
     int n, cap, dcap;
-} v_depthmap_t;
+} gql_v_depthmap_t;
 
-static int dm_get(const v_depthmap_t *m, const char *name)
+static int dm_get(const gql_v_depthmap_t *m, const char *name)
 {
     for (int i = 0; i < m->n; i++)
         if (strcmp(m->names[i], name) == 0)
@@ -189,7 +189,7 @@ static int dm_get(const v_depthmap_t *m, const char *name)
     return -1;
 }
 
-static int dm_set(v_ctx_t *ctx, v_depthmap_t *m, const char *name, int depth)
+static int dm_set(gql_v_ctx_t *ctx, gql_v_depthmap_t *m, const char *name, int depth)
 {
     for (int i = 0; i < m->n; i++)
         if (strcmp(m->names[i], name) == 0) {
@@ -197,8 +197,8 @@ static int dm_set(v_ctx_t *ctx, v_depthmap_t *m, const char *name, int depth)
             return 0;
         }
     int c1 = m->cap, c2 = m->dcap;
-    if (v_grow(ctx, (void **)&m->names, &c1, m->n, sizeof *m->names) ||
-        v_grow(ctx, (void **)&m->depths, &c2, m->n, sizeof *m->depths))
+    if (gql_v_grow(ctx, (void **)&m->names, &c1, m->n, sizeof *m->names) ||
+        gql_v_grow(ctx, (void **)&m->depths, &c2, m->n, sizeof *m->depths))
         return -1;
     m->cap = c1;
     m->dcap = c2;
@@ -208,14 +208,16 @@ static int dm_set(v_ctx_t *ctx, v_depthmap_t *m, const char *name, int depth)
     return 0;
 }
 
-typedef struct v_mid {
-    v_depthmap_t checked, exceeded;
-} v_mid_t;
+typedef struct gql_v_mid {
+    gql_v_depthmap_t checked, exceeded;
+} gql_v_mid_t;
 
 /* checkDepth over a selection (kind FIELD/INLINE/SPREAD). Returns 1 exceeded, 0 not, -1 oom. */
-static int mid_check_sel(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const gql_ast_selection_t *node, int depth);
+static int mid_check_sel(gql_v_ctx_t *ctx, gql_v_mid_t *st, gql_v_depthmap_t *visited, const gql_ast_selection_t *node,
+                         int depth);
 
-static int mid_check_set(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const gql_ast_selection_set_t *ss, int depth)
+static int mid_check_set(gql_v_ctx_t *ctx, gql_v_mid_t *st, gql_v_depthmap_t *visited,
+                         const gql_ast_selection_set_t *ss, int depth)
 {
     if (!ss)
         return 0;
@@ -227,7 +229,8 @@ static int mid_check_set(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const
     return 0;
 }
 
-static int mid_check_sel(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const gql_ast_selection_t *node, int depth)
+static int mid_check_sel(gql_v_ctx_t *ctx, gql_v_mid_t *st, gql_v_depthmap_t *visited, const gql_ast_selection_t *node,
+                         int depth)
 {
     if (node->kind == GQL_SEL_FRAGMENT_SPREAD) {
         const char *name = node->name.value;
@@ -237,15 +240,15 @@ static int mid_check_sel(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const
         int vis = dm_get(visited, name), chk = dm_get(&st->checked, name);
         if ((vis >= 0 && vis >= depth) || (chk >= 0 && chk >= depth))
             return 0;
-        const gql_ast_definition_t *f = v_fragment(ctx, name);
+        const gql_ast_definition_t *f = gql_v_fragment(ctx, name);
         if (!f)
             return 0;
         if (dm_set(ctx, visited, name, depth))
             return -1;
-        if (v_enter_fragment(ctx))
+        if (gql_v_enter_fragment(ctx))
             return -1;
         int r = mid_check_set(ctx, st, visited, f->selection_set, depth);
-        v_leave_fragment(ctx);
+        gql_v_leave_fragment(ctx);
         if (r < 0)
             return r;
         if (r) {
@@ -270,7 +273,7 @@ static int mid_check_sel(v_ctx_t *ctx, v_mid_t *st, v_depthmap_t *visited, const
 }
 
 /* NoFragmentCycles' detectCycleRecursive. */
-static int cyc_index(v_walk_t *w, const char *name)
+static int cyc_index(gql_v_walk_t *w, const char *name)
 {
     for (int i = w->ncyc_idx - 1; i >= 0; i--)
         if (strcmp(w->cyc_idx_name[i], name) == 0)
@@ -278,7 +281,7 @@ static int cyc_index(v_walk_t *w, const char *name)
     return -1;
 }
 
-static int cyc_set_index(v_walk_t *w, const char *name, int val)
+static int cyc_set_index(gql_v_walk_t *w, const char *name, int val)
 {
     for (int i = 0; i < w->ncyc_idx; i++)
         if (strcmp(w->cyc_idx_name[i], name) == 0) {
@@ -286,8 +289,8 @@ static int cyc_set_index(v_walk_t *w, const char *name, int val)
             return 0;
         }
     int c1 = w->cap_cyc_idx, c2 = w->cap_cyc_idx_val;
-    if (v_grow(w->ctx, (void **)&w->cyc_idx_name, &c1, w->ncyc_idx, sizeof *w->cyc_idx_name) ||
-        v_grow(w->ctx, (void **)&w->cyc_idx_val, &c2, w->ncyc_idx, sizeof *w->cyc_idx_val))
+    if (gql_v_grow(w->ctx, (void **)&w->cyc_idx_name, &c1, w->ncyc_idx, sizeof *w->cyc_idx_name) ||
+        gql_v_grow(w->ctx, (void **)&w->cyc_idx_val, &c2, w->ncyc_idx, sizeof *w->cyc_idx_val))
         return -1;
     w->cap_cyc_idx = c1;
     w->cap_cyc_idx_val = c2;
@@ -296,17 +299,17 @@ static int cyc_set_index(v_walk_t *w, const char *name, int val)
     return 0;
 }
 
-int v_detect_cycle(v_walk_t *w, const gql_ast_definition_t *frag)
+int gql_v_detect_cycle(gql_v_walk_t *w, const gql_ast_definition_t *frag)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     const char *fname = frag->name.value;
-    if (v_name_in(w->cyc_visited, w->ncyc_visited, fname))
+    if (gql_v_name_in(w->cyc_visited, w->ncyc_visited, fname))
         return 0;
-    if (v_push_ptr(ctx, (const void ***)&w->cyc_visited, &w->ncyc_visited, &w->cap_cyc_visited, fname))
+    if (gql_v_push_ptr(ctx, (const void ***)&w->cyc_visited, &w->ncyc_visited, &w->cap_cyc_visited, fname))
         return -1;
     const gql_ast_selection_t **sp;
     int nsp;
-    if (v_spreads(ctx, frag->selection_set, &sp, &nsp))
+    if (gql_v_spreads(ctx, frag->selection_set, &sp, &nsp))
         return -1;
     if (nsp == 0)
         return 0;
@@ -315,22 +318,22 @@ int v_detect_cycle(v_walk_t *w, const gql_ast_definition_t *frag)
     for (int i = 0; i < nsp; i++) {
         const char *sname = sp[i]->name.value;
         int cycle = cyc_index(w, sname);
-        if (v_push_ptr(ctx, (const void ***)&w->cyc_path, &w->ncyc_path, &w->cap_cyc_path, sp[i]))
+        if (gql_v_push_ptr(ctx, (const void ***)&w->cyc_path, &w->ncyc_path, &w->cap_cyc_path, sp[i]))
             return -1;
         if (cycle < 0) {
-            const gql_ast_definition_t *f = v_fragment(ctx, sname);
+            const gql_ast_definition_t *f = gql_v_fragment(ctx, sname);
             if (f) {
-                if (v_enter_fragment(ctx))
+                if (gql_v_enter_fragment(ctx))
                     return -1;
-                int r = v_detect_cycle(w, f);
-                v_leave_fragment(ctx);
+                int r = gql_v_detect_cycle(w, f);
+                gql_v_leave_fragment(ctx);
                 if (r)
                     return -1;
             }
         } else {
             rt_buf_t b = RT_BUF_INIT;
             int n = w->ncyc_path - cycle;
-            const gql_loc_t **locs = v_alloc(ctx, (size_t)n * sizeof *locs);
+            const gql_loc_t **locs = gql_v_alloc(ctx, (size_t)n * sizeof *locs);
             if (!locs)
                 return -1;
             if (rt_buf_printf(&b, "Cannot spread fragment \"%s\" within itself", sname))
@@ -342,7 +345,7 @@ int v_detect_cycle(v_walk_t *w, const gql_ast_definition_t *frag)
                 goto oom;
             for (int k = 0; k < n; k++)
                 locs[k] = &w->cyc_path[cycle + k]->loc;
-            int rc = v_report(ctx, v_msg(&b), locs, n);
+            int rc = gql_v_report(ctx, gql_v_msg(&b), locs, n);
             rt_buf_free(&b);
             if (rc)
                 return rc;
@@ -359,17 +362,17 @@ int v_detect_cycle(v_walk_t *w, const gql_ast_definition_t *frag)
 }
 
 /* NoUnusedFragments at document leave. */
-int v_rule_unused_fragments(v_walk_t *w)
+int gql_v_rule_unused_fragments(gql_v_walk_t *w)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     const gql_ast_definition_t **ops = NULL;
     int nops = 0, cap = 0;
     for (const gql_ast_definition_t *d = ctx->doc->definitions; d; d = d->next)
-        if (d->kind == GQL_DEF_OPERATION && v_push_ptr(ctx, (const void ***)&ops, &nops, &cap, d))
+        if (d->kind == GQL_DEF_OPERATION && gql_v_push_ptr(ctx, (const void ***)&ops, &nops, &cap, d))
             return -1;
     const gql_ast_definition_t **used;
     int nused;
-    if (v_ref_frags(ctx, ops, nops, &used, &nused, NULL))
+    if (gql_v_ref_frags(ctx, ops, nops, &used, &nused, NULL))
         return -1;
     for (const gql_ast_definition_t *d = ctx->doc->definitions; d; d = d->next) {
         if (d->kind != GQL_DEF_FRAGMENT)
@@ -385,7 +388,7 @@ int v_rule_unused_fragments(v_walk_t *w)
             ctx->oom = ctx->aborted = true;
             return -1;
         }
-        int rc = v_report1(ctx, v_msg(&b), &d->loc);
+        int rc = gql_v_report1(ctx, gql_v_msg(&b), &d->loc);
         rt_buf_free(&b);
         if (rc)
             return rc;
@@ -394,11 +397,11 @@ int v_rule_unused_fragments(v_walk_t *w)
 }
 
 /* MaxIntrospectionDepthRule at a __schema / __type field: 1 too deep, 0 fine, -1 no memory. */
-int v_introspection_too_deep(v_walk_t *w, const gql_ast_selection_t *f)
+int gql_v_introspection_too_deep(gql_v_walk_t *w, const gql_ast_selection_t *f)
 {
-    v_depthmap_t visited;
+    gql_v_depthmap_t visited;
     memset(&visited, 0, sizeof visited);
-    if (!w->mid && !(w->mid = v_alloc(w->ctx, sizeof *w->mid)))
+    if (!w->mid && !(w->mid = gql_v_alloc(w->ctx, sizeof *w->mid)))
         return -1;
     return mid_check_sel(w->ctx, w->mid, &visited, f, 0);
 }

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "gql/gql_schema.h"
+#include "gql/gql_suggest.h"
 #include "gql/syntax/gql_ast.h"
 #include "util/util_buf.h"
 
@@ -19,34 +20,34 @@ typedef const gql_typeref_t *vt_t;
 /* A hash map from a key pair (a, b) to a pointer, arena-backed. Keys are compared as strings
  * (V_MAP_STR: a and b are names, b may be NULL) or by address (V_MAP_PTR). Keeps the checks
  * graphql-js does with Maps and Sets linear, so large documents cannot make them quadratic. */
-typedef enum { V_MAP_STR, V_MAP_PTR } v_map_kind_t;
-typedef struct v_map_slot {
+typedef enum { V_MAP_STR, V_MAP_PTR } gql_v_map_kind_t;
+typedef struct gql_v_map_slot {
     const void *a, *b;
     void *val;
     bool used;
-} v_map_slot_t;
-typedef struct v_map {
-    v_map_kind_t kind;
-    v_map_slot_t *slots;
+} gql_v_map_slot_t;
+typedef struct gql_v_map {
+    gql_v_map_kind_t kind;
+    gql_v_map_slot_t *slots;
     size_t cap, n;
-} v_map_t;
+} gql_v_map_t;
 
-typedef struct v_block v_block_t; /* arena chunk */
+typedef struct gql_v_block gql_v_block_t; /* arena chunk */
 
-typedef struct v_usage {
+typedef struct gql_v_usage {
     const gql_ast_value_t *var; /* the Variable node */
     vt_t type;                  /* input type at the usage, or NULL */
     bool has_default;           /* the location (argument / input field) has a default */
     vt_t parent_type;           /* parent input type, or NULL */
-} v_usage_t;
+} gql_v_usage_t;
 
-typedef struct v_def_usages {
+typedef struct gql_v_def_usages {
     const gql_ast_definition_t *def;
-    v_usage_t *items;
+    gql_v_usage_t *items;
     int n, cap;
-} v_def_usages_t;
+} gql_v_def_usages_t;
 
-typedef struct v_ctx {
+typedef struct gql_v_ctx {
     const gql_schema_t *s;
     const gql_document_t *doc;
     json_object *errors;
@@ -54,7 +55,7 @@ typedef struct v_ctx {
     int base_errors; /* entries the caller's array held before validation */
     bool aborted;    /* error limit reached: stop everything */
     bool oom;
-    v_block_t *arena;
+    gql_v_block_t *arena;
 
     gql_typeref_t *named; /* one NAMED reference per schema type */
     gql_typeref_t tr_schema_nn, tr_schema, tr_type, tr_string, tr_string_nn;
@@ -64,24 +65,24 @@ typedef struct v_ctx {
     /* fragments by name (the last definition of a name wins, like graphql-js) */
     const gql_ast_definition_t **frags;
     int nfrags;
-    v_map_t frag_map;
+    gql_v_map_t frag_map;
 
-    v_def_usages_t *usages; /* per operation / fragment definition */
+    gql_v_def_usages_t *usages; /* per operation / fragment definition */
     int nusages;
 
-    int fragment_depth;          /* recursion through fragment spreads, see v_enter_fragment */
-    long fragment_work;          /* graphql-js's _remainingFragmentWork (50000) */
-    bool sf_fragments_done;      /* SingleFieldSubscriptions built its fragment map */
-    struct v_overlap *overlap;   /* OverlappingFieldsCanBeMerged state */
-    struct v_refcache *refcache; /* recursively referenced fragments, by name set */
-} v_ctx_t;
+    int fragment_depth;              /* recursion through fragment spreads, see gql_v_enter_fragment */
+    long fragment_work;              /* graphql-js's _remainingFragmentWork (50000) */
+    bool sf_fragments_done;          /* SingleFieldSubscriptions built its fragment map */
+    struct gql_v_overlap *overlap;   /* OverlappingFieldsCanBeMerged state */
+    struct gql_v_refcache *refcache; /* recursively referenced fragments, by name set */
+} gql_v_ctx_t;
 
 /* Traversal state: TypeInfo's stacks are kept as "current" values saved and restored by the
  * recursion (every push has its pop on the same node). */
-typedef struct v_walk {
-    v_ctx_t *ctx;
+typedef struct gql_v_walk {
+    gql_v_ctx_t *ctx;
     bool validate; /* false: only collect variable usages into `out` */
-    v_def_usages_t *out;
+    gql_v_def_usages_t *out;
 
     vt_t type;                        /* getType() */
     int parent;                       /* getParentType(), -1 undefined */
@@ -91,10 +92,10 @@ typedef struct v_walk {
     bool has_default;                 /* getDefaultValue() !== undefined */
     const gql_directive_t *directive; /* getDirective() */
 
-    bool in_directive; /* KnownArgumentNames skips directive arguments */
-    bool vct_skip;     /* ValuesOfCorrectType returned false above */
-    bool mid_skip;     /* MaxIntrospectionDepth returned false above */
-    struct v_mid *mid; /* MaxIntrospectionDepth's checked/exceeded fragments */
+    bool in_directive;     /* KnownArgumentNames skips directive arguments */
+    bool vct_skip;         /* ValuesOfCorrectType returned false above */
+    bool mid_skip;         /* MaxIntrospectionDepth returned false above */
+    struct gql_v_mid *mid; /* MaxIntrospectionDepth's checked/exceeded fragments */
 
     const gql_ast_definition_t *op;        /* operation being visited */
     const gql_ast_definition_t **seen_ops; /* UniqueOperationNames */
@@ -116,97 +117,90 @@ typedef struct v_walk {
     const char **cyc_idx_name; /* spreadPathIndexByName */
     int *cyc_idx_val;
     int ncyc_idx, cap_cyc_idx, cap_cyc_idx_val;
-} v_walk_t;
+} gql_v_walk_t;
 
 #define STOP(w) ((w)->ctx->aborted)
 
 /* Arena: memory lives until validation ends. Returns NULL (and sets ctx->oom) on failure. */
-void *v_alloc(v_ctx_t *ctx, size_t size);
-char *v_strdup(v_ctx_t *ctx, const char *s);
-void v_free_all(v_ctx_t *ctx);
-/* Map lookups: v_map_get returns the slot (NULL when absent); v_map_put inserts or overwrites,
+void *gql_v_alloc(gql_v_ctx_t *ctx, size_t size);
+char *gql_v_strdup(gql_v_ctx_t *ctx, const char *s);
+void gql_v_free_all(gql_v_ctx_t *ctx);
+/* Map lookups: gql_v_map_get returns the slot (NULL when absent); gql_v_map_put inserts or overwrites,
  * returning the slot or NULL when memory ran out. */
-v_map_slot_t *v_map_get(const v_map_t *m, const void *a, const void *b);
-v_map_slot_t *v_map_put(v_ctx_t *ctx, v_map_t *m, const void *a, const void *b, void *val);
+gql_v_map_slot_t *gql_v_map_get(const gql_v_map_t *m, const void *a, const void *b);
+gql_v_map_slot_t *gql_v_map_put(gql_v_ctx_t *ctx, gql_v_map_t *m, const void *a, const void *b, void *val);
 /* Grows *arr (element size el) so that index `need` fits; arena-backed. 0 or -1. */
-int v_grow(v_ctx_t *ctx, void **arr, int *cap, int need, size_t el);
+int gql_v_grow(gql_v_ctx_t *ctx, void **arr, int *cap, int need, size_t el);
 
 /* Errors. locs may be NULL when n == 0. Returns 0, or -1 when validation must stop. */
-int v_report(v_ctx_t *ctx, const char *message, const gql_loc_t *const *locs, int n);
-int v_report1(v_ctx_t *ctx, const char *message, const gql_loc_t *loc);
-int v_report2(v_ctx_t *ctx, const char *message, const gql_loc_t *a, const gql_loc_t *b);
+int gql_v_report(gql_v_ctx_t *ctx, const char *message, const gql_loc_t *const *locs, int n);
+int gql_v_report1(gql_v_ctx_t *ctx, const char *message, const gql_loc_t *loc);
+int gql_v_report2(gql_v_ctx_t *ctx, const char *message, const gql_loc_t *a, const gql_loc_t *b);
 /* graphql-js's validationAbortedError: appends "Validation aborted." (no limit check) and stops.
  * Returns -1. */
-int v_abort_validation(v_ctx_t *ctx);
+int gql_v_abort_validation(gql_v_ctx_t *ctx);
 /* Bounds recursion that follows fragment spreads (cycles, overlap, introspection depth, subscription
  * fields): past V_MAX_FRAGMENT_DEPTH nested fragments validation ends with "Validation aborted."
  * instead of exhausting the C stack. Documents within the server's token limit never get close
  * (a spread and its fragment take at least 8 tokens). Pair every successful enter with a leave. */
 #define V_MAX_FRAGMENT_DEPTH 1000
-int v_enter_fragment(v_ctx_t *ctx);
-void v_leave_fragment(v_ctx_t *ctx);
-/* ASTValidationContext.spendFragmentWork: 0, or -1 after v_abort_validation. */
-int v_spend_fragment_work(v_ctx_t *ctx, long cost);
+int gql_v_enter_fragment(gql_v_ctx_t *ctx);
+void gql_v_leave_fragment(gql_v_ctx_t *ctx);
+/* ASTValidationContext.spendFragmentWork: 0, or -1 after gql_v_abort_validation. */
+int gql_v_spend_fragment_work(gql_v_ctx_t *ctx, long cost);
 
 /* Types */
-const gql_type_t *v_type(const v_ctx_t *ctx, int idx); /* NULL for -1 */
-int v_named_idx(vt_t t);                               /* -1 for NULL */
-vt_t v_named(const v_ctx_t *ctx, int idx);             /* NULL for -1 */
-vt_t v_nullable(vt_t t);
-bool v_is_nonnull(vt_t t);
-bool v_is_list(vt_t t);
-bool v_idx_is_composite(const v_ctx_t *ctx, int idx);
-bool v_idx_is_leaf(const v_ctx_t *ctx, int idx);
-bool v_idx_is_abstract(const v_ctx_t *ctx, int idx);
-bool v_idx_is_object(const v_ctx_t *ctx, int idx);
-bool v_idx_is_kind(const v_ctx_t *ctx, int idx, gql_type_kind_t k);
-bool v_is_input(const v_ctx_t *ctx, vt_t t);
-bool v_is_output(const v_ctx_t *ctx, vt_t t);
-int v_print_type(const v_ctx_t *ctx, rt_buf_t *b, vt_t t);
+const gql_type_t *gql_v_type(const gql_v_ctx_t *ctx, int idx); /* NULL for -1 */
+int gql_v_named_idx(vt_t t);                                   /* -1 for NULL */
+vt_t gql_v_named(const gql_v_ctx_t *ctx, int idx);             /* NULL for -1 */
+vt_t gql_v_nullable(vt_t t);
+bool gql_v_is_nonnull(vt_t t);
+bool gql_v_is_list(vt_t t);
+bool gql_v_idx_is_composite(const gql_v_ctx_t *ctx, int idx);
+bool gql_v_idx_is_leaf(const gql_v_ctx_t *ctx, int idx);
+bool gql_v_idx_is_abstract(const gql_v_ctx_t *ctx, int idx);
+bool gql_v_idx_is_object(const gql_v_ctx_t *ctx, int idx);
+bool gql_v_idx_is_kind(const gql_v_ctx_t *ctx, int idx, gql_type_kind_t k);
+bool gql_v_is_input(const gql_v_ctx_t *ctx, vt_t t);
+bool gql_v_is_output(const gql_v_ctx_t *ctx, vt_t t);
+int gql_v_print_type(const gql_v_ctx_t *ctx, rt_buf_t *b, vt_t t);
 /* typeFromAST: NULL when the named type is unknown. */
-vt_t v_type_from_ast(v_ctx_t *ctx, const gql_ast_type_t *t);
+vt_t gql_v_type_from_ast(gql_v_ctx_t *ctx, const gql_ast_type_t *t);
 /* schema.isSubType(abstract, maybeSub) */
-bool v_is_possible(const v_ctx_t *ctx, int abstract, int sub);
-bool v_types_overlap(const v_ctx_t *ctx, int a, int b);
-bool v_is_subtype_of(const v_ctx_t *ctx, vt_t sub, vt_t super);
+bool gql_v_is_possible(const gql_v_ctx_t *ctx, int abstract, int sub);
+bool gql_v_types_overlap(const gql_v_ctx_t *ctx, int a, int b);
+bool gql_v_is_subtype_of(const gql_v_ctx_t *ctx, vt_t sub, vt_t super);
 /* TypeInfo's field lookup, including __schema, __type and __typename. */
-const gql_field_t *v_field_def(const v_ctx_t *ctx, int parent, const char *name);
-const gql_ast_definition_t *v_fragment(const v_ctx_t *ctx, const char *name);
-
-/* suggestionList(input, options) then didYouMean([sub,] list) appended to b. */
-int v_did_you_mean(rt_buf_t *b, const char *sub, const char *input, const char *const *options, int n);
-/* didYouMean over an already ordered list. */
-int v_did_you_mean_list(rt_buf_t *b, const char *sub, const char *const *list, int n);
-/* graphql-js naturalCompare */
-int v_natural_compare(const char *a, const char *b);
+const gql_field_t *gql_v_field_def(const gql_v_ctx_t *ctx, int parent, const char *name);
+const gql_ast_definition_t *gql_v_fragment(const gql_v_ctx_t *ctx, const char *name);
 
 /* Small helpers: the buffer's text ("" when empty); append a pointer to an arena array; linear
  * name lookup. */
-const char *v_msg(rt_buf_t *b);
-int v_push_ptr(v_ctx_t *ctx, const void ***arr, int *n, int *cap, const void *p);
-bool v_name_in(const char *const *names, int n, const char *name);
+const char *gql_v_msg(rt_buf_t *b);
+int gql_v_push_ptr(gql_v_ctx_t *ctx, const void ***arr, int *n, int *cap, const void *p);
+bool gql_v_name_in(const char *const *names, int n, const char *name);
 
 /* Whole-document fragment analyses (gql_validate_fragments.c). */
 /* getFragmentSpreads: the spreads under a selection set, in graphql-js's (stack) order. */
-int v_spreads(v_ctx_t *ctx, const gql_ast_selection_set_t *ss, const gql_ast_selection_t ***out, int *n);
+int gql_v_spreads(gql_v_ctx_t *ctx, const gql_ast_selection_set_t *ss, const gql_ast_selection_t ***out, int *n);
 /* getRecursiveVariableUsages(operation): a fresh arena array. */
-int v_recursive_usages(v_ctx_t *ctx, const gql_ast_definition_t *op, v_usage_t **out, int *n);
+int gql_v_recursive_usages(gql_v_ctx_t *ctx, const gql_ast_definition_t *op, gql_v_usage_t **out, int *n);
 /* NoFragmentCycles at a fragment definition. */
-int v_detect_cycle(v_walk_t *w, const gql_ast_definition_t *frag);
+int gql_v_detect_cycle(gql_v_walk_t *w, const gql_ast_definition_t *frag);
 /* NoUnusedFragments at document leave. */
-int v_rule_unused_fragments(v_walk_t *w);
+int gql_v_rule_unused_fragments(gql_v_walk_t *w);
 /* MaxIntrospectionDepthRule's check at a __schema / __type field: 1 too deep, 0 fine, -1 OOM. */
-int v_introspection_too_deep(v_walk_t *w, const gql_ast_selection_t *f);
+int gql_v_introspection_too_deep(gql_v_walk_t *w, const gql_ast_selection_t *f);
 
 /* Values (gql_validate_values.c): visits a value literal keeping TypeInfo's input types, running
  * ValuesOfCorrectType and UniqueInputFieldNames, and (when not validating) collecting variable
  * usages. */
-int v_walk_value(v_walk_t *w, const gql_ast_value_t *v);
+int gql_v_walk_value(gql_v_walk_t *w, const gql_ast_value_t *v);
 
 /* SingleFieldSubscriptions at an operation (gql_validate_subscriptions.c). */
-int v_rule_single_field_subscriptions(v_walk_t *w, const gql_ast_definition_t *op);
+int gql_v_rule_single_field_subscriptions(gql_v_walk_t *w, const gql_ast_definition_t *op);
 
 /* OverlappingFieldsCanBeMerged at a selection set (gql_validate_overlap.c). */
-int v_overlap_selection_set(v_ctx_t *ctx, int parent_type, const gql_ast_selection_set_t *ss);
+int gql_v_overlap_selection_set(gql_v_ctx_t *ctx, int parent_type, const gql_ast_selection_set_t *ss);
 
 #endif

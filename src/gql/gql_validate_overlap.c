@@ -30,30 +30,30 @@ typedef struct o_cfr { /* collectFields result, cached per (parent type, selecti
     int ngroups, cgroups;
     const char **frags;
     int nfrags, cfrags;
-    v_map_t group_index; /* response name -> group index + 1 */
-    v_map_t frag_set;    /* names already in frags */
-    v_map_t compared;    /* comparedFragments: name -> 1 (false) / 2 (true) */
-    v_map_t ov_seen;     /* getOverlappingFields already computed against these */
+    gql_v_map_t group_index; /* response name -> group index + 1 */
+    gql_v_map_t frag_set;    /* names already in frags */
+    gql_v_map_t compared;    /* comparedFragments: name -> 1 (false) / 2 (true) */
+    gql_v_map_t ov_seen;     /* getOverlappingFields already computed against these */
     struct o_cfr *next;
 } o_cfr_t;
 
-typedef struct v_overlap {
+typedef struct gql_v_overlap {
     o_cfr_t *cache;
-    v_map_t pairs;       /* comparedFragmentPairs: (a, b) -> 1 (false) / 2 (true) */
-    v_map_t comparisons; /* fieldInfo.comparisons: (field1, field2) -> reason */
-    long budget;         /* remainingComplexityBudget */
-} v_overlap_t;
+    gql_v_map_t pairs;       /* comparedFragmentPairs: (a, b) -> 1 (false) / 2 (true) */
+    gql_v_map_t comparisons; /* fieldInfo.comparisons: (field1, field2) -> reason */
+    long budget;             /* remainingComplexityBudget */
+} gql_v_overlap_t;
 
 #define MAX_COMPLEXITY_BUDGET 500000
 
 /* spendComplexityBudget: 0, or -1 once validation is aborted. */
-static int o_spend(v_ctx_t *ctx, long cost)
+static int o_spend(gql_v_ctx_t *ctx, long cost)
 {
-    v_overlap_t *st = ctx->overlap;
+    gql_v_overlap_t *st = ctx->overlap;
     if (!st)
         return -1;
     st->budget -= cost;
-    return st->budget < 0 ? v_abort_validation(ctx) : 0;
+    return st->budget < 0 ? gql_v_abort_validation(ctx) : 0;
 }
 
 typedef struct o_conflict {
@@ -68,18 +68,18 @@ typedef struct o_list {
     int n, cap;
 } o_list_t;
 
-static int o_push_conflict(v_ctx_t *ctx, o_list_t *l, const o_conflict_t *c)
+static int o_push_conflict(gql_v_ctx_t *ctx, o_list_t *l, const o_conflict_t *c)
 {
-    if (v_grow(ctx, (void **)&l->items, &l->cap, l->n, sizeof *l->items))
+    if (gql_v_grow(ctx, (void **)&l->items, &l->cap, l->n, sizeof *l->items))
         return -1;
     l->items[l->n++] = *c;
     return 0;
 }
 
-static v_overlap_t *o_state(v_ctx_t *ctx)
+static gql_v_overlap_t *o_state(gql_v_ctx_t *ctx)
 {
     if (!ctx->overlap) {
-        ctx->overlap = v_alloc(ctx, sizeof(v_overlap_t));
+        ctx->overlap = gql_v_alloc(ctx, sizeof(gql_v_overlap_t));
         if (ctx->overlap) {
             ctx->overlap->budget = MAX_COMPLEXITY_BUDGET;
             ctx->overlap->pairs.kind = V_MAP_STR;
@@ -89,32 +89,32 @@ static v_overlap_t *o_state(v_ctx_t *ctx)
     return ctx->overlap;
 }
 
-static int o_collect_impl(v_ctx_t *ctx, int parent, const gql_ast_selection_set_t *ss, o_cfr_t *r)
+static int o_collect_impl(gql_v_ctx_t *ctx, int parent, const gql_ast_selection_set_t *ss, o_cfr_t *r)
 {
     for (const gql_ast_selection_t *s = ss->selections; s; s = s->next) {
         switch (s->kind) {
         case GQL_SEL_FIELD: {
             const gql_field_t *def = NULL;
-            const gql_type_t *pt = v_type(ctx, parent);
+            const gql_type_t *pt = gql_v_type(ctx, parent);
             if (pt && (pt->kind == GQL_TK_OBJECT || pt->kind == GQL_TK_INTERFACE))
                 for (int i = 0; i < pt->nfields; i++)
                     if (strcmp(pt->fields[i].name, s->name.value) == 0)
                         def = &pt->fields[i];
             const char *rn = s->alias.value ? s->alias.value : s->name.value;
             o_group_t *g = NULL;
-            v_map_slot_t *gs = v_map_get(&r->group_index, rn, NULL);
+            gql_v_map_slot_t *gs = gql_v_map_get(&r->group_index, rn, NULL);
             if (gs) {
                 g = &r->groups[(intptr_t)gs->val - 1];
             } else {
-                if (v_grow(ctx, (void **)&r->groups, &r->cgroups, r->ngroups, sizeof *r->groups))
+                if (gql_v_grow(ctx, (void **)&r->groups, &r->cgroups, r->ngroups, sizeof *r->groups))
                     return -1;
                 g = &r->groups[r->ngroups++];
                 g->response_name = rn;
-                if (!v_map_put(ctx, &r->group_index, rn, NULL, (void *)(intptr_t)r->ngroups))
+                if (!gql_v_map_put(ctx, &r->group_index, rn, NULL, (void *)(intptr_t)r->ngroups))
                     return -1;
             }
-            o_field_t *f = v_alloc(ctx, sizeof *f);
-            if (!f || v_grow(ctx, (void **)&g->fields, &g->cap, g->n, sizeof *g->fields))
+            o_field_t *f = gql_v_alloc(ctx, sizeof *f);
+            if (!f || gql_v_grow(ctx, (void **)&g->fields, &g->cap, g->n, sizeof *g->fields))
                 return -1;
             f->parent = parent;
             f->node = s;
@@ -124,17 +124,17 @@ static int o_collect_impl(v_ctx_t *ctx, int parent, const gql_ast_selection_set_
             break;
         }
         case GQL_SEL_FRAGMENT_SPREAD: {
-            if (!v_map_get(&r->frag_set, s->name.value, NULL)) {
-                if (!v_map_put(ctx, &r->frag_set, s->name.value, NULL, NULL))
+            if (!gql_v_map_get(&r->frag_set, s->name.value, NULL)) {
+                if (!gql_v_map_put(ctx, &r->frag_set, s->name.value, NULL, NULL))
                     return -1;
-                if (v_grow(ctx, (void **)&r->frags, &r->cfrags, r->nfrags, sizeof *r->frags))
+                if (gql_v_grow(ctx, (void **)&r->frags, &r->cfrags, r->nfrags, sizeof *r->frags))
                     return -1;
                 r->frags[r->nfrags++] = s->name.value;
             }
             break;
         }
         case GQL_SEL_INLINE_FRAGMENT: {
-            int t = s->type_condition ? v_named_idx(v_type_from_ast(ctx, s->type_condition)) : parent;
+            int t = s->type_condition ? gql_v_named_idx(gql_v_type_from_ast(ctx, s->type_condition)) : parent;
             if (ctx->aborted)
                 return -1;
             if (o_collect_impl(ctx, t, s->selection_set, r))
@@ -146,15 +146,15 @@ static int o_collect_impl(v_ctx_t *ctx, int parent, const gql_ast_selection_set_
     return 0;
 }
 
-static o_cfr_t *o_collect(v_ctx_t *ctx, int parent, const gql_ast_selection_set_t *ss)
+static o_cfr_t *o_collect(gql_v_ctx_t *ctx, int parent, const gql_ast_selection_set_t *ss)
 {
-    v_overlap_t *st = o_state(ctx);
+    gql_v_overlap_t *st = o_state(ctx);
     if (!st)
         return NULL;
     for (o_cfr_t *c = st->cache; c; c = c->next)
         if (c->parent == parent && c->ss == ss)
             return c;
-    o_cfr_t *r = v_alloc(ctx, sizeof *r);
+    o_cfr_t *r = gql_v_alloc(ctx, sizeof *r);
     if (!r)
         return NULL;
     r->parent = parent;
@@ -170,9 +170,9 @@ static o_cfr_t *o_collect(v_ctx_t *ctx, int parent, const gql_ast_selection_set_
     return r;
 }
 
-static o_cfr_t *o_collect_fragment(v_ctx_t *ctx, const gql_ast_definition_t *frag)
+static o_cfr_t *o_collect_fragment(gql_v_ctx_t *ctx, const gql_ast_definition_t *frag)
 {
-    int t = v_named_idx(v_type_from_ast(ctx, frag->type_condition));
+    int t = gql_v_named_idx(gql_v_type_from_ast(ctx, frag->type_condition));
     if (ctx->aborted)
         return NULL;
     return o_collect(ctx, t, frag->selection_set);
@@ -237,7 +237,7 @@ static int o_stringify(rt_buf_t *b, const gql_ast_value_t *v)
 }
 
 /* sameArguments; -1 on OOM or abort, else 0/1. */
-static int o_same_arguments(v_ctx_t *ctx, const gql_ast_selection_t *n1, const gql_ast_selection_t *n2)
+static int o_same_arguments(gql_v_ctx_t *ctx, const gql_ast_selection_t *n1, const gql_ast_selection_t *n2)
 {
     if (n1->nargs == 0)
         return n2->nargs == 0;
@@ -271,37 +271,37 @@ static int o_same_arguments(v_ctx_t *ctx, const gql_ast_selection_t *n1, const g
  * every field definition has its own list / non-null wrappers, so wrapped types are identical only
  * when they come from the same field definition (`same_def`, top level only). Returns 1 conflict,
  * 0 none, -1 aborted. */
-static int o_types_conflict(v_ctx_t *ctx, vt_t t1, vt_t t2, bool same_def)
+static int o_types_conflict(gql_v_ctx_t *ctx, vt_t t1, vt_t t2, bool same_def)
 {
     if (same_def || (t1->wrap == GQL_TR_NAMED && t2->wrap == GQL_TR_NAMED && t1->named == t2->named))
         return 0;
     if (o_spend(ctx, 1))
         return -1;
-    if (v_is_list(t1))
-        return v_is_list(t2) ? o_types_conflict(ctx, t1->of, t2->of, false) : 1;
-    if (v_is_list(t2))
+    if (gql_v_is_list(t1))
+        return gql_v_is_list(t2) ? o_types_conflict(ctx, t1->of, t2->of, false) : 1;
+    if (gql_v_is_list(t2))
         return 1;
-    if (v_is_nonnull(t1))
-        return v_is_nonnull(t2) ? o_types_conflict(ctx, t1->of, t2->of, false) : 1;
-    if (v_is_nonnull(t2))
+    if (gql_v_is_nonnull(t1))
+        return gql_v_is_nonnull(t2) ? o_types_conflict(ctx, t1->of, t2->of, false) : 1;
+    if (gql_v_is_nonnull(t2))
         return 1;
-    int a = v_named_idx(t1), b = v_named_idx(t2);
-    if (v_idx_is_leaf(ctx, a) || v_idx_is_leaf(ctx, b))
+    int a = gql_v_named_idx(t1), b = gql_v_named_idx(t2);
+    if (gql_v_idx_is_leaf(ctx, a) || gql_v_idx_is_leaf(ctx, b))
         return a != b;
     return 0;
 }
 
 /* ---- comparisons ---- */
 
-static int o_between_subsets(v_ctx_t *ctx, o_list_t *out, bool excl, int p1, const gql_ast_selection_set_t *s1, int p2,
-                             const gql_ast_selection_set_t *s2);
+static int o_between_subsets(gql_v_ctx_t *ctx, o_list_t *out, bool excl, int p1, const gql_ast_selection_set_t *s1,
+                             int p2, const gql_ast_selection_set_t *s2);
 
-static const char *o_abbrev(v_ctx_t *ctx, const char *text)
+static const char *o_abbrev(gql_v_ctx_t *ctx, const char *text)
 {
     size_t n = strlen(text);
     if (n <= MAX_DETAIL)
         return text;
-    char *p = v_alloc(ctx, MAX_DETAIL + 4);
+    char *p = gql_v_alloc(ctx, MAX_DETAIL + 4);
     if (!p)
         return NULL;
     memcpy(p, text, MAX_DETAIL);
@@ -309,10 +309,10 @@ static const char *o_abbrev(v_ctx_t *ctx, const char *text)
     return p;
 }
 
-static int o_collect_nodes(v_ctx_t *ctx, const gql_ast_selection_t *node, const o_list_t *cs, bool first,
+static int o_collect_nodes(gql_v_ctx_t *ctx, const gql_ast_selection_t *node, const o_list_t *cs, bool first,
                            const gql_ast_selection_t ***out, int *nout)
 {
-    const gql_ast_selection_t **nodes = v_alloc(ctx, MAX_NODES * sizeof *nodes);
+    const gql_ast_selection_t **nodes = gql_v_alloc(ctx, MAX_NODES * sizeof *nodes);
     if (!nodes)
         return -1;
     int n = 0;
@@ -332,13 +332,117 @@ static int o_collect_nodes(v_ctx_t *ctx, const gql_ast_selection_t *node, const 
     return 0;
 }
 
+static int o_oom(gql_v_ctx_t *ctx)
+{
+    ctx->oom = ctx->aborted = true;
+    return -1;
+}
+
+/* When the parents are not mutually exclusive: different field names or differing arguments
+ * (cached per pair of fields). *reason stays NULL when neither applies. */
+static int o_name_args_reason(gql_v_ctx_t *ctx, const o_field_t *f1, const o_field_t *f2, const char **reason)
+{
+    const gql_ast_selection_t *n1 = f1->node, *n2 = f2->node;
+    gql_v_overlap_t *st = ctx->overlap;
+    gql_v_map_slot_t *cached = gql_v_map_get(&st->comparisons, f1, f2);
+    *reason = NULL;
+    if (cached) {
+        *reason = cached->val;
+        return 0;
+    }
+    if (strcmp(n1->name.value, n2->name.value) != 0) {
+        rt_buf_t b = RT_BUF_INIT;
+        const char *a = o_abbrev(ctx, n1->name.value), *bb = o_abbrev(ctx, n2->name.value);
+        if (!a || !bb || rt_buf_printf(&b, "\"%s\" and \"%s\" are different fields", a, bb)) {
+            rt_buf_free(&b);
+            return o_oom(ctx);
+        }
+        *reason = gql_v_strdup(ctx, rt_buf_cstr(&b));
+        rt_buf_free(&b);
+        if (!*reason)
+            return -1;
+    } else {
+        int same = o_same_arguments(ctx, n1, n2);
+        if (same < 0)
+            return ctx->aborted ? -1 : o_oom(ctx);
+        if (!same)
+            *reason = "they have differing arguments";
+    }
+    return gql_v_map_put(ctx, &st->comparisons, f1, f2, (void *)*reason) ? 0 : -1;
+}
+
+/* "they return conflicting types ..." when t1 and t2 conflict; *reason NULL otherwise. */
+static int o_types_reason(gql_v_ctx_t *ctx, vt_t t1, vt_t t2, bool same_def, const char **reason)
+{
+    *reason = NULL;
+    int tc = t1 && t2 ? o_types_conflict(ctx, t1, t2, same_def) : 0;
+    if (tc <= 0)
+        return tc;
+    rt_buf_t b = RT_BUF_INIT;
+    if (rt_buf_puts(&b, "they return conflicting types \"") || gql_v_print_type(ctx, &b, t1) ||
+        rt_buf_puts(&b, "\" and \"") || gql_v_print_type(ctx, &b, t2) || rt_buf_putc(&b, '"') ||
+        !(*reason = gql_v_strdup(ctx, rt_buf_cstr(&b)))) {
+        rt_buf_free(&b);
+        return o_oom(ctx);
+    }
+    rt_buf_free(&b);
+    return 0;
+}
+
+/* Both fields have selections: the conflicts between them, folded into one conflict. */
+static int o_subfields_conflict(gql_v_ctx_t *ctx, o_list_t *out, bool excl, const o_field_t *f1, const o_field_t *f2,
+                                vt_t t1, vt_t t2, o_conflict_t *c)
+{
+    const gql_ast_selection_t *n1 = f1->node, *n2 = f2->node;
+    o_list_t sub;
+    memset(&sub, 0, sizeof sub);
+    if (o_between_subsets(ctx, &sub, excl, gql_v_named_idx(t1), n1->selection_set, gql_v_named_idx(t2),
+                          n2->selection_set))
+        return -1;
+    if (sub.n == 0)
+        return 0;
+    rt_buf_t m = RT_BUF_INIT;
+    for (int i = 0; i < sub.n; i++) {
+        const char *nm = o_abbrev(ctx, sub.items[i].response_name);
+        if (!nm || rt_buf_printf(&m, "%ssubfields \"%s\" conflict because %s", m.len ? " and " : "", nm,
+                                 sub.items[i].reason)) {
+            rt_buf_free(&m);
+            return o_oom(ctx);
+        }
+        if (m.len > MAX_DETAIL)
+            break;
+    }
+    const char *full = rt_buf_cstr(&m);
+    c->reason = full && strlen(full) > MAX_DETAIL ? o_abbrev(ctx, full) : gql_v_strdup(ctx, full ? full : "");
+    rt_buf_free(&m);
+    if (!c->reason)
+        return -1;
+    if (o_collect_nodes(ctx, n1, &sub, true, &c->f1, &c->n1) || o_collect_nodes(ctx, n2, &sub, false, &c->f2, &c->n2))
+        return -1;
+    return o_push_conflict(ctx, out, c);
+}
+
+/* A conflict between the two field nodes themselves. */
+static int o_push_single(gql_v_ctx_t *ctx, o_list_t *out, o_conflict_t *c, const gql_ast_selection_t *n1,
+                         const gql_ast_selection_t *n2)
+{
+    c->f1 = gql_v_alloc(ctx, sizeof *c->f1);
+    c->f2 = gql_v_alloc(ctx, sizeof *c->f2);
+    if (!c->f1 || !c->f2)
+        return -1;
+    c->f1[0] = n1;
+    c->f2[0] = n2;
+    c->n1 = c->n2 = 1;
+    return o_push_conflict(ctx, out, c);
+}
+
 /* findConflict: appends at most one conflict to out. */
-static int o_find_conflict(v_ctx_t *ctx, o_list_t *out, bool parent_excl, const char *rn, const o_field_t *f1,
+static int o_find_conflict(gql_v_ctx_t *ctx, o_list_t *out, bool parent_excl, const char *rn, const o_field_t *f1,
                            const o_field_t *f2)
 {
     const gql_ast_selection_t *n1 = f1->node, *n2 = f2->node;
-    bool excl = parent_excl ||
-                (f1->parent != f2->parent && v_idx_is_object(ctx, f1->parent) && v_idx_is_object(ctx, f2->parent));
+    bool excl = parent_excl || (f1->parent != f2->parent && gql_v_idx_is_object(ctx, f1->parent) &&
+                                gql_v_idx_is_object(ctx, f2->parent));
     vt_t t1 = f1->def ? f1->def->type : NULL, t2 = f2->def ? f2->def->type : NULL;
     if (o_spend(ctx, 2))
         return -1;
@@ -350,99 +454,21 @@ static int o_find_conflict(v_ctx_t *ctx, o_list_t *out, bool parent_excl, const 
     memset(&c, 0, sizeof c);
     c.response_name = rn;
     if (!excl) {
-        const char *reason = NULL;
-        rt_buf_t b = RT_BUF_INIT;
-        v_overlap_t *st = ctx->overlap;
-        v_map_slot_t *cached = v_map_get(&st->comparisons, f1, f2);
-        if (cached) {
-            reason = cached->val;
-        } else if (strcmp(n1->name.value, n2->name.value) != 0) {
-            const char *a = o_abbrev(ctx, n1->name.value), *bb = o_abbrev(ctx, n2->name.value);
-            if (!a || !bb || rt_buf_printf(&b, "\"%s\" and \"%s\" are different fields", a, bb))
-                goto oom;
-            reason = v_strdup(ctx, rt_buf_cstr(&b));
-            rt_buf_free(&b);
-            if (!reason)
-                return -1;
-        } else {
-            int same = o_same_arguments(ctx, n1, n2);
-            if (same < 0) {
-                if (ctx->aborted)
-                    return -1;
-                goto oom;
-            }
-            if (!same)
-                reason = "they have differing arguments";
-        }
-        if (!cached && !v_map_put(ctx, &st->comparisons, f1, f2, (void *)reason))
+        if (o_name_args_reason(ctx, f1, f2, &c.reason) < 0)
             return -1;
-        if (reason) {
-            c.reason = reason;
-            goto single;
-        }
-        goto types;
-    oom:
-        rt_buf_free(&b);
-        ctx->oom = ctx->aborted = true;
+        if (c.reason)
+            return o_push_single(ctx, out, &c, n1, n2);
+    }
+    if (o_types_reason(ctx, t1, t2, f1->def == f2->def, &c.reason) < 0)
         return -1;
-    }
-types:;
-    int tc = t1 && t2 ? o_types_conflict(ctx, t1, t2, f1->def == f2->def) : 0;
-    if (tc < 0)
-        return -1;
-    if (tc) {
-        rt_buf_t b = RT_BUF_INIT;
-        if (rt_buf_puts(&b, "they return conflicting types \"") || v_print_type(ctx, &b, t1) ||
-            rt_buf_puts(&b, "\" and \"") || v_print_type(ctx, &b, t2) || rt_buf_putc(&b, '"') ||
-            !(c.reason = v_strdup(ctx, rt_buf_cstr(&b)))) {
-            rt_buf_free(&b);
-            ctx->oom = ctx->aborted = true;
-            return -1;
-        }
-        rt_buf_free(&b);
-        goto single;
-    }
-    if (n1->selection_set && n2->selection_set) {
-        o_list_t sub;
-        memset(&sub, 0, sizeof sub);
-        if (o_between_subsets(ctx, &sub, excl, v_named_idx(t1), n1->selection_set, v_named_idx(t2), n2->selection_set))
-            return -1;
-        if (sub.n == 0)
-            return 0;
-        rt_buf_t m = RT_BUF_INIT;
-        for (int i = 0; i < sub.n; i++) {
-            const char *nm = o_abbrev(ctx, sub.items[i].response_name);
-            if (!nm || rt_buf_printf(&m, "%ssubfields \"%s\" conflict because %s", m.len ? " and " : "", nm,
-                                     sub.items[i].reason)) {
-                rt_buf_free(&m);
-                ctx->oom = ctx->aborted = true;
-                return -1;
-            }
-            if (m.len > MAX_DETAIL)
-                break;
-        }
-        const char *full = rt_buf_cstr(&m);
-        c.reason = full && strlen(full) > MAX_DETAIL ? o_abbrev(ctx, full) : v_strdup(ctx, full ? full : "");
-        rt_buf_free(&m);
-        if (!c.reason)
-            return -1;
-        if (o_collect_nodes(ctx, n1, &sub, true, &c.f1, &c.n1) || o_collect_nodes(ctx, n2, &sub, false, &c.f2, &c.n2))
-            return -1;
-        return o_push_conflict(ctx, out, &c);
-    }
+    if (c.reason)
+        return o_push_single(ctx, out, &c, n1, n2);
+    if (n1->selection_set && n2->selection_set)
+        return o_subfields_conflict(ctx, out, excl, f1, f2, t1, t2, &c);
     return 0;
-single:
-    c.f1 = v_alloc(ctx, sizeof *c.f1);
-    c.f2 = v_alloc(ctx, sizeof *c.f2);
-    if (!c.f1 || !c.f2)
-        return -1;
-    c.f1[0] = n1;
-    c.f2[0] = n2;
-    c.n1 = c.n2 = 1;
-    return o_push_conflict(ctx, out, &c);
 }
 
-static int o_conflicts_within(v_ctx_t *ctx, o_list_t *out, const o_cfr_t *r)
+static int o_conflicts_within(gql_v_ctx_t *ctx, o_list_t *out, const o_cfr_t *r)
 {
     for (int g = 0; g < r->ngroups; g++) {
         const o_group_t *gr = &r->groups[g];
@@ -454,13 +480,13 @@ static int o_conflicts_within(v_ctx_t *ctx, o_list_t *out, const o_cfr_t *r)
     return 0;
 }
 
-static int o_conflicts_between(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r1, const o_cfr_t *r2)
+static int o_conflicts_between(gql_v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r1, const o_cfr_t *r2)
 {
     if (r1->ngroups == 0 || r2->ngroups == 0)
         return 0;
     /* getOverlappingFields spends once per group the first time this pair is looked at */
-    if (!v_map_get(&r1->ov_seen, r2, NULL)) {
-        if (!v_map_put(ctx, &r1->ov_seen, r2, NULL, NULL))
+    if (!gql_v_map_get(&r1->ov_seen, r2, NULL)) {
+        if (!gql_v_map_put(ctx, &r1->ov_seen, r2, NULL, NULL))
             return -1;
         for (int g = 0; g < r1->ngroups; g++)
             if (o_spend(ctx, 1))
@@ -468,7 +494,7 @@ static int o_conflicts_between(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *
     }
     for (int g = 0; g < r1->ngroups; g++) {
         const o_group_t *g1 = &r1->groups[g];
-        const v_map_slot_t *gs = v_map_get(&r2->group_index, g1->response_name, NULL);
+        const gql_v_map_slot_t *gs = gql_v_map_get(&r2->group_index, g1->response_name, NULL);
         if (!gs)
             continue;
         const o_group_t *g2 = &r2->groups[(intptr_t)gs->val - 1];
@@ -480,24 +506,24 @@ static int o_conflicts_between(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *
     return 0;
 }
 
-static int o_fields_and_fragment(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name);
-static int o_between_fragments(v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2);
+static int o_fields_and_fragment(gql_v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name);
+static int o_between_fragments(gql_v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2);
 
-static int o_fields_and_fragment_impl(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name)
+static int o_fields_and_fragment_impl(gql_v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name)
 {
     if (o_spend(ctx, 1))
         return -1;
     if (r->ngroups == 0)
         return 0;
-    v_map_slot_t *cs = v_map_get(&r->compared, frag_name, NULL);
+    gql_v_map_slot_t *cs = gql_v_map_get(&r->compared, frag_name, NULL);
     if (cs) {
         bool compared = (intptr_t)cs->val == 2;
         if (compared == false || (excl && compared == true))
             return 0;
     }
-    if (!v_map_put(ctx, &r->compared, frag_name, NULL, (void *)(intptr_t)(excl ? 2 : 1)))
+    if (!gql_v_map_put(ctx, &r->compared, frag_name, NULL, (void *)(intptr_t)(excl ? 2 : 1)))
         return -1;
-    const gql_ast_definition_t *frag = v_fragment(ctx, frag_name);
+    const gql_ast_definition_t *frag = gql_v_fragment(ctx, frag_name);
     if (!frag)
         return 0;
     o_cfr_t *r2 = o_collect_fragment(ctx, frag);
@@ -513,37 +539,37 @@ static int o_fields_and_fragment_impl(v_ctx_t *ctx, o_list_t *out, bool excl, o_
     return 0;
 }
 
-/* Each fragment followed is one level of recursion: bounded by v_enter_fragment. */
-static int o_fields_and_fragment(v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name)
+/* Each fragment followed is one level of recursion: bounded by gql_v_enter_fragment. */
+static int o_fields_and_fragment(gql_v_ctx_t *ctx, o_list_t *out, bool excl, o_cfr_t *r, const char *frag_name)
 {
-    if (v_enter_fragment(ctx))
+    if (gql_v_enter_fragment(ctx))
         return -1;
     int rc = o_fields_and_fragment_impl(ctx, out, excl, r, frag_name);
-    v_leave_fragment(ctx);
+    gql_v_leave_fragment(ctx);
     return rc;
 }
 
 /* PairSet.has(a, b, weaklyPresent) for one orientation. */
-static bool o_pair_has1(const v_overlap_t *st, const char *a, const char *b, bool weak)
+static bool o_pair_has1(const gql_v_overlap_t *st, const char *a, const char *b, bool weak)
 {
-    const v_map_slot_t *s = v_map_get(&st->pairs, a, b);
+    const gql_v_map_slot_t *s = gql_v_map_get(&st->pairs, a, b);
     if (!s)
         return false;
     return weak ? true : (intptr_t)s->val == 1;
 }
 
-static int o_between_fragments_impl(v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2)
+static int o_between_fragments_impl(gql_v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2)
 {
-    v_overlap_t *st = o_state(ctx);
+    gql_v_overlap_t *st = o_state(ctx);
     if (!st || o_spend(ctx, 2))
         return -1;
     if (strcmp(n1, n2) == 0)
         return 0;
     if (o_pair_has1(st, n1, n2, excl) || o_pair_has1(st, n2, n1, excl))
         return 0;
-    if (!v_map_put(ctx, &st->pairs, n1, n2, (void *)(intptr_t)(excl ? 2 : 1)))
+    if (!gql_v_map_put(ctx, &st->pairs, n1, n2, (void *)(intptr_t)(excl ? 2 : 1)))
         return -1;
-    const gql_ast_definition_t *f1 = v_fragment(ctx, n1), *f2 = v_fragment(ctx, n2);
+    const gql_ast_definition_t *f1 = gql_v_fragment(ctx, n1), *f2 = gql_v_fragment(ctx, n2);
     if (!f1 || !f2)
         return 0;
     o_cfr_t *r1 = o_collect_fragment(ctx, f1), *r2 = r1 ? o_collect_fragment(ctx, f2) : NULL;
@@ -560,17 +586,17 @@ static int o_between_fragments_impl(v_ctx_t *ctx, o_list_t *out, bool excl, cons
     return 0;
 }
 
-static int o_between_fragments(v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2)
+static int o_between_fragments(gql_v_ctx_t *ctx, o_list_t *out, bool excl, const char *n1, const char *n2)
 {
-    if (v_enter_fragment(ctx))
+    if (gql_v_enter_fragment(ctx))
         return -1;
     int rc = o_between_fragments_impl(ctx, out, excl, n1, n2);
-    v_leave_fragment(ctx);
+    gql_v_leave_fragment(ctx);
     return rc;
 }
 
-static int o_between_subsets(v_ctx_t *ctx, o_list_t *out, bool excl, int p1, const gql_ast_selection_set_t *s1, int p2,
-                             const gql_ast_selection_set_t *s2)
+static int o_between_subsets(gql_v_ctx_t *ctx, o_list_t *out, bool excl, int p1, const gql_ast_selection_set_t *s1,
+                             int p2, const gql_ast_selection_set_t *s2)
 {
     o_cfr_t *r1 = o_collect(ctx, p1, s1), *r2 = r1 ? o_collect(ctx, p2, s2) : NULL;
     if (!r1 || !r2)
@@ -590,7 +616,7 @@ static int o_between_subsets(v_ctx_t *ctx, o_list_t *out, bool excl, int p1, con
     return 0;
 }
 
-int v_overlap_selection_set(v_ctx_t *ctx, int parent_type, const gql_ast_selection_set_t *ss)
+int gql_v_overlap_selection_set(gql_v_ctx_t *ctx, int parent_type, const gql_ast_selection_set_t *ss)
 {
     if (!o_state(ctx))
         return -1;
@@ -623,7 +649,7 @@ int v_overlap_selection_set(v_ctx_t *ctx, int parent_type, const gql_ast_selecti
             return -1;
         }
         int n = c->n1 + c->n2;
-        const gql_loc_t **locs = v_alloc(ctx, (size_t)n * sizeof *locs);
+        const gql_loc_t **locs = gql_v_alloc(ctx, (size_t)n * sizeof *locs);
         if (!locs) {
             rt_buf_free(&b);
             return -1;
@@ -632,7 +658,7 @@ int v_overlap_selection_set(v_ctx_t *ctx, int parent_type, const gql_ast_selecti
             locs[k] = &c->f1[k]->loc;
         for (int k = 0; k < c->n2; k++)
             locs[c->n1 + k] = &c->f2[k]->loc;
-        int rc = v_report(ctx, rt_buf_cstr(&b), locs, n);
+        int rc = gql_v_report(ctx, rt_buf_cstr(&b), locs, n);
         rt_buf_free(&b);
         if (rc)
             return rc;

@@ -12,18 +12,18 @@ typedef struct {
     const char *key;
     const gql_ast_selection_t **fields;
     int n, cap;
-} v_sfgroup_t;
+} gql_v_sfgroup_t;
 
 typedef struct {
-    v_sfgroup_t *groups;
+    gql_v_sfgroup_t *groups;
     int n, cap;
     const char **visited;
     int nvisited, cvisited;
-} v_sfcollect_t;
+} gql_v_sfcollect_t;
 
 /* shouldIncludeNode with no variable values: 1 include, 0 skip, -1 when graphql-js's
  * getArgumentValues would throw (validate() itself then throws that error; we report it alone). */
-static int sf_include(v_ctx_t *ctx, const gql_ast_directive_t *dirs)
+static int sf_include(gql_v_ctx_t *ctx, const gql_ast_directive_t *dirs)
 {
     for (int k = 0; k < 2; k++) {
         const char *dname = k ? "include" : "skip";
@@ -54,7 +54,7 @@ static int sf_include(v_ctx_t *ctx, const gql_ast_directive_t *dirs)
             loc = &arg->value->loc;
         } else if (arg->value->kind != GQL_VAL_BOOLEAN) {
             r = gql_print_value(&vs, arg->value) ||
-                rt_buf_printf(&b, "Argument \"if\" has invalid value %s.", v_msg(&vs));
+                rt_buf_printf(&b, "Argument \"if\" has invalid value %s.", gql_v_msg(&vs));
             loc = &arg->value->loc;
         } else {
             if (arg->value->boolean == (k == 0))
@@ -68,7 +68,7 @@ static int sf_include(v_ctx_t *ctx, const gql_ast_directive_t *dirs)
             if (n > ctx->base_errors)
                 json_object_array_del_idx(ctx->errors, (size_t)ctx->base_errors, (size_t)(n - ctx->base_errors));
             ctx->nerrors = 0;
-            v_report1(ctx, v_msg(&b), loc);
+            gql_v_report1(ctx, gql_v_msg(&b), loc);
         }
         ctx->aborted = true;
         rt_buf_free(&b);
@@ -78,31 +78,31 @@ static int sf_include(v_ctx_t *ctx, const gql_ast_directive_t *dirs)
     return 1;
 }
 
-static bool sf_condition_matches(v_ctx_t *ctx, const gql_ast_type_t *cond, int type)
+static bool sf_condition_matches(gql_v_ctx_t *ctx, const gql_ast_type_t *cond, int type)
 {
     if (!cond)
         return true;
-    int c = v_named_idx(v_type_from_ast(ctx, cond));
+    int c = gql_v_named_idx(gql_v_type_from_ast(ctx, cond));
     if (c < 0)
         return false;
     if (c == type)
         return true;
-    if (v_idx_is_abstract(ctx, c))
-        return v_is_possible(ctx, c, type);
+    if (gql_v_idx_is_abstract(ctx, c))
+        return gql_v_is_possible(ctx, c, type);
     return false;
 }
 
-static int sf_collect(v_ctx_t *ctx, v_sfcollect_t *col, int type, const gql_ast_selection_set_t *ss)
+static int sf_collect(gql_v_ctx_t *ctx, gql_v_sfcollect_t *col, int type, const gql_ast_selection_set_t *ss)
 {
     /* reserveSelectionSetWork */
-    if (v_spend_fragment_work(ctx, ss->count))
+    if (gql_v_spend_fragment_work(ctx, ss->count))
         return -1;
     for (const gql_ast_selection_t *s = ss->selections; s; s = s->next) {
-        if (v_spend_fragment_work(ctx, s->ndirectives))
+        if (gql_v_spend_fragment_work(ctx, s->ndirectives))
             return -1;
         for (const gql_ast_directive_t *d = s->directives; d; d = d->next)
             if ((strcmp(d->name.value, "skip") == 0 || strcmp(d->name.value, "include") == 0) &&
-                v_spend_fragment_work(ctx, d->nargs))
+                gql_v_spend_fragment_work(ctx, d->nargs))
                 return -1;
     }
     for (const gql_ast_selection_t *s = ss->selections; s; s = s->next) {
@@ -114,17 +114,17 @@ static int sf_collect(v_ctx_t *ctx, v_sfcollect_t *col, int type, const gql_ast_
             if (!inc)
                 continue;
             const char *key = s->alias.value ? s->alias.value : s->name.value;
-            v_sfgroup_t *g = NULL;
+            gql_v_sfgroup_t *g = NULL;
             for (int i = 0; i < col->n; i++)
                 if (strcmp(col->groups[i].key, key) == 0)
                     g = &col->groups[i];
             if (!g) {
-                if (v_grow(ctx, (void **)&col->groups, &col->cap, col->n, sizeof *col->groups))
+                if (gql_v_grow(ctx, (void **)&col->groups, &col->cap, col->n, sizeof *col->groups))
                     return -1;
                 g = &col->groups[col->n++];
                 g->key = key;
             }
-            if (v_push_ptr(ctx, (const void ***)&g->fields, &g->n, &g->cap, s))
+            if (gql_v_push_ptr(ctx, (const void ***)&g->fields, &g->n, &g->cap, s))
                 return -1;
             break;
         }
@@ -139,22 +139,22 @@ static int sf_collect(v_ctx_t *ctx, v_sfcollect_t *col, int type, const gql_ast_
             break;
         }
         case GQL_SEL_FRAGMENT_SPREAD: {
-            if (v_name_in(col->visited, col->nvisited, s->name.value))
+            if (gql_v_name_in(col->visited, col->nvisited, s->name.value))
                 continue;
             int inc = sf_include(ctx, s->directives);
             if (inc < 0)
                 return -1;
             if (!inc)
                 continue;
-            if (v_push_ptr(ctx, (const void ***)&col->visited, &col->nvisited, &col->cvisited, s->name.value))
+            if (gql_v_push_ptr(ctx, (const void ***)&col->visited, &col->nvisited, &col->cvisited, s->name.value))
                 return -1;
-            const gql_ast_definition_t *f = v_fragment(ctx, s->name.value);
+            const gql_ast_definition_t *f = gql_v_fragment(ctx, s->name.value);
             if (!f || !sf_condition_matches(ctx, f->type_condition, type))
                 continue;
-            if (v_enter_fragment(ctx))
+            if (gql_v_enter_fragment(ctx))
                 return -1;
             int r = sf_collect(ctx, col, type, f->selection_set);
-            v_leave_fragment(ctx);
+            gql_v_leave_fragment(ctx);
             if (r)
                 return -1;
             break;
@@ -164,16 +164,16 @@ static int sf_collect(v_ctx_t *ctx, v_sfcollect_t *col, int type, const gql_ast_
     return 0;
 }
 
-int v_rule_single_field_subscriptions(v_walk_t *w, const gql_ast_definition_t *op)
+int gql_v_rule_single_field_subscriptions(gql_v_walk_t *w, const gql_ast_definition_t *op)
 {
-    v_ctx_t *ctx = w->ctx;
+    gql_v_ctx_t *ctx = w->ctx;
     if (op->operation != GQL_OPERATION_SUBSCRIPTION || ctx->s->subscription_type < 0)
         return 0;
-    v_sfcollect_t col;
+    gql_v_sfcollect_t col;
     memset(&col, 0, sizeof col);
     if (!ctx->sf_fragments_done) {
         ctx->sf_fragments_done = true;
-        if (v_spend_fragment_work(ctx, ctx->doc->count))
+        if (gql_v_spend_fragment_work(ctx, ctx->doc->count))
             return -1;
     }
     if (sf_collect(ctx, &col, ctx->s->subscription_type, op->selection_set))
@@ -185,7 +185,7 @@ int v_rule_single_field_subscriptions(v_walk_t *w, const gql_ast_definition_t *o
         int n = 0, k = 0;
         for (int i = 1; i < col.n; i++)
             n += col.groups[i].n;
-        const gql_loc_t **locs = v_alloc(ctx, (size_t)n * sizeof *locs);
+        const gql_loc_t **locs = gql_v_alloc(ctx, (size_t)n * sizeof *locs);
         if (!locs)
             return -1;
         for (int i = 1; i < col.n; i++)
@@ -194,14 +194,14 @@ int v_rule_single_field_subscriptions(v_walk_t *w, const gql_ast_definition_t *o
         if (name ? rt_buf_printf(&b, "Subscription \"%s\" must select only one top level field.", name)
                  : rt_buf_puts(&b, "Anonymous Subscription must select only one top level field."))
             goto oom;
-        rc = v_report(ctx, v_msg(&b), locs, n);
+        rc = gql_v_report(ctx, gql_v_msg(&b), locs, n);
         if (rc)
             goto out;
     }
     for (int i = 0; i < col.n; i++) {
         if (strncmp(col.groups[i].fields[0]->name.value, "__", 2) != 0)
             continue;
-        const gql_loc_t **locs = v_alloc(ctx, (size_t)col.groups[i].n * sizeof *locs);
+        const gql_loc_t **locs = gql_v_alloc(ctx, (size_t)col.groups[i].n * sizeof *locs);
         if (!locs)
             return -1;
         for (int j = 0; j < col.groups[i].n; j++)
@@ -210,7 +210,7 @@ int v_rule_single_field_subscriptions(v_walk_t *w, const gql_ast_definition_t *o
         if (name ? rt_buf_printf(&b, "Subscription \"%s\" must not select an introspection top level field.", name)
                  : rt_buf_puts(&b, "Anonymous Subscription must not select an introspection top level field."))
             goto oom;
-        rc = v_report(ctx, v_msg(&b), locs, col.groups[i].n);
+        rc = gql_v_report(ctx, gql_v_msg(&b), locs, col.groups[i].n);
         if (rc)
             goto out;
     }

@@ -21,6 +21,7 @@ typedef struct http_request {
     /* Header value by lower-case name ("content-type", "accept", "authorization"), or NULL. */
     const char *(*header)(void *ctx, const char *lower_name);
     void *header_ctx;
+    const char *peer; /* the direct peer's address, or NULL (proxies: see "x-forwarded-for") */
 } http_request_t;
 
 /* Called when the client leaves before the answer: it must make sure no answer will come

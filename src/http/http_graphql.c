@@ -13,7 +13,9 @@ static const char *header(const http_request_t *r, const char *name)
 void http_graphql_handle(struct rt_server *srv, http_exchange_t *x, gql_resolve_fn resolve, void *resolve_ctx)
 {
     const http_request_t *r = http_exchange_request(x);
-    gql_limits_t limits = {.max_depth = srv->cfg.max_query_depth, .max_tokens = srv->cfg.max_query_tokens};
+    gql_limits_t limits = {.max_depth = srv->cfg.max_query_depth,
+                           .max_tokens = srv->cfg.max_query_tokens,
+                           .max_list_items = srv->cfg.max_list_items};
     http_gql_input_t in = {
         .method = r->method,
         .query_string = r->query_string,
@@ -21,6 +23,7 @@ void http_graphql_handle(struct rt_server *srv, http_exchange_t *x, gql_resolve_
         .body_len = r->body_len,
         .content_type = header(r, "content-type"),
         .accept = header(r, "accept"),
+        .persist = srv->persist,
     };
     http_gql_answer_t a;
     if (http_graphql_process(srv->schema, &limits, &in, resolve, resolve_ctx, &a) < 0) {

@@ -5,6 +5,7 @@
 #include "util/util_json.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -81,6 +82,7 @@ http_gql_media_t http_graphql_accept(const char *accept)
 void http_graphql_params_clear(http_gql_params_t *p)
 {
     free(p->query);
+    free(p->document_id);
     free(p->operation_name);
     if (p->variables)
         json_object_put(p->variables);
@@ -141,15 +143,21 @@ static json_object *parse_json(const char *s, size_t len, int *ok)
     return v;
 }
 
-/* The checks graphql-http's parseRequestParams makes once the raw members are known. */
-static int check_members(json_object *query, json_object *op, json_object *vars, json_object *ext,
+/* The checks graphql-http's parseRequestParams makes once the raw members are known; the query
+ * may be missing when extensions.persistedQuery or documentId names a persisted document. */
+static int check_members(json_object *query, json_object *op, json_object *vars, json_object *ext, json_object *doc_id,
                          http_gql_params_t *out, const char **message)
 {
-    if (!query) {
+    bool persisted = rt_json_get(ext, "persistedQuery") || json_object_is_type(doc_id, json_type_string);
+    if (doc_id && !json_object_is_type(doc_id, json_type_string)) {
+        *message = "Invalid documentId";
+        return 400;
+    }
+    if (!query && !persisted) {
         *message = "Missing query";
         return 400;
     }
-    if (!json_object_is_type(query, json_type_string)) {
+    if (query && !json_object_is_type(query, json_type_string)) {
         *message = "Invalid query";
         return 400;
     }
@@ -165,16 +173,19 @@ static int check_members(json_object *query, json_object *op, json_object *vars,
         *message = "Invalid extensions";
         return 400;
     }
-    out->query_len = (size_t)json_object_get_string_len(query);
-    out->query = malloc(out->query_len + 1);
-    if (out->query) {
-        memcpy(out->query, json_object_get_string(query), out->query_len);
-        out->query[out->query_len] = '\0';
+    if (query) {
+        out->query_len = (size_t)json_object_get_string_len(query);
+        out->query = malloc(out->query_len + 1);
+        if (out->query) {
+            memcpy(out->query, json_object_get_string(query), out->query_len);
+            out->query[out->query_len] = '\0';
+        }
     }
+    out->document_id = doc_id ? strdup(json_object_get_string(doc_id)) : NULL;
     out->operation_name = op ? strdup(json_object_get_string(op)) : NULL;
     out->variables = vars ? json_object_get(vars) : NULL;
     out->extensions = ext ? json_object_get(ext) : NULL;
-    if (!out->query || (op && !out->operation_name)) {
+    if ((query && !out->query) || (op && !out->operation_name) || (doc_id && !out->document_id)) {
         http_graphql_params_clear(out);
         *message = "Out of memory";
         return 500;
@@ -226,7 +237,8 @@ static int parse_post(const char *content_type, const char *body, size_t body_le
     json_object *op = json_object_object_get(data, "operationName");
     json_object *vars = json_object_object_get(data, "variables");
     json_object *ext = json_object_object_get(data, "extensions");
-    int rc = check_members(q, op, vars, ext, out, message);
+    json_object *doc_id = json_object_object_get(data, "documentId");
+    int rc = check_members(q, op, vars, ext, doc_id, out, message);
     json_object_put(data);
     return rc;
 }
@@ -262,15 +274,16 @@ static int qs_get(const char *qs, const char *key, char **val, size_t *vlen)
 
 static int parse_get(const char *qs, http_gql_params_t *out, const char **message)
 {
-    char *query = NULL, *op = NULL, *vars = NULL, *ext = NULL;
-    json_object *jq = NULL, *jop = NULL, *jvars = NULL, *jext = NULL;
+    char *query = NULL, *op = NULL, *vars = NULL, *ext = NULL, *did = NULL;
+    json_object *jq = NULL, *jop = NULL, *jvars = NULL, *jext = NULL, *jdid = NULL;
     int rc = 400;
     *message = "Unparsable URL";
     if (!qs)
         qs = "";
-    size_t qlen, oplen, vlen, elen;
+    size_t qlen, oplen, vlen, elen, dlen;
     if (qs_get(qs, "query", &query, &qlen) < 0 || qs_get(qs, "operationName", &op, &oplen) < 0 ||
-        qs_get(qs, "variables", &vars, &vlen) < 0 || qs_get(qs, "extensions", &ext, &elen) < 0)
+        qs_get(qs, "variables", &vars, &vlen) < 0 || qs_get(qs, "extensions", &ext, &elen) < 0 ||
+        qs_get(qs, "documentId", &did, &dlen) < 0)
         goto fail;
     int ok = 1;
     /* An empty variables/extensions value counts as absent, as in graphql-http. */
@@ -286,7 +299,9 @@ static int parse_get(const char *qs, http_gql_params_t *out, const char **messag
         goto nomem;
     if (op && !(jop = json_object_new_string_len(op, (int)oplen)))
         goto nomem;
-    rc = check_members(jq, jop, jvars, jext, out, message);
+    if (did && !(jdid = json_object_new_string_len(did, (int)dlen)))
+        goto nomem;
+    rc = check_members(jq, jop, jvars, jext, jdid, out, message);
     goto done;
 nomem:
     rc = 500;
@@ -299,6 +314,8 @@ done:
     free(op);
     free(vars);
     free(ext);
+    free(did);
+    json_object_put(jdid);
     json_object_put(jq);
     json_object_put(jop);
     json_object_put(jvars);
@@ -375,6 +392,7 @@ int http_graphql_process(const gql_schema_t *schema, const gql_limits_t *limits,
     http_gql_params_t params = {0};
     gql_request_t *req = NULL;
     json_object *errors = NULL, *result = NULL;
+    char *pdoc = NULL; /* a persisted document run instead of params.query */
     int rc = -1;
     const char *method = in->method ? in->method : "";
 
@@ -396,7 +414,15 @@ int http_graphql_process(const gql_schema_t *schema, const gql_limits_t *limits,
         rc = answer_plain_error(out, status, msg, NULL);
         goto done;
     }
-    int prc = gql_request_prepare(schema, params.query, params.query_len, params.variables, params.operation_name,
+    size_t qlen = params.query_len;
+    int prc = gql_persist_resolve(in->persist, GQL_PERSIST_HTTP, params.query, params.query_len, params.extensions,
+                                  params.document_id, &pdoc, &qlen, &errors);
+    if (prc == GQL_OK && !pdoc && !params.query) {
+        rc = answer_plain_error(out, 400, "Missing query", NULL);
+        goto done;
+    }
+    if (prc == GQL_OK)
+        prc = gql_request_prepare(schema, pdoc ? pdoc : params.query, qlen, params.variables, params.operation_name,
                                   limits, &req, &errors);
     if (prc == GQL_ERR_NOMEM) {
         goto done;
@@ -428,6 +454,7 @@ done:
     if (errors)
         json_object_put(errors);
     gql_request_free(req);
+    free(pdoc);
     http_graphql_params_clear(&params);
     if (rc < 0)
         http_graphql_answer_clear(out);

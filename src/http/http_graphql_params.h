@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "gql/gql.h"
+#include "gql/gql_persist.h"
 #include "util/util_buf.h"
 
 typedef enum {
@@ -24,8 +25,9 @@ http_gql_media_t http_graphql_accept(const char *accept);
 
 /* The request parameters; members are owned by the struct (http_graphql_params_clear). */
 typedef struct http_gql_params {
-    char *query;
+    char *query;             /* NULL when absent: a persisted id names the document */
     size_t query_len;        /* the query may contain NUL bytes, which the parser rejects */
+    char *document_id;       /* documentId: a persisted document's id, NULL when absent */
     char *operation_name;    /* NULL when absent or null */
     json_object *variables;  /* NULL when absent or null, else a JSON object */
     json_object *extensions; /* NULL when absent or null, else a JSON object */
@@ -58,8 +60,9 @@ typedef struct http_gql_input {
     const char *query_string;
     const char *body;
     size_t body_len;
-    const char *content_type; /* header value or NULL */
-    const char *accept;       /* header value or NULL */
+    const char *content_type;    /* header value or NULL */
+    const char *accept;          /* header value or NULL */
+    struct gql_persist *persist; /* persisted operations (gql_persist.h), NULL: none */
 } http_gql_input_t;
 
 /* Answers one GraphQL-over-HTTP request completely: negotiation, parameters, prepare (parse,

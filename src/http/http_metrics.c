@@ -3,6 +3,8 @@
 #include "http/http_metrics.h"
 
 #include "auth/auth.h"
+#include "gql/gql_persist.h"
+#include "feed/feed.h"
 
 static void metric(rt_buf_t *b, const char *name, const char *type, const char *help, long value)
 {
@@ -25,14 +27,26 @@ void http_metrics_render(rt_server_t *srv, rt_buf_t *out)
            LOAD(m->slow_consumer_closes));
     metric(out, "outgoing_queue_bytes", "gauge", "Bytes queued for sending over all connections.",
            LOAD(m->queue_bytes));
+    gql_persist_counters_t pc;
+    gql_persist_counters(srv->persist, &pc);
+    metric(out, "persisted_hits_total", "counter", "Persisted operation ids resolved to a document.", pc.hits);
+    metric(out, "persisted_misses_total", "counter", "Persisted operation ids not found.", pc.misses);
+    metric(out, "persisted_refusals_total", "counter", "Documents refused by the allow-list.", pc.refusals);
+    metric(out, "persisted_cache_entries", "gauge", "Documents in the automatic persisted queries cache.", pc.cached);
     rt_buf_puts(out, "# HELP blobhub_rt_thread_connections Open WebSocket connections per network thread.\n"
                      "# TYPE blobhub_rt_thread_connections gauge\n");
     int nthreads = srv->nthreads < 1 ? 1 : srv->nthreads > RT_MAX_THREADS ? RT_MAX_THREADS : srv->nthreads;
     for (int t = 0; t < nthreads; t++)
         rt_buf_printf(out, "blobhub_rt_thread_connections{thread=\"%d\"} %ld\n", t, LOAD(m->thread_connections[t]));
-    rt_buf_puts(out, "# HELP blobhub_rt_auth_failures_total Authentication failures by reason.\n"
+    rt_buf_puts(out, "# HELP blobhub_rt_auth_failures_total Authentication failures by reason (throttled, busy: "
+                     "refused without verification).\n"
                      "# TYPE blobhub_rt_auth_failures_total counter\n");
     for (int r = 1; r < AUTH_FAIL__COUNT; r++)
         rt_buf_printf(out, "blobhub_rt_auth_failures_total{reason=\"%s\"} %ld\n", auth_failure_name((auth_failure_t)r),
                       LOAD(m->auth_failures[r]));
+    if (srv->auth)
+        metric(out, "auth_verifications_waiting", "gauge", "PAT and API-key verifications waiting for a worker.",
+               (long)auth_verifications_waiting(srv->auth));
+    if (srv->feed)
+        feed_metrics_write(srv->feed, out);
 }

@@ -39,10 +39,12 @@ enum { NET_WS_NONE = 0, NET_WS_TRANSPORT = 1 /* graphql-transport-ws */, NET_WS_
 
 /* What the upgrade request said; borrowed for the open call. */
 typedef struct net_ws_info {
-    int subprotocol;         /* NET_WS_*; NET_WS_NONE when the client offered none */
-    const char *client_id;   /* from /v1/ws/{clientId}, or NULL */
-    const char *query_token; /* ?token=, or NULL */
-    rt_taskq_t *q;           /* the queue of the connection's thread */
+    int subprotocol;           /* NET_WS_*; NET_WS_NONE when the client offered none */
+    const char *client_id;     /* from /v1/ws/{clientId}, or NULL */
+    const char *query_token;   /* ?token=, or NULL */
+    rt_taskq_t *q;             /* the queue of the connection's thread */
+    const char *peer;          /* the direct peer's address, or NULL */
+    const char *forwarded_for; /* X-Forwarded-For, or NULL */
 } net_ws_info_t;
 
 /* What a WebSocket connection's messages go to, set by the wiring layer (net_ws_handler_set).

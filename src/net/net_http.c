@@ -21,11 +21,12 @@ enum {
     H_X_BLOB_ID,
     H_ACCEPT_ENCODING,
     H_IF_NONE_MATCH,
+    H_X_FORWARDED_FOR, /* for the authentication failure limits behind a trusted proxy */
     H_COUNT
 };
-static const char *const hdr_names[H_COUNT] = {"content-type",    "accept",         "authorization", "x-api-key",
-                                               "x-token-id",      "x-token-secret", "x-org-id",      "x-blob-id",
-                                               "accept-encoding", "if-none-match"};
+static const char *const hdr_names[H_COUNT] = {"content-type",    "accept",         "authorization",  "x-api-key",
+                                               "x-token-id",      "x-token-secret", "x-org-id",       "x-blob-id",
+                                               "accept-encoding", "if-none-match",  "x-forwarded-for"};
 
 typedef struct net_exchange {
     http_exchange_t base; /* first: handlers see only this */
@@ -34,6 +35,7 @@ typedef struct net_exchange {
     const net_route_t *route;
     http_request_t req;
     char *method, *path, *query;
+    char peer[64]; /* the direct peer's address */
     char *hdr[H_COUNT];
     rt_buf_t body;
     bool body_too_large;
@@ -418,8 +420,14 @@ static int on_http(struct lws *wsi, net_pss_t *pss, const char *uri)
         x->hdr[i] = copy_custom(wsi, hdr_names[i]);
     x->hdr[H_ACCEPT_ENCODING] = copy_header(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING);
     x->hdr[H_IF_NONE_MATCH] = copy_header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
-    x->req = (http_request_t){
-        .method = x->method, .path = x->path, .query_string = x->query, .header = x_header, .header_ctx = x};
+    x->hdr[H_X_FORWARDED_FOR] = copy_header(wsi, WSI_TOKEN_X_FORWARDED_FOR);
+    lws_get_peer_simple(wsi, x->peer, sizeof x->peer);
+    x->req = (http_request_t){.method = x->method,
+                              .path = x->path,
+                              .query_string = x->query,
+                              .header = x_header,
+                              .header_ctx = x,
+                              .peer = x->peer[0] ? x->peer : NULL};
     pss->x = x;
     char te[64] = "";
     if (lws_hdr_copy(wsi, te, sizeof te, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0 && strcasestr(te, "chunked"))

@@ -80,11 +80,11 @@ struct net_loop {
     rt_mono_t drain_deadline;
     rt_buf_t scratch;                           /* LWS_PRE + one assembled message */
     net_pending_t *pending_head, *pending_tail; /* incomplete requests, oldest first */
-    /* The last read of a connection still in HTTP (lws's buffer, valid while lws parses it): an
-     * upgrade finds there the bytes a client sent after its request without waiting for 101. */
+    /* The last read of a connection still in HTTP, and how many bytes came after the end of
+     * the request headers in it: an upgrade finds there what a client sent without waiting for
+     * the 101. (A count taken at read time: lws reuses its buffer for the 101 itself.) */
     struct lws *rd_wsi;
-    const unsigned char *rd_buf;
-    size_t rd_len;
+    size_t rd_after;
 };
 
 struct net {
@@ -97,6 +97,7 @@ struct net {
     int nroutes;
     unsigned next_accept;       /* round-robin of accepted sockets (thread 0 only) */
     pthread_mutex_t start_lock; /* held while the threads are created: they see their tid */
+    SSL_CTX *tls_client_ctx;    /* with TLS: the one client context lws wants per context (ours) */
 };
 
 /* True when the calling thread is the one serving `l`. */

@@ -194,13 +194,7 @@ static const char *client_id_of(const char *path)
 /* Whether the read that completed the upgrade request carried bytes after its end. */
 static bool sent_before_upgrade(net_loop_t *n, struct lws *wsi)
 {
-    bool after = false;
-    if (n->rd_wsi == wsi)
-        for (size_t i = 0; i + 4 <= n->rd_len; i++)
-            if (memcmp(n->rd_buf + i, "\r\n\r\n", 4) == 0) {
-                after = i + 4 < n->rd_len;
-                break;
-            }
+    bool after = n->rd_wsi == wsi && n->rd_after > 0;
     n->rd_wsi = NULL;
     return after;
 }
@@ -218,8 +212,17 @@ static int ws_established(struct lws *wsi, net_pss_t *pss)
     char path[256] = "", tokbuf[4096];
     lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
     const char *token = lws_get_urlarg_by_name(wsi, "token=", tokbuf, sizeof tokbuf);
+    /* The peer and X-Forwarded-For feed the authentication failure limits. */
+    char peer[64] = "", xff[512] = "";
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    int has_xff = lws_hdr_copy(wsi, xff, sizeof xff, WSI_TOKEN_X_FORWARDED_FOR) > 0;
     const struct lws_protocols *p = lws_get_protocol(wsi);
-    net_ws_info_t info = {.subprotocol = (int)p->id, .client_id = client_id_of(path), .query_token = token, .q = n->q};
+    net_ws_info_t info = {.subprotocol = (int)p->id,
+                          .client_id = client_id_of(path),
+                          .query_token = token,
+                          .q = n->q,
+                          .peer = peer[0] ? peer : NULL,
+                          .forwarded_for = has_xff ? xff : NULL};
     const net_ws_handler_t *h = &n->group->ws;
     w->session = h->open ? h->open(h->ctx, w, &info) : NULL;
     if (!w->session) {
@@ -420,8 +423,12 @@ int __wrap_lws_ssl_capable_read(struct lws *wsi, unsigned char *buf, int len)
         if (n > 0) {
             net_loop_t *loop = lws_context_user(lws_get_context(wsi));
             loop->rd_wsi = wsi;
-            loop->rd_buf = buf;
-            loop->rd_len = (size_t)n;
+            loop->rd_after = 0;
+            for (int i = 0; i + 4 <= n; i++)
+                if (!memcmp(buf + i, "\r\n\r\n", 4)) {
+                    loop->rd_after = (size_t)(n - i - 4);
+                    break;
+                }
         }
         return n;
     }

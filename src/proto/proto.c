@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gql/gql.h"
+#include "gql/gql_persist.h"
 #include "util/util_buf.h"
 #include "util/util_json.h"
 #include "util/util_log.h"
@@ -18,7 +19,7 @@
 
 struct proto_hub {
     pthread_mutex_t lock;
-    rt_map_t *clients; /* identity id + '\x1f' + client id -> proto_handle_t */
+    rt_map_t *clients; /* principal kind + '\x1f' + identity id + '\x1f' + client id -> proto_handle_t */
     proto_query_fn query;
     void *query_ctx;
 };
@@ -71,11 +72,17 @@ proto_conn_t *proto_conn_new(rt_server_t *srv, proto_hub_t *hub, proto_kind_t ki
         goto fail;
     if (info && info->query_token && !(c->query_token = strdup(info->query_token)))
         goto fail;
+    if (info && info->peer && !(c->peer = strdup(info->peer)))
+        goto fail;
+    if (info && info->forwarded_for && !(c->forwarded_for = strdup(info->forwarded_for)))
+        goto fail;
     if (kind == PROTO_NONE)
         proto_close(c, 4406, "Subprotocol not acceptable");
     return c;
 fail:
     free(c->client_id);
+    free(c->query_token);
+    free(c->peer);
     free(c);
     return NULL;
 }
@@ -165,7 +172,9 @@ static void register_client(proto_conn_t *c)
     h->conn = c;
     h->q = c->q;
     rt_buf_t key = RT_BUF_INIT;
-    rt_buf_printf(&key, "%s\x1f%s", c->who ? auth_identity_id(c->who) : "anonymous", c->client_id);
+    /* The kind is part of the key: an API key and a user may carry the same id. */
+    rt_buf_printf(&key, "%d\x1f%s\x1f%s", c->who ? (int)auth_identity_kind(c->who) : -1,
+                  c->who ? auth_identity_id(c->who) : "anonymous", c->client_id);
     pthread_mutex_lock(&c->hub->lock);
     proto_handle_t *old = rt_map_get(c->hub->clients, key.data, key.len);
     if (old)
@@ -199,9 +208,15 @@ static void auth_done(void *ctx, auth_failure_t result, auth_identity_t *identit
     }
     if (result != AUTH_OK) {
         rt_log_info("proto", "connection_init rejected: %s", auth_failure_name(result));
+        /* docs/authentication.md: a full verification queue asks the client to retry; a locked
+         * id or address is a refusal that says why. */
+        int code = result == AUTH_FAIL_BUSY ? 1013 : 4403;
+        const char *reason = result == AUTH_FAIL_BUSY        ? "Try again later"
+                             : result == AUTH_FAIL_THROTTLED ? "Too many authentication failures"
+                                                             : "Forbidden";
         if (c->kind == PROTO_LEGACY_WS)
-            proto_send_message_error(c, "connection_error", NULL, "Forbidden");
-        proto_close(c, 4403, "Forbidden");
+            proto_send_message_error(c, "connection_error", NULL, reason);
+        proto_close(c, code, reason);
         return;
     }
     c->who = identity;
@@ -220,7 +235,8 @@ void proto_begin_auth(proto_conn_t *c, json_object *payload)
         auth_done(c, AUTH_OK, NULL);
         return;
     }
-    auth_request_t req = {.params = payload, .query_token = c->query_token};
+    auth_request_t req = {
+        .params = payload, .query_token = c->query_token, .peer = c->peer, .forwarded_for = c->forwarded_for};
     if (auth_authenticate(c->srv->auth, &req, c->q, auth_done, c, &c->pending) < 0) {
         c->pending = NULL;
         proto_close(c, 4500, "Internal error");
@@ -331,14 +347,22 @@ void proto_run_operation(proto_conn_t *c, const char *id, json_object *payload)
     json_object *opname = rt_json_get(payload, "operationName");
     const char *query = json_object_get_string(q);
     size_t qlen = (size_t)json_object_get_string_len(q);
-    gql_limits_t limits = {srv->cfg.max_query_depth, srv->cfg.max_query_tokens};
+    gql_limits_t limits = {srv->cfg.max_query_depth, srv->cfg.max_query_tokens, srv->cfg.max_list_items};
     gql_request_t *req = NULL;
     json_object *errors = NULL;
 
     if (vars && !json_object_is_type(vars, json_type_object))
         vars = NULL;
     const char *op = opname && json_object_is_type(opname, json_type_string) ? json_object_get_string(opname) : NULL;
-    int rc = gql_request_prepare(srv->schema, query, qlen, vars, op, &limits, &req, &errors);
+    /* A persisted id (extensions.persistedQuery or documentId) names the document to run. */
+    json_object *doc_id = rt_json_get(payload, "documentId");
+    char *pdoc = NULL;
+    int rc = gql_persist_resolve(srv->persist, GQL_PERSIST_SOCKET, query, qlen, rt_json_get(payload, "extensions"),
+                                 json_object_is_type(doc_id, json_type_string) ? json_object_get_string(doc_id) : NULL,
+                                 &pdoc, &qlen, &errors);
+    if (rc == GQL_OK)
+        rc = gql_request_prepare(srv->schema, pdoc ? pdoc : query, qlen, vars, op, &limits, &req, &errors);
+    free(pdoc);
     if (rc != GQL_OK) {
         send_op_errors(c, id, errors);
         json_object_put(errors);
@@ -397,6 +421,8 @@ void proto_conn_message(proto_conn_t *c, const char *data, size_t len)
         }
         return;
     }
+    c->raw = data;
+    c->raw_len = len;
     if (c->kind == PROTO_TRANSPORT_WS)
         proto_gtws_message(c, msg);
     else
@@ -406,7 +432,12 @@ void proto_conn_message(proto_conn_t *c, const char *data, size_t len)
 
 void proto_conn_init_timeout(proto_conn_t *c)
 {
-    if (c->state == ST_WAIT_INIT)
+    /* A connection_init whose verification is still pending is as unanswered as a missing one. */
+    if (c->state == ST_AUTHING && c->pending) {
+        auth_cancel(c->pending);
+        c->pending = NULL;
+    }
+    if (c->state == ST_WAIT_INIT || c->state == ST_AUTHING)
         proto_close(c, 4408, "Connection initialisation timeout");
 }
 
@@ -445,8 +476,10 @@ void proto_conn_free(proto_conn_t *c)
     unregister_client(c);
     if (c->who)
         auth_identity_unref(c->who);
-    json_object_put(c->deferred);
+    rt_buf_free(&c->held);
     free(c->client_id);
     free(c->query_token);
+    free(c->peer);
+    free(c->forwarded_for);
     free(c);
 }

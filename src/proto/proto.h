@@ -36,9 +36,11 @@ typedef struct proto_io {
 
 /* What the upgrade request said; copied by proto_conn_new. */
 typedef struct proto_conn_info {
-    const char *client_id;   /* from /v1/ws/{clientId}, or NULL */
-    const char *query_token; /* ?token=, or NULL */
-    rt_taskq_t *q;           /* the queue of the connection's thread: authentication results,
+    const char *client_id;     /* from /v1/ws/{clientId}, or NULL */
+    const char *query_token;   /* ?token=, or NULL */
+    const char *peer;          /* the direct peer's address, or NULL */
+    const char *forwarded_for; /* its X-Forwarded-For header, or NULL */
+    rt_taskq_t *q;             /* the queue of the connection's thread: authentication results,
                               * feed replays and deliveries run there (NULL: srv->net_q) */
 } proto_conn_info_t;
 

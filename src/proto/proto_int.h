@@ -10,6 +10,7 @@
 #include "auth/auth.h"
 #include "feed/feed.h"
 #include "proto/proto.h"
+#include "util/util_buf.h"
 #include "server.h"
 
 typedef enum { ST_WAIT_INIT, ST_AUTHING, ST_READY, ST_CLOSED } proto_state_t;
@@ -45,8 +46,14 @@ struct proto_conn {
     char *hub_key; /* set while registered under identity + client id */
     proto_sub_t *subs;
     int nsubs;
-    json_object *deferred; /* legacy: start messages received while authenticating */
-    rt_mono_t last_ka;     /* when the last legacy keep-alive went out (valid once ka_sent) */
+    char *peer, *forwarded_for; /* for the authentication failure limits, or NULL */
+    /* legacy: start messages received while authenticating, as received (length, then text),
+     * so what a client holds is bounded by bytes, not by parsed size */
+    rt_buf_t held;
+    int nheld;
+    const char *raw; /* the message being handled (valid during proto_conn_message) */
+    size_t raw_len;
+    rt_mono_t last_ka; /* when the last legacy keep-alive went out (valid once ka_sent) */
     bool ka_sent;
 };
 

@@ -21,16 +21,35 @@ static void start_op(proto_conn_t *c, const char *id, json_object *payload)
 void proto_legacy_acked(proto_conn_t *c)
 {
     proto_send_simple(c, "ka", NULL);
-    json_object *d = c->deferred;
-    c->deferred = NULL;
-    if (!d)
-        return;
-    size_t n = json_object_array_length(d);
-    for (size_t i = 0; i < n && c->state == ST_READY; i++) {
-        json_object *m = json_object_array_get_idx(d, i);
-        start_op(c, json_object_get_string(rt_json_get(m, "id")), rt_json_get(m, "payload"));
+    rt_buf_t held = c->held;
+    c->held = (rt_buf_t)RT_BUF_INIT;
+    c->nheld = 0;
+    /* Replayed as if just received: the connection is ready now, so each start runs. */
+    for (size_t off = 0; off + sizeof(size_t) <= held.len && c->state == ST_READY;) {
+        size_t len;
+        memcpy(&len, held.data + off, sizeof len);
+        off += sizeof len;
+        proto_conn_message(c, held.data + off, len);
+        off += len;
     }
-    json_object_put(d);
+    rt_buf_free(&held);
+}
+
+/* Keeps a start received while authenticating; its text counts against the message-size limit
+ * (docs/authentication.md), and at most max_subscriptions are kept. */
+static void hold_start(proto_conn_t *c, const char *id)
+{
+    size_t cost = sizeof(size_t) + c->raw_len;
+    if (c->nheld >= c->srv->cfg.max_subscriptions || c->held.len + cost > c->srv->cfg.max_message_bytes) {
+        proto_send_message_error(c, "error", id, "Too many messages held while authenticating");
+        return;
+    }
+    size_t len = c->raw_len;
+    if (rt_buf_append(&c->held, &len, sizeof len) < 0 || rt_buf_append(&c->held, c->raw, len) < 0) {
+        proto_close(c, 4500, "Internal error");
+        return;
+    }
+    c->nheld++;
 }
 
 void proto_legacy_message(proto_conn_t *c, json_object *msg)
@@ -61,13 +80,7 @@ void proto_legacy_message(proto_conn_t *c, json_object *msg)
         if (c->state == ST_AUTHING) {
             /* subscriptions-transport-ws clients send start right after connection_init
              * without waiting for the ack: keep them until authentication ends. */
-            if (!c->deferred)
-                c->deferred = json_object_new_array();
-            if ((int)json_object_array_length(c->deferred) >= c->srv->cfg.max_subscriptions) {
-                proto_send_message_error(c, "error", id, "Too many subscriptions on this connection");
-                return;
-            }
-            json_object_array_add(c->deferred, json_object_get(msg));
+            hold_start(c, id);
             return;
         }
         if (c->state != ST_READY) {

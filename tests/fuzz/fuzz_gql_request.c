@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             json_tokener_free(tok);
         }
     }
-    gql_limits_t limits = {12, 2000};
+    gql_limits_t limits = {12, 2000, 0};
     gql_request_t *req = NULL;
     json_object *errors = NULL;
     int rc =

@@ -1,11 +1,14 @@
 /* libFuzzer target for GraphQL-over-HTTP request parameters: the first byte picks the method and
  * the content type, the rest splits at the first NUL into a query string and a body. Every input
- * yields parameters with a query, or a 4xx status with a message. */
+ * yields parameters with a query (or a persisted document's id instead), or a 4xx status with a
+ * message. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http/http_graphql_params.h"
+#include "util/util_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -35,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     http_gql_params_t p = {0};
     const char *message = NULL;
     int rc = http_graphql_parse_params(method, ctype, qs, body, body_len, &p, &message);
-    if (rc == 0 ? p.query == NULL : (rc < 400 || rc > 599 || !message))
+    bool named = p.document_id || rt_json_get(p.extensions, "persistedQuery");
+    if (rc == 0 ? (p.query == NULL && !named) : (rc < 400 || rc > 599 || !message))
         abort();
     http_graphql_accept(qs);
     http_graphql_params_clear(&p);

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app_query.h"
 #include "auth/auth.h"
 #include "cli/cli_config.h"
 #include "feed/feed.h"
+#include "gql/gql.h"
 #include "gql_schema_gen.h"
 #include "proto/proto.h"
 #include "server.h"
@@ -37,6 +39,13 @@ static void f_close(void *ctx, int code, const char *reason, int drop)
 static const proto_io_t io = {f_send, f_send_parts, f_close};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Queries over the socket reach the server's resolvers, as app_ws.c wires them. */
+static json_object *run_query(void *srv, const struct gql_request *req, struct auth_identity *who)
+{
+    app_query_ctx_t q = {.srv = srv, .who = who};
+    return gql_execute(req, app_query_resolve, &q);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static rt_server_t srv;
@@ -50,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         srv.schema = &gql_schema_blobhub;
         srv.auth = auth_new(&srv);
         srv.feed = feed_new(&srv);
-        hub = proto_hub_new();
+        hub = proto_hub_new(run_query, &srv);
         q = rt_taskq_new(NULL, NULL);
         if (!srv.auth || !srv.feed || !hub || !q)
             abort();

@@ -4,6 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { startServer, rawSocket, rawUpgrade, ackedSocket } from './lib/harness.mjs';
+import { org, user, apiKey, pat, publishOk, randomSecret, tryInit } from './lib/auth_fixtures.mjs';
 
 let srv;
 before(async () => {
@@ -84,6 +85,32 @@ describe('WebSocket paths', () => {
     assert.equal(c.code, 4000);
     assert.equal(c.reason, 'Replaced by a newer connection');
     newer.ws.close();
+  });
+
+  it('keys client ids by principal kind: an API key and a user with the same id do not replace each other', async () => {
+    const secret = randomSecret();
+    await publishOk(srv, [org('oSame', 'same-org'), user('same'), await apiKey('same', 'oSame', secret), await pat('pSame', 'same', secret)]);
+    const path = `/v1/ws/kinds-${Date.now()}`;
+    const asUser = { 'x-token-id': 'pSame', 'x-token-secret': secret };
+    const asKey = { 'x-api-key': `same.${secret}` };
+    const u = await tryInit(srv, asUser, { path });
+    const k = await tryInit(srv, asKey, { path });
+    assert.ok(u.acked && k.acked, 'both principals are accepted');
+    for (const s of [u.sock, k.sock]) {
+      s.send({ type: 'ping', payload: { still: 'open' } });
+      assert.deepEqual(await s.next(), { type: 'pong', payload: { still: 'open' } });
+    }
+    assert.equal(u.sock.closeInfo, null, 'the user connection stays open');
+    // The same kind and id still replaces.
+    const k2 = await tryInit(srv, asKey, { path });
+    assert.ok(k2.acked);
+    const c = await k.sock.closedWithin(3000);
+    assert.equal(c.code, 4000);
+    assert.equal(c.reason, 'Replaced by a newer connection');
+    u.sock.send({ type: 'ping', payload: { after: 'replace' } });
+    assert.deepEqual(await u.sock.next(), { type: 'pong', payload: { after: 'replace' } });
+    u.sock.ws.close();
+    k2.sock.ws.close();
   });
 
   const badIds = [

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,11 +27,6 @@ before(() => {
     '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=localhost',
     '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
   ca = readFileSync(join(dir, 'cert.pem'));
-  // libwebsockets 4.1 frees the TLS client context of only one of several contexts at exit
-  // (a fixed ~16 KB per extra network thread, allocated while the context is created; see
-  // resolve_threads in src/net/net.c). Only that allocation site is suppressed, and only for
-  // servers with more than one thread: any other leak still fails the test.
-  writeFileSync(join(dir, 'lsan.supp'), 'leak:lws_create_vhost\n');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -56,11 +51,6 @@ async function startTls(threads) {
   const serviceKey = randomBytes(16).toString('hex');
   // The test's --threads is the point here, whatever RT_TEST_THREADS says.
   const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:halt_on_error=1' };
-  if (threads > 1) {
-    // Full stacks, so that the suppression sees lws_create_vhost under OpenSSL's frames.
-    env.ASAN_OPTIONS += ':fast_unwind_on_malloc=0';
-    env.LSAN_OPTIONS = `suppressions=${join(dir, 'lsan.supp')}:print_suppressions=0`;
-  }
   delete env.BLOBHUB_RT_THREADS;
   const proc = spawn(BIN, ['--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir,
     '--service-key', serviceKey, '--threads', String(threads), '--demo',

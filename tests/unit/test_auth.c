@@ -15,6 +15,8 @@
 #include "auth/auth.h"
 #include "auth/auth_dir.h"
 #include "auth/auth_jwt.h"
+#include "auth/auth_limit.h"
+#include "auth/auth_vcache.h"
 #include "server.h"
 #include "util/util_log.h"
 #include "util/util_taskq.h"
@@ -92,7 +94,7 @@ static auth_failure_t verify_at(const auth_jwt_keys_t *k, const char *tok, int64
     return r;
 }
 
-static void test_jwt(void)
+RT_TEST(jwt)
 {
     const int64_t T = 1700000000; /* seconds */
     auth_jwt_keys_t both = {.hs_secret = (const unsigned char *)HS_SECRET, .hs_len = strlen(HS_SECRET), .ed_pk = ED_PK};
@@ -259,6 +261,52 @@ static void test_jwt(void)
     }
 }
 
+/* NumericDates at and past the int64 edges: saturated, never overflowed (UBSan aborts on a
+ * signed overflow in `exp + leeway` or `exp * 1000`). */
+RT_TEST(jwt_extreme_dates)
+{
+    const int64_t T = 1700000000;
+    auth_jwt_keys_t k = {.hs_secret = (const unsigned char *)HS_SECRET, .hs_len = strlen(HS_SECRET)};
+    const int64_t far_ms = 9000000000000000LL * 1000;
+    struct {
+        const char *payload;
+        auth_failure_t want;
+        int64_t exp_ms; /* on AUTH_OK */
+    } cases[] = {
+        {"{\"sub\":\"u1\",\"exp\":9223372036854775807}", AUTH_OK, far_ms},
+        {"{\"sub\":\"u1\",\"exp\":18446744073709551615}", AUTH_OK, far_ms},
+        {"{\"sub\":\"u1\",\"exp\":9300000000000000}", AUTH_OK, far_ms},
+        {"{\"sub\":\"u1\",\"exp\":9.3e15}", AUTH_OK, far_ms},
+        {"{\"sub\":\"u1\",\"exp\":1e308}", AUTH_OK, far_ms},
+        {"{\"sub\":\"u1\",\"exp\":9000000000000000}", AUTH_OK, far_ms},
+        {"{\"sub\":\"u1\",\"exp\":-9223372036854775808}", AUTH_FAIL_EXPIRED, 0},
+        {"{\"sub\":\"u1\",\"exp\":-9300000000000000}", AUTH_FAIL_EXPIRED, 0},
+        {"{\"sub\":\"u1\",\"exp\":-9.3e15}", AUTH_FAIL_EXPIRED, 0},
+        {"{\"sub\":\"u1\",\"exp\":-1}", AUTH_FAIL_EXPIRED, 0},
+        {"{\"sub\":\"u1\",\"exp\":-1e308}", AUTH_FAIL_EXPIRED, 0},
+        {"{\"sub\":\"u1\",\"nbf\":9223372036854775807}", AUTH_FAIL_EXPIRED, 0},
+        {"{\"sub\":\"u1\",\"nbf\":-9223372036854775808}", AUTH_OK, INT64_MAX},
+        {"{\"sub\":\"u1\",\"nbf\":1e308,\"exp\":1e308}", AUTH_FAIL_EXPIRED, 0},
+        {"{\"sub\":\"u1\",\"nbf\":-1e308,\"exp\":9223372036854775807}", AUTH_OK, far_ms},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *t = hs_token(cases[i].payload);
+        auth_jwt_claims_t cl;
+        auth_failure_t r = auth_jwt_verify(&k, t, strlen(t), rt_wall_from_ms(T * 1000), &cl);
+        if (r != cases[i].want || (r == AUTH_OK && cl.exp_ms != cases[i].exp_ms))
+            fprintf(stderr, "payload %s: got %d exp_ms %lld\n", cases[i].payload, (int)r, (long long)cl.exp_ms);
+        CHECK(r == cases[i].want);
+        CHECK(r != AUTH_OK || cl.exp_ms == cases[i].exp_ms);
+        free(cl.sub);
+        free(t);
+    }
+    /* At the far ends of the clock too. */
+    char *t = hs_token("{\"sub\":\"u1\",\"exp\":9223372036854775807,\"nbf\":-9223372036854775808}");
+    CHECK(verify_at(&k, t, INT64_MAX, NULL) == AUTH_FAIL_EXPIRED);
+    CHECK(verify_at(&k, t, 0, NULL) == AUTH_OK);
+    free(t);
+}
+
 /* ---- the auth context end to end ---- */
 
 typedef struct result {
@@ -291,6 +339,7 @@ static const char *hdr_get(void *ctx, const char *name)
 
 static rt_taskq_t *Q;
 static rt_server_t SRV;
+static const char *PEER, *XFF; /* client address of the next authn calls */
 
 static void drain_until(result_t *res)
 {
@@ -305,7 +354,12 @@ static void drain_until(result_t *res)
 static auth_failure_t authn(auth_t *a, const char *params_json, const char *qtoken, hdrs_t *h, auth_identity_t **out)
 {
     json_object *params = params_json ? json_tokener_parse(params_json) : NULL;
-    auth_request_t req = {.params = params, .query_token = qtoken, .header = h ? hdr_get : NULL, .header_ctx = h};
+    auth_request_t req = {.params = params,
+                          .query_token = qtoken,
+                          .header = h ? hdr_get : NULL,
+                          .header_ctx = h,
+                          .peer = PEER,
+                          .forwarded_for = XFF};
     result_t res = {0};
     auth_pending_t *p = NULL;
     if (auth_authenticate(a, &req, Q, on_done, &res, &p) != 0) {
@@ -405,7 +459,7 @@ static auth_t *new_auth(const char *issuer, const char *audience)
     return a;
 }
 
-static void test_config(void)
+RT_TEST(config)
 {
     rt_server_t srv;
     memset(&srv, 0, sizeof srv);
@@ -425,7 +479,7 @@ static void test_config(void)
     auth_free(a);
 }
 
-static void test_jwt_end_to_end(void)
+RT_TEST(jwt_end_to_end)
 {
     auth_t *a = new_auth(NULL, NULL);
     long now = (long)time(NULL);
@@ -527,7 +581,7 @@ static void test_jwt_end_to_end(void)
     auth_free(a);
 }
 
-static void test_extraction(void)
+RT_TEST(extraction)
 {
     auth_t *a = new_auth(NULL, NULL);
     struct {
@@ -582,7 +636,7 @@ static void test_extraction(void)
     auth_free(a);
 }
 
-static void test_secrets(void)
+RT_TEST(secrets)
 {
     auth_t *a = new_auth(NULL, NULL);
     int64_t now = (int64_t)time(NULL) * 1000;
@@ -742,7 +796,7 @@ static bool view(auth_t *a, auth_identity_t *who, const char *type, const char *
     return r;
 }
 
-static void test_view_matrix(void)
+RT_TEST(view_matrix)
 {
     auth_t *a = new_auth(NULL, NULL);
     long now = (long)time(NULL);
@@ -869,7 +923,7 @@ static void test_view_matrix(void)
     auth_free(a);
 }
 
-static void test_scoping(void)
+RT_TEST(scoping)
 {
     auth_t *a = new_auth(NULL, NULL);
     long now = (long)time(NULL);
@@ -943,7 +997,7 @@ static void test_scoping(void)
     auth_free(a);
 }
 
-static void test_dir_misc(void)
+RT_TEST(dir_misc)
 {
     int64_t ms;
     CHECK(auth_time_parse("2026-11-23T20:00:00Z", &ms) == 0 && ms == 1795464000000LL);
@@ -989,7 +1043,7 @@ static void test_dir_misc(void)
 
 /* Mutations of a valid token: never accepted, never a crash. Strict base64url makes every
  * textual change a change of the signed bytes or of the signature. */
-static void test_jwt_mutations(void)
+RT_TEST(jwt_mutations)
 {
     auth_jwt_keys_t k = {.hs_secret = (const unsigned char *)HS_SECRET, .hs_len = strlen(HS_SECRET), .ed_pk = ED_PK};
     char *t = hs_token("{\"sub\":\"u1\",\"exp\":4102444800}");
@@ -1015,7 +1069,7 @@ static void test_jwt_mutations(void)
 
 /* Hostile connection_init payloads: deep nesting, huge strings, odd types. Nothing crashes and
  * nothing authenticates. */
-static void test_hostile_params(void)
+RT_TEST(hostile_params)
 {
     auth_t *a = new_auth(NULL, NULL);
     char *big = malloc(200000);
@@ -1075,7 +1129,7 @@ static void *stress_reader(void *arg)
     return NULL;
 }
 
-static void test_concurrency(void)
+RT_TEST(concurrency)
 {
     auth_t *a = new_auth(NULL, NULL);
     auth_identity_t *who = NULL;
@@ -1112,23 +1166,261 @@ static void test_concurrency(void)
     auth_free(a);
 }
 
-int main(void)
+/* ---- flood protection ---- */
+
+static auth_t *new_auth_limited(int per_id, int per_addr, int max_pending, const char *trusted)
 {
-    CHECK(sodium_init() >= 0);
+    memset(&SRV, 0, sizeof SRV);
+    SRV.cfg.jwt_hs256_secret = HS_SECRET;
+    SRV.cfg.auth_failures_per_id = per_id;
+    SRV.cfg.auth_failures_per_address = per_addr;
+    SRV.cfg.auth_failure_window_ms = 60000;
+    SRV.cfg.max_pending_verifications = max_pending;
+    SRV.cfg.trusted_proxies = trusted;
+    auth_t *a = auth_new(&SRV);
+    CHECK(a != NULL);
+    seed(a);
+    return a;
+}
+
+RT_TEST(failure_limit_per_id)
+{
+    auth_t *a = new_auth_limited(2, 0, 0, NULL);
+    PEER = "10.0.0.1";
+    CHECK(authn(a, "{\"x-api-key\":\"kA.wrong1\"}", NULL, NULL, NULL) == AUTH_FAIL_BAD_SECRET);
+    CHECK(authn(a, "{\"x-api-key\":\"kA.wrong2\"}", NULL, NULL, NULL) == AUTH_FAIL_BAD_SECRET);
+    long n0 = auth_pwhash_count(a);
+    /* Locked: refused without Argon2id, even with the right secret, from any address. */
+    PEER = "10.0.0.2";
+    CHECK(authn(a, "{\"x-api-key\":\"kA.secretA\"}", NULL, NULL, NULL) == AUTH_FAIL_THROTTLED);
+    CHECK(authn(a, "{}", "kA.secretA", NULL, NULL) == AUTH_FAIL_THROTTLED);
+    CHECK(auth_pwhash_count(a) == n0);
+    /* Another id, and a PAT sharing nothing with the key, are not locked. */
+    CHECK(authn(a, "{\"x-token-id\":\"pA\",\"x-token-secret\":\"patsecretA\"}", NULL, NULL, NULL) == AUTH_OK);
+    /* Unknown ids never lock an id (there is none), and JWTs are not limited. */
+    char *t = hs_token("{\"sub\":\"uA\"}");
+    char params[1024];
+    snprintf(params, sizeof params, "{\"authorization\":\"Bearer %s\"}", t);
+    CHECK(authn(a, params, NULL, NULL, NULL) == AUTH_OK);
+    free(t);
+    CHECK(SRV.metrics.auth_failures[AUTH_FAIL_THROTTLED] == 2);
+    PEER = NULL;
+    auth_free(a);
+}
+
+RT_TEST(failure_limit_per_address_and_proxy)
+{
+    auth_t *a = new_auth_limited(0, 3, 0, "127.0.0.1, ::1");
+    PEER = "::ffff:127.0.0.1";
+    XFF = "203.0.113.9, 10.7.0.1";
+    for (int i = 0; i < 3; i++)
+        CHECK(authn(a, "{\"x-token-id\":\"nope\",\"x-token-secret\":\"x\"}", NULL, NULL, NULL) == AUTH_FAIL_UNKNOWN);
+    CHECK(authn(a, "{\"x-api-key\":\"kA.secretA\"}", NULL, NULL, NULL) == AUTH_FAIL_THROTTLED);
+    XFF = "10.7.0.2";
+    CHECK(authn(a, "{\"x-api-key\":\"kA.secretA\"}", NULL, NULL, NULL) == AUTH_OK);
+    /* A peer that is not a trusted proxy is the client, whatever it forwards. */
+    PEER = "192.0.2.1";
+    for (int i = 0; i < 3; i++) {
+        char xff[32];
+        snprintf(xff, sizeof xff, "10.8.0.%d", i);
+        XFF = xff;
+        CHECK(authn(a, "{\"x-api-key\":\"kNope.x\"}", NULL, NULL, NULL) == AUTH_FAIL_UNKNOWN);
+    }
+    XFF = "10.8.0.99";
+    CHECK(authn(a, "{\"x-api-key\":\"kA.secretA\"}", NULL, NULL, NULL) == AUTH_FAIL_THROTTLED);
+    PEER = XFF = NULL;
+    /* No address known (unit callers, HTTP without peer): only the id limits apply. */
+    for (int i = 0; i < 5; i++)
+        CHECK(authn(a, "{\"x-api-key\":\"kNope.x\"}", NULL, NULL, NULL) == AUTH_FAIL_UNKNOWN);
+    auth_free(a);
+}
+
+RT_TEST(verification_queue_bound)
+{
+    auth_t *a = new_auth_limited(0, 0, 1, NULL);
+    enum { N = 8 };
+    result_t res[N] = {{0}};
+    auth_pending_t *p[N];
+    for (int i = 0; i < N; i++) {
+        char params[128];
+        snprintf(params, sizeof params, "{\"x-api-key\":\"kA.wrong%d\"}", i);
+        json_object *o = json_tokener_parse(params);
+        auth_request_t req = {.params = o};
+        CHECK(auth_authenticate(a, &req, Q, on_done, &res[i], &p[i]) == 0);
+        json_object_put(o);
+    }
+    int busy = 0, bad = 0;
+    for (int i = 0; i < N; i++) {
+        drain_until(&res[i]);
+        busy += res[i].r == AUTH_FAIL_BUSY;
+        bad += res[i].r == AUTH_FAIL_BAD_SECRET;
+    }
+    /* Two workers and one waiting place: at most three are verified at once. */
+    CHECK(busy >= N - 3);
+    CHECK(busy + bad == N);
+    CHECK(auth_pwhash_count(a) == bad);
+    auth_free(a);
+}
+
+RT_TEST(limit_window_and_sweep)
+{
+    auth_limit_t *l = auth_limit_new(2, 1, 1000);
+    rt_mono_t t0 = {.us = 5000000};
+    rt_mono_t t1 = {.us = t0.us + 999000}, t2 = {.us = t0.us + 1000000};
+    CHECK(!auth_limit_locked(l, "k:a", "1.1.1.1", t0));
+    auth_limit_fail(l, "k:a", NULL, t0);
+    CHECK(!auth_limit_locked(l, "k:a", NULL, t0));
+    auth_limit_fail(l, "k:a", NULL, t0);
+    CHECK(auth_limit_locked(l, "k:a", NULL, t1));
+    CHECK(!auth_limit_locked(l, "k:b", NULL, t1));
+    CHECK(!auth_limit_locked(l, NULL, NULL, t1));
+    CHECK(!auth_limit_locked(l, "k:a", NULL, t2)); /* the window passed */
+    auth_limit_fail(l, NULL, "1.1.1.1", t0);
+    CHECK(auth_limit_locked(l, NULL, "1.1.1.1", t0));
+    CHECK(!auth_limit_locked(l, "1.1.1.1", NULL, t0)); /* ids and addresses are separate keys */
+    /* Expired windows are swept as the map grows: 5000 addresses, then 5000 more later. */
+    char addr[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(addr, sizeof addr, "10.0.%d.%d", i / 256, i % 256);
+        auth_limit_fail(l, NULL, addr, t0);
+    }
+    for (int i = 0; i < 5000; i++) {
+        snprintf(addr, sizeof addr, "10.1.%d.%d", i / 256, i % 256);
+        auth_limit_fail(l, NULL, addr, t2);
+    }
+    CHECK(auth_limit_count(l) < 8000);
+    /* An oversized key is truncated, not overflowed. */
+    char big[4096];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    auth_limit_fail(l, big, big, t0);
+    CHECK(auth_limit_locked(l, NULL, big, t0));
+    auth_limit_free(l);
+    auth_limit_t *off = auth_limit_new(0, 0, 0);
+    auth_limit_fail(off, "k:a", "1.1.1.1", t0);
+    CHECK(!auth_limit_locked(off, "k:a", "1.1.1.1", t0));
+    CHECK(auth_limit_count(off) == 0);
+    auth_limit_free(off);
+}
+
+RT_TEST(client_address)
+{
+    char out[64];
+    struct {
+        const char *trusted, *peer, *xff, *want;
+    } cases[] = {
+        {NULL, "192.0.2.1", "10.0.0.1", "192.0.2.1"},
+        {"127.0.0.1", "192.0.2.1", "10.0.0.1", "192.0.2.1"},
+        {"127.0.0.1", "127.0.0.1", NULL, "127.0.0.1"},
+        {"127.0.0.1", "127.0.0.1", "10.0.0.1", "10.0.0.1"},
+        {"127.0.0.1", "::ffff:127.0.0.1", " 10.0.0.1 ", "10.0.0.1"},
+        {"127.0.0.1,10.0.0.2", "127.0.0.1", "1.2.3.4, 10.0.0.3, 10.0.0.2", "10.0.0.3"},
+        {"127.0.0.1, 10.0.0.2", "127.0.0.1", "10.0.0.2,127.0.0.1", "10.0.0.2"}, /* all trusted: left-most */
+        {"127.0.0.1", "127.0.0.1", ",,, ,", "127.0.0.1"},
+        {"127.0.0.1", "127.0.0.1", "", "127.0.0.1"},
+        {"", "127.0.0.1", "10.0.0.1", "127.0.0.1"},
+        {",,", "127.0.0.1", "10.0.0.1", "127.0.0.1"},
+        {"::1", "::1", "2001:db8::7", "2001:db8::7"},
+        {"127.0.0.1", NULL, "10.0.0.1", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *got = auth_limit_client_addr(cases[i].trusted, cases[i].peer, cases[i].xff, out, sizeof out);
+        if (strcmp(got, cases[i].want) != 0)
+            fprintf(stderr, "client_address case %zu: got '%s' want '%s'\n", i, got, cases[i].want);
+        CHECK_STR(got, cases[i].want);
+    }
+    /* An over-long hop is truncated to the buffer. */
+    char xff[300];
+    memset(xff, '7', sizeof xff - 1);
+    xff[sizeof xff - 1] = '\0';
+    CHECK(strlen(auth_limit_client_addr("127.0.0.1", "127.0.0.1", xff, out, sizeof out)) < sizeof out);
+}
+
+/* Starts n authentications with the given connection_init payloads at once, then waits for all. */
+static void authn_burst(auth_t *a, int n, const char *const *params, result_t *res)
+{
+    auth_pending_t *p;
+    for (int i = 0; i < n; i++) {
+        json_object *o = json_tokener_parse(params[i]);
+        auth_request_t req = {.params = o};
+        CHECK(auth_authenticate(a, &req, Q, on_done, &res[i], &p) == 0);
+        json_object_put(o);
+    }
+    for (int i = 0; i < n; i++)
+        drain_until(&res[i]);
+}
+
+RT_TEST(one_verification_in_flight_per_id)
+{
+    /* A burst of wrong secrets for one id costs exactly the limit in Argon2id checks. */
+    auth_t *a = new_auth_limited(2, 0, 0, NULL);
+    const char *wrong[6] = {"{\"x-api-key\":\"kA.w0\"}", "{\"x-api-key\":\"kA.w1\"}", "{\"x-api-key\":\"kA.w2\"}",
+                            "{\"x-api-key\":\"kA.w3\"}", "{\"x-api-key\":\"kA.w4\"}", "{\"x-api-key\":\"kA.w5\"}"};
+    result_t res[6] = {{0}};
+    authn_burst(a, 6, wrong, res);
+    int throttled = 0;
+    for (int i = 0; i < 6; i++)
+        throttled += res[i].r == AUTH_FAIL_THROTTLED;
+    CHECK(res[0].r == AUTH_FAIL_BAD_SECRET && res[1].r == AUTH_FAIL_BAD_SECRET);
+    CHECK(throttled == 4);
+    CHECK(auth_pwhash_count(a) == 2);
+    /* A reconnect storm with the right secret costs one check: the line finds it cached. */
+    const char *right[6];
+    for (int i = 0; i < 6; i++)
+        right[i] = "{\"x-token-id\":\"pA\",\"x-token-secret\":\"patsecretA\"}";
+    result_t ok[6] = {{0}};
+    authn_burst(a, 6, right, ok);
+    for (int i = 0; i < 6; i++) {
+        CHECK(ok[i].r == AUTH_OK);
+        auth_identity_unref(ok[i].id);
+    }
+    CHECK(auth_pwhash_count(a) == 3);
+    CHECK(auth_verifications_waiting(a) == 0);
+    auth_free(a);
+}
+
+RT_TEST(verification_cache)
+{
+    auth_vcache_t *c = auth_vcache_new();
+    uint8_t k1[AUTH_VCACHE_KEY_BYTES] = {1}, k2[AUTH_VCACHE_KEY_BYTES] = {2};
+    rt_mono_t t0 = {.us = 1000000};
+    bool ok = false;
+    CHECK(!auth_vcache_get(c, k1, 1, t0, &ok));
+    auth_vcache_put(c, k1, 1, t0, true);
+    auth_vcache_put(c, k2, 1, t0, false);
+    CHECK(auth_vcache_get(c, k1, 1, t0, &ok) && ok);
+    CHECK(auth_vcache_get(c, k2, 1, t0, &ok) && !ok); /* a wrong secret is remembered too */
+    CHECK(!auth_vcache_get(c, k1, 2, t0, &ok));       /* the credential changed: miss */
+    rt_mono_t late = rt_mono_add_ms(t0, AUTH_VCACHE_TTL_MS);
+    CHECK(!auth_vcache_get(c, k1, 1, late, &ok)); /* expired */
+    auth_vcache_put(c, k1, 1, t0, false);         /* a newer verdict replaces the entry */
+    CHECK(auth_vcache_get(c, k1, 1, t0, &ok) && !ok);
+    /* Keys of one set (same first four bytes) beyond its ways evict the oldest, never corrupt. */
+    uint8_t k[8][AUTH_VCACHE_KEY_BYTES];
+    for (int i = 0; i < 8; i++) {
+        memset(k[i], 0, sizeof k[i]);
+        k[i][15] = (uint8_t)(i + 10);
+        auth_vcache_put(c, k[i], 1, (rt_mono_t){.us = t0.us + i}, i % 2 == 0);
+    }
+    int hits = 0;
+    for (int i = 0; i < 8; i++)
+        if (auth_vcache_get(c, k[i], 1, t0, &ok)) {
+            hits++;
+            CHECK(ok == (i % 2 == 0));
+        }
+    CHECK(hits >= 1 && hits <= 4);
+    CHECK(auth_vcache_get(c, k[7], 1, t0, &ok)); /* the newest survives */
+    auth_vcache_free(c);
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0)
+        return 1;
     rt_log_set_level(RT_LOG_ERROR);
     crypto_sign_keypair(ED_PK, ED_SK);
     Q = rt_taskq_new(NULL, NULL);
-    test_jwt();
-    test_config();
-    test_jwt_end_to_end();
-    test_extraction();
-    test_secrets();
-    test_view_matrix();
-    test_scoping();
-    test_dir_misc();
-    test_jwt_mutations();
-    test_hostile_params();
-    test_concurrency();
+    int rc = rt_test_run(argc, argv);
     rt_taskq_free(Q);
-    RT_TEST_MAIN_END();
+    return rc;
 }

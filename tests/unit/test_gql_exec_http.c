@@ -11,7 +11,7 @@
 #include "http/http_graphql_params.h"
 #include "rt_test.h"
 
-static void test_accept(void)
+RT_TEST(accept)
 {
     CHECK(http_graphql_accept(NULL) == HTTP_GQL_MT_JSON);
     CHECK(http_graphql_accept("") == HTTP_GQL_MT_JSON);
@@ -36,7 +36,7 @@ static void test_accept(void)
     CHECK(http_graphql_accept(big) == HTTP_GQL_MT_NONE);
 }
 
-static void test_form_decode(void)
+RT_TEST(form_decode)
 {
     char *s = http_graphql_form_decode("a+b%20c%7B%7d", 13, NULL);
     CHECK_STR(s, "a b c{}");
@@ -60,7 +60,7 @@ static int parse(const char *method, const char *ct, const char *qs, const char 
     return http_graphql_parse_params(method, ct, qs, body, body ? strlen(body) : 0, p, msg);
 }
 
-static void test_params(void)
+RT_TEST(params)
 {
     http_gql_params_t p;
     const char *msg;
@@ -164,18 +164,18 @@ static int resolver(void *ctx, const char *field, json_object *args, json_object
 static int starts_with(const char *s, const char *prefix) { return s && strncmp(s, prefix, strlen(prefix)) == 0; }
 
 static http_gql_answer_t answer;
-static gql_limits_t limits = {12, 2000};
+static gql_limits_t limits = {12, 2000, 0};
 
 static const char *process(const char *method, const char *ct, const char *accept, const char *qs, const char *body)
 {
     http_graphql_answer_clear(&answer);
-    http_gql_input_t in = {method, qs ? qs : "", body, body ? strlen(body) : 0, ct, accept};
+    http_gql_input_t in = {method, qs ? qs : "", body, body ? strlen(body) : 0, ct, accept, NULL};
     if (http_graphql_process(&gql_schema_blobhub, &limits, &in, resolver, NULL, &answer) < 0)
         return "(failed)";
     return rt_buf_cstr(&answer.body);
 }
 
-static void test_process(void)
+RT_TEST(process_answers)
 {
     CHECK_STR(process("POST", "application/json", NULL, NULL, "{\"query\":\"{ __typename }\"}"),
               "{\"data\":{\"__typename\":\"Query\"}}");
@@ -263,7 +263,7 @@ static void test_process(void)
 
 /* Deterministic mutations of valid requests (bytes flipped, cut, duplicated): every answer is a
  * well-formed JSON body with a 200/400/415 status, never a crash (run under sanitizers). */
-static void test_mutated_requests(void)
+RT_TEST(mutated_requests)
 {
     static const char *seeds[] = {
         "{\"query\":\"query Q($id: ID!, $f: Boolean = false) { blob(id: $id) @skip(if: $f) { id name ...F } "
@@ -313,13 +313,35 @@ static void test_mutated_requests(void)
     CHECK(bad == 0);
 }
 
-int main(void)
+/* Persisted documents: the query may be left out when extensions.persistedQuery or documentId
+ * names one (docs/persisted-operations.md). */
+RT_TEST(persisted_params)
 {
-    test_accept();
-    test_form_decode();
-    test_params();
-    test_process();
-    test_mutated_requests();
+    http_gql_params_t p;
+    const char *msg;
+    CHECK(parse("POST", "application/json", "",
+                "{\"extensions\":{\"persistedQuery\":{\"version\":1,\"sha256Hash\":\"ab\"}}}", &p, &msg) == 0);
+    CHECK(p.query == NULL && p.extensions != NULL);
+    http_graphql_params_clear(&p);
+    CHECK(parse("POST", "application/json", "", "{\"documentId\":\"ab\"}", &p, &msg) == 0);
+    CHECK_STR(p.document_id, "ab");
+    CHECK(p.query == NULL);
+    http_graphql_params_clear(&p);
+    CHECK(parse("GET", NULL, "documentId=ab&variables=%7B%7D", NULL, &p, &msg) == 0);
+    CHECK_STR(p.document_id, "ab");
+    http_graphql_params_clear(&p);
+    CHECK(parse("POST", "application/json", "", "{\"documentId\":7}", &p, &msg) == 400);
+    CHECK_STR(msg, "Invalid documentId");
+    CHECK(parse("POST", "application/json", "", "{\"extensions\":{\"other\":1}}", &p, &msg) == 400);
+    CHECK_STR(msg, "Missing query");
+    /* Without a persisted-operations engine an id alone names nothing. */
+    CHECK(strstr(process("POST", "application/json", NULL, NULL, "{\"documentId\":\"ab\"}"), "Missing query") != NULL);
+    CHECK(answer.status == 400);
+}
+
+int main(int argc, char **argv)
+{
+    int rc = rt_test_run(argc, argv);
     http_graphql_answer_clear(&answer);
-    RT_TEST_MAIN_END();
+    return rc;
 }

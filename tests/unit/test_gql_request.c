@@ -9,7 +9,7 @@
 #include "gql_schema_gen.h"
 #include "rt_test.h"
 
-static const gql_limits_t limits = {12, 2000};
+static const gql_limits_t limits = {12, 2000, 0};
 
 /* Prepares and returns rc; *text gets the errors array or the coerced variables as JSON text. */
 static int prep(const char *q, const char *vars, const char *opname, const gql_limits_t *lim, char **text)
@@ -46,7 +46,7 @@ static int prep(const char *q, const char *vars, const char *opname, const gql_l
 static const char *SUB = "subscription($id: ID!, $w: ChangeFilter, $n: ExecutionWhere, $a: Cursor) "
                          "{ executions(blobId: $id, where: $w, node: $n, after: $a) { cursor } }";
 
-static void test_errors(void)
+RT_TEST(errors)
 {
     EXPECT("{ a", NULL, NULL, &limits, GQL_ERR_SYNTAX,
            "[{\"message\":\"Syntax Error: Expected Name, found <EOF>.\",\"locations\":[{\"line\":1,\"column\":4}]}]");
@@ -60,16 +60,16 @@ static void test_errors(void)
     EXPECT("query A { __typename } query B { __typename }", NULL, "B", &limits, GQL_OK, "{}");
 }
 
-static void test_limits(void)
+RT_TEST(depth_and_token_limits)
 {
-    gql_limits_t lim = {3, 2000};
+    gql_limits_t lim = {3, 2000, 0};
     /* 3 levels of schema fields pass, 4 do not; introspection fields do not count. */
     EXPECT("{ viewer { organizations { id } } }", NULL, NULL, &lim, GQL_OK, "{}");
     char *t;
     int rc = prep("{ viewer { organizations { id } } } fragment F on Organization { id }", NULL, NULL, &lim, &t);
     CHECK(rc == GQL_ERR_VALIDATION); /* unused fragment */
     free(t);
-    gql_limits_t lim2 = {2, 2000};
+    gql_limits_t lim2 = {2, 2000, 0};
     rc = prep("{ viewer { organizations { id } } }", NULL, NULL, &lim2, &t);
     CHECK(rc == GQL_ERR_TOO_COMPLEX && strstr(t, "\"code\":\"QUERY_TOO_COMPLEX\"") != NULL);
     free(t);
@@ -79,7 +79,7 @@ static void test_limits(void)
     free(t);
     EXPECT("{ __schema { types { fields { type { ofType { name } } } } } }", NULL, NULL, &lim2, GQL_OK, "{}");
 
-    gql_limits_t lim3 = {12, 5};
+    gql_limits_t lim3 = {12, 5, 0};
     rc = prep("{ viewer { id kind } }", NULL, NULL, &lim3, &t);
     CHECK(rc == GQL_ERR_TOO_COMPLEX);
     CHECK_STR(t, "[{\"message\":\"Syntax Error: Document contains more that 5 tokens. Parsing aborted.\","
@@ -91,14 +91,84 @@ static void test_limits(void)
     for (size_t i = 0; i < n; i++)
         deep[2 * i] = '{', deep[2 * i + 1] = 'a';
     deep[2 * n] = '\0';
-    gql_limits_t big = {0, 0};
+    gql_limits_t big = {0, 0, 0};
     rc = prep(deep, NULL, NULL, &big, &t);
     CHECK(rc == GQL_ERR_TOO_COMPLEX);
     free(t);
     free(deep);
 }
 
-static void test_variables(void)
+/* A list of n values of an enum as JSON text ("[\"RUNNING\",...]") or as a literal ("[RUNNING,...]"). */
+static char *status_list(int n, int quoted)
+{
+    rt_buf_t b = RT_BUF_INIT;
+    rt_buf_puts(&b, "[");
+    for (int i = 0; i < n; i++)
+        rt_buf_printf(&b, "%s%s", i ? "," : "", quoted ? "\"RUNNING\"" : "RUNNING");
+    rt_buf_puts(&b, "]");
+    return rt_buf_cstr(&b) ? b.data : NULL;
+}
+
+RT_TEST(list_items_limit)
+{
+    /* From variables: 100 items pass, 101 are refused before any item is coerced. */
+    char *l100 = status_list(100, 1), *l101 = status_list(101, 1), *l16k = status_list(16000, 1);
+    char vars[16384], *t;
+    snprintf(vars, sizeof vars, "{\"id\":\"b\",\"n\":{\"status_in\":%s}}", l100);
+    CHECK(prep(SUB, vars, NULL, &limits, &t) == GQL_OK);
+    free(t);
+    snprintf(vars, sizeof vars, "{\"id\":\"b\",\"n\":{\"status_in\":%s}}", l101);
+    EXPECT(SUB, vars, NULL, &limits, GQL_ERR_TOO_COMPLEX,
+           "[{\"message\":\"List in variable \\\"$n\\\" at \\\"n.status_in\\\" is too long: 101 items exceed the "
+           "maximum of 100.\",\"locations\":[{\"line\":1,\"column\":42}],\"extensions\":{\"code\":\"QUERY_TOO_"
+           "COMPLEX\"}}]");
+    /* A variable that is itself the list, and one far beyond the limit. */
+    const char *direct = "subscription($s: [ExecutionStatus!]) { executions(blobId: \"b\", node: {status_in: $s}) "
+                         "{ cursor } }";
+    rt_buf_t big = RT_BUF_INIT;
+    rt_buf_printf(&big, "{\"s\":%s}", l16k);
+    EXPECT(direct, rt_buf_cstr(&big), NULL, &limits, GQL_ERR_TOO_COMPLEX,
+           "[{\"message\":\"List in variable \\\"$s\\\" is too long: 16000 items exceed the maximum of 100.\","
+           "\"locations\":[{\"line\":1,\"column\":14}],\"extensions\":{\"code\":\"QUERY_TOO_COMPLEX\"}}]");
+    rt_buf_free(&big);
+
+    /* From the document: the longest list literal anywhere counts. */
+    char *lit100 = status_list(100, 0), *lit101 = status_list(101, 0);
+    char q[4096];
+    snprintf(q, sizeof q, "subscription { executions(blobId: \"b\", node: {status_in: %s}) { cursor } }", lit100);
+    CHECK(prep(q, NULL, NULL, &limits, &t) == GQL_OK);
+    free(t);
+    snprintf(q, sizeof q, "subscription { executions(blobId: \"b\", node: {status_in: %s}) { cursor } }", lit101);
+    EXPECT(q, NULL, NULL, &limits, GQL_ERR_TOO_COMPLEX,
+           "[{\"message\":\"List is too long: 101 items exceed the maximum of 100.\",\"locations\":[{\"line\":1,"
+           "\"column\":58}],\"extensions\":{\"code\":\"QUERY_TOO_COMPLEX\"}}]");
+    snprintf(q, sizeof q,
+             "subscription($s: [ExecutionStatus!] = %s) { executions(blobId: \"b\", node: {status_in: $s}) "
+             "{ cursor } }",
+             lit101);
+    CHECK(prep(q, NULL, NULL, &limits, &t) == GQL_ERR_TOO_COMPLEX); /* a default value is a literal too */
+    free(t);
+
+    /* The limit is configurable; negative means none; NULL limits mean none. */
+    gql_limits_t three = {12, 2000, 3}, none = {12, 2000, -1};
+    EXPECT(direct, "{\"s\":[\"RUNNING\",\"FAILED\",\"PENDING\"]}", NULL, &three, GQL_OK,
+           "{\"s\":[\"RUNNING\",\"FAILED\",\"PENDING\"]}");
+    CHECK(prep(direct, "{\"s\":[\"RUNNING\",\"FAILED\",\"PENDING\",\"RUNNING\"]}", NULL, &three, &t) ==
+          GQL_ERR_TOO_COMPLEX);
+    free(t);
+    snprintf(vars, sizeof vars, "{\"s\":%s}", l101);
+    CHECK(prep(direct, vars, NULL, &none, &t) == GQL_OK);
+    free(t);
+    CHECK(prep(q, NULL, NULL, NULL, &t) == GQL_OK);
+    free(t);
+    free(l100);
+    free(l101);
+    free(l16k);
+    free(lit100);
+    free(lit101);
+}
+
+RT_TEST(variables)
 {
     EXPECT(SUB, "{\"id\": 5}", NULL, &limits, GQL_OK, "{\"id\":\"5\"}");
     EXPECT(SUB, "{}", NULL, &limits, GQL_ERR_REQUEST,
@@ -160,7 +230,7 @@ static void test_variables(void)
            "boolean value: \\\"true\\\"\",\"locations\":[{\"line\":1,\"column\":28}]}]");
 }
 
-static void test_subscription_root(void)
+RT_TEST(subscription_root)
 {
     const char *q = "subscription S($id: ID!) { ex: execution(id: $id) { mutation node { id } } }";
     json_object *v = json_tokener_parse("{\"id\": \"ex_1\"}");
@@ -182,7 +252,7 @@ static void test_subscription_root(void)
     gql_request_free(req);
 }
 
-static void test_hostile(void)
+RT_TEST(hostile)
 {
     /* Truncations of a valid request never crash and always answer with errors or a request. */
     for (size_t i = 0; i <= strlen(SUB); i++) {
@@ -201,12 +271,4 @@ static void test_hostile(void)
     }
 }
 
-int main(void)
-{
-    test_errors();
-    test_limits();
-    test_variables();
-    test_subscription_root();
-    test_hostile();
-    RT_TEST_MAIN_END();
-}
+RT_TEST_MAIN()

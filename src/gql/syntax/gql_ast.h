@@ -263,8 +263,9 @@ typedef struct gql_document {
     gql_loc_t loc;
     gql_ast_definition_t *definitions;
     int count;
-    int ntokens;        /* tokens lexed, <EOF> excluded (graphql-js tokenCount) */
-    gql_arena_t *arena; /* owns every node and string of the tree */
+    int ntokens;                              /* tokens lexed, <EOF> excluded (graphql-js tokenCount) */
+    const struct gql_ast_value *longest_list; /* the list literal with the most items; NULL: none */
+    gql_arena_t *arena;                       /* owns every node and string of the tree */
 } gql_document_t;
 
 /* Releases the document and the whole tree (NULL is fine). */

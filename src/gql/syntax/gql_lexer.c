@@ -495,117 +495,130 @@ static int read_block_string(gql_lexer_t *lx, gql_token_t *t, size_t start)
     return fail(lx, pos, "Unterminated string.%s", "");
 }
 
+/* Skips white space, commas, a BOM and line terminators (counting lines) from pos; returns the
+ * position of the next significant character, or lx->len. */
+static size_t skip_ignored(gql_lexer_t *lx, size_t pos)
+{
+    while (pos < lx->len) {
+        int c = ch(lx, pos);
+        if (c == '\t' || c == ' ' || c == ',') {
+            pos++;
+        } else if (c == 0xEF && ch(lx, pos + 1) == 0xBB && ch(lx, pos + 2) == 0xBF) {
+            pos += 3;
+        } else if (c == '\n' || c == '\r') {
+            pos += (c == '\r' && ch(lx, pos + 1) == '\n') ? 2 : 1;
+            lx->line++;
+            lx->line_start = pos;
+        } else {
+            break;
+        }
+    }
+    return pos;
+}
+
+static int read_comment(gql_lexer_t *lx, gql_token_t *t, size_t pos)
+{
+    size_t p = pos + 1;
+    while (p < lx->len) {
+        int cc = ch(lx, p);
+        if (cc == '\n' || cc == '\r')
+            break;
+        uint32_t cp;
+        size_t n = gql_utf8_decode(lx->src, lx->len, p, &cp);
+        if (!is_scalar_value(cp))
+            break;
+        p += n;
+    }
+    make(lx, t, GQL_TOK_COMMENT, pos, p);
+    t->value = lx->src + pos + 1;
+    t->len = p - pos - 1;
+    lx->pos = p;
+    return 0;
+}
+
+/* The one-character punctuator c is, or -1. */
+static int punctuator(int c)
+{
+    switch (c) {
+    case '!': return GQL_TOK_BANG;
+    case '$': return GQL_TOK_DOLLAR;
+    case '&': return GQL_TOK_AMP;
+    case '(': return GQL_TOK_PAREN_L;
+    case ')': return GQL_TOK_PAREN_R;
+    case ':': return GQL_TOK_COLON;
+    case '=': return GQL_TOK_EQUALS;
+    case '@': return GQL_TOK_AT;
+    case '[': return GQL_TOK_BRACKET_L;
+    case ']': return GQL_TOK_BRACKET_R;
+    case '{': return GQL_TOK_BRACE_L;
+    case '|': return GQL_TOK_PIPE;
+    case '}': return GQL_TOK_BRACE_R;
+    default: return -1;
+    }
+}
+
+/* Numbers and names; anything else is graphql-js's unexpected/invalid character error. */
+static int read_number_or_name(gql_lexer_t *lx, gql_token_t *t, size_t pos)
+{
+    int c = ch(lx, pos);
+    if (is_digit(c) || c == '-') {
+        int rc = read_number(lx, t, pos);
+        if (rc == 0)
+            lx->pos = t->end;
+        return rc;
+    }
+    if (is_name_start(c)) {
+        size_t p = pos + 1;
+        while (is_name_continue(ch(lx, p)))
+            p++;
+        make(lx, t, GQL_TOK_NAME, pos, p);
+        t->value = lx->src + pos;
+        t->len = p - pos;
+        lx->pos = p;
+        return 0;
+    }
+    char d[16];
+    uint32_t cp;
+    gql_utf8_decode(lx->src, lx->len, pos, &cp);
+    code_point_desc(lx, pos, d, sizeof d);
+    if (c == '\'')
+        return fail(lx, pos, "Unexpected single quote character ('), did you mean to use a double quote (\")?%s", "");
+    if (is_scalar_value(cp))
+        return fail(lx, pos, "Unexpected character: %s.", d);
+    return fail(lx, pos, "Invalid character: %s.", d);
+}
+
 /* readNextToken: reads the token starting at or after lx->pos (comments included). */
 static int read_token(gql_lexer_t *lx, gql_token_t *t)
 {
-    size_t pos = lx->pos;
-    while (pos < lx->len) {
-        int c = ch(lx, pos);
-        gql_token_kind_t k;
-        switch (c) {
-        case '\t':
-        case ' ':
-        case ',': pos++; continue;
-        case 0xEF:
-            if (ch(lx, pos + 1) == 0xBB && ch(lx, pos + 2) == 0xBF) { /* BOM */
-                pos += 3;
-                continue;
-            }
-            goto other;
-        case '\n':
-            pos++;
-            lx->line++;
-            lx->line_start = pos;
-            continue;
-        case '\r':
-            pos += ch(lx, pos + 1) == '\n' ? 2 : 1;
-            lx->line++;
-            lx->line_start = pos;
-            continue;
-        case '#': {
-            size_t p = pos + 1;
-            while (p < lx->len) {
-                int cc = ch(lx, p);
-                if (cc == '\n' || cc == '\r')
-                    break;
-                uint32_t cp;
-                size_t n = gql_utf8_decode(lx->src, lx->len, p, &cp);
-                if (!is_scalar_value(cp))
-                    break;
-                p += n;
-            }
-            make(lx, t, GQL_TOK_COMMENT, pos, p);
-            t->value = lx->src + pos + 1;
-            t->len = p - pos - 1;
-            lx->pos = p;
-            return 0;
-        }
-        case '!': k = GQL_TOK_BANG; goto punct;
-        case '$': k = GQL_TOK_DOLLAR; goto punct;
-        case '&': k = GQL_TOK_AMP; goto punct;
-        case '(': k = GQL_TOK_PAREN_L; goto punct;
-        case ')': k = GQL_TOK_PAREN_R; goto punct;
-        case ':': k = GQL_TOK_COLON; goto punct;
-        case '=': k = GQL_TOK_EQUALS; goto punct;
-        case '@': k = GQL_TOK_AT; goto punct;
-        case '[': k = GQL_TOK_BRACKET_L; goto punct;
-        case ']': k = GQL_TOK_BRACKET_R; goto punct;
-        case '{': k = GQL_TOK_BRACE_L; goto punct;
-        case '|': k = GQL_TOK_PIPE; goto punct;
-        case '}': k = GQL_TOK_BRACE_R; goto punct;
-        case '.':
-            if (ch(lx, pos + 1) == '.' && ch(lx, pos + 2) == '.') {
-                make(lx, t, GQL_TOK_SPREAD, pos, pos + 3);
-                lx->pos = pos + 3;
-                return 0;
-            }
-            goto other;
-        case '"': {
-            int rc = (ch(lx, pos + 1) == '"' && ch(lx, pos + 2) == '"') ? read_block_string(lx, t, pos)
-                                                                        : read_string(lx, t, pos);
-            if (rc == 0)
-                lx->pos = t->end;
-            return rc;
-        }
-        default: goto other;
-        }
-    punct:
-        make(lx, t, k, pos, pos + 1);
+    size_t pos = skip_ignored(lx, lx->pos);
+    if (pos >= lx->len) {
+        make(lx, t, GQL_TOK_EOF, lx->len, lx->len);
+        lx->pos = lx->len;
+        return 0;
+    }
+    int c = ch(lx, pos);
+    int k = punctuator(c);
+    if (k >= 0) {
+        make(lx, t, (gql_token_kind_t)k, pos, pos + 1);
         lx->pos = pos + 1;
         return 0;
-    other:
-        if (is_digit(c) || c == '-') {
-            int rc = read_number(lx, t, pos);
-            if (rc == 0)
-                lx->pos = t->end;
-            return rc;
-        }
-        if (is_name_start(c)) {
-            size_t p = pos + 1;
-            while (is_name_continue(ch(lx, p)))
-                p++;
-            make(lx, t, GQL_TOK_NAME, pos, p);
-            t->value = lx->src + pos;
-            t->len = p - pos;
-            lx->pos = p;
-            return 0;
-        }
-        {
-            char d[16];
-            uint32_t cp;
-            gql_utf8_decode(lx->src, lx->len, pos, &cp);
-            code_point_desc(lx, pos, d, sizeof d);
-            if (c == '\'')
-                return fail(lx, pos,
-                            "Unexpected single quote character ('), did you mean to use a double quote (\")?%s", "");
-            if (is_scalar_value(cp))
-                return fail(lx, pos, "Unexpected character: %s.", d);
-            return fail(lx, pos, "Invalid character: %s.", d);
-        }
     }
-    make(lx, t, GQL_TOK_EOF, lx->len, lx->len);
-    lx->pos = lx->len;
-    return 0;
+    if (c == '#')
+        return read_comment(lx, t, pos);
+    if (c == '.' && ch(lx, pos + 1) == '.' && ch(lx, pos + 2) == '.') {
+        make(lx, t, GQL_TOK_SPREAD, pos, pos + 3);
+        lx->pos = pos + 3;
+        return 0;
+    }
+    if (c == '"') {
+        int rc = (ch(lx, pos + 1) == '"' && ch(lx, pos + 2) == '"') ? read_block_string(lx, t, pos)
+                                                                    : read_string(lx, t, pos);
+        if (rc == 0)
+            lx->pos = t->end;
+        return rc;
+    }
+    return read_number_or_name(lx, t, pos);
 }
 
 /* The next non-comment token after the last one read. */

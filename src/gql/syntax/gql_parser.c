@@ -18,6 +18,7 @@ typedef struct parser {
     int rc;
     int ntokens, max_tokens;
     int depth, max_depth;
+    const gql_ast_value_t *longest_list; /* for the list-length limit, checked by the caller */
 } parser_t;
 
 #define TOK (&p->lx.token)
@@ -247,6 +248,8 @@ static gql_ast_value_t *parse_value_inner(parser_t *p, bool is_const)
             APPEND(v->items, tail, item);
             v->count++;
         }
+        if (!p->longest_list || v->count > p->longest_list->count)
+            p->longest_list = v;
         finish(p, &v->loc);
         return v;
     }
@@ -1011,6 +1014,7 @@ int gql_parse(const char *src, size_t len, const gql_parse_options_t *opts, gql_
     } while (!peek(&p, GQL_TOK_EOF));
     doc->loc.end = (uint32_t)p.lx.len;
     doc->ntokens = p.ntokens;
+    doc->longest_list = p.longest_list;
     gql_lexer_dispose(&p.lx);
     *out = doc;
     return GQL_PARSE_OK;

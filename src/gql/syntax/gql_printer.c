@@ -425,71 +425,79 @@ static void close_block(printer_t *pr)
     put(pr, "}", 1);
 }
 
-static void print_definition(printer_t *pr, const gql_ast_definition_t *d)
+static void print_variable_definitions(printer_t *pr, const gql_ast_definition_t *d)
+{
+    bool multi = false; /* a described variable puts each on its own line */
+    for (const gql_ast_variable_definition_t *v = d->variable_definitions; v; v = v->next)
+        if (v->description)
+            multi = true;
+    if (!d->name.value)
+        put(pr, " ", 1);
+    put(pr, multi ? "(\n" : "(", multi ? 2 : 1);
+    for (const gql_ast_variable_definition_t *v = d->variable_definitions; v; v = v->next) {
+        print_variable_definition(pr, v);
+        if (v->next)
+            put(pr, multi ? "\n" : ", ", multi ? 1 : 2);
+    }
+    put(pr, multi ? "\n)" : ")", multi ? 2 : 1);
+}
+
+static void print_operation(printer_t *pr, const gql_ast_definition_t *d)
+{
+    bool bare = d->operation == GQL_OPERATION_QUERY && !d->description && !d->name.value && !d->variable_definitions &&
+                !d->directives;
+    if (!bare) {
+        print_description(pr, d->description);
+        puts_(pr, gql_operation_name(d->operation));
+        if (d->name.value) {
+            put(pr, " ", 1);
+            puts_(pr, d->name.value);
+        }
+        if (d->variable_definitions)
+            print_variable_definitions(pr, d);
+        print_directives(pr, d->directives);
+        put(pr, " ", 1);
+    }
+    print_selection_set(pr, d->selection_set);
+}
+
+static void print_fragment(printer_t *pr, const gql_ast_definition_t *d)
+{
+    print_description(pr, d->description);
+    puts_(pr, "fragment ");
+    puts_(pr, d->name.value);
+    puts_(pr, " on ");
+    puts_(pr, d->type_condition->name.value);
+    print_directives(pr, d->directives);
+    put(pr, " ", 1);
+    print_selection_set(pr, d->selection_set);
+}
+
+static void print_directive_definition(printer_t *pr, const gql_ast_definition_t *d)
+{
+    print_description(pr, d->description);
+    puts_(pr, "directive @");
+    puts_(pr, d->name.value);
+    print_argument_defs(pr, d->arguments);
+    if (d->repeatable)
+        puts_(pr, " repeatable");
+    puts_(pr, " on ");
+    for (int i = 0; i < d->nlocations; i++) {
+        if (i)
+            puts_(pr, " | ");
+        puts_(pr, d->locations[i].value);
+    }
+}
+
+/* The header every type system definition shares: extend/description, keyword, name,
+ * implements, directives. */
+static void print_type_header(printer_t *pr, const gql_ast_definition_t *d)
 {
     static const char *const kw[] = {
         [GQL_DEF_SCHEMA] = "schema",       [GQL_DEF_SCALAR] = "scalar", [GQL_DEF_OBJECT] = "type",
         [GQL_DEF_INTERFACE] = "interface", [GQL_DEF_UNION] = "union",   [GQL_DEF_ENUM] = "enum",
         [GQL_DEF_INPUT_OBJECT] = "input",
     };
-    switch (d->kind) {
-    case GQL_DEF_OPERATION: {
-        bool bare = d->operation == GQL_OPERATION_QUERY && !d->description && !d->name.value &&
-                    !d->variable_definitions && !d->directives;
-        if (!bare) {
-            print_description(pr, d->description);
-            puts_(pr, gql_operation_name(d->operation));
-            if (d->name.value) {
-                put(pr, " ", 1);
-                puts_(pr, d->name.value);
-            }
-            if (d->variable_definitions) {
-                bool multi = false;
-                for (const gql_ast_variable_definition_t *v = d->variable_definitions; v; v = v->next)
-                    if (v->description)
-                        multi = true;
-                if (!d->name.value)
-                    put(pr, " ", 1);
-                put(pr, multi ? "(\n" : "(", multi ? 2 : 1);
-                for (const gql_ast_variable_definition_t *v = d->variable_definitions; v; v = v->next) {
-                    print_variable_definition(pr, v);
-                    if (v->next)
-                        put(pr, multi ? "\n" : ", ", multi ? 1 : 2);
-                }
-                put(pr, multi ? "\n)" : ")", multi ? 2 : 1);
-            }
-            print_directives(pr, d->directives);
-            put(pr, " ", 1);
-        }
-        print_selection_set(pr, d->selection_set);
-        return;
-    }
-    case GQL_DEF_FRAGMENT:
-        print_description(pr, d->description);
-        puts_(pr, "fragment ");
-        puts_(pr, d->name.value);
-        puts_(pr, " on ");
-        puts_(pr, d->type_condition->name.value);
-        print_directives(pr, d->directives);
-        put(pr, " ", 1);
-        print_selection_set(pr, d->selection_set);
-        return;
-    case GQL_DEF_DIRECTIVE:
-        print_description(pr, d->description);
-        puts_(pr, "directive @");
-        puts_(pr, d->name.value);
-        print_argument_defs(pr, d->arguments);
-        if (d->repeatable)
-            puts_(pr, " repeatable");
-        puts_(pr, " on ");
-        for (int i = 0; i < d->nlocations; i++) {
-            if (i)
-                puts_(pr, " | ");
-            puts_(pr, d->locations[i].value);
-        }
-        return;
-    default: break;
-    }
     if (d->is_extension)
         puts_(pr, "extend ");
     else
@@ -504,65 +512,77 @@ static void print_definition(printer_t *pr, const gql_ast_definition_t *d)
         print_named_list(pr, d->interfaces, " & ");
     }
     print_directives(pr, d->directives);
+}
+
+static void print_operation_types(printer_t *pr, const gql_ast_definition_t *d)
+{
+    open_block(pr);
+    for (const gql_ast_operation_type_def_t *o = d->operation_types; o; o = o->next) {
+        newline(pr);
+        puts_(pr, gql_operation_name(o->operation));
+        put(pr, ": ", 2);
+        puts_(pr, o->type->name.value);
+    }
+    close_block(pr);
+}
+
+static void print_field_defs(printer_t *pr, const gql_ast_definition_t *d)
+{
+    open_block(pr);
+    for (const gql_ast_field_def_t *f = d->fields; f; f = f->next) {
+        newline(pr);
+        print_description(pr, f->description);
+        puts_(pr, f->name.value);
+        print_argument_defs(pr, f->arguments);
+        put(pr, ": ", 2);
+        print_type(pr, f->type);
+        print_directives(pr, f->directives);
+    }
+    close_block(pr);
+}
+
+static void print_enum_values(printer_t *pr, const gql_ast_definition_t *d)
+{
+    open_block(pr);
+    for (const gql_ast_enum_value_def_t *e = d->values; e; e = e->next) {
+        newline(pr);
+        print_description(pr, e->description);
+        puts_(pr, e->name.value);
+        print_directives(pr, e->directives);
+    }
+    close_block(pr);
+}
+
+static void print_input_fields(printer_t *pr, const gql_ast_definition_t *d)
+{
+    open_block(pr);
+    for (const gql_ast_input_value_def_t *f = d->input_fields; f; f = f->next) {
+        newline(pr);
+        print_input_value(pr, f);
+    }
+    close_block(pr);
+}
+
+static void print_definition(printer_t *pr, const gql_ast_definition_t *d)
+{
     switch (d->kind) {
-    case GQL_DEF_SCHEMA:
-        if (d->operation_types) {
-            open_block(pr);
-            for (const gql_ast_operation_type_def_t *o = d->operation_types; o; o = o->next) {
-                newline(pr);
-                puts_(pr, gql_operation_name(o->operation));
-                put(pr, ": ", 2);
-                puts_(pr, o->type->name.value);
-            }
-            close_block(pr);
-        }
-        break;
-    case GQL_DEF_OBJECT:
-    case GQL_DEF_INTERFACE:
-        if (d->fields) {
-            open_block(pr);
-            for (const gql_ast_field_def_t *f = d->fields; f; f = f->next) {
-                newline(pr);
-                print_description(pr, f->description);
-                puts_(pr, f->name.value);
-                print_argument_defs(pr, f->arguments);
-                put(pr, ": ", 2);
-                print_type(pr, f->type);
-                print_directives(pr, f->directives);
-            }
-            close_block(pr);
-        }
-        break;
-    case GQL_DEF_UNION:
-        if (d->types) {
-            puts_(pr, " = ");
-            print_named_list(pr, d->types, " | ");
-        }
-        break;
-    case GQL_DEF_ENUM:
-        if (d->values) {
-            open_block(pr);
-            for (const gql_ast_enum_value_def_t *e = d->values; e; e = e->next) {
-                newline(pr);
-                print_description(pr, e->description);
-                puts_(pr, e->name.value);
-                print_directives(pr, e->directives);
-            }
-            close_block(pr);
-        }
-        break;
-    case GQL_DEF_INPUT_OBJECT:
-        if (d->input_fields) {
-            open_block(pr);
-            for (const gql_ast_input_value_def_t *f = d->input_fields; f; f = f->next) {
-                newline(pr);
-                print_input_value(pr, f);
-            }
-            close_block(pr);
-        }
-        break;
+    case GQL_DEF_OPERATION: print_operation(pr, d); return;
+    case GQL_DEF_FRAGMENT: print_fragment(pr, d); return;
+    case GQL_DEF_DIRECTIVE: print_directive_definition(pr, d); return;
     default: break;
     }
+    print_type_header(pr, d);
+    if (d->kind == GQL_DEF_SCHEMA && d->operation_types)
+        print_operation_types(pr, d);
+    else if ((d->kind == GQL_DEF_OBJECT || d->kind == GQL_DEF_INTERFACE) && d->fields)
+        print_field_defs(pr, d);
+    else if (d->kind == GQL_DEF_UNION && d->types) {
+        puts_(pr, " = ");
+        print_named_list(pr, d->types, " | ");
+    } else if (d->kind == GQL_DEF_ENUM && d->values)
+        print_enum_values(pr, d);
+    else if (d->kind == GQL_DEF_INPUT_OBJECT && d->input_fields)
+        print_input_fields(pr, d);
 }
 
 int gql_print_document(rt_buf_t *out, const gql_document_t *doc)

@@ -1,5 +1,6 @@
-/* Worker pool: mutex + condition variable over a linked FIFO. */
-#include "auth/auth_pool.h"
+/* Worker pool: mutex + condition variable over a linked FIFO with a count, so a flood of
+ * submissions is refused at the bound instead of growing without limit. */
+#include "util/util_pool.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -13,10 +14,11 @@ typedef struct ptask {
     void *arg;
 } ptask_t;
 
-struct auth_pool {
+struct rt_pool {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     ptask_t *head, *tail;
+    size_t waiting, max_waiting;
     bool stop;
     int n;
     pthread_t th[];
@@ -24,7 +26,7 @@ struct auth_pool {
 
 static void *pool_main(void *arg)
 {
-    auth_pool_t *p = arg;
+    rt_pool_t *p = arg;
     pthread_mutex_lock(&p->lock);
     for (;;) {
         while (!p->head && !p->stop)
@@ -35,6 +37,7 @@ static void *pool_main(void *arg)
         p->head = t->next;
         if (!p->head)
             p->tail = NULL;
+        p->waiting--;
         pthread_mutex_unlock(&p->lock);
         t->fn(t->arg);
         free(t);
@@ -44,17 +47,20 @@ static void *pool_main(void *arg)
     return NULL;
 }
 
-auth_pool_t *auth_pool_new(int n)
+rt_pool_t *rt_pool_new(int n, size_t max_waiting)
 {
-    auth_pool_t *p = calloc(1, sizeof *p + (size_t)n * sizeof(pthread_t));
+    if (n < 1)
+        return NULL;
+    rt_pool_t *p = calloc(1, sizeof *p + (size_t)n * sizeof(pthread_t));
     if (!p)
         return NULL;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->cond, NULL);
+    p->max_waiting = max_waiting;
     for (int i = 0; i < n; i++) {
         if (pthread_create(&p->th[i], NULL, pool_main, p) != 0) {
-            rt_log_error("auth", "cannot start verification worker %d", i);
-            auth_pool_free(p);
+            rt_log_error("util", "cannot start worker thread %d", i);
+            rt_pool_free(p);
             return NULL;
         }
         p->n++;
@@ -62,7 +68,7 @@ auth_pool_t *auth_pool_new(int n)
     return p;
 }
 
-int auth_pool_submit(auth_pool_t *p, rt_task_fn fn, void *arg)
+int rt_pool_submit(rt_pool_t *p, rt_task_fn fn, void *arg)
 {
     ptask_t *t = malloc(sizeof *t);
     if (!t)
@@ -71,17 +77,31 @@ int auth_pool_submit(auth_pool_t *p, rt_task_fn fn, void *arg)
     t->fn = fn;
     t->arg = arg;
     pthread_mutex_lock(&p->lock);
+    if (p->max_waiting && p->waiting >= p->max_waiting) {
+        pthread_mutex_unlock(&p->lock);
+        free(t);
+        return RT_POOL_FULL;
+    }
     if (p->tail)
         p->tail->next = t;
     else
         p->head = t;
     p->tail = t;
+    p->waiting++;
     pthread_cond_signal(&p->cond);
     pthread_mutex_unlock(&p->lock);
     return 0;
 }
 
-void auth_pool_free(auth_pool_t *p)
+size_t rt_pool_waiting(rt_pool_t *p)
+{
+    pthread_mutex_lock(&p->lock);
+    size_t n = p->waiting;
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
+void rt_pool_free(rt_pool_t *p)
 {
     if (!p)
         return;
