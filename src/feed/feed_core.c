@@ -699,7 +699,7 @@ static int feed_replay_collect(void *arg, const feed_change_t *c)
 
 /* Replay judges a record also as it is now: a record the principal may no longer view is not
  * replayed, not even its past. A record gone since is judged on its last state if the store
- * still has it, otherwise on its logged states. The verdict
+ * still has it, otherwise only its DELETED change is replayed. The verdict
  * on an earlier change of the same record in the page is reused: one store read per record and
  * page (a read may be a Redis round trip). */
 static bool feed_replay_current_ok(feed_t *f, const feed_sub_t *s, feed_page_t *p, int i)
@@ -712,8 +712,17 @@ static bool feed_replay_current_ok(feed_t *f, const feed_sub_t *s, feed_page_t *
             return (p->verdict[i] = p->verdict[k]) == 1;
     json_object *now = NULL;
     int rc = f->deps.current(f->deps.ctx, c->type, c->id, &now);
-    /* Gone: judged on its last state when the store still knows it, else on the logged ones. */
-    bool ok = rc == 0 ? feed_sees(f, s, c->type, now) : rc == 1 && (!now || feed_sees(f, s, c->type, now));
+    if (rc == 1 && !now) {
+        /* Gone, and the store keeps no last state: live delivery at replay time would send
+         * nothing of a record that no longer exists, so only its DELETED change is replayed,
+         * judged on its previousValues (its last state). Its past, possibly seen by a wider
+         * audience than its last state allowed, is not. Not cached: the verdict depends on the
+         * mutation. */
+        p->verdict[i] = -1;
+        return c->mutation == FEED_DELETED;
+    }
+    /* Gone with a last state kept by the store (a tombstone): judged on it. */
+    bool ok = rc == 0 ? feed_sees(f, s, c->type, now) : rc == 1 && feed_sees(f, s, c->type, now);
     json_object_put(now);
     p->verdict[i] = ok ? 1 : 0;
     return ok;

@@ -49,6 +49,19 @@ describe('replay judged at replay time', () => {
     assert.deepEqual(await replayed('uB', 'executions', start.cursor), ['CREATED:exMv']);
   });
 
+  it('a public blob made private and then deleted replays none of its public past to outsiders', async () => {
+    const start = await endMark();
+    await publishOk(srv, [blob('bGone', 'oA', 'PUBLIC')]);
+    await publishOk(srv, [blob('bGone', 'oA', 'PRIVATE')]);
+    await publishOk(srv, [{ type: 'Blob', op: 'delete', id: 'bGone' }]);
+    await endMark();
+    // uB (oB) saw it live while it was public; at replay time it no longer exists, and its last
+    // state was private: nothing of it.
+    assert.deepEqual(await replayed('uB', 'blobs', start.cursor), []);
+    // A member of oA gets its deletion, judged on its last state.
+    assert.deepEqual(await replayed('uA', 'blobs', start.cursor), ['DELETED:bGone']);
+  });
+
   // A guard (main already judged memberships at replay time): with the record-now check, too.
   it('a member removed since replays nothing of the organization', async () => {
     const start = await endMark();
