@@ -19,19 +19,37 @@
 #include "store/store.h"
 #include "util/util_log.h"
 
-/* SIGTERM/SIGINT are blocked in every thread (main.c) and taken here with sigwait, so no
- * handler and no global state is needed: the drain request is thread-safe. */
+/* SIGTERM/SIGINT/SIGHUP are blocked in every thread (main.c) and taken here with sigwait, so no
+ * handler and no global state is needed: the drain request and the manifest swap are
+ * thread-safe. SIGHUP rereads --persisted-operations (docs/operation.md "Signals"); connections
+ * and running subscriptions are untouched. */
+typedef struct app_signals {
+    rt_server_t *srv;
+    net_t *net;
+} app_signals_t;
+
 static void *signal_thread(void *arg)
 {
-    net_t *n = arg;
+    app_signals_t *sigs = arg;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     int sig = 0;
-    if (sigwait(&set, &sig) == 0) {
-        rt_log_info("main", "%s received: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-        net_request_drain(n);
+    while (sigwait(&set, &sig) == 0) {
+        if (sig != SIGHUP) {
+            rt_log_info("main", "%s received: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            net_request_drain(sigs->net);
+            break;
+        }
+        char err[320];
+        if (!sigs->srv->persist || !sigs->srv->cfg.persisted_operations)
+            rt_log_info("main", "SIGHUP received: no --persisted-operations to reread");
+        else if (gql_persist_reload(sigs->srv->persist, err, sizeof err) < 0)
+            rt_log_warn("main", "SIGHUP: persisted operations not reloaded, the previous ones stay: %s", err);
+        else
+            rt_log_info("main", "SIGHUP: persisted operations reloaded");
     }
     return NULL;
 }
@@ -115,11 +133,13 @@ int app_run(rt_server_t *srv, app_seed_fn seed)
     int rc = 1;
     app_t a = {0};
     pthread_t sig_tid;
+    app_signals_t sigs = {srv, NULL};
     bool sig_started = false;
 
     if (app_start(srv, seed, &a) < 0)
         goto out;
-    if (pthread_create(&sig_tid, NULL, signal_thread, a.net) == 0)
+    sigs.net = a.net;
+    if (pthread_create(&sig_tid, NULL, signal_thread, &sigs) == 0)
         sig_started = true;
     rt_log_info("main", "blobhub-realtime listening on %s:%d (data dir %s, store %s, %d network thread%s)",
                 srv->cfg.host, net_port(a.net), srv->cfg.data_dir, srv->store->ops->name, srv->nthreads,

@@ -192,3 +192,53 @@ describe('start-up and the persisted-entry command', () => {
     assert.deepEqual(JSON.parse(out), { [sha256(`${TYPES}\n`)]: `${TYPES}\n` });
   });
 });
+
+describe('SIGHUP rereads the manifest', () => {
+  it('a changed file is picked up without dropping a running subscription; a broken one keeps the old', { timeout: 60000 }, async () => {
+    const file = join(dir, 'reload.json');
+    const SUB = 'subscription Blobs { blobs { mutation node { id } } }';
+    writeFileSync(file, JSON.stringify({ [sha256(HELLO)]: HELLO, [sha256(SUB)]: SUB }));
+    const srv = await startServer({ args: ['--persisted-operations', file, '--allow-list-only'] });
+    try {
+      const refused = await post(srv, { query: TYPES });
+      assert.equal(refused.json.errors[0].extensions.code, 'OPERATION_NOT_ALLOWED');
+      // A subscription started before the reload.
+      const s = await ackedSocket(WebSocket, srv);
+      s.send({ id: 'b', type: 'subscribe', payload: { query: '', extensions: persistedQuery(SUB) } });
+      await new Promise((r) => setTimeout(r, 300));
+
+      writeFileSync(file, JSON.stringify({ [sha256(HELLO)]: HELLO, [sha256(SUB)]: SUB, [sha256(TYPES)]: TYPES }));
+      srv.proc.kill('SIGHUP');
+      let ok;
+      for (let i = 0; i < 100 && !ok; i++) {
+        const r = await post(srv, { query: TYPES });
+        if (r.json.data) ok = r.json.data;
+        else await new Promise((res) => setTimeout(res, 50));
+      }
+      assert.deepEqual(ok, { __schema: { queryType: { name: 'Query' } } });
+
+      // The subscription from before the reload still delivers.
+      const pub = await srv.publish([{ type: 'Organization', op: 'upsert', node: { id: 'oH', slug: 'oh', name: 'o', createdAt: '2026-01-01T00:00:00Z' } },
+        { type: 'Blob', op: 'upsert', node: { id: 'bH', organizationId: 'oH', type: 'WORKFLOW', name: 'b', visibility: 'PUBLIC', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' } }]);
+      assert.equal(pub.status, 200, pub.text);
+      let next;
+      while (!next) {
+        const m = await s.next(10000);
+        if (m.type === 'next' && m.id === 'b') next = m;
+      }
+      assert.equal(next.payload.data.blobs.node.id, 'bH');
+      s.ws.close();
+
+      // A broken file is refused; the manifest in use stays.
+      writeFileSync(file, '{"broken":');
+      srv.proc.kill('SIGHUP');
+      await new Promise((res) => setTimeout(res, 500));
+      const still = await post(srv, { query: TYPES });
+      assert.ok(still.json.data, JSON.stringify(still.json));
+      assert.match(srv.logs(), /SIGHUP: persisted operations not reloaded/);
+      assert.equal((await fetch(`${srv.httpUrl}/healthz`)).status, 200);
+    } finally {
+      await srv.stop();
+    }
+  });
+});
