@@ -1,4 +1,4 @@
-// Server memory per idle, authenticated connection holding one subscription (ARCHITECTURE.md
+// Server memory per idle, authenticated connection holding one subscription (issue 15
 // targets <= 2 KiB). Starts the server (RT_BIN, default build/blobhub-realtime), reads its RSS,
 // opens N graphql-transport-ws connections that each subscribe once, reads the RSS again.
 // Usage: node bench/conn_memory.mjs [connections=2000]

@@ -63,7 +63,8 @@ static bool contains(json_object *ids, const char *id)
     return false;
 }
 
-/* A banned organization is out of reach for everyone but the service (SPEC 4.1: its
+/* A banned organization is out of reach for everyone but the service
+ * (docs/authentication.md#credential-forms-in-order: its
  * credentials stop working); it is neither listed nor returned. */
 static bool org_banned(json_object *org)
 {

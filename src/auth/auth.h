@@ -90,7 +90,8 @@ void auth_dir_record(void *auth, const char *type, const char *id, json_object *
  * credential deadline has passed; calling it anyway is cheap. */
 uint64_t auth_dir_generation(auth_t *a);
 
-/* May `who` view this node now (SPEC 4.4, 8)? `type` is a node type of the schema
+/* May `who` view this node now (docs/authentication.md (#principals-and-what-they-see,
+ * #revocation-expiry-and-bans))? `type` is a node type of the schema
  * (Blob, Revision, Session, Execution, ExecutionEvent, SessionEvent), `node` its state (a
  * DELETED change is judged on its previous values). Judged on the mirror as it is now.
  * A Blob is judged on its own organizationId/visibility; the others through node.blobId and

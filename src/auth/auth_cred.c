@@ -1,4 +1,5 @@
-/* Credential extraction. Presence is decided per form in SPEC order; a form that is present
+/* Credential extraction. Presence is decided per form in the order of
+ * docs/authentication.md#credential-forms-in-order; a form that is present
  * but ill-shaped (non-string value, missing half of a pair, Authorization not Bearer) makes
  * the request malformed rather than falling through to a later form, so what a client sent
  * is never silently replaced by a weaker credential. */

@@ -1,4 +1,5 @@
-/* Reading the presented credential out of a request (SPEC 4.1): connection_init payload keys
+/* Reading the presented credential out of a request (docs/authentication.md#credential-forms-in-order):
+ * connection_init payload keys
  * (case-insensitive, top level over a nested `headers` object), HTTP headers, or ?token=.
  * Only shape is judged here; nothing is verified. */
 #ifndef RT_AUTH_CRED_H

@@ -1,4 +1,5 @@
-/* Authorization on the directory mirror: the per-event view check (SPEC 4.4, 8) and what the
+/* Authorization on the directory mirror: the per-event view check (docs/authentication.md
+ * (#principals-and-what-they-see, #revocation-expiry-and-bans)) and what the
  * Query resolvers need. The per-event path takes the read lock once, does a few hash lookups
  * and allocates nothing.
  * Scoping rule: with x-org-id only nodes owned by that organization are considered, public

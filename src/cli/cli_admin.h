@@ -1,4 +1,4 @@
-/* Operator subcommands (SPEC 10): create organizations, users, memberships, API keys and
+/* Operator subcommands (docs/operation.md): create organizations, users, memberships, API keys and
  * PATs in a data dir (of a stopped or running server), and hash a secret. */
 #ifndef RT_CLI_ADMIN_H
 #define RT_CLI_ADMIN_H

@@ -31,7 +31,8 @@ int cli_random_secret(char out[CLI_SECRET_LEN])
 /* OPSLIMIT/MEMLIMIT_INTERACTIVE (2 passes, 64 MiB): the secrets are 256 random bits, so the
  * hash's cost adds nothing against guessing them; Argon2id is there so a stolen database does
  * not yield usable credentials, and the interactive limits keep every verification the server
- * must do on connect (reconnect storms, SPEC 4.1) in tens of milliseconds instead of the
+ * must do on connect (reconnect storms, docs/authentication.md#credential-forms-in-order) in tens of
+ * milliseconds instead of the
  * ~0.7 s of MODERATE. */
 int cli_hash_secret(const char *secret, size_t len, char out[crypto_pwhash_STRBYTES])
 {

@@ -1,4 +1,4 @@
-/* GET /metrics: the Prometheus text exposition of rt_metrics_t (SPEC 10). */
+/* GET /metrics: the Prometheus text exposition of rt_metrics_t (docs/operation.md). */
 #ifndef RT_HTTP_METRICS_H
 #define RT_HTTP_METRICS_H
 

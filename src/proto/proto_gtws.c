@@ -1,5 +1,5 @@
 /* graphql-transport-ws (the graphql-ws library's protocol), message for message: validation
- * of every client message with graphql-ws's wording, and the close codes of SPEC 3.1. */
+ * of every client message with graphql-ws's wording, and the close codes of docs/protocol.md#close-codes. */
 #include <stdio.h>
 #include <string.h>
 

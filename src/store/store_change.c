@@ -1,4 +1,4 @@
-/* Schema-driven checks of ingestion records and the change computation of SPEC 6: what an
+/* Schema-driven checks of ingestion records and the change computation of docs/schema.md#the-change-event: what an
  * upsert, patch or delete does to a stored node, which fields changed (JSON equality, schema
  * order), and the ownership ids of the change. Pure functions over json-c values. */
 #include "store/store.h"

@@ -1,4 +1,5 @@
-// Authentication (SPEC 4.1, 4.2, 8, issue 5): every credential form x valid / wrong secret /
+// Authentication (docs/authentication.md (#credential-forms-in-order, #scoping-x-org-id-and-x-blob-id,
+// #revocation-expiry-and-bans), issue 5): every credential form x valid / wrong secret /
 // unknown id / expired / revoked / banned user / banned organization / malformed, accepted or
 // rejected (4403) on graphql-transport-ws, on legacy graphql-ws and on HTTP; live enforcement:
 // revocation, bans and JWT expiry close an open socket with 4403.

@@ -1,4 +1,5 @@
-// Legacy subprotocol `graphql-ws` (subscriptions-transport-ws, SPEC 3.2) on the same paths: the
+// Legacy subprotocol `graphql-ws` (subscriptions-transport-ws,
+// docs/protocol.md#legacy-graphql-ws-subscriptions-transport-ws) on the same paths: the
 // official SubscriptionClient, and raw frames for each message type.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';

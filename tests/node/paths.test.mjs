@@ -1,4 +1,5 @@
-// Endpoints and paths (SPEC 2, 4.3): which paths upgrade, clientId validation before the upgrade,
+// Endpoints and paths (docs/protocol.md (#endpoints, #client-sessions-v1wsclientid)): which paths upgrade,
+// clientId validation before the upgrade,
 // JSON 404s, health and readiness.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';

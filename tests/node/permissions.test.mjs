@@ -1,4 +1,5 @@
-// Permissions (SPEC 4.4, 8, issue 5): two organizations, users in one / both / neither, an API
+// Permissions (docs/authentication.md (#principals-and-what-they-see, #revocation-expiry-and-bans), issue
+// 5): two organizations, users in one / both / neither, an API
 // key of each, public and private blobs. Every subscriber receives exactly the changes it may
 // see, in order, nothing more; a membership removed mid-subscription stops the very next event;
 // Query fields answer null for what the principal cannot see; x-org-id / x-blob-id narrow.

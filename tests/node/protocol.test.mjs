@@ -1,4 +1,5 @@
-// graphql-transport-ws (SPEC 3.1, 9): every message, close code and reason of the graphql-ws
+// graphql-transport-ws (docs/protocol.md#graphql-transport-ws, docs/operation.md#limits): every message,
+// close code and reason of the graphql-ws
 // protocol, against the real binary, with the official graphql-ws client and with raw frames.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +8,7 @@ import { createClient } from 'graphql-ws';
 import { parse } from 'graphql';
 import { startServer, rawSocket, ackedSocket, rawUpgrade, sleep } from './lib/harness.mjs';
 
-const MAX = 64 * 1024; // SPEC 9 default message limit
+const MAX = 64 * 1024; // docs/operation.md#limits default message limit
 const TIMING_MS = 300; // init timeout and WebSocket ping interval of the timing server
 
 let srv; // defaults
@@ -293,7 +294,8 @@ describe('graphql-transport-ws: subprotocol negotiation', () => {
   });
 });
 
-// Invalid messages: 4400 with a reason naming the problem (SPEC 3.1). `acked`: send them after the
+// Invalid messages: 4400 with a reason naming the problem (docs/protocol.md#graphql-transport-ws). `acked`:
+// send them after the
 // handshake, so that 4401 cannot be the answer.
 const INVALID = [
   { name: 'not JSON', raw: '{"type": "ping"', reason: /json/i },
@@ -595,7 +597,7 @@ describe('WebSocket-level keep-alive', () => {
   });
 });
 
-describe('limits (SPEC 9)', () => {
+describe('limits (docs/operation.md#limits)', () => {
   let lsrv; // few subscriptions per connection
   let csrv; // shallow and short queries
   before(async () => {

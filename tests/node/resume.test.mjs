@@ -1,4 +1,5 @@
-// Resume with `after: Cursor` (SPEC 6): a client that disconnects and reconnects with its last
+// Resume with `after: Cursor` (docs/schema.md#the-change-event): a client that disconnects and reconnects
+// with its last
 // cursor, 20 times in a row while another process publishes continuously, sees every change
 // exactly once and in order; an expired cursor gives CURSOR_EXPIRED, a malformed one
 // BAD_USER_INPUT.

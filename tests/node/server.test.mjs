@@ -1,4 +1,4 @@
-// Operating the binary (SPEC 10): --help, flags and their BLOBHUB_RT_* environment variables,
+// Operating the binary (docs/operation.md): --help, flags and their BLOBHUB_RT_* environment variables,
 // SIGTERM drain.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { BIN, startServer, rawSocket, ackedSocket, freePort } from './lib/harness.mjs';
 
-// SPEC 10's flags, and the limits of SPEC 9 that the server makes configurable.
+// docs/operation.md's flags, and the limits of docs/operation.md#limits that the server makes configurable.
 const SPEC_FLAGS = ['--host', '--port', '--data-dir', '--service-key', '--jwt-hs256-secret',
   '--jwt-ed25519-public-key', '--jwt-issuer', '--jwt-audience', '--init-timeout-ms', '--log-level',
   '--redis', '--tls-cert', '--tls-key'];
@@ -25,7 +25,7 @@ function run(args, env = {}) {
 }
 
 describe('command line', () => {
-  it('--help exits 0 and lists every flag of SPEC 10 and the limits', () => {
+  it('--help exits 0 and lists every flag of docs/operation.md and the limits', () => {
     const r = run(['--help']);
     assert.equal(r.status, 0, r.stderr);
     const text = r.stdout + r.stderr;

@@ -1,4 +1,4 @@
-// Backpressure (SPEC 9): one client that never reads and 50 that do. The slow one is closed
+// Backpressure (docs/operation.md#limits): one client that never reads and 50 that do. The slow one is closed
 // 1013 "Slow consumer" once its outgoing queue passes --max-queue-bytes; the others receive
 // every change in order; the server's queued bytes stay bounded the whole time.
 import { describe, it, after } from 'node:test';

@@ -1,4 +1,5 @@
-// Subscriptions end to end (SPEC 5, 6, 8): every Subscription field and argument, every filter
+// Subscriptions end to end (docs/schema.md, docs/schema.md#the-change-event,
+// docs/authentication.md#revocation-expiry-and-bans): every Subscription field and argument, every filter
 // alone and combined, CREATED/UPDATED/DELETED payloads exactly, GraphQL document features in
 // subscription documents, and per-event permission checks. Credentials are HS256 JWTs of users
 // created through ingestion, so what each principal may see is known to the test.
@@ -234,7 +235,7 @@ describe('ChangeFilter and ExecutionWhere', () => {
   });
 });
 
-describe('change payloads (SPEC 6)', () => {
+describe('change payloads (docs/schema.md#the-change-event)', () => {
   it('CREATED, UPDATED and DELETED carry exactly node, previousValues, updatedFields, cursor', async () => {
     await pub(server, [blob('bP', ORG)]);
     const c = await connect(server, jwt(USER));
@@ -404,7 +405,7 @@ describe('metrics', () => {
   });
 });
 
-describe('permissions per event (SPEC 8)', () => {
+describe('permissions per event (docs/authentication.md#revocation-expiry-and-bans)', () => {
   it('each subscriber receives only what it may see, judged at each event', async () => {
     await pub(server, [blob('bM', ORG), blob('bX', ORG2)]);
     const main = await connect(server, jwt(USER));

@@ -454,7 +454,8 @@ RT_TEST(fields_and_filters)
                     scenario_subs[i].args ? scenario_subs[i].args : "");
         CHECK(ok);
     }
-    /* Payload shapes per SPEC 6 (blob(id: b1) got the UPDATED, session(id: s1) CREATED+DELETED). */
+    /* Payload shapes per docs/schema.md#the-change-event (blob(id: b1) got the UPDATED, session(id: s1)
+     * CREATED+DELETED). */
     CHECK_STR(
         recs[13].values[0],
         "{\"mutation\":\"UPDATED\",\"node\":{\"id\":\"b1\",\"organizationId\":\"o1\",\"name\":\"n2\"},"

@@ -1056,7 +1056,7 @@ static const store_ops_t redis_ops = {
     .watch_gaps = r_watch_gaps,
 };
 
-/* SPEC 7 wants accepted changes to survive a restart: say so when Redis is not set up for it. */
+/* docs/ingestion.md wants accepted changes to survive a restart: say so when Redis is not set up for it. */
 static void warn_durability(redis_store_t *s)
 {
     const char *a[] = {"CONFIG", "GET", "append*"};

@@ -14,7 +14,7 @@ typedef struct store_redis_opts {
 } store_redis_opts_t;
 
 /* NULL when Redis cannot be reached (logged). Caller owns the store (store_close).
- * Durability is Redis's: run it with appendonly yes and appendfsync always for SPEC 7's
+ * Durability is Redis's: run it with appendonly yes and appendfsync always for docs/ingestion.md's
  * guarantee. Changes reach store_watch's callback from every server, this one's included
  * (results carry via_watch). */
 store_t *store_redis_open(const store_redis_opts_t *o);

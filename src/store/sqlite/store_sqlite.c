@@ -98,7 +98,7 @@ static sqlite3 *open_db(const char *path)
     sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
     /* WAL: readers never block the writer and an operator command can write while the server
      * runs. synchronous=FULL: in WAL mode each commit fsyncs the log before returning, so an
-     * accepted change survives not only kill -9 (NORMAL would do) but a power loss too (SPEC 7:
+     * accepted change survives not only kill -9 (NORMAL would do) but a power loss too (docs/ingestion.md:
      * a restart loses none). Group commit spreads that one fsync over every request queued
      * meanwhile, which is what keeps the cost acceptable. */
     if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;") != 0) {
