@@ -699,7 +699,7 @@ static int feed_replay_collect(void *arg, const feed_change_t *c)
 
 /* Replay judges a record also as it is now: a record the principal may no longer view is not
  * replayed, not even its past. A record gone since is judged on its last state if the store
- * still has it, otherwise only its DELETED change is replayed. The verdict
+ * still has it, else on the last state its DELETED change carries. The verdict
  * on an earlier change of the same record in the page is reused: one store read per record and
  * page (a read may be a Redis round trip). */
 static bool feed_replay_current_ok(feed_t *f, const feed_sub_t *s, feed_page_t *p, int i)
@@ -713,13 +713,18 @@ static bool feed_replay_current_ok(feed_t *f, const feed_sub_t *s, feed_page_t *
     json_object *now = NULL;
     int rc = f->deps.current(f->deps.ctx, c->type, c->id, &now);
     if (rc == 1 && !now) {
-        /* Gone, and the store keeps no last state: live delivery at replay time would send
-         * nothing of a record that no longer exists, so only its DELETED change is replayed,
-         * judged on its previousValues (its last state). Its past, possibly seen by a wider
-         * audience than its last state allowed, is not. Not cached: the verdict depends on the
-         * mutation. */
+        /* Gone, and the store keeps no last state: its DELETED change carries it (previousValues).
+         * When that change is in the page, the record's earlier changes are judged on it; when it
+         * is not, only the DELETED change will be replayed, never the record's past, which may
+         * have been seen by a wider audience than its last state allowed. Not cached: the verdict
+         * depends on the mutation. */
         p->verdict[i] = -1;
-        return c->mutation == FEED_DELETED;
+        if (c->mutation == FEED_DELETED)
+            return true;
+        for (int k = i + 1; k < p->n; k++)
+            if (p->v[k].mutation == FEED_DELETED && feed_same(p->v[k].id, c->id) && feed_same(p->v[k].type, c->type))
+                return p->v[k].previous && feed_sees(f, s, c->type, p->v[k].previous);
+        return false;
     }
     /* Gone with a last state kept by the store (a tombstone): judged on it. */
     bool ok = rc == 0 ? feed_sees(f, s, c->type, now) : rc == 1 && feed_sees(f, s, c->type, now);

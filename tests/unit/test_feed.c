@@ -908,7 +908,7 @@ static int fake_current(void *ctx, const char *type, const char *id, json_object
 
 /* Replay judges a record as it is now: e1's past on blob b is not replayed to a principal that
  * cannot see where e1 is now, nor e4's, whose last state is on x; of a record gone since with no
- * known last state (e3) only a DELETED change would be replayed, not its past; the store is asked
+ * known last state and no DELETED change in the page (e3) nothing of its past; the store is asked
  * once per record and page. */
 RT_TEST(replay_judges_records_as_now)
 {
