@@ -37,13 +37,15 @@ static void *signal_thread(void *arg)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     int sig = 0;
+    /* At function scope: a buffer scoped inside the loop leaves GCC's use-after-scope poison on
+     * this thread's stack, which ASan then reports when the thread exits. */
+    char err[320];
     while (sigwait(&set, &sig) == 0) {
         if (sig != SIGHUP) {
             rt_log_info("main", "%s received: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
             net_request_drain(sigs->net);
             break;
         }
-        char err[320];
         if (!sigs->srv->persist || !sigs->srv->cfg.persisted_operations)
             rt_log_info("main", "SIGHUP received: no --persisted-operations to reread");
         else if (gql_persist_reload(sigs->srv->persist, err, sizeof err) < 0)
