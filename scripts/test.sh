@@ -39,7 +39,7 @@ build build-tsan
 
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp"
 
 echo "== C unit tests (ctest, ASan/UBSan)"
 (cd build-asan && ctest --output-on-failure -j"$jobs")
