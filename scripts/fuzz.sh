@@ -12,6 +12,7 @@ for src in "$root"/tests/fuzz/fuzz_*.c; do
     name=$(basename "$src" .c)
     cmake --build "$build" -j2 --target "$name" >/dev/null
     seeds="$root/tests/fuzz/corpus/${name#fuzz_}"
+    [ -d "$seeds" ] || { echo "FAIL: $name has no seed corpus at $seeds"; status=1; continue; }
     work=$(mktemp -d)
     echo "== $name for ${secs}s"
     # New inputs go to a scratch directory first so the committed seeds stay as written.
