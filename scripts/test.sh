@@ -46,8 +46,11 @@ echo "== C unit tests (ctest, ASan/UBSan)"
 echo "== C unit tests (ctest, TSan)"
 (cd build-tsan && ctest --output-on-failure -j"$jobs")
 
-echo "== Node integration tests (network threads: the default, one per CPU)"
-RT_BIN="$PWD/build-asan/blobhub-realtime" node --test --test-concurrency=1 tests/node/
+# Two test files at a time: most of a file's time is spent waiting on sockets and timers, and
+# every file starts its own servers on ports of its own (tests/node/lib/harness.mjs).
+par=${RT_TEST_CONCURRENCY:-2}
+echo "== Node integration tests (network threads: the default, one per CPU; $par files at a time)"
+RT_BIN="$PWD/build-asan/blobhub-realtime" node --test --test-concurrency="$par" tests/node/
 
 # The other threading model too (one network thread on a multi-core machine, two on a single
 # core), under ThreadSanitizer: the store writer, the auth workers and the network threads still
@@ -66,7 +69,7 @@ for f in tests/node/*.test.mjs; do
   esac
   tsan_files+=("$f")
 done
-RT_TEST_THREADS=$other_threads RT_BIN="$PWD/build-tsan/blobhub-realtime" node --test --test-concurrency=1 "${tsan_files[@]}"
+RT_TEST_THREADS=$other_threads RT_BIN="$PWD/build-tsan/blobhub-realtime" node --test --test-concurrency="$par" "${tsan_files[@]}"
 
 if [ -x scripts/fuzz.sh ] && command -v clang >/dev/null; then
   echo "== fuzzers (${RT_FUZZ_SECONDS:-10} s each)"

@@ -48,7 +48,20 @@ const SANITIZER_RE = /(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime erro
 
 // Starts a server. opts.args: extra flags; opts.env: extra environment; opts.dataDir: reuse a
 // data dir (e.g. to test restarts); opts.serviceKey: defaults to a random key.
+// Test files run in parallel (scripts/test.sh), so a port freePort() found may be taken by
+// another file's server before ours binds it: then the server cannot listen and exits, and a
+// harness-chosen port is simply chosen again.
 export async function startServer(opts = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOnce(opts);
+    } catch (e) {
+      if (opts.port !== undefined || attempt >= 5 || !/cannot listen on/.test(String(e.message))) throw e;
+    }
+  }
+}
+
+async function startServerOnce(opts) {
   if (!existsSync(BIN)) throw new Error(`server binary not found at ${BIN} (build first or set RT_BIN)`);
   const port = opts.port ?? await freePort();
   const ownDir = !opts.dataDir;
@@ -78,14 +91,19 @@ export async function startServer(opts = {}) {
   proc.stdout.on('data', (d) => { stdout += d; });
   const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
   const base = `http://127.0.0.1:${port}`;
+  const announces = !opts.bare && ['info', 'debug'].includes(opts.logLevel ?? 'info') &&
+    !(opts.args ?? []).includes('--log-level') && !(opts.args ?? []).includes('--host');
   const deadline = Date.now() + 15000;
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
       throw new Error(`server exited early (${proc.exitCode ?? proc.signalCode}):\n${stderr}`);
     }
     try {
       const r = await fetch(`${base}/healthz`);
-      if (r.status === 200) break;
+      // Another file's server may answer on a port we failed to bind: ours is up only once it
+      // says it listens (when its log level prints that line).
+      if (r.status === 200 && (!announces || stderr.includes(`listening on 127.0.0.1:${port} `))) break;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
