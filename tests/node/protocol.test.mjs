@@ -589,7 +589,8 @@ describe('WebSocket-level keep-alive', () => {
       const closedAt = closeFrame ? closeFrame.t : ended;
       assert.ok(closedAt !== null && closedAt !== undefined, 'the server gave up on the peer');
       assert.ok(r.frames.some((f) => f.opcode === 9 && f.t < closedAt), 'a ping frame came before the close');
-      assert.ok(closedAt - lastSent <= TIMING_MS * 2 + 150,
+      // Two intervals by design; the third absorbs scheduling delay when test files share the CPU.
+      assert.ok(closedAt - lastSent <= TIMING_MS * 3,
         `closed ${closedAt - lastSent} ms after the peer went silent (ping interval ${TIMING_MS} ms)`);
     } finally {
       r.socket.destroy();
