@@ -30,6 +30,7 @@ typedef struct fw_ins {
     bool top; /* a condition of the outermost object */
     fw_op_t op;
     fw_vk_t vk;
+    bool is_id;      /* an ID field: an integer operand stands for its text */
     const char *key; /* the node field's name (static, from the schema) */
     fw_val_t v;      /* scalar operand */
     fw_val_t *items; /* _in / _not_in operands, sorted (owned) */
@@ -166,7 +167,7 @@ static int fw_node_val(json_object *node, const char *key, fw_vk_t vk, fw_val_t 
 }
 
 /* A coerced operand; *why set on a value of the wrong kind. */
-static int fw_operand(json_object *j, fw_vk_t vk, fw_val_t *out, const char **why)
+static int fw_operand(json_object *j, fw_vk_t vk, bool is_id, fw_val_t *out, const char **why)
 {
     memset(out, 0, sizeof *out);
     if (!j || json_object_is_type(j, json_type_null)) {
@@ -178,7 +179,7 @@ static int fw_operand(json_object *j, fw_vk_t vk, fw_val_t *out, const char **wh
     switch (vk) {
     case FW_TEXT:
         /* an ID given as an integer literal is coerced to its text */
-        if ((ok = jt == json_type_string || jt == json_type_int)) {
+        if ((ok = jt == json_type_string || (is_id && jt == json_type_int))) {
             const char *s = json_object_get_string(j);
             out->len = jt == json_type_string ? (size_t)json_object_get_string_len(j) : strlen(s);
             if (!(out->s = malloc(out->len + 1)))
@@ -265,6 +266,13 @@ static bool fw_field_kind(const feed_where_t *w, const gql_field_t *f, fw_vk_t *
     return true;
 }
 
+static int fw_named(const gql_typeref_t *r)
+{
+    while (r->wrap != GQL_TR_NAMED)
+        r = r->of;
+    return r->named;
+}
+
 /* Resolves an input field name of <T>Where to (node field, operator). */
 static bool fw_resolve(const feed_where_t *w, const char *key, fw_ins_t *in)
 {
@@ -289,6 +297,7 @@ static bool fw_resolve(const feed_where_t *w, const char *key, fw_ins_t *in)
                 continue;
             in->op = op;
             in->key = nf->name;
+            in->is_id = strcmp(w->sc->types[fw_named(nf->type)].name, "ID") == 0;
             return true;
         }
     }
@@ -311,7 +320,8 @@ static int fw_list(feed_where_t *w, fw_ins_t *in, json_object *v, const char **w
     if (n && !(in->items = calloc(n, sizeof *in->items)))
         return FEED_WHERE_NOMEM;
     for (size_t i = 0; i < n; i++) {
-        if ((rc = fw_operand(arr ? json_object_array_get_idx(v, i) : v, in->vk, &in->items[i], why)) != FEED_WHERE_OK)
+        if ((rc = fw_operand(arr ? json_object_array_get_idx(v, i) : v, in->vk, in->is_id, &in->items[i], why)) !=
+            FEED_WHERE_OK)
             return rc;
         in->nitems++;
         if (in->items[i].null) {
@@ -384,7 +394,7 @@ static int fw_object(feed_where_t *w, json_object *obj, int depth, const char **
         *in = tmp;
         if (list && (rc = fw_list(w, in, v, why)) != FEED_WHERE_OK)
             return rc;
-        if (!list && (rc = fw_operand(v, in->vk, &in->v, why)) != FEED_WHERE_OK)
+        if (!list && (rc = fw_operand(v, in->vk, in->is_id, &in->v, why)) != FEED_WHERE_OK)
             return rc;
     }
     return FEED_WHERE_OK;
