@@ -314,7 +314,9 @@ static int fw_list(feed_where_t *w, fw_ins_t *in, json_object *v, const char **w
 {
     bool arr = json_object_is_type(v, json_type_array);
     size_t n = arr ? json_object_array_length(v) : 1; /* a lone value is a one-item list */
-    int rc = fw_charge(w, n > (size_t)INT32_MAX ? INT32_MAX : (int)n, why);
+    /* A list condition costs its items (at least one), so a list as long as the list limit
+     * alone still fits. */
+    int rc = fw_charge(w, n == 0 ? 1 : n > (size_t)INT32_MAX ? INT32_MAX : (int)n, why);
     if (rc != FEED_WHERE_OK)
         return rc;
     if (n && !(in->items = calloc(n, sizeof *in->items)))
@@ -386,7 +388,7 @@ static int fw_object(feed_where_t *w, json_object *obj, int depth, const char **
         bool list = tmp.op == FW_IN || tmp.op == FW_NIN;
         if (list && !v)
             continue; /* `f_in: null` is an absent condition */
-        if ((rc = fw_charge(w, 1, why)) != FEED_WHERE_OK)
+        if (!list && (rc = fw_charge(w, 1, why)) != FEED_WHERE_OK)
             return rc;
         fw_ins_t *in = fw_push(w, FW_COND);
         if (!in)

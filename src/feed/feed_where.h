@@ -12,7 +12,9 @@
 typedef struct feed_where feed_where_t;
 
 typedef struct feed_where_limits {
-    int max_items; /* conditions plus `_in`/`_not_in` items; 0: 100; < 0: no bound */
+    /* Conditions (an `_in`/`_not_in` one counts its items) plus filters inside AND/OR/NOT;
+     * 0: 100; < 0: no bound */
+    int max_items;
     int max_depth; /* AND/OR/NOT nesting; <= 0: 12 */
 } feed_where_limits_t;
 
@@ -37,7 +39,7 @@ bool feed_where_test(const feed_where_t *w, json_object *node);
  * NULL. Borrowed from w. */
 const char *feed_where_top_eq(const feed_where_t *w, const char *field);
 
-/* Conditions plus list items the program holds (what the cost bound counts). */
+/* What the cost bound counts for the program (see max_items). */
 int feed_where_cost(const feed_where_t *w);
 
 #endif

@@ -313,16 +313,23 @@ RT_TEST(cost_bound)
     feed_where_limits_t lim = {10, 3};
     feed_where_t *w = NULL;
     const char *why = NULL;
-    /* conditions plus list items: 1 + 9 fits, 1 + 10 does not */
-    json_object *o = wide_in(9);
+    /* conditions plus list items (a list condition costs its items): 10 items and a condition do
+     * not fit, 10 items alone do, 11 do not */
+    json_object *o = wide_in(10);
     CHECK(feed_where_compile(&gql_schema_blobhub, "Revision", o, &lim, &w, &why) == FEED_WHERE_OK);
     CHECK(feed_where_cost(w) == 10);
     feed_where_free(w);
-    json_object_put(o);
-    o = wide_in(10);
+    json_object_object_add(o, "number_not", json_object_new_int(3));
     CHECK(feed_where_compile(&gql_schema_blobhub, "Revision", o, &lim, &w, &why) == FEED_WHERE_TOO_COMPLEX && !w);
     CHECK(why && strstr(why, "too complex"));
     json_object_put(o);
+    o = wide_in(11);
+    CHECK(feed_where_compile(&gql_schema_blobhub, "Revision", o, &lim, &w, &why) == FEED_WHERE_TOO_COMPLEX && !w);
+    json_object_put(o);
+    /* an empty list still costs one */
+    CHECK(compile_on(&gql_schema_blobhub, "Revision", "{\"number_in\":[]}", &lim, &w) == FEED_WHERE_OK);
+    CHECK(feed_where_cost(w) == 1);
+    feed_where_free(w);
     /* filters inside AND/OR/NOT count too: 11 empty ones */
     CHECK(compile_on(&gql_schema_blobhub, "Revision", "{\"OR\":[{},{},{},{},{},{},{},{},{},{},{}]}", &lim, &w) ==
           FEED_WHERE_TOO_COMPLEX);
@@ -334,8 +341,20 @@ RT_TEST(cost_bound)
           FEED_WHERE_TOO_COMPLEX);
     /* the defaults: the list limit (100) and the query depth limit (12) */
     o = wide_in(100);
+    CHECK(feed_where_compile(&gql_schema_blobhub, "Revision", o, NULL, &w, &why) == FEED_WHERE_OK);
+    feed_where_free(w);
+    json_object_object_add(o, "number_not", json_object_new_int(3));
     CHECK(feed_where_compile(&gql_schema_blobhub, "Revision", o, NULL, &w, &why) == FEED_WHERE_TOO_COMPLEX);
     json_object_put(o);
+    CHECK(compile("Revision",
+                  "{\"NOT\":[{\"NOT\":[{\"NOT\":[{\"NOT\":[{\"NOT\":[{\"NOT\":[{\"NOT\":[{\"NOT\":["
+                  "{\"NOT\":[{\"NOT\":[{\"NOT\":[{\"NOT\":[{}]}]}]}]}]}]}]}]}]}]}]}]}",
+                  &w) == FEED_WHERE_OK);
+    feed_where_free(w);
+    CHECK(compile("Revision",
+                  "{\"NOT\":[{\"NOT\":[{\"NOT\":[{\"NOT\":[{\"NOT\":[{\"NOT\":[{\"NOT\":[{\"NOT\":["
+                  "{\"NOT\":[{\"NOT\":[{\"NOT\":[{\"NOT\":[{\"NOT\":[]}]}]}]}]}]}]}]}]}]}]}]}]}",
+                  &w) == FEED_WHERE_TOO_COMPLEX);
     /* no list limit (< 0): a huge list compiles and is searched, not scanned */
     feed_where_limits_t unbounded = {-1, 0};
     o = wide_in(200000);
@@ -451,7 +470,7 @@ RT_TEST(feed_match_uses_node_filters)
                                           "{\"blobId\":\"b\","};
     for (int i = 0; i < 5; i++) {
         char text[200];
-        snprintf(text, sizeof text, "%s\"node\":{\"id_in\":[\"a\",\"b\"]}}", args_of[i]);
+        snprintf(text, sizeof text, "%s\"node\":{\"id_in\":[\"a\",\"b\",\"c\"]}}", args_of[i]);
         args = json_tokener_parse(text);
         CHECK(feed_match_compile(fields[i], args, NULL, &m, &why) == FEED_MATCH_OK && m.node_where);
         feed_match_clear(&m);
