@@ -193,7 +193,16 @@ int cg_model_build(cg_model_t *m, const char *path, const char *sdl, size_t len)
     if (parse_doc("<builtin>", codegen_builtin_sdl, sizeof codegen_builtin_sdl - 1, &m->builtin_doc) < 0 ||
         parse_doc(path, sdl, len, &m->user_doc) < 0)
         return -1;
-    int cap = m->builtin_doc->count + m->user_doc->count + 1;
+    rt_buf_t where = RT_BUF_INIT;
+    if (cg_where_sdl(m->user_doc, &where) < 0) {
+        rt_buf_free(&where);
+        return -1;
+    }
+    m->where_sdl = rt_buf_steal(&where, &m->where_len);
+    /* An empty document is a syntax error: parse only when there are filters. */
+    if (m->where_len && parse_doc("<generated node filters>", m->where_sdl, m->where_len, &m->where_doc) < 0)
+        return -1;
+    int cap = m->builtin_doc->count + m->user_doc->count + (m->where_doc ? m->where_doc->count : 0) + 1;
     m->pool = calloc((size_t)cap, sizeof *m->pool);
     m->order = calloc((size_t)cap, sizeof *m->order);
     m->directives = calloc((size_t)cap, sizeof *m->directives);
@@ -222,6 +231,10 @@ int cg_model_build(cg_model_t *m, const char *path, const char *sdl, size_t len)
                 return -1;
         }
     }
+    /* The generated filters follow the user SDL, as if appended to it. */
+    for (const gql_ast_definition_t *d = m->where_doc ? m->where_doc->definitions : NULL; d; d = d->next)
+        if (add_part(m, d, false, "<generated node filters>") < 0)
+            return -1;
     int nuser = m->npool;
     for (const gql_ast_definition_t *d = m->builtin_doc->definitions; d; d = d->next) {
         if (d->kind == GQL_DEF_DIRECTIVE) {
@@ -278,6 +291,8 @@ void cg_model_free(cg_model_t *m)
 {
     gql_document_free(m->builtin_doc);
     gql_document_free(m->user_doc);
+    gql_document_free(m->where_doc);
+    free(m->where_sdl);
     free(m->pool);
     free(m->order);
     free(m->directives);

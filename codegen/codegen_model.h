@@ -21,7 +21,10 @@ typedef struct cg_type {
 typedef struct cg_model {
     gql_document_t *builtin_doc; /* owned */
     gql_document_t *user_doc;    /* owned */
-    cg_type_t *pool;             /* every known type: user types then built-ins (owned) */
+    gql_document_t *where_doc;   /* the generated <T>Where inputs (owned) */
+    char *where_sdl;             /* its text, as written to the build tree (owned) */
+    size_t where_len;
+    cg_type_t *pool; /* every known type: user types then built-ins (owned) */
     int npool;
     int *order; /* pool indices in graphql-js getTypeMap() order (owned) */
     int norder;
@@ -35,6 +38,10 @@ typedef struct cg_model {
 /* Builds the model of one SDL file's text. 0, or -1 with a message printed to stderr. */
 int cg_model_build(cg_model_t *m, const char *path, const char *sdl, size_t len);
 void cg_model_free(cg_model_t *m);
+
+/* Appends the SDL of `input <T>Where` for every object type T of doc that has a `<T>Change`
+ * type (codegen_where.c). 0, or -1 on OOM. */
+int cg_where_sdl(const gql_document_t *doc, rt_buf_t *out);
 
 /* Position of a type name in the final order, or -1. */
 int cg_model_index(const cg_model_t *m, const char *name);

@@ -904,10 +904,13 @@ int feed_subscribe(feed_t *f, auth_identity_t *who, gql_request_t *req, const fe
     *errors = NULL;
     if (!(s = calloc(1, sizeof *s)))
         goto nomem;
-    rc = feed_match_compile(f->deps.root_field(req), f->deps.root_args(req), &s->match, &why);
+    rc = feed_match_compile(f->deps.root_field(req), f->deps.root_args(req), &f->deps.node_limits, &s->match, &why);
     if (rc != FEED_MATCH_OK) {
         free(s);
-        *errors = feed_errors1(f, why, rc == FEED_MATCH_NOMEM ? "INTERNAL_SERVER_ERROR" : "BAD_USER_INPUT");
+        *errors = feed_errors1(f, why,
+                               rc == FEED_MATCH_NOMEM         ? "INTERNAL_SERVER_ERROR"
+                               : rc == FEED_MATCH_TOO_COMPLEX ? "QUERY_TOO_COMPLEX"
+                                                              : "BAD_USER_INPUT");
         return -1;
     }
     s->feed = f;

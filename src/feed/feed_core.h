@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "feed/feed.h"
+#include "feed/feed_where.h"
 #include "server.h"
 #include "util/util_buf.h"
 #include "util/util_taskq.h"
@@ -70,8 +71,9 @@ typedef struct feed_deps {
      * feed_subscribe): how a long replay yields between pages. Returns 0, or -1 when it cannot
      * be queued. */
     int (*defer)(void *ctx, rt_taskq_t *owner, rt_task_fn fn, void *arg);
-    int replay_page;     /* changes read per replay step; <= 0 means 256 */
-    size_t replay_bytes; /* a step also ends after delivering this many bytes; 0 means 256 KiB,
+    feed_where_limits_t node_limits; /* node filters' cost bound (the list and depth limits) */
+    int replay_page;                 /* changes read per replay step; <= 0 means 256 */
+    size_t replay_bytes;             /* a step also ends after delivering this many bytes; 0 means 256 KiB,
                              so a backlog of large changes reaches a connection's queue a slice per
                              event-loop turn (with the socket written in between), not all at once */
     /* The threading seam. NULL: a publish delivers inline, on the publishing thread. Set: a

@@ -1,9 +1,12 @@
 /* Subscription fields -> (node type, topic) rules and the per-change argument test. Adding a
- * Subscription field to the SDL needs one row in feed_fields[] below and nothing else. */
+ * Subscription field to the SDL needs one row in feed_fields[] below and nothing else; adding a
+ * field to a node type needs nothing (its node filters come from the generated schema). */
 #include "feed/feed_match.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "gql_schema_gen.h"
 
 typedef struct feed_dim_arg {
     const char *arg;
@@ -18,18 +21,18 @@ typedef struct feed_field_rule {
     feed_dim_arg_t dims[3];
     bool all_ok;        /* with no ownership argument: every change of the type */
     bool where_ok;      /* accepts `where: ChangeFilter` */
-    bool node_where_ok; /* accepts `node: ExecutionWhere`; its sessionId can be the topic */
+    bool node_where_ok; /* accepts `node: <type>Where` */
 } feed_field_rule_t;
 
 static const feed_field_rule_t feed_fields[] = {
     {"execution", "Execution", {{"id", FEED_DIM_ID}}, false, false, false},
     {"executions", "Execution", {{"sessionId", FEED_DIM_SESSION}, {"blobId", FEED_DIM_BLOB}}, true, true, true},
-    {"executionEvents", "ExecutionEvent", {{"executionId", FEED_DIM_EXECUTION}}, false, false, false},
+    {"executionEvents", "ExecutionEvent", {{"executionId", FEED_DIM_EXECUTION}}, false, false, true},
     {"session", "Session", {{"id", FEED_DIM_ID}}, false, false, false},
-    {"sessionEvents", "SessionEvent", {{"sessionId", FEED_DIM_SESSION}}, false, false, false},
+    {"sessionEvents", "SessionEvent", {{"sessionId", FEED_DIM_SESSION}}, false, false, true},
     {"blob", "Blob", {{"id", FEED_DIM_ID}}, false, false, false},
-    {"blobs", "Blob", {{"organizationId", FEED_DIM_ORG}}, true, true, false},
-    {"revisions", "Revision", {{"blobId", FEED_DIM_BLOB}}, false, true, false},
+    {"blobs", "Blob", {{"organizationId", FEED_DIM_ORG}}, true, true, true},
+    {"revisions", "Revision", {{"blobId", FEED_DIM_BLOB}}, false, true, true},
 };
 
 static const char *const feed_mutation_names[] = {"CREATED", "UPDATED", "DELETED"};
@@ -66,13 +69,13 @@ void feed_match_clear(feed_match_t *m)
     free(m->topic_value);
     for (int d = 0; d < FEED_DIM__COUNT; d++)
         free(m->eq[d]);
-    feed_strs_t *lists[] = {&m->uf_every, &m->uf_some, &m->status_in};
+    feed_strs_t *lists[] = {&m->uf_every, &m->uf_some};
     for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
         for (int j = 0; j < lists[i]->n; j++)
             free(lists[i]->v[j]);
         free(lists[i]->v);
     }
-    free(m->node_session_id);
+    feed_where_free(m->node_where);
     free(m->after);
     memset(m, 0, sizeof *m);
 }
@@ -161,20 +164,28 @@ static int feed_compile_where(json_object *where, feed_match_t *m, const char **
     return rc;
 }
 
-static int feed_compile_node_where(json_object *nw, feed_match_t *m, const char **why)
+/* node.<dim>: "x" at the top level of a node filter is as selective as the ownership argument
+ * of that dimension: let it pick the topic when the current one is broader. */
+static int feed_narrow_topic(const feed_field_rule_t *rule, feed_match_t *m)
 {
-    int rc;
-    if (!json_object_is_type(nw, json_type_object)) {
-        *why = "node must be an ExecutionWhere object";
-        return FEED_MATCH_BAD_ARG;
+    for (int i = 0; i < 3 && rule->dims[i].arg; i++) {
+        feed_dim_t d = rule->dims[i].dim;
+        const char *v = feed_where_top_eq(m->node_where, rule->dims[i].arg);
+        if (!v || d != FEED_DIM_SESSION || m->topic_dim == d)
+            continue;
+        if (m->eq[d]) /* the argument is there too: keep checking both */
+            continue;
+        if (m->topic_dim != FEED_DIM_ALL)
+            m->eq[m->topic_dim] = m->topic_value;
+        m->topic_dim = d;
+        if (!(m->topic_value = strdup(v)))
+            return FEED_MATCH_NOMEM;
     }
-    if ((rc = feed_arg_list(nw, "status_in", &m->status_in)) != FEED_MATCH_OK ||
-        (rc = feed_arg_str(nw, "sessionId", &m->node_session_id)) != FEED_MATCH_OK)
-        *why = "ill-typed ExecutionWhere";
-    return rc;
+    return FEED_MATCH_OK;
 }
 
-int feed_match_compile(const char *field, json_object *args, feed_match_t *m, const char **why)
+int feed_match_compile(const char *field, json_object *args, const feed_where_limits_t *lim, feed_match_t *m,
+                       const char **why)
 {
     const feed_field_rule_t *rule = NULL;
     int rc = FEED_MATCH_OK;
@@ -211,17 +222,16 @@ int feed_match_compile(const char *field, json_object *args, feed_match_t *m, co
     if (where && rule->where_ok && (rc = feed_compile_where(where, m, why)) != FEED_MATCH_OK)
         goto fail;
     json_object *nw = feed_arg(args, "node");
-    if (nw && rule->node_where_ok && (rc = feed_compile_node_where(nw, m, why)) != FEED_MATCH_OK)
-        goto fail;
-    /* node.sessionId is narrower than a blob or "everything": let it pick the topic. */
-    if (m->node_session_id && m->topic_dim != FEED_DIM_SESSION) {
-        if (m->topic_dim != FEED_DIM_ALL)
-            m->eq[m->topic_dim] = m->topic_value;
-        m->topic_dim = FEED_DIM_SESSION;
-        if (!(m->topic_value = strdup(m->node_session_id))) {
-            rc = FEED_MATCH_NOMEM;
+    if (nw && rule->node_where_ok) {
+        rc = feed_where_compile(&gql_schema_blobhub, rule->type, nw, lim, &m->node_where, why);
+        if (rc != FEED_WHERE_OK) {
+            rc = rc == FEED_WHERE_NOMEM         ? FEED_MATCH_NOMEM
+                 : rc == FEED_WHERE_TOO_COMPLEX ? FEED_MATCH_TOO_COMPLEX
+                                                : FEED_MATCH_BAD_ARG;
             goto fail;
         }
+        if ((rc = feed_narrow_topic(rule, m)) != FEED_MATCH_OK)
+            goto fail;
     }
     if (m->topic_dim == FEED_DIM_ALL && !rule->all_ok) {
         *why = "missing required argument";
@@ -327,21 +337,8 @@ bool feed_match_test(const feed_match_t *m, const feed_change_t *c)
                 return false;
         }
     }
-    if (m->status_in.given || m->node_session_id) {
-        json_object *subject = feed_change_subject(c);
-        if (m->status_in.given) {
-            const char *st = feed_node_str(subject, "status");
-            bool in = false;
-            for (int i = 0; st && i < m->status_in.n && !in; i++)
-                in = strcmp(st, m->status_in.v[i]) == 0;
-            if (!in)
-                return false;
-        }
-        if (m->node_session_id) {
-            const char *sid = feed_node_str(subject, "sessionId");
-            if (!sid || strcmp(sid, m->node_session_id) != 0)
-                return false;
-        }
-    }
+    /* Judged on the change as the subscriber receives it: node, or the last state for DELETED. */
+    if (m->node_where && !feed_where_test(m->node_where, feed_change_subject(c)))
+        return false;
     return true;
 }

@@ -1,6 +1,6 @@
 /* What one subscription asks for: the table of Subscription fields (node type and topic rule
  * per field), its arguments compiled once at subscribe time, and the per-change test
- * (ownership arguments, ChangeFilter, ExecutionWhere). */
+ * (ownership arguments, ChangeFilter, the generated node filters of feed_where.h). */
 #ifndef RT_FEED_MATCH_H
 #define RT_FEED_MATCH_H
 
@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "feed/feed_core.h"
+#include "feed/feed_where.h"
 #include "util/util_buf.h"
 
 /* Index dimensions: which id of a change a topic is keyed on. */
@@ -35,8 +36,7 @@ typedef struct feed_match {
     unsigned mutation_mask;    /* 1 << feed_mutation_t; all three when mutation_in is absent */
     feed_strs_t uf_every;      /* updatedFields_contains + updatedFields_contains_every */
     feed_strs_t uf_some;       /* updatedFields_contains_some */
-    feed_strs_t status_in;     /* ExecutionWhere.status_in, on the node (DELETED: previous) */
-    char *node_session_id;     /* ExecutionWhere.sessionId, idem */
+    feed_where_t *node_where;  /* `node: <T>Where`, on the node (DELETED: previous), or NULL */
     char *after;               /* `after` cursor text, or NULL */
 } feed_match_t;
 
@@ -45,12 +45,15 @@ enum {
     FEED_MATCH_UNKNOWN_FIELD = -1, /* not a Subscription field of the feed */
     FEED_MATCH_BAD_ARG = -2,       /* ill-typed argument (validation should have caught it) */
     FEED_MATCH_NOMEM = -3,
+    FEED_MATCH_TOO_COMPLEX = -4, /* a node filter over the list or depth limit */
 };
 
-/* Compiles `field` with its coerced `args` (borrowed, may be NULL). On FEED_MATCH_OK the
- * caller owns what *m holds (feed_match_clear); otherwise *m is left cleared and *why names the
- * problem (static string). */
-int feed_match_compile(const char *field, json_object *args, feed_match_t *m, const char **why);
+/* Compiles `field` with its coerced `args` (borrowed, may be NULL); node filters against the
+ * served schema within `lim` (NULL: the defaults). On FEED_MATCH_OK the caller owns what *m
+ * holds (feed_match_clear); otherwise *m is left cleared and *why names the problem (static
+ * string). */
+int feed_match_compile(const char *field, json_object *args, const feed_where_limits_t *lim, feed_match_t *m,
+                       const char **why);
 void feed_match_clear(feed_match_t *m);
 
 /* Does a state whose ownership ids are `dims` (indexed by feed_dim_t, NULL when absent) belong

@@ -10,7 +10,7 @@ import {
   buildSchema, astFromValue, print, isObjectType, isInterfaceType, isUnionType, isEnumType,
   isInputObjectType, isScalarType,
 } from 'graphql';
-import { ROOT, BIN } from './lib/harness.mjs';
+import { ROOT, BIN, servedSdl } from './lib/harness.mjs';
 
 const CODEGEN = process.env.RT_CODEGEN ?? join(dirname(BIN), 'rt_codegen');
 
@@ -65,6 +65,6 @@ for (const file of files) {
   test(`codegen model equals graphql-js buildSchema: ${file.slice(ROOT.length + 1)}`, () => {
     assert.ok(existsSync(CODEGEN), `rt_codegen not found at ${CODEGEN} (build first or set RT_CODEGEN)`);
     const got = execFileSync(CODEGEN, ['--dump', file], { encoding: 'utf8' });
-    assert.equal(got, expected(readFileSync(file, 'utf8')));
+    assert.equal(got, expected(servedSdl(file)));
   });
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { buildSchema, getIntrospectionQuery, introspectionFromSchema, buildClientSchema, printSchema, graphqlSync } from 'graphql';
-import { startServer, ROOT } from './lib/harness.mjs';
+import { startServer, ROOT, servedSdl } from './lib/harness.mjs';
 
 const OPTIONS = {
   descriptions: true,
@@ -24,7 +24,7 @@ const plain = (v) => JSON.parse(JSON.stringify(v));
 const graphqlJs = (source) => plain(graphqlSync({ schema, source }));
 
 // The served schema is schema/blobhub.graphql (schema/directory.graphql only checks ingestion).
-const sdl = readFileSync(join(ROOT, 'schema', 'blobhub.graphql'), 'utf8');
+const sdl = servedSdl();
 const schema = buildSchema(sdl);
 
 let srv;

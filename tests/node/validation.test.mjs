@@ -12,10 +12,10 @@ import {
   buildSchema, parse, validate, Kind, Lexer, Source, typeFromAST, isNonNullType, isListType, isEnumType, isInputObjectType,
   isScalarType, getNullableType,
 } from 'graphql';
-import { startServer, ROOT } from './lib/harness.mjs';
+import { startServer, ROOT, servedSdl } from './lib/harness.mjs';
 
 // The served schema (gql_schema_blobhub); schema/ also holds ingestion-only SDL.
-const schema = buildSchema(readFileSync(join(ROOT, 'schema', 'blobhub.graphql'), 'utf8'));
+const schema = buildSchema(servedSdl());
 
 const corpusDir = join(ROOT, 'tests', 'node', 'corpus', 'validation');
 const corpus = readdirSync(corpusDir).filter((f) => f.endsWith('.graphql')).sort()

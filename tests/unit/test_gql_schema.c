@@ -24,8 +24,9 @@ static void test_blobhub(void)
     check_order(s, "DateTime JSON Cursor MutationType Role BlobType Visibility RevisionState ExecutionStatus "
                    "SessionStatus Organization ID String Blob Revision Int Session Execution ExecutionEvent "
                    "SessionEvent ExecutionChange ExecutionEventChange SessionChange SessionEventChange BlobChange "
-                   "RevisionChange ChangeFilter ExecutionWhere Subscription Viewer Query Boolean __Schema __Type "
-                   "__TypeKind __Field __InputValue __EnumValue __Directive __DirectiveLocation");
+                   "RevisionChange ChangeFilter Subscription Viewer Query BlobWhere RevisionWhere SessionWhere "
+                   "ExecutionWhere ExecutionEventWhere SessionEventWhere Boolean __Schema __Type __TypeKind __Field "
+                   "__InputValue __EnumValue __Directive __DirectiveLocation");
     CHECK(s->ndirectives == 5);
     const char *dirs[] = {"include", "skip", "deprecated", "specifiedBy", "oneOf"};
     for (int i = 0; i < 5 && i < s->ndirectives; i++) {

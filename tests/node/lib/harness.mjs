@@ -1,14 +1,21 @@
 // Test harness: starts the real server binary on a free loopback port with a temporary data
 // dir, waits until /healthz answers, and on stop checks the server's stderr for sanitizer reports.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 
 export const ROOT = resolve(new URL('../../..', import.meta.url).pathname);
 export const BIN = process.env.RT_BIN ? resolve(process.env.RT_BIN) : join(ROOT, 'build', 'blobhub-realtime');
+
+// The served SDL: a schema file plus the node filters (`input <T>Where`) rt_codegen generates from
+// it and appends, as the server's tables hold them.
+export function servedSdl(file = join(ROOT, 'schema', 'blobhub.graphql')) {
+  const codegen = process.env.RT_CODEGEN ?? join(dirname(BIN), 'rt_codegen');
+  return `${readFileSync(file, 'utf8')}\n${execFileSync(codegen, ['--where', file], { encoding: 'utf8' })}`;
+}
 
 export function freePort() {
   return new Promise((res, rej) => {
