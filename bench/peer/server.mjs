@@ -5,7 +5,7 @@
 // per subscriber (same rule and transition table as docs/schema.md), accepts the same
 // `POST /v1/events` records, and authenticates connection_init with a Bearer HS256 JWT (or the
 // service key). Not durable: node states and the directory live in memory.
-// Usage: node bench/peer/server.mjs --port P --service-key K --jwt-hs256-secret S [--host H]
+// Usage: node bench/peer/server.mjs --port P --service-key K --jwt-hs256-secret S --where-sdl FILE [--host H]
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -23,7 +23,12 @@ const SERVICE_KEY = arg('service-key', '');
 const JWT_SECRET = arg('jwt-hs256-secret', '');
 const MAX_BODY = 8 * 1024 * 1024;
 
-const schema = buildSchema(readFileSync(new URL('../../schema/blobhub.graphql', import.meta.url), 'utf8'));
+// The served SDL is the schema plus the node filters the code generator writes into the build
+// tree (<build>/generated/blobhub.where.graphql): the same types as this server's.
+const WHERE_SDL = arg('where-sdl', '');
+if (!WHERE_SDL) throw new Error('--where-sdl <build>/generated/blobhub.where.graphql is required');
+const schema = buildSchema(`${readFileSync(new URL('../../schema/blobhub.graphql', import.meta.url), 'utf8')}\n` +
+  readFileSync(WHERE_SDL, 'utf8'));
 const EXEC_FIELDS = Object.keys(schema.getType('Execution').getFields());
 const EXEC_STATUS = new Set(schema.getType('ExecutionStatus').getValues().map((v) => v.name));
 const EXEC_REQUIRED = ['id', 'blobId', 'status', 'createdAt', 'updatedAt'];

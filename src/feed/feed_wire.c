@@ -128,6 +128,7 @@ feed_t *feed_new(struct rt_server *srv)
         .defer = feed_wire_defer,
         .deliver = feed_wire_deliver,
         .replay_page = 256,
+        .node_limits = {srv->cfg.max_list_items, srv->cfg.max_query_depth},
     };
     return feed_new_with_deps(&d, &srv->metrics);
 }
