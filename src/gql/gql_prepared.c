@@ -1,0 +1,257 @@
+/* The table of interned prepared operations (gql_prepared.h). Every count below changes under
+ * the cache's one lock, which is a leaf: nothing else is locked while it is held. Parsing and
+ * binding run outside it; two threads preparing the same new text both parse, and the second
+ * to insert drops its copy. */
+#include "gql/gql_prepared.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gql/gql_request_int.h"
+#include "gql/syntax/gql_parser.h"
+#include "util/util_map.h"
+
+typedef struct gql_prepared {
+    gql_prepared_cache_t *cache;
+    int refs;                       /* requests holding doc (the shared one counts once) */
+    gql_document_t *doc;            /* owned */
+    const gql_ast_definition_t *op; /* inside doc */
+    gql_request_t *shared;          /* the request every user of a variable-free subscription
+                                      * gets, or NULL; it holds one of refs */
+    size_t keylen;
+    char key[]; /* the table's key, see make_key */
+} gql_prepared_t;
+
+struct gql_prepared_cache {
+    pthread_mutex_t lock;
+    rt_map_t *map; /* key -> gql_prepared_t */
+};
+
+/* What selects the result of parsing: schema, limits, operation name (absent differs from
+ * empty) and text. */
+typedef struct key_head {
+    const gql_schema_t *schema;
+    int max_depth, max_tokens, max_list_items;
+    int has_name;
+} key_head_t;
+
+static char *make_key(const gql_schema_t *schema, const gql_limits_t *limits, const char *name, const char *query,
+                      size_t len, size_t *keylen)
+{
+    key_head_t h;
+    memset(&h, 0, sizeof h); /* padding bytes are part of the key */
+    h.schema = schema;
+    if (limits) {
+        h.max_depth = limits->max_depth;
+        h.max_tokens = limits->max_tokens;
+        h.max_list_items = limits->max_list_items;
+    }
+    h.has_name = name != NULL;
+    size_t nlen = name ? strlen(name) : 0;
+    if (len > SIZE_MAX - sizeof h - nlen - 1)
+        return NULL;
+    *keylen = sizeof h + nlen + 1 + len;
+    char *k = malloc(*keylen);
+    if (!k)
+        return NULL;
+    memcpy(k, &h, sizeof h);
+    if (nlen)
+        memcpy(k + sizeof h, name, nlen);
+    k[sizeof h + nlen] = '\0'; /* a name holds no NUL, so name and text cannot run into each other */
+    if (len)
+        memcpy(k + sizeof h + nlen + 1, query, len);
+    return k;
+}
+
+gql_prepared_cache_t *gql_prepared_cache_new(void)
+{
+    gql_prepared_cache_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (!(c->map = rt_map_new())) {
+        free(c);
+        return NULL;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    return c;
+}
+
+void gql_prepared_cache_free(gql_prepared_cache_t *c)
+{
+    if (!c)
+        return;
+    rt_map_free(c->map, NULL);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+size_t gql_prepared_cache_count(gql_prepared_cache_t *c)
+{
+    pthread_mutex_lock(&c->lock);
+    size_t n = rt_map_count(c->map);
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+static void prepared_free(gql_prepared_t *p)
+{
+    gql_document_free(p->doc);
+    free(p);
+}
+
+/* Drops one reference; under the lock. Returns p when it must be freed (after unlocking). */
+static gql_prepared_t *unref_locked(gql_prepared_t *p)
+{
+    if (--p->refs > 0)
+        return NULL;
+    rt_map_remove(p->cache->map, p->key, p->keylen);
+    return p;
+}
+
+void gql_prepared_request_done(gql_request_t *req)
+{
+    gql_prepared_t *p = req->prep, *dead;
+    pthread_mutex_lock(&p->cache->lock);
+    if (req->shared && --req->refs > 0) {
+        pthread_mutex_unlock(&p->cache->lock);
+        return;
+    }
+    if (req->shared)
+        p->shared = NULL;
+    dead = unref_locked(p);
+    pthread_mutex_unlock(&p->cache->lock);
+    gql_request_free_parts(req);
+    free(req);
+    if (dead)
+        prepared_free(dead);
+}
+
+/* The interned operation for key (one reference for the caller), parsing the text when it is not
+ * in the table. GQL_OK with *out, or the parse/validation error with *errors. */
+static int prepared_get(gql_prepared_cache_t *c, char *key, size_t keylen, const gql_schema_t *schema,
+                        const char *query, size_t len, const char *name, const gql_limits_t *limits,
+                        gql_prepared_t **out, json_object **errors)
+{
+    pthread_mutex_lock(&c->lock);
+    gql_prepared_t *p = rt_map_get(c->map, key, keylen);
+    if (p)
+        p->refs++;
+    pthread_mutex_unlock(&c->lock);
+    if (p) {
+        *out = p;
+        return GQL_OK;
+    }
+    gql_document_t *doc;
+    const gql_ast_definition_t *op;
+    int rc = gql_request_parse(schema, query, len, name, limits, &doc, &op, errors);
+    if (rc != GQL_OK)
+        return rc;
+    if (!(p = calloc(1, sizeof *p + keylen))) {
+        gql_document_free(doc);
+        *errors = json_object_new_array();
+        json_object_array_add(*errors, gql_error_new("Out of memory", NULL));
+        return GQL_ERR_NOMEM;
+    }
+    p->cache = c;
+    p->refs = 1;
+    p->doc = doc;
+    p->op = op;
+    p->keylen = keylen;
+    memcpy(p->key, key, keylen);
+    pthread_mutex_lock(&c->lock);
+    gql_prepared_t *other = rt_map_get(c->map, key, keylen);
+    int put = other ? 0 : rt_map_put(c->map, key, keylen, p, NULL);
+    if (other)
+        other->refs++;
+    pthread_mutex_unlock(&c->lock);
+    if (other || put < 0) {
+        prepared_free(p);
+        p = other;
+    }
+    if (!p) {
+        *errors = json_object_new_array();
+        json_object_array_add(*errors, gql_error_new("Out of memory", NULL));
+        return GQL_ERR_NOMEM;
+    }
+    *out = p;
+    return GQL_OK;
+}
+
+/* Hands back p's shared request with one more user, or NULL when there is none yet. */
+static gql_request_t *shared_get(gql_prepared_t *p)
+{
+    pthread_mutex_lock(&p->cache->lock);
+    gql_request_t *r = p->shared;
+    if (r)
+        r->refs++;
+    pthread_mutex_unlock(&p->cache->lock);
+    return r;
+}
+
+/* Publishes req (holding the caller's reference on its prep) as the shared request; when another
+ * thread got there first, req is dropped and theirs is handed back. */
+static gql_request_t *shared_put(gql_request_t *req)
+{
+    gql_prepared_t *p = req->prep;
+    pthread_mutex_lock(&p->cache->lock);
+    gql_request_t *r = p->shared;
+    if (r) {
+        r->refs++;
+        p->refs--; /* req's reference; r holds another, so p stays */
+    } else {
+        p->shared = req;
+        req->shared = true;
+        req->refs = 1;
+    }
+    pthread_mutex_unlock(&p->cache->lock);
+    if (!r)
+        return req;
+    gql_request_free_parts(req);
+    free(req);
+    return r;
+}
+
+/* Drops the reference prepared_get handed out, when no request took it over. */
+static void prepared_release(gql_prepared_t *p)
+{
+    pthread_mutex_lock(&p->cache->lock);
+    gql_prepared_t *dead = unref_locked(p);
+    pthread_mutex_unlock(&p->cache->lock);
+    if (dead)
+        prepared_free(dead);
+}
+
+int gql_request_prepare_shared(gql_prepared_cache_t *c, const gql_schema_t *schema, const char *query, size_t len,
+                               json_object *variables, const char *operation_name, const gql_limits_t *limits,
+                               gql_request_t **out, json_object **errors)
+{
+    if (!c)
+        return gql_request_prepare(schema, query, len, variables, operation_name, limits, out, errors);
+    *out = NULL;
+    *errors = NULL;
+    size_t keylen;
+    char *key = make_key(schema, limits, operation_name, query, len, &keylen);
+    gql_prepared_t *p = NULL;
+    int rc = key ? prepared_get(c, key, keylen, schema, query, len, operation_name, limits, &p, errors)
+                 : gql_request_prepare(schema, query, len, variables, operation_name, limits, out, errors);
+    free(key);
+    if (!key || rc != GQL_OK)
+        return rc;
+    /* Without variables every subscriber's root facts are the same: one request serves all. */
+    bool share = p->op->operation == GQL_OPERATION_SUBSCRIPTION && !p->op->variable_definitions;
+    if (share && (*out = shared_get(p))) {
+        prepared_release(p);
+        return GQL_OK;
+    }
+    gql_request_t *req;
+    rc = gql_request_bind(schema, p->doc, p->op, variables, limits, &req, errors);
+    if (rc != GQL_OK) {
+        prepared_release(p);
+        return rc;
+    }
+    req->prep = p; /* takes prepared_get's reference */
+    *out = share ? shared_put(req) : req;
+    return GQL_OK;
+}
