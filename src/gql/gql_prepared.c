@@ -18,8 +18,9 @@ typedef struct gql_prepared {
     int refs;                       /* requests holding doc (the shared one counts once) */
     gql_document_t *doc;            /* owned */
     const gql_ast_definition_t *op; /* inside doc */
-    gql_request_t *shared;          /* the request every user of a variable-free subscription
-                                      * gets, or NULL; it holds one of refs */
+    rt_map_t *shared;               /* subscription requests by coerced variables (share_key), or NULL: every
+                       * subscriber sending those values gets the one request; each holds one of
+                       * refs */
     size_t keylen;
     char key[]; /* the table's key, see make_key */
 } gql_prepared_t;
@@ -97,6 +98,7 @@ size_t gql_prepared_cache_count(gql_prepared_cache_t *c)
 
 static void prepared_free(gql_prepared_t *p)
 {
+    rt_map_free(p->shared, NULL); /* empty: every shared request holds a reference */
     gql_document_free(p->doc);
     free(p);
 }
@@ -114,15 +116,16 @@ void gql_prepared_request_done(gql_request_t *req)
 {
     gql_prepared_t *p = req->prep, *dead;
     pthread_mutex_lock(&p->cache->lock);
-    if (req->shared && --req->refs > 0) {
+    if (req->share_key && --req->refs > 0) {
         pthread_mutex_unlock(&p->cache->lock);
         return;
     }
-    if (req->shared)
-        p->shared = NULL;
+    if (req->share_key)
+        rt_map_remove(p->shared, req->share_key, strlen(req->share_key));
     dead = unref_locked(p);
     pthread_mutex_unlock(&p->cache->lock);
     gql_request_free_parts(req);
+    free(req->share_key);
     free(req);
     if (dead)
         prepared_free(dead);
@@ -179,38 +182,52 @@ static int prepared_get(gql_prepared_cache_t *c, char *key, size_t keylen, const
     return GQL_OK;
 }
 
-/* Hands back p's shared request with one more user, or NULL when there is none yet. */
-static gql_request_t *shared_get(gql_prepared_t *p)
+/* Hands back p's request for the variables in key with one more user, or NULL. */
+static gql_request_t *shared_get(gql_prepared_t *p, const char *key)
 {
     pthread_mutex_lock(&p->cache->lock);
-    gql_request_t *r = p->shared;
+    gql_request_t *r = p->shared ? rt_map_get(p->shared, key, strlen(key)) : NULL;
     if (r)
         r->refs++;
     pthread_mutex_unlock(&p->cache->lock);
     return r;
 }
 
-/* Publishes req (holding the caller's reference on its prep) as the shared request; when another
- * thread got there first, req is dropped and theirs is handed back. */
-static gql_request_t *shared_put(gql_request_t *req)
+/* Publishes req (holding the caller's reference on its prep) under key (taken); when another
+ * thread got there first, req is dropped and theirs is handed back. Out of memory, req stays
+ * private. */
+static gql_request_t *shared_put(gql_request_t *req, char *key)
 {
     gql_prepared_t *p = req->prep;
     pthread_mutex_lock(&p->cache->lock);
-    gql_request_t *r = p->shared;
+    if (!p->shared)
+        p->shared = rt_map_new();
+    gql_request_t *r = p->shared ? rt_map_get(p->shared, key, strlen(key)) : NULL;
     if (r) {
         r->refs++;
         p->refs--; /* req's reference; r holds another, so p stays */
-    } else {
-        p->shared = req;
-        req->shared = true;
+    } else if (p->shared && rt_map_put(p->shared, key, strlen(key), req, NULL) == 0) {
+        req->share_key = key;
         req->refs = 1;
+        key = NULL;
     }
     pthread_mutex_unlock(&p->cache->lock);
+    free(key);
     if (!r)
         return req;
     gql_request_free_parts(req);
     free(req);
     return r;
+}
+
+/* The coerced variables as JSON text ("" for none): equal texts render and match alike.
+ * Variables are coerced in the order the operation declares them, so the text is canonical. */
+static char *variables_key(const gql_request_t *req)
+{
+    if (!req->env.variables)
+        return strdup("");
+    const char *t = json_object_to_json_string_ext(req->env.variables, JSON_C_TO_STRING_PLAIN);
+    return t ? strdup(t) : NULL;
 }
 
 /* Drops the reference prepared_get handed out, when no request took it over. */
@@ -233,15 +250,17 @@ int gql_request_prepare_shared(gql_prepared_cache_t *c, const gql_schema_t *sche
     *errors = NULL;
     size_t keylen;
     char *key = make_key(schema, limits, operation_name, query, len, &keylen);
+    if (!key) /* out of memory (or a length that cannot be copied): a private request */
+        return gql_request_prepare(schema, query, len, variables, operation_name, limits, out, errors);
     gql_prepared_t *p = NULL;
-    int rc = key ? prepared_get(c, key, keylen, schema, query, len, operation_name, limits, &p, errors)
-                 : gql_request_prepare(schema, query, len, variables, operation_name, limits, out, errors);
+    int rc = prepared_get(c, key, keylen, schema, query, len, operation_name, limits, &p, errors);
     free(key);
-    if (!key || rc != GQL_OK)
+    if (rc != GQL_OK)
         return rc;
-    /* Without variables every subscriber's root facts are the same: one request serves all. */
-    bool share = p->op->operation == GQL_OPERATION_SUBSCRIPTION && !p->op->variable_definitions;
-    if (share && (*out = shared_get(p))) {
+    /* Subscribers sending the same variables (or none) get the same root facts: one request
+     * serves them all. A subscription is immutable once prepared, so sharing is invisible. */
+    bool share = p->op->operation == GQL_OPERATION_SUBSCRIPTION;
+    if (share && !p->op->variable_definitions && (*out = shared_get(p, ""))) {
         prepared_release(p);
         return GQL_OK;
     }
@@ -252,6 +271,9 @@ int gql_request_prepare_shared(gql_prepared_cache_t *c, const gql_schema_t *sche
         return rc;
     }
     req->prep = p; /* takes prepared_get's reference */
-    *out = share ? shared_put(req) : req;
+    char *vkey = share ? variables_key(req) : NULL;
+    if (share)
+        gql_request_compact(req);
+    *out = vkey ? shared_put(req, vkey) : req;
     return GQL_OK;
 }

@@ -593,6 +593,60 @@ static int coerce_variables(const gql_schema_t *s, const gql_ast_definition_t *o
     return json_object_array_length(errors) ? GQL_ERR_REQUEST : GQL_OK;
 }
 
+/* ---- variables after binding ---------------------------------------------------------- */
+
+static bool value_has_variable(const gql_ast_value_t *v)
+{
+    if (!v)
+        return false;
+    if (v->kind == GQL_VAL_VARIABLE)
+        return true;
+    for (const gql_ast_value_t *i = v->items; i; i = i->next)
+        if (value_has_variable(i))
+            return true;
+    for (const gql_ast_object_field_t *f = v->fields; f; f = f->next)
+        if (value_has_variable(f->value))
+            return true;
+    return false;
+}
+
+static bool args_have_variable(const gql_ast_argument_t *a)
+{
+    for (; a; a = a->next)
+        if (value_has_variable(a->value))
+            return true;
+    return false;
+}
+
+/* Whether rendering may read a variable: in any directive, or in the arguments of any field but
+ * the top-level ones of the operation (fragments count wholly: conservative). */
+static bool selections_use_variables(const gql_ast_selection_set_t *ss, bool top)
+{
+    if (!ss)
+        return false;
+    for (const gql_ast_selection_t *s = ss->selections; s; s = s->next) {
+        for (const gql_ast_directive_t *d = s->directives; d; d = d->next)
+            if (args_have_variable(d->arguments))
+                return true;
+        if ((!top && args_have_variable(s->arguments)) || selections_use_variables(s->selection_set, false))
+            return true;
+    }
+    return false;
+}
+
+void gql_request_compact(gql_request_t *req)
+{
+    if (req->kind != GQL_OP_SUBSCRIPTION || !req->env.variables || !req->root)
+        return;
+    if (selections_use_variables(req->env.op->selection_set, true))
+        return;
+    for (const gql_ast_definition_t *d = req->env.doc->definitions; d; d = d->next)
+        if (d->kind == GQL_DEF_FRAGMENT && selections_use_variables(d->selection_set, false))
+            return;
+    json_object_put(req->env.variables);
+    req->env.variables = NULL;
+}
+
 /* ---- prepare -------------------------------------------------------------------------- */
 
 void gql_request_free_parts(gql_request_t *req)

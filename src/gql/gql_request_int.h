@@ -18,7 +18,8 @@ struct gql_request {
     struct gql_prepared *prep; /* the interned operation holding env.doc (one reference), or NULL
                                  * when the request owns env.doc itself */
     int refs;                  /* users of a request shared through prep (under its cache's lock) */
-    bool shared;               /* prep->shared is this request */
+    char *share_key;           /* its key in prep's shared requests (coerced variables as JSON
+                                * text, "" for none), or NULL when not shared */
     gql_op_kind_t kind;
 };
 
@@ -33,6 +34,10 @@ int gql_request_parse(const gql_schema_t *schema, const char *query, size_t len,
  * code with *errors (caller owns). doc is only read, so several threads may bind one document. */
 int gql_request_bind(const gql_schema_t *schema, const gql_document_t *doc, const gql_ast_definition_t *op,
                      json_object *variables, const gql_limits_t *limits, gql_request_t **out, json_object **errors);
+
+/* Drops the coerced variables of a subscription when nothing renders from them any more: they
+ * are used only in the root field's arguments, which the root facts hold already coerced. */
+void gql_request_compact(gql_request_t *req);
 
 /* Frees what a request owns besides its document and its reference on prep. */
 void gql_request_free_parts(gql_request_t *req);

@@ -110,6 +110,10 @@ RT_TEST(variables_are_per_request)
     gql_request_t *b = prep(c, SUB_VAR, "{\"b\":\"b2\"}", NULL, &limits, NULL);
     CHECK(a && b && a != b);
     CHECK(gql_prepared_cache_count(c) == 1);
+    /* The same values (whatever else the client sent) share a's request. */
+    gql_request_t *a2 = prep(c, SUB_VAR, "{\"b\":\"b1\",\"unused\":2}", NULL, &limits, NULL);
+    CHECK(a2 == a);
+    gql_request_free(a2);
     char *aa = root_args(a), *ba = root_args(b);
     CHECK_STR(aa, "{\"blobId\":\"b1\"}");
     CHECK_STR(ba, "{\"blobId\":\"b2\"}");
@@ -125,6 +129,43 @@ RT_TEST(variables_are_per_request)
     gql_request_free(b);
     CHECK(gql_prepared_cache_count(c) == 0);
     CHECK(!prep(c, SUB_VAR, "{}", NULL, &limits, &rc) && rc == GQL_ERR_REQUEST);
+    CHECK(gql_prepared_cache_count(c) == 0);
+    gql_prepared_cache_free(c);
+}
+
+static char *render(const gql_request_t *r)
+{
+    json_object *change = json_tokener_parse("{\"mutation\":\"CREATED\",\"cursor\":\"c1\",\"node\":{\"id\":\"e1\"}}");
+    rt_buf_t out = RT_BUF_INIT;
+    CHECK(gql_render_event(r, change, &out) == 0);
+    json_object_put(change);
+    char *t = strdup(rt_buf_cstr(&out) ? out.data : "");
+    rt_buf_free(&out);
+    return t;
+}
+
+/* Variables read while rendering (a directive below the root) are kept and honoured. */
+RT_TEST(variables_in_directives_render_per_request)
+{
+    gql_prepared_cache_t *c = gql_prepared_cache_new();
+    const char *q = "subscription S($b: ID!, $s: Boolean!) { executions(blobId: $b) { cursor node @include(if: $s) "
+                    "{ id } } }";
+    gql_request_t *on = prep(c, q, "{\"b\":\"b1\",\"s\":true}", NULL, &limits, NULL);
+    gql_request_t *off = prep(c, q, "{\"b\":\"b1\",\"s\":false}", NULL, &limits, NULL);
+    CHECK(on && off && on != off);
+    char *t_on = render(on), *t_off = render(off);
+    CHECK_STR(t_on, "{\"data\":{\"executions\":{\"cursor\":\"c1\",\"node\":{\"id\":\"e1\"}}}}");
+    CHECK_STR(t_off, "{\"data\":{\"executions\":{\"cursor\":\"c1\"}}}");
+    free(t_on);
+    free(t_off);
+    gql_request_free(on);
+    gql_request_free(off);
+    /* Variables only in the root field's arguments: rendering is the same without them. */
+    gql_request_t *v = prep(c, SUB_VAR, "{\"b\":\"b9\"}", NULL, &limits, NULL);
+    char *t_v = render(v);
+    CHECK_STR(t_v, "{\"data\":{\"executions\":{\"cursor\":\"c1\",\"node\":{\"id\":\"e1\"}}}}");
+    free(t_v);
+    gql_request_free(v);
     CHECK(gql_prepared_cache_count(c) == 0);
     gql_prepared_cache_free(c);
 }
