@@ -222,6 +222,11 @@ static void auth_done(void *ctx, auth_failure_t result, auth_identity_t *identit
     }
     c->who = identity;
     c->state = ST_READY;
+    /* Only authentication reads these: an idle connection should not carry them for its life. */
+    free(c->query_token);
+    free(c->peer);
+    free(c->forwarded_for);
+    c->query_token = c->peer = c->forwarded_for = NULL;
     register_client(c);
     proto_send_simple(c, "connection_ack", NULL);
     if (c->kind == PROTO_LEGACY_WS)
