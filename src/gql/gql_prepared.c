@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,12 +16,12 @@
 
 typedef struct gql_prepared {
     gql_prepared_cache_t *cache;
-    int refs;                       /* requests holding doc (the shared one counts once) */
+    int refs;                       /* requests holding doc (each shared one counts once) */
     gql_document_t *doc;            /* owned */
     const gql_ast_definition_t *op; /* inside doc */
-    rt_map_t *shared;               /* subscription requests by coerced variables (share_key), or NULL: every
-                       * subscriber sending those values gets the one request; each holds one of
-                       * refs */
+    /* Subscription requests by their coerced variables (share_key), or NULL: every subscriber
+     * sending those values gets the one request. Each holds one of refs. */
+    rt_map_t *shared;
     size_t keylen;
     char key[]; /* the table's key, see make_key */
 } gql_prepared_t;
@@ -31,38 +32,28 @@ struct gql_prepared_cache {
 };
 
 /* What selects the result of parsing: schema, limits, operation name (absent differs from
- * empty) and text. */
-typedef struct key_head {
-    const gql_schema_t *schema;
-    int max_depth, max_tokens, max_list_items;
-    int has_name;
-} key_head_t;
-
+ * empty) and text, as "<schema>|<depth>|<tokens>|<list>|<named>|<name>\0<text>". */
 static char *make_key(const gql_schema_t *schema, const gql_limits_t *limits, const char *name, const char *query,
                       size_t len, size_t *keylen)
 {
-    key_head_t h;
-    memset(&h, 0, sizeof h); /* padding bytes are part of the key */
-    h.schema = schema;
-    if (limits) {
-        h.max_depth = limits->max_depth;
-        h.max_tokens = limits->max_tokens;
-        h.max_list_items = limits->max_list_items;
-    }
-    h.has_name = name != NULL;
-    size_t nlen = name ? strlen(name) : 0;
-    if (len > SIZE_MAX - sizeof h - nlen - 1)
+    char head[128];
+    int hlen = snprintf(head, sizeof head, "%p|%d|%d|%d|%d|", (const void *)schema, limits ? limits->max_depth : 0,
+                        limits ? limits->max_tokens : 0, limits ? limits->max_list_items : 0, name != NULL);
+    if (hlen < 0 || (size_t)hlen >= sizeof head)
         return NULL;
-    *keylen = sizeof h + nlen + 1 + len;
+    size_t nlen = name ? strlen(name) : 0;
+    if (len > SIZE_MAX - (size_t)hlen - nlen - 1)
+        return NULL;
+    *keylen = (size_t)hlen + nlen + 1 + len;
     char *k = malloc(*keylen);
     if (!k)
         return NULL;
-    memcpy(k, &h, sizeof h);
+    memcpy(k, head, (size_t)hlen);
     if (nlen)
-        memcpy(k + sizeof h, name, nlen);
-    k[sizeof h + nlen] = '\0'; /* a name holds no NUL, so name and text cannot run into each other */
+        memcpy(k + hlen, name, nlen);
+    k[(size_t)hlen + nlen] = '\0'; /* a name holds no NUL, so name and text cannot run into each other */
     if (len)
-        memcpy(k + sizeof h + nlen + 1, query, len);
+        memcpy(k + (size_t)hlen + nlen + 1, query, len);
     return k;
 }
 

@@ -1,8 +1,8 @@
 /* Interned prepared operations: one parsed and validated document per distinct (schema, limits,
  * operation name, query text), shared by every request that sends it and freed with its last
- * user. A subscription that declares no variables shares the whole request (root field facts,
- * plan, selection key) as well; otherwise each request keeps only its coerced variables and
- * root facts. */
+ * user. Subscriptions with the same coerced variables (or none) share the whole request too
+ * (root field facts, plan, selection key); any other request owns only its variables and root
+ * facts. bench/MEMORY.md has what this saves per connection. */
 #ifndef RT_GQL_PREPARED_H
 #define RT_GQL_PREPARED_H
 
