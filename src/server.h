@@ -83,17 +83,18 @@ typedef struct rt_server {
     struct auth *auth;
     struct feed *feed;
     struct net *net;
-    struct gql_persist *persist;         /* persisted operations and APQ (gql_persist_new); NULL: none */
-    struct gql_prepared_cache *prepared; /* interned operations of WebSocket requests; NULL: none */
-    rt_taskq_t *net_q;                   /* network thread 0's task queue, also the publisher's: store
+    struct gql_persist *persist; /* persisted operations and APQ (gql_persist_new); NULL: none */
+    rt_taskq_t *net_q;           /* network thread 0's task queue, also the publisher's: store
                                      * commit answers and watcher results for the feed run there,
                                      * one after the other, in log order. Every other network
                                      * thread has its own queue (net_loop_t), used for its
                                      * connections' auth results, replays and deliveries */
-    int nthreads;                        /* network threads actually running (cfg.threads resolved) */
+    int nthreads;                /* network threads actually running (cfg.threads resolved) */
     rt_metrics_t metrics;
     atomic_int draining; /* set by SIGTERM (signal thread), read by every network
                                      * thread: refuse new work, close, flush, exit 0 */
+    /* Interned operations of WebSocket requests (gql_prepared.h); NULL: none. */
+    struct gql_prepared_cache *prepared;
 } rt_server_t;
 
 #endif
