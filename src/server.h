@@ -59,6 +59,7 @@ struct auth;
 struct feed;
 struct net;
 struct gql_persist;
+struct gql_prepared_cache;
 
 /* Counters read by /metrics; written from any thread with relaxed atomics. */
 typedef struct rt_metrics {
@@ -92,6 +93,8 @@ typedef struct rt_server {
     rt_metrics_t metrics;
     atomic_int draining; /* set by SIGTERM (signal thread), read by every network
                                      * thread: refuse new work, close, flush, exit 0 */
+    /* Interned operations of WebSocket requests (gql_prepared.h); NULL: none. */
+    struct gql_prepared_cache *prepared;
 } rt_server_t;
 
 #endif

@@ -12,6 +12,7 @@
 #include "auth/auth.h"
 #include "feed/feed.h"
 #include "gql/gql_persist.h"
+#include "gql/gql_prepared.h"
 #include "app/app_commit.h"
 #include "app/app_http.h"
 #include "app/app_ws.h"
@@ -90,6 +91,8 @@ static int app_start(rt_server_t *srv, app_seed_fn seed, app_t *a)
         rt_log_error("main", "--persisted-operations: %s", perr);
         return -1;
     }
+    if (!(srv->prepared = gql_prepared_cache_new()))
+        return -1;
     if (net_start(srv, &a->net) < 0 || app_http_register(a->http, a->net) < 0)
         return -1;
     app_ws_register(a->ws, a->net);
@@ -125,6 +128,8 @@ static void app_stop(rt_server_t *srv, app_t *a)
     net_free(net);
     gql_persist_free(srv->persist);
     srv->persist = NULL;
+    gql_prepared_cache_free(srv->prepared); /* after the feed and the connections: no request is left */
+    srv->prepared = NULL;
     app_ws_free(a->ws);
     app_http_free(a->http);
     app_commit_free(a->commit);

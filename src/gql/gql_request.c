@@ -523,21 +523,27 @@ static gql_typeref_t *ref_from_ast(const gql_schema_t *s, gql_arena_t *a, const 
     return r->of ? r : NULL;
 }
 
-static int coerce_variables(const gql_schema_t *s, gql_document_t *doc, const gql_ast_definition_t *op,
-                            json_object *inputs, int max_list, json_object **out, json_object *errors)
+static int coerce_variables(const gql_schema_t *s, const gql_ast_definition_t *op, json_object *inputs, int max_list,
+                            json_object **out, json_object *errors)
 {
     /* No variables declared: no object (json-c gives each ~640 B, kept for a subscription's
      * whole life); the executor reads a NULL variable set as empty. */
     *out = NULL;
     if (!op->variable_definitions)
         return GQL_OK;
+    /* The type references live in an arena of their own: the document may be shared by other
+     * threads binding their variables at the same time (gql_prepared.c). */
     json_object *vars = json_object_new_object();
-    if (!vars)
+    gql_arena_t *types = gql_arena_new_sized(512);
+    if (!vars || !types) {
+        json_object_put(vars);
+        gql_arena_free(types);
         return GQL_ERR_NOMEM;
-    coerce_t c = {.s = s, .arena = doc->arena, .errors = errors, .max_list = max_list};
+    }
+    coerce_t c = {.s = s, .arena = types, .errors = errors, .max_list = max_list};
     for (const gql_ast_variable_definition_t *vd = op->variable_definitions; vd; vd = vd->next) {
         const char *name = vd->variable->str;
-        gql_typeref_t *t = ref_from_ast(s, doc->arena, vd->type);
+        gql_typeref_t *t = ref_from_ast(s, types, vd->type);
         if (!t)
             continue;
         char ts[256];
@@ -576,6 +582,7 @@ static int coerce_variables(const gql_schema_t *s, gql_document_t *doc, const gq
         else
             json_object_put(cv);
     }
+    gql_arena_free(types);
     if (c.nomem) {
         json_object_put(vars);
         return GQL_ERR_NOMEM;
@@ -586,15 +593,78 @@ static int coerce_variables(const gql_schema_t *s, gql_document_t *doc, const gq
     return json_object_array_length(errors) ? GQL_ERR_REQUEST : GQL_OK;
 }
 
+/* ---- variables after binding ---------------------------------------------------------- */
+
+static bool value_has_variable(const gql_ast_value_t *v)
+{
+    if (!v)
+        return false;
+    if (v->kind == GQL_VAL_VARIABLE)
+        return true;
+    for (const gql_ast_value_t *i = v->items; i; i = i->next)
+        if (value_has_variable(i))
+            return true;
+    for (const gql_ast_object_field_t *f = v->fields; f; f = f->next)
+        if (value_has_variable(f->value))
+            return true;
+    return false;
+}
+
+static bool args_have_variable(const gql_ast_argument_t *a)
+{
+    for (; a; a = a->next)
+        if (value_has_variable(a->value))
+            return true;
+    return false;
+}
+
+/* Whether rendering may read a variable: in any directive, or in the arguments of any field but
+ * the top-level ones of the operation (fragments count wholly: conservative). */
+static bool selections_use_variables(const gql_ast_selection_set_t *ss, bool top)
+{
+    if (!ss)
+        return false;
+    for (const gql_ast_selection_t *s = ss->selections; s; s = s->next) {
+        for (const gql_ast_directive_t *d = s->directives; d; d = d->next)
+            if (args_have_variable(d->arguments))
+                return true;
+        if ((!top && args_have_variable(s->arguments)) || selections_use_variables(s->selection_set, false))
+            return true;
+    }
+    return false;
+}
+
+void gql_request_compact(gql_request_t *req)
+{
+    if (req->kind != GQL_OP_SUBSCRIPTION || !req->env.variables || !req->root)
+        return;
+    if (selections_use_variables(req->env.op->selection_set, true))
+        return;
+    for (const gql_ast_definition_t *d = req->env.doc->definitions; d; d = d->next)
+        if (d->kind == GQL_DEF_FRAGMENT && selections_use_variables(d->selection_set, false))
+            return;
+    json_object_put(req->env.variables);
+    req->env.variables = NULL;
+}
+
 /* ---- prepare -------------------------------------------------------------------------- */
+
+void gql_request_free_parts(gql_request_t *req)
+{
+    if (req->root)
+        gql_exec_root_free(req->root);
+    json_object_put(req->env.variables);
+}
 
 void gql_request_free(gql_request_t *req)
 {
     if (!req)
         return;
-    if (req->root)
-        gql_exec_root_free(req->root);
-    json_object_put(req->env.variables);
+    if (req->prep) {
+        gql_prepared_request_done(req);
+        return;
+    }
+    gql_request_free_parts(req);
     gql_document_free((gql_document_t *)req->env.doc);
     free(req);
 }
@@ -686,45 +756,61 @@ static int check_depth(const gql_document_t *doc, const gql_ast_definition_t *op
     return GQL_ERR_TOO_COMPLEX;
 }
 
-int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t len, json_object *variables,
-                        const char *operation_name, const gql_limits_t *limits, gql_request_t **out,
-                        json_object **errors)
+int gql_request_parse(const gql_schema_t *schema, const char *query, size_t len, const char *operation_name,
+                      const gql_limits_t *limits, gql_document_t **doc, const gql_ast_definition_t **op,
+                      json_object **errors)
 {
-    *out = NULL;
+    *doc = NULL;
+    *op = NULL;
     *errors = NULL;
-    gql_document_t *doc = NULL;
-    int rc = parse_document(query, len, limits, &doc, errors);
+    int rc = parse_document(query, len, limits, doc, errors);
     if (rc != GQL_OK)
         return rc;
-
-    gql_request_t *req = calloc(1, sizeof *req);
     json_object *errs = json_object_new_array();
     rc = GQL_ERR_NOMEM;
-    if (!req || !errs)
+    if (!errs)
         goto fail;
-    req->env.schema = schema;
-    req->env.doc = doc;
-
-    int nerr = gql_validate(schema, doc, errs);
+    int nerr = gql_validate(schema, *doc, errs);
     if (nerr < 0)
         goto fail;
     if (nerr > 0) {
         rc = GQL_ERR_VALIDATION;
         goto fail;
     }
-    const gql_ast_definition_t *op = NULL;
-    if ((rc = choose_operation(doc, operation_name, errs, &op)) != GQL_OK)
+    if ((rc = choose_operation(*doc, operation_name, errs, op)) != GQL_OK ||
+        (rc = check_depth(*doc, *op, limits, errs)) != GQL_OK)
         goto fail;
+    json_object_put(errs);
+    return GQL_OK;
+fail:
+    if (rc == GQL_ERR_NOMEM && errs && json_object_array_length(errs) == 0)
+        json_object_array_add(errs, error_obj("Out of memory", NULL, NULL));
+    *errors = errs;
+    gql_document_free(*doc);
+    *doc = NULL;
+    *op = NULL;
+    return rc;
+}
+
+int gql_request_bind(const gql_schema_t *schema, const gql_document_t *doc, const gql_ast_definition_t *op,
+                     json_object *variables, const gql_limits_t *limits, gql_request_t **out, json_object **errors)
+{
+    *out = NULL;
+    *errors = NULL;
+    gql_request_t *req = calloc(1, sizeof *req);
+    json_object *errs = json_object_new_array();
+    int rc = GQL_ERR_NOMEM;
+    if (!req || !errs)
+        goto fail;
+    req->env.schema = schema;
+    req->env.doc = doc;
     req->env.op = op;
     req->kind = op->operation == GQL_OPERATION_MUTATION       ? GQL_OP_MUTATION
                 : op->operation == GQL_OPERATION_SUBSCRIPTION ? GQL_OP_SUBSCRIPTION
                                                               : GQL_OP_QUERY;
-    if ((rc = check_depth(doc, op, limits, errs)) != GQL_OK)
-        goto fail;
-    rc = coerce_variables(schema, doc, op, variables, list_limit(limits), &req->env.variables, errs);
+    rc = coerce_variables(schema, op, variables, list_limit(limits), &req->env.variables, errs);
     if (rc != GQL_OK)
         goto fail;
-
     if (req->kind == GQL_OP_SUBSCRIPTION) {
         json_object *rerr = NULL;
         rc = gql_exec_root_new(&req->env, &req->root, &rerr);
@@ -743,9 +829,25 @@ fail:
     if (rc == GQL_ERR_NOMEM && errs && json_object_array_length(errs) == 0)
         json_object_array_add(errs, error_obj("Out of memory", NULL, NULL));
     *errors = errs;
-    if (req)
-        gql_request_free(req);
-    else
-        gql_document_free(doc);
+    if (req) {
+        gql_request_free_parts(req);
+        free(req);
+    }
+    return rc;
+}
+
+int gql_request_prepare(const gql_schema_t *schema, const char *query, size_t len, json_object *variables,
+                        const char *operation_name, const gql_limits_t *limits, gql_request_t **out,
+                        json_object **errors)
+{
+    *out = NULL;
+    gql_document_t *doc = NULL;
+    const gql_ast_definition_t *op = NULL;
+    int rc = gql_request_parse(schema, query, len, operation_name, limits, &doc, &op, errors);
+    if (rc != GQL_OK)
+        return rc;
+    rc = gql_request_bind(schema, doc, op, variables, limits, out, errors);
+    if (rc != GQL_OK)
+        gql_document_free(doc); /* on success the request owns it */
     return rc;
 }

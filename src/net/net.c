@@ -16,10 +16,11 @@
 #include "net/net_pending.h"
 #include "util/util_log.h"
 
-/* Small per-connection receive buffers keep idle connections cheap (each WebSocket holds one for
- * its life; messages are reassembled in net_ws.c); HTTP connections are short-lived and read
- * bodies in larger pieces. tx_packet_size is set so sends are not chopped to the rx size. */
-#define NET_RX_BUFFER 512
+/* lws keeps rx_buffer_size + LWS_PRE bytes for each WebSocket's whole life, so it is small
+ * (bench/MEMORY.md): 256 takes a connection_init with a JWT or a typical subscribe in one piece;
+ * longer messages arrive in fragments that net_ws.c reassembles. HTTP connections are short-lived
+ * and read bodies in larger pieces. tx_packet_size is set so sends are not chopped to the rx size. */
+#define NET_RX_BUFFER 256
 #define NET_HTTP_RX_BUFFER 4096
 #define NET_TX_PACKET (256 * 1024)
 #define NET_DRAIN_GRACE_MS 3000

@@ -9,6 +9,7 @@
 
 #include "gql/gql.h"
 #include "gql/gql_persist.h"
+#include "gql/gql_prepared.h"
 #include "util/util_buf.h"
 #include "util/util_json.h"
 #include "util/util_log.h"
@@ -221,6 +222,11 @@ static void auth_done(void *ctx, auth_failure_t result, auth_identity_t *identit
     }
     c->who = identity;
     c->state = ST_READY;
+    /* Only authentication reads these: an idle connection should not carry them for its life. */
+    free(c->query_token);
+    free(c->peer);
+    free(c->forwarded_for);
+    c->query_token = c->peer = c->forwarded_for = NULL;
     register_client(c);
     proto_send_simple(c, "connection_ack", NULL);
     if (c->kind == PROTO_LEGACY_WS)
@@ -361,7 +367,8 @@ void proto_run_operation(proto_conn_t *c, const char *id, json_object *payload)
                                  json_object_is_type(doc_id, json_type_string) ? json_object_get_string(doc_id) : NULL,
                                  &pdoc, &qlen, &errors);
     if (rc == GQL_OK)
-        rc = gql_request_prepare(srv->schema, pdoc ? pdoc : query, qlen, vars, op, &limits, &req, &errors);
+        rc = gql_request_prepare_shared(srv->prepared, srv->schema, pdoc ? pdoc : query, qlen, vars, op, &limits, &req,
+                                        &errors);
     free(pdoc);
     if (rc != GQL_OK) {
         send_op_errors(c, id, errors);
