@@ -69,6 +69,7 @@ typedef struct rt_metrics {
     atomic_long deliveries_denied;
     atomic_long slow_consumer_closes;
     atomic_long queue_bytes;
+    atomic_long publish_queue;                      /* commits waiting for the publisher thread (app/app_commit.c) */
     atomic_long auth_failures[16];                  /* by auth failure reason, see auth/auth.h */
     atomic_long thread_connections[RT_MAX_THREADS]; /* open WebSockets per network thread */
 } rt_metrics_t;

@@ -27,7 +27,6 @@ struct app_commit {
     pthread_mutex_t mu; /* woken, stopping */
     pthread_cond_t cv;
     bool woken, stopping;
-    atomic_long depth;             /* batches pushed and not yet dispatched */
     app_commit_publish_fn publish; /* NULL: feed_publish(srv->feed) */
     void *publish_ctx;
 };
@@ -61,7 +60,7 @@ static void note_key(rt_map_t *keys, const char *type, const char *id, bool live
 static void publisher_wake(void *arg)
 {
     app_commit_t *c = arg;
-    if (atomic_fetch_add_explicit(&c->depth, 1, memory_order_relaxed) + 1 == APP_PUBLISH_BEHIND)
+    if (atomic_fetch_add_explicit(&c->srv->metrics.publish_queue, 1, memory_order_relaxed) + 1 == APP_PUBLISH_BEHIND)
         rt_log_warn("app", "the publisher is %d commits behind the store", APP_PUBLISH_BEHIND);
     pthread_mutex_lock(&c->mu);
     c->woken = true;
@@ -210,7 +209,7 @@ void app_commit_gap(void *ctx)
     rt_log_warn("app", "changes were missed (the change log was trimmed past this server): reloading the directory");
     if (app_commit_load_directory(c) < 0)
         rt_log_error("app", "cannot reload the directory from the store");
-    atomic_fetch_sub_explicit(&c->depth, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&c->srv->metrics.publish_queue, 1, memory_order_relaxed);
 }
 
 static void publish(app_commit_t *c, const store_change_t *changes, int n)
@@ -261,5 +260,5 @@ void app_commit_watched(void *ctx, const store_change_t *changes, int n)
 {
     app_commit_t *c = ctx;
     app_commit_dispatch(c, changes, n);
-    atomic_fetch_sub_explicit(&c->depth, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&c->srv->metrics.publish_queue, 1, memory_order_relaxed);
 }

@@ -19,7 +19,8 @@ void app_commit_free(app_commit_t *c);
 
 /* The publisher's queue (owned by c): hand it to store_watch. Unbounded: a commit is never
  * dropped or refused for a slow fan-out, and the store's writer never waits for it (the
- * ingestion answer would); a warning is logged when 1000 batches wait. */
+ * ingestion answer would); srv->metrics.publish_queue counts what waits, and a warning is
+ * logged when it reaches 1000. */
 rt_taskq_t *app_commit_queue(app_commit_t *c);
 /* Starts the publisher thread, which runs the queue's tasks one at a time, in order. Start it
  * once srv's store, auth and feed are set (what was queued before then waits). 0 or -1. */

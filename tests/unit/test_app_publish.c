@@ -261,8 +261,10 @@ RT_TEST(answers_need_no_publisher_and_shutdown_dispatches_the_rest)
         CHECK(answered(&e, x[i]) && x[i]->status == 200);
     CHECK(sink_count(&e.sink) == 0); /* nothing dispatched: the publisher never ran */
     CHECK(head_seq(e.srv.store) == 8);
+    CHECK(atomic_load(&e.srv.metrics.publish_queue) >= 1); /* grouped commits: 1 to 8 batches */
     env_shutdown(&e); /* the queued commits run here, in order; ASan reports what would leak */
     CHECK(contiguous(&e.sink, 8));
+    CHECK(atomic_load(&e.srv.metrics.publish_queue) == 0);
     env_close(&e);
     for (int i = 0; i < 8; i++)
         fx_free(x[i]);
