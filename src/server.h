@@ -70,6 +70,7 @@ typedef struct rt_metrics {
     atomic_long deliveries_denied;
     atomic_long slow_consumer_closes;
     atomic_long queue_bytes;
+    atomic_long publish_queue;                      /* commits waiting for the publisher thread (app/app_commit.c) */
     atomic_long auth_failures[16];                  /* by auth failure reason, see auth/auth.h */
     atomic_long thread_connections[RT_MAX_THREADS]; /* open WebSockets per network thread */
 } rt_metrics_t;
@@ -84,11 +85,10 @@ typedef struct rt_server {
     struct feed *feed;
     struct net *net;
     struct gql_persist *persist; /* persisted operations and APQ (gql_persist_new); NULL: none */
-    rt_taskq_t *net_q;           /* network thread 0's task queue, also the publisher's: store
-                                     * commit answers and watcher results for the feed run there,
-                                     * one after the other, in log order. Every other network
-                                     * thread has its own queue (net_loop_t), used for its
-                                     * connections' auth results, replays and deliveries */
+    rt_taskq_t *net_q;           /* network thread 0's task queue: ingestion answers, and like
+                                     * every other network thread's queue (net_loop_t) its
+                                     * connections' auth results, replays and deliveries. Commits
+                                     * reach the feed on the publisher thread (app/app_commit.c) */
     int nthreads;                /* network threads actually running (cfg.threads resolved) */
     rt_metrics_t metrics;
     atomic_int draining; /* set by SIGTERM (signal thread), read by every network

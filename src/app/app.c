@@ -77,7 +77,9 @@ static int app_start(rt_server_t *srv, app_seed_fn seed, app_t *a)
         return -1;
     srv->auth = auth_new(srv);
     a->commit = app_commit_new(srv);
-    a->http = a->commit ? app_http_new(srv, app_commit_watched, a->commit) : NULL;
+    /* No commit callback: the store's watcher hands every commit, ingestion's included, to the
+     * publisher, so an ingestion answer never waits for a fan-out. */
+    a->http = a->commit ? app_http_new(srv, NULL, NULL) : NULL;
     a->ws = app_ws_new(srv);
     if (!srv->auth || !a->http || !a->ws)
         return -1;
@@ -93,22 +95,24 @@ static int app_start(rt_server_t *srv, app_seed_fn seed, app_t *a)
     }
     if (!(srv->prepared = gql_prepared_cache_new()))
         return -1;
+    /* Every commit, this server's, operator commands' on its data dir, other cluster nodes' on
+     * the shared store, and what was missed when the log outran us, goes to the publisher in
+     * log order; registered before serving so that no ingestion result lacks it. */
+    if (store_watch_gaps(srv->store, app_commit_gap, a->commit) < 0 ||
+        store_watch(srv->store, app_commit_queue(a->commit), app_commit_watched, a->commit) < 0)
+        return -1;
     if (net_start(srv, &a->net) < 0 || app_http_register(a->http, a->net) < 0)
         return -1;
     app_ws_register(a->ws, a->net);
     srv->feed = feed_new(srv);
-    if (!srv->feed)
-        return -1;
-    /* Operator commands may write to the data dir of this running server, other cluster nodes
-     * to the shared store: hear of it, and of what was missed when the log outran us. */
-    if (store_watch_gaps(srv->store, app_commit_gap, a->commit) < 0 ||
-        store_watch(srv->store, srv->net_q, app_commit_watched, a->commit) < 0)
+    if (!srv->feed || app_commit_start(a->commit) < 0)
         return -1;
     return 0;
 }
 
-/* Pending work first, while everything is alive; then the store's writer is joined (accepted
- * changes are committed) and its last answers delivered; then connections are closed (which
+/* Pending work first, while everything is alive; the publisher stops before the store it
+ * reads; then the store's writer is joined (accepted changes are committed), the last commits
+ * dispatched here and the last answers and deliveries run; then connections are closed (which
  * unsubscribes from the feed), and only then the feed and auth go; the task queues last,
  * since auth workers may answer into them until auth_free. */
 static void app_stop(rt_server_t *srv, app_t *a)
@@ -116,8 +120,10 @@ static void app_stop(rt_server_t *srv, app_t *a)
     net_t *net = a->net;
     if (net)
         net_drain_tasks(net);
+    app_commit_stop(a->commit);
     store_close(srv->store);
     srv->store = NULL;
+    app_commit_drain(a->commit);
     if (net)
         net_drain_tasks(net);
     net_stop(net);

@@ -1,8 +1,12 @@
-/* The commit dispatch: directory mirror, then feed. The mirror goes first so that a commit
- * that both revokes access and changes a node is judged on the directory after the commit.
- * The keys of what the mirror holds are kept here, so a reload can drop what vanished. */
+/* The commit dispatch and the publisher thread that runs it: directory mirror, then feed. The
+ * mirror goes first so that a commit that both revokes access and changes a node is judged on
+ * the directory after the commit. The keys of what the mirror holds are kept here, so a reload
+ * can drop what vanished. */
 #include "app/app_commit.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,9 +15,20 @@
 #include "util/util_log.h"
 #include "util/util_map.h"
 
+/* Batches waiting for the publisher at which a warning is logged (once per crossing). */
+#define APP_PUBLISH_BEHIND 1000
+
 struct app_commit {
     rt_server_t *srv;
-    rt_map_t *keys; /* "type\0id" of every directory record mirrored into srv->auth */
+    rt_map_t *keys; /* "type\0id" of every directory record mirrored into srv->auth; publisher */
+    rt_taskq_t *q;  /* the publisher's queue: the store's watcher pushes here */
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t mu; /* woken, stopping */
+    pthread_cond_t cv;
+    bool woken, stopping;
+    app_commit_publish_fn publish; /* NULL: feed_publish(srv->feed) */
+    void *publish_ctx;
 };
 
 static char present; /* the value stored under every key: the key is what matters */
@@ -41,25 +56,100 @@ static void note_key(rt_map_t *keys, const char *type, const char *id, bool live
         rt_log_error("app", "out of memory noting a directory record");
 }
 
+/* The queue's wake hook, on the pushing thread (the store's writer or follower). */
+static void publisher_wake(void *arg)
+{
+    app_commit_t *c = arg;
+    if (atomic_fetch_add_explicit(&c->srv->metrics.publish_queue, 1, memory_order_relaxed) + 1 == APP_PUBLISH_BEHIND)
+        rt_log_warn("app", "the publisher is %d commits behind the store", APP_PUBLISH_BEHIND);
+    pthread_mutex_lock(&c->mu);
+    c->woken = true;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
 app_commit_t *app_commit_new(rt_server_t *srv)
 {
     app_commit_t *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->srv = srv;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
     c->keys = rt_map_new();
-    if (!c->keys) {
-        free(c);
+    c->q = rt_taskq_new(publisher_wake, c);
+    if (!c->keys || !c->q) {
+        app_commit_free(c);
         return NULL;
     }
     return c;
+}
+
+rt_taskq_t *app_commit_queue(app_commit_t *c) { return c->q; }
+
+void app_commit_set_publish(app_commit_t *c, app_commit_publish_fn fn, void *ctx)
+{
+    c->publish = fn;
+    c->publish_ctx = ctx;
+}
+
+static void *publisher_main(void *arg)
+{
+    app_commit_t *c = arg;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->woken && !c->stopping)
+            pthread_cond_wait(&c->cv, &c->mu);
+        if (c->stopping)
+            break;
+        c->woken = false;
+        pthread_mutex_unlock(&c->mu);
+        rt_taskq_drain(c->q);
+        pthread_mutex_lock(&c->mu);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+int app_commit_start(app_commit_t *c)
+{
+    if (pthread_create(&c->thread, NULL, publisher_main, c) != 0)
+        return -1;
+    pthread_setname_np(c->thread, "rt-publisher");
+    c->started = true;
+    return 0;
+}
+
+void app_commit_stop(app_commit_t *c)
+{
+    if (!c || !c->started)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->stopping = true;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->thread, NULL);
+    c->started = false;
+}
+
+void app_commit_drain(app_commit_t *c)
+{
+    if (c && c->q)
+        rt_taskq_drain(c->q);
 }
 
 void app_commit_free(app_commit_t *c)
 {
     if (!c)
         return;
+    app_commit_stop(c);
+    /* What is still queued holds the store's results: run it (srv's subsystems are gone by
+     * now, so it only frees) rather than drop it. */
+    app_commit_drain(c);
+    rt_taskq_free(c->q);
     rt_map_free(c->keys, NULL);
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
     free(c);
 }
 
@@ -119,13 +209,22 @@ void app_commit_gap(void *ctx)
     rt_log_warn("app", "changes were missed (the change log was trimmed past this server): reloading the directory");
     if (app_commit_load_directory(c) < 0)
         rt_log_error("app", "cannot reload the directory from the store");
+    atomic_fetch_sub_explicit(&c->srv->metrics.publish_queue, 1, memory_order_relaxed);
+}
+
+static void publish(app_commit_t *c, const store_change_t *changes, int n)
+{
+    if (c->publish)
+        c->publish(c->publish_ctx, changes, n);
+    else
+        feed_publish(c->srv->feed, changes, n);
 }
 
 /* Only the node changes, still in log order (shallow copies; the feed copies what it keeps). */
-static void publish_nodes(rt_server_t *srv, const store_change_t *changes, int n, int nodes)
+static void publish_nodes(app_commit_t *c, const store_change_t *changes, int n, int nodes)
 {
     if (nodes == n) {
-        feed_publish(srv->feed, changes, n);
+        publish(c, changes, n);
         return;
     }
     store_change_t *only = malloc((size_t)nodes * sizeof *only);
@@ -137,7 +236,7 @@ static void publish_nodes(rt_server_t *srv, const store_change_t *changes, int n
     for (int i = 0; i < n; i++)
         if (store_type_is_node(changes[i].type))
             only[k++] = changes[i];
-    feed_publish(srv->feed, only, k);
+    publish(c, only, k);
     free(only);
 }
 
@@ -153,8 +252,13 @@ void app_commit_dispatch(app_commit_t *c, const store_change_t *changes, int n)
         if (store_type_is_node(changes[i].type))
             nodes++;
     }
-    if (srv->feed && nodes > 0)
-        publish_nodes(srv, changes, n, nodes);
+    if ((c->publish || srv->feed) && nodes > 0)
+        publish_nodes(c, changes, n, nodes);
 }
 
-void app_commit_watched(void *c, const store_change_t *changes, int n) { app_commit_dispatch(c, changes, n); }
+void app_commit_watched(void *ctx, const store_change_t *changes, int n)
+{
+    app_commit_t *c = ctx;
+    app_commit_dispatch(c, changes, n);
+    atomic_fetch_sub_explicit(&c->srv->metrics.publish_queue, 1, memory_order_relaxed);
+}

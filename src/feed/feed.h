@@ -33,9 +33,9 @@ feed_t *feed_new(struct rt_server *srv);
 void feed_free(feed_t *f);
 
 /* Hands committed node changes (in log order) to the feed after the store committed them:
- * called on the thread draining srv->net_q (the publisher), one call at a time, in log order.
- * Renders once per selection and hands every other network thread its delivery list through
- * that thread's queue. The feed copies what it keeps. */
+ * called on the publisher thread (app/app_commit.c), one call at a time, in log order.
+ * Renders once per selection and hands every network thread its delivery list through that
+ * thread's queue. The feed copies what it keeps. */
 struct store_change;
 void feed_publish(feed_t *f, const struct store_change *changes, int n);
 

@@ -98,16 +98,13 @@ static int feed_wire_defer(void *ctx, rt_taskq_t *owner, rt_task_fn fn, void *ar
     return q ? rt_taskq_push(q, fn, arg) : -1;
 }
 
-/* feed_publish runs on the thread draining srv->net_q: its own subscribers get their list at
- * once (as with one thread), the other threads' lists go through their queues. */
+/* feed_publish runs on the publisher thread (app/app_commit.c), not a network thread: every
+ * thread's list, thread 0's included, goes through that thread's queue. */
 static int feed_wire_deliver(void *ctx, rt_taskq_t *owner, rt_task_fn run, void *list)
 {
     rt_server_t *srv = ctx;
-    if (!owner || owner == srv->net_q) {
-        run(list);
-        return 0;
-    }
-    return rt_taskq_push(owner, run, list);
+    rt_taskq_t *q = owner ? owner : srv->net_q;
+    return q ? rt_taskq_push(q, run, list) : -1;
 }
 
 feed_t *feed_new(struct rt_server *srv)

@@ -105,6 +105,7 @@ static void on_committed(void *ctx, const store_result_t *res)
             http_respond_error(p->x, 500, "out of memory");
         }
         atomic_fetch_add_explicit(&p->srv->metrics.changes_ingested, res->nchanges, memory_order_relaxed);
+        /* Only without a store watcher (the server always has one): after the answer. */
         if (!res->via_watch && p->commit)
             p->commit(p->commit_ctx, res->changes, res->nchanges);
     }
@@ -154,8 +155,10 @@ void http_events_handle(struct rt_server *srv, http_exchange_t *x, http_commit_f
     p->n = 0;
     p->commit = commit;
     p->commit_ctx = commit_ctx;
-    /* srv->net_q, not the exchange's thread: one queue keeps the publishes in log order (the
-     * answer then travels to the exchange's thread in http_exchange_respond). */
+    /* Answered on srv->net_q (network thread 0) as soon as the commit is durable; the server's
+     * store watcher hands the changes to the publisher on their own (res->via_watch), so the
+     * answer never waits for a fan-out. The answer then travels to the exchange's thread in
+     * http_exchange_respond. */
     int rc = store_submit_prepared(srv->store, prepare_body, p, srv->net_q, on_committed, p);
     if (rc != 0) {
         free(p);

@@ -27,6 +27,7 @@ void http_metrics_render(rt_server_t *srv, rt_buf_t *out)
            LOAD(m->slow_consumer_closes));
     metric(out, "outgoing_queue_bytes", "gauge", "Bytes queued for sending over all connections.",
            LOAD(m->queue_bytes));
+    metric(out, "publish_queue", "gauge", "Commits waiting for the publisher thread.", LOAD(m->publish_queue));
     gql_persist_counters_t pc;
     gql_persist_counters(srv->persist, &pc);
     metric(out, "persisted_hits_total", "counter", "Persisted operation ids resolved to a document.", pc.hits);

@@ -96,7 +96,9 @@ typedef struct store_result {
     int status;      /* STORE_OK, STORE_ERR_INVALID (error_index/message), other */
     int error_index; /* index of the offending record, -1 when not about one record */
     const char *error_message;
-    const store_change_t *changes; /* in log order; only node and directory changes made */
+    /* In log order; only node and directory changes made. NULL when via_watch: the watcher
+     * gets them (maybe at this very moment, on its own thread); nchanges still counts them. */
+    const store_change_t *changes;
     int nchanges;
     /* Cursor of the last change; when no record changed anything, the log head at the time
      * (a client that resumes after it misses nothing). */
@@ -216,11 +218,12 @@ int store_log_head(store_t *s, char out[STORE_CURSOR_MAX]);
 /* 0 when `cursor` can be resumed from; STORE_ERR_CURSOR_MALFORMED or _EXPIRED otherwise. */
 int store_cursor_check(store_t *s, const char *cursor);
 void store_flush(store_t *s);
-/* Asks to hear of changes that reach the store other than through this process's results:
- * SQLite: what other processes (operator commands) commit to the same data dir, checked about
- * twice a second and before each group commit. Redis (cluster mode): every change of every
- * server, this one's included, in log order (results then carry via_watch). `fn` runs on the
- * thread draining `q`. One watcher; call once at start, before serving. */
+/* Asks to hear of every committed change, in log order, this process's own included (results
+ * then carry via_watch and the answer does not wait for the watcher). SQLite: the writer hands
+ * on its own commits and what other processes (operator commands) commit to the same data dir,
+ * checked about twice a second and before each group commit. Redis (cluster mode): the follower
+ * reads every server's changes from the shared log. `fn` runs on the thread draining `q`. One
+ * watcher; call once at start, before serving. */
 int store_watch(store_t *s, rt_taskq_t *q, store_changes_fn fn, void *ctx);
 
 /* True when the store can serve: SQLite always; Redis when the last exchange with it

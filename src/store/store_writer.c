@@ -34,6 +34,10 @@ struct store_writer {
     store_writer_item_t *items;
     int out;
     bool stopped, closed;
+    /* store_writer_watch: where every successful result's changes also go (NULL fn: nowhere) */
+    rt_taskq_t *watch_q;
+    store_changes_fn watch_fn;
+    void *watch_ctx;
 };
 
 static void job_free(store_job_t *j)
@@ -153,29 +157,81 @@ void store_writer_unhold(store_writer_t *w)
     pthread_mutex_unlock(&w->mu);
 }
 
+/* A consumer is done with j: the last one hands the job back (or, on the writer thread, frees
+ * it). `held`: this consumer was counted in w->out. */
+static void job_release(store_job_t *j, bool held)
+{
+    store_writer_t *w = j->w;
+    pthread_mutex_lock(&w->mu);
+    bool last = --j->refs == 0;
+    if (!last && held)
+        w->out--; /* the other consumer still counts: never the writer's last reference */
+    pthread_mutex_unlock(&w->mu);
+    if (!last)
+        return;
+    if (held)
+        give_back(w, j, NULL);
+    else
+        job_free(j);
+}
+
 static void job_finish(void *arg)
 {
     store_job_t *j = arg;
+    bool via_watch = j->w->ops->via_watch || j->watched;
     store_result_t res = {
         .status = j->status,
         .error_index = j->status ? j->error_index : -1,
         .error_message = j->msg,
-        .changes = j->changes,
+        /* The watcher may be reading them on its own thread right now. */
+        .changes = via_watch ? NULL : j->changes,
         .nchanges = j->nchanges,
         .errors = j->errors,
-        .via_watch = j->w->ops->via_watch,
+        .via_watch = via_watch,
     };
     memcpy(res.cursor, j->cursor, STORE_CURSOR_MAX);
     if (j->done)
         j->done(j->ctx, &res);
-    if (!j->q) /* on the writer thread already */
-        job_free(j);
-    else
-        give_back(j->w, j, NULL);
+    job_release(j, j->q != NULL); /* without a queue: on the writer thread already */
+}
+
+/* The watcher's copy of a result: its changes, in commit order (the watcher's thread). */
+static void job_publish(void *arg)
+{
+    store_job_t *j = arg;
+    j->w->watch_fn(j->w->watch_ctx, j->changes, j->nchanges);
+    job_release(j, true);
+}
+
+/* Hands a committed job's changes to the watcher, before its answer goes out (writer thread). */
+static void job_tee(store_job_t *j)
+{
+    store_writer_t *w = j->w;
+    pthread_mutex_lock(&w->mu);
+    rt_taskq_t *q = w->watch_fn ? w->watch_q : NULL;
+    pthread_mutex_unlock(&w->mu);
+    if (!q)
+        return;
+    j->watched = true;
+    if (j->status != 0 || j->nchanges == 0)
+        return;
+    j->refs++;
+    store_writer_hold(w);
+    for (int tries = 0; tries < 100; tries++) {
+        if (rt_taskq_push(q, job_publish, j) == 0)
+            return;
+        usleep(10000);
+    }
+    /* The changes are committed and in the log (replays see them); live subscribers miss them. */
+    rt_log_error("store", "cannot hand %d committed changes to the watcher (out of memory)", j->nchanges);
+    store_writer_unhold(w);
+    j->refs--;
 }
 
 static void job_deliver(store_job_t *j)
 {
+    j->refs = 1;
+    job_tee(j);
     if (!j->q) {
         job_finish(j);
         return;
@@ -190,7 +246,7 @@ static void job_deliver(store_job_t *j)
      * caller's callback on the wrong thread. The change itself is committed. */
     rt_log_error("store", "cannot hand a commit result back (out of memory)");
     store_writer_unhold(j->w);
-    job_free(j);
+    job_release(j, false);
 }
 
 /* Runs the prepare steps (pure CPU work) before the group is applied. */
@@ -381,6 +437,15 @@ int store_writer_submit_prepared(store_writer_t *w, store_prepare_fn prepare, vo
         return STORE_ERR_NOMEM;
     *j = (store_job_t){.error_index = -1, .w = w, .q = q, .done = done, .ctx = ctx, .prepare = prepare, .pctx = pctx};
     return enqueue(w, j);
+}
+
+void store_writer_watch(store_writer_t *w, rt_taskq_t *q, store_changes_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&w->mu);
+    w->watch_q = q;
+    w->watch_fn = fn;
+    w->watch_ctx = ctx;
+    pthread_mutex_unlock(&w->mu);
 }
 
 void store_writer_flush(store_writer_t *w)

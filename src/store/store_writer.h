@@ -27,6 +27,8 @@ typedef struct store_job {
     void *ctx;
     store_prepare_fn prepare;
     void *pctx;
+    int refs;     /* consumers still to finish with it: the answer, and the watcher's copy */
+    bool watched; /* its changes went to the watcher too (store_writer_watch) */
 } store_job_t;
 
 typedef struct store_writer_ops {
@@ -61,6 +63,12 @@ int store_writer_submit(store_writer_t *w, store_record_t *records, int n, rt_ta
                         void *ctx);
 int store_writer_submit_prepared(store_writer_t *w, store_prepare_fn prepare, void *pctx, rt_taskq_t *q,
                                  store_done_fn done, void *ctx);
+/* From now on every successful result's changes also go to fn(ctx, ...) on the thread draining
+ * q, in commit order, on their own (results then carry via_watch): the answer is not held up by
+ * what the watcher does with them. For a store whose follower does not see its own commits
+ * (SQLite), so that they and other processes' changes reach one queue in log order. Any
+ * thread; once, before requests whose changes must be watched. */
+void store_writer_watch(store_writer_t *w, rt_taskq_t *q, store_changes_fn fn, void *ctx);
 /* Waits until everything submitted so far was applied and answered to its queue. */
 void store_writer_flush(store_writer_t *w);
 

@@ -536,6 +536,8 @@ static int s_watch(store_t *base, rt_taskq_t *q, store_changes_fn fn, void *ctx)
     s->watch_ctx = ctx;
     s->watch_fn = fn;
     pthread_mutex_unlock(&s->wmu);
+    /* This server's own commits too, pushed by the same writer thread: one queue in log order. */
+    store_writer_watch(s->base.writer, q, fn, ctx);
     store_writer_set_idle(s->base.writer, idle_poll, 500);
     return 0;
 }
