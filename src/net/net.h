@@ -72,7 +72,7 @@ int net_ws_send_parts(net_ws_t *ws, rt_frame_t *head, rt_frame_t *body, const ch
 void net_ws_close(net_ws_t *ws, int code, const char *reason, int drop_queue);
 
 /* Binds the listen sockets (one per thread) and creates every thread's task queue; srv->net_q
- * becomes thread 0's (the publisher's). Caller owns the result (net_free, after the workers
+ * becomes thread 0's. Caller owns the result (net_free, after the workers
  * that answer into the queues stopped). Returns 0 or -1 (logged). */
 int net_start(rt_server_t *srv, net_t **out);
 /* Adds a route (copied) to every thread's table. Call between net_start and net_run. Returns 0,
