@@ -61,7 +61,7 @@ describe('authentication floods', () => {
   before(async () => { srv = await server(['--trusted-proxies', '127.0.0.1', '--init-timeout-ms', '60000']); });
   after(async () => { await srv?.stop(); });
 
-  it('answers a valid login of another id within 2 s during a flood of 200 wrong attempts against one PAT id', { timeout: 120000 }, async () => {
+  it('answers a valid login of another id within seconds during a flood of 200 wrong attempts against one PAT id', { timeout: 120000 }, async () => {
     // 200 attempts from 200 addresses: only the per-id limit can stop them.
     const flood = await Promise.all(Array.from({ length: 200 }, (_, i) =>
       init(srv, patParams('pF', `wrong-${i}`), { xff: `10.1.${i >> 8}.${i & 255}` })));
@@ -70,7 +70,9 @@ describe('authentication floods', () => {
     const v = await outcome(valid, 10000);
     const elapsed = Date.now() - t0;
     assert.ok(v.acked, `the valid login is acked (got ${JSON.stringify(v.close)})`);
-    assert.ok(elapsed < 2000, `acked after ${elapsed} ms`);
+    // Queued behind 200 Argon2id verifications (no per-id limit) it would wait 10 s and more
+    // under ASan; 5 s leaves room for a loaded machine (test files run two at a time).
+    assert.ok(elapsed < 5000, `acked after ${elapsed} ms`);
     valid.ws.close();
 
     const results = await Promise.all(flood.map((s) => outcome(s)));
