@@ -70,8 +70,8 @@ describe('authentication floods', () => {
     const v = await outcome(valid, 10000);
     const elapsed = Date.now() - t0;
     assert.ok(v.acked, `the valid login is acked (got ${JSON.stringify(v.close)})`);
-    // Queued behind 200 Argon2id verifications (no per-id limit) it would wait 10 s and more
-    // under ASan; 5 s leaves room for a loaded machine (test files run two at a time).
+    // Queued behind 200 Argon2id verifications on two workers (no per-id limit) it would wait
+    // several times longer; 5 s leaves room for a loaded machine (test files run two at a time).
     assert.ok(elapsed < 5000, `acked after ${elapsed} ms`);
     valid.ws.close();
 
