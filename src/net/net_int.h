@@ -47,6 +47,8 @@ typedef struct net_ws {
     uint32_t qhead, qlen, qcap;
     size_t qbytes;
     rt_mono_t last_rx; /* anything (message, pong) last heard from the peer */
+    rt_mono_t opened;  /* the upgrade: the connection_init deadline counts from here */
+    uint32_t dirty_ix; /* 1 + its slot in net_loop.dirty while it waits for the flush, else 0 */
     bool ping_out;     /* a ping went out since then */
     bool closing;
     bool close_sent; /* lws is sending our close frame: nothing more from us */
@@ -72,13 +74,24 @@ struct net_loop {
     bool thread_started;
     struct lws_context *ctx;
     struct lws_vhost *vhost;
-    net_ws_t *conns;
+    net_ws_t *conns; /* newest first */
     long nconns;
+    /* The connection_init deadline: the oldest connection whose deadline has not been checked
+     * (the ones after it in `conns` are newer) and the one timer that checks it. */
+    net_ws_t *init_next;
+    lws_sorted_usec_list_t init_sul;
+    /* Connections given messages since the last flush: written once per loop pass, so several
+     * messages to one connection go out in one write (net_ws.c). Slots of closed ones are NULL;
+     * the array is freed when the loop has no connection left. */
+    net_ws_t **dirty;
+    uint32_t ndirty, dirty_cap;
+    bool flush_armed;
+    lws_sorted_usec_list_t flush_sul;
     lws_sorted_usec_list_t sweep;
     int sweep_ms;
     bool draining;
     rt_mono_t drain_deadline;
-    rt_buf_t scratch;                           /* LWS_PRE + one assembled message */
+    rt_buf_t scratch;                           /* LWS_PRE + one batch of framed messages */
     net_pending_t *pending_head, *pending_tail; /* incomplete requests, oldest first */
     /* The last read of a connection still in HTTP, and how many bytes came after the end of
      * the request headers in it: an upgrade finds there what a client sent without waiting for

@@ -1,15 +1,23 @@
 /* WebSocket connections: message reassembly with the size limit, the bounded outgoing queue
- * (refcounted frames, written straight away when the socket has room, else on WRITEABLE),
- * init timeout, keep-alive pings, and the calls into the session handler the wiring layer set
- * (net_ws_handler_t: the WebSocket protocols). */
+ * (refcounted frames; every connection given messages during a loop pass is flushed once at the
+ * start of the next, its queued messages framed here and written together in one system call),
+ * the connection_init deadline, keep-alive pings, and the calls into the session handler the
+ * wiring layer set (net_ws_handler_t: the WebSocket protocols). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/net_frame.h"
 #include "net/net_int.h"
 #include "util/util_log.h"
 #include "util/util_utf8.h"
 
 #define NET_RX_KEEP 1024 /* reassembly buffers larger than this are freed after each message */
+/* One write of a connection's queued messages (unless its first message alone is larger): a
+ * connection with a long queue takes its turn with the others in between. */
+#define NET_WS_BATCH_BYTES (64 * 1024)
+/* The connection_init deadlines of connections opened within this long of each other are
+ * checked together (so at most one timer pass per slice, a close at most this much late). */
+#define NET_INIT_SLICE_MS 10
 
 static size_t item_len(const net_qitem_t *it)
 {
@@ -59,63 +67,136 @@ static int queue_push(net_ws_t *w, const net_qitem_t *it)
     return 0;
 }
 
-/* Writes queued items while the socket takes them. Outside the connection's own WRITEABLE
- * callback a close cannot be performed, so it is left for that callback. Returns -1 when the
- * connection must be closed now (only ever inside its WRITEABLE callback). */
-static int flush(net_ws_t *w, int in_writeable)
+static void queue_pop(net_ws_t *w)
 {
-    net_loop_t *n = w->net;
-    while (w->qlen && w->wsi) {
-        net_qitem_t *it = &w->q[w->qhead];
-        if (it->kind == NQ_CLOSE) {
-            if (!in_writeable)
-                break;
-            /* Return -1 once only: lws then sends the close frame and waits for the peer's
-             * ack; a second -1 while it waits would kill the socket (the peer sees 1006). */
-            item_release(it);
-            w->qhead = (w->qhead + 1) % w->qcap;
-            w->qlen--;
-            w->close_sent = true;
-            lws_close_reason(w->wsi, (enum lws_close_status)w->close_code, (unsigned char *)w->close_reason,
-                             strlen(w->close_reason));
-            return -1;
-        }
-        if (lws_send_pipe_choked(w->wsi))
+    item_release(&w->q[w->qhead]);
+    w->qhead = (w->qhead + 1) % w->qcap;
+    w->qlen--;
+}
+
+/* Frames queued messages and pings from the head of the queue into the loop's scratch buffer
+ * after LWS_PRE, up to NET_WS_BATCH_BYTES (at least one) and never past a close. Returns how
+ * many items it took, or -1 when memory runs out; *len the framed bytes, *qb their queue bytes. */
+static int batch_build(net_ws_t *w, size_t *len, size_t *qb)
+{
+    rt_buf_t *s = &w->net->scratch;
+    size_t total = 0, payload = 0;
+    uint32_t k = 0;
+    for (; k < w->qlen; k++) {
+        const net_qitem_t *it = &w->q[(w->qhead + k) % w->qcap];
+        if (it->kind == NQ_CLOSE)
             break;
-        size_t len = item_len(it);
-        if (rt_buf_reserve(&n->scratch, LWS_PRE + len) < 0)
-            return in_writeable ? -1 : 0;
-        unsigned char *p = (unsigned char *)n->scratch.data + LWS_PRE;
-        size_t off = 0;
+        size_t ilen = item_len(it), framed = net_frame_header_len(ilen) + ilen;
+        if (k && total + framed > NET_WS_BATCH_BYTES)
+            break;
+        if (rt_buf_reserve(s, LWS_PRE + total + framed) < 0)
+            return -1;
+        unsigned char *p = (unsigned char *)s->data + LWS_PRE + total;
+        p += net_frame_header(p, it->kind == NQ_PING ? NET_FRAME_PING : NET_FRAME_TEXT, ilen);
         if (it->own) {
-            memcpy(p, it->own, len);
-            off = len;
+            memcpy(p, it->own, ilen);
         } else {
             if (it->head) {
                 memcpy(p, it->head->data, it->head->len);
-                off += it->head->len;
+                p += it->head->len;
             }
             if (it->body) {
-                memcpy(p + off, it->body->data, it->body->len);
-                off += it->body->len;
+                memcpy(p, it->body->data, it->body->len);
+                p += it->body->len;
             }
-            if (it->tail_len) {
-                memcpy(p + off, it->tail, it->tail_len);
-                off += it->tail_len;
-            }
+            if (it->tail_len)
+                memcpy(p, it->tail, it->tail_len);
         }
-        int wrote = lws_write(w->wsi, p, off, it->kind == NQ_PING ? LWS_WRITE_PING : LWS_WRITE_TEXT);
-        w->qbytes -= len;
-        atomic_fetch_sub_explicit(&n->srv->metrics.queue_bytes, (long)len, memory_order_relaxed);
-        item_release(it);
-        w->qhead = (w->qhead + 1) % w->qcap;
-        w->qlen--;
-        if (wrote < (int)off)
+        total += framed;
+        payload += ilen;
+    }
+    *len = total;
+    *qb = payload;
+    return (int)k;
+}
+
+/* Writes one batch of queued items, unless lws still holds unsent bytes of an earlier write
+ * (then the WRITEABLE callback comes once they are out). The batch goes out pre-framed as one
+ * LWS_WRITE_RAW write: TLS still applies, and lws keeps whatever the socket did not take and
+ * sends it before anything else, so frames never interleave; no extension is ever negotiated,
+ * so nothing is lost by bypassing lws's framing. At most one batch beyond the queue's bound is
+ * thus held by lws. Outside the connection's own WRITEABLE callback a close cannot be
+ * performed, so it is left for that callback. Returns -1 when the connection must be closed now
+ * (only ever inside its WRITEABLE callback). */
+static int flush(net_ws_t *w, int in_writeable)
+{
+    net_loop_t *n = w->net;
+    if (!w->wsi)
+        return 0;
+    if (w->qlen && w->q[w->qhead].kind == NQ_CLOSE) {
+        if (!in_writeable) {
+            lws_callback_on_writable(w->wsi);
+            return 0;
+        }
+        /* Return -1 once only: lws then sends the close frame and waits for the peer's ack; a
+         * second -1 while it waits would kill the socket (the peer sees 1006). */
+        queue_pop(w);
+        w->close_sent = true;
+        lws_close_reason(w->wsi, (enum lws_close_status)w->close_code, (unsigned char *)w->close_reason,
+                         strlen(w->close_reason));
+        return -1;
+    }
+    if (w->qlen && !lws_partial_buffered(w->wsi)) {
+        size_t len, qb;
+        int k = batch_build(w, &len, &qb);
+        if (k < 0)
+            return in_writeable ? -1 : 0;
+        int wrote = lws_write(w->wsi, (unsigned char *)n->scratch.data + LWS_PRE, len, LWS_WRITE_RAW);
+        w->qbytes -= qb;
+        atomic_fetch_sub_explicit(&n->srv->metrics.queue_bytes, (long)qb, memory_order_relaxed);
+        while (k--)
+            queue_pop(w);
+        if (wrote < (int)len)
             return in_writeable ? -1 : 0;
     }
-    if (w->qlen && w->wsi)
+    if (w->qlen)
         lws_callback_on_writable(w->wsi);
     return 0;
+}
+
+static void flush_cb(lws_sorted_usec_list_t *sul)
+{
+    net_loop_t *n = lws_container_of(sul, net_loop_t, flush_sul);
+    n->flush_armed = false;
+    /* Flushing adds nobody: the count cannot change under the loop. */
+    for (uint32_t i = 0; i < n->ndirty; i++) {
+        net_ws_t *w = n->dirty[i];
+        if (!w)
+            continue;
+        w->dirty_ix = 0;
+        flush(w, 0);
+    }
+    n->ndirty = 0;
+}
+
+/* Queues a flush of w at the start of the next loop pass, after whatever else this pass gives
+ * it (a delivery list, other connections' messages, a batch of task results). */
+static void mark_dirty(net_ws_t *w)
+{
+    net_loop_t *n = w->net;
+    if (w->dirty_ix)
+        return;
+    if (n->ndirty == n->dirty_cap) {
+        uint32_t ncap = n->dirty_cap ? n->dirty_cap * 2 : 64;
+        net_ws_t **nd = realloc(n->dirty, ncap * sizeof *nd);
+        if (!nd) {
+            flush(w, 0); /* unbatched, but sent */
+            return;
+        }
+        n->dirty = nd;
+        n->dirty_cap = ncap;
+    }
+    n->dirty[n->ndirty++] = w;
+    w->dirty_ix = n->ndirty;
+    if (!n->flush_armed) {
+        n->flush_armed = true;
+        lws_sul_schedule(n->ctx, 0, &n->flush_sul, flush_cb, 0);
+    }
 }
 
 static void ws_close(void *io_ctx, int code, const char *reason, int drop_queue)
@@ -157,7 +238,13 @@ static int ws_enqueue(net_ws_t *w, net_qitem_t *it)
         ws_close(w, 4500, "Internal error", 1);
         return -1;
     }
-    flush(w, 0);
+    /* A burst (one publish's many messages) is written whenever a batch's worth has gathered,
+     * so that the queue holds what the socket did not take plus less than one batch, and only a
+     * reader that does not keep up passes the bound. */
+    size_t batch = max / 2 < NET_WS_BATCH_BYTES ? max / 2 : NET_WS_BATCH_BYTES;
+    if (w->qbytes >= batch)
+        flush(w, 0);
+    mark_dirty(w);
     return 0;
 }
 
@@ -199,6 +286,35 @@ static bool sent_before_upgrade(net_loop_t *n, struct lws *wsi)
     return after;
 }
 
+/* The connection_init deadline of every connection is checked by one timer per thread rather
+ * than a timer per connection: lws 4.1 keeps a thread's timers in one sorted list that every
+ * insertion walks, so a timer per connection made each handshake cost as much as the handshakes
+ * of the last few seconds. Connections arrive in deadline order, so the timer only ever looks at
+ * the oldest unchecked one (n->init_next) and walks towards the newer ones. Connections already
+ * acknowledged are still visited once: the handler ignores the timeout then. */
+static void init_cb(lws_sorted_usec_list_t *sul);
+
+static void init_arm(net_loop_t *n, const net_ws_t *w)
+{
+    int64_t ms = n->srv->cfg.init_timeout_ms - rt_mono_ms_between(w->opened, rt_mono_now());
+    ms = ms <= 0 ? 0 : (ms + NET_INIT_SLICE_MS - 1) / NET_INIT_SLICE_MS * NET_INIT_SLICE_MS;
+    lws_sul_schedule(n->ctx, 0, &n->init_sul, init_cb, (lws_usec_t)ms * LWS_US_PER_MS);
+}
+
+static void init_cb(lws_sorted_usec_list_t *sul)
+{
+    net_loop_t *n = lws_container_of(sul, net_loop_t, init_sul);
+    rt_mono_t now = rt_mono_now();
+    net_ws_t *w;
+    while ((w = n->init_next) && rt_mono_ms_between(w->opened, now) >= n->srv->cfg.init_timeout_ms) {
+        n->init_next = w->prev; /* the next newer one */
+        if (!w->closing && w->wsi)
+            n->group->ws.init_timeout(w->session);
+    }
+    if (n->init_next)
+        init_arm(n, n->init_next);
+}
+
 static int ws_established(struct lws *wsi, net_pss_t *pss)
 {
     net_loop_t *n = lws_context_user(lws_get_context(wsi));
@@ -207,7 +323,7 @@ static int ws_established(struct lws *wsi, net_pss_t *pss)
         return -1;
     w->wsi = wsi;
     w->net = n;
-    w->last_rx = rt_mono_now();
+    w->last_rx = w->opened = rt_mono_now();
 
     char path[256] = "", tokbuf[4096];
     lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
@@ -242,10 +358,13 @@ static int ws_established(struct lws *wsi, net_pss_t *pss)
          * those bytes, unseen by the frame guard: refuse them all. */
         net_wsguard_fail(&w->guard);
         ws_close(w, LWS_CLOSE_STATUS_PROTOCOL_ERR, "Protocol error", 1);
-    } else if (n->draining)
+    } else if (n->draining) {
         ws_close(w, 1001, "Going away", 1);
-    else
-        lws_set_timer_usecs(wsi, (lws_usec_t)n->srv->cfg.init_timeout_ms * LWS_US_PER_MS);
+    }
+    if (!n->init_next) {
+        n->init_next = w;
+        init_arm(n, w);
+    }
     return 0;
 }
 
@@ -257,13 +376,22 @@ static void ws_closed(net_ws_t *w)
     queue_clear(w);
     free(w->q);
     rt_buf_free(&w->rx);
+    if (n->init_next == w)
+        n->init_next = w->prev; /* the init timer, when it comes, finds the newer ones */
+    if (w->dirty_ix)
+        n->dirty[w->dirty_ix - 1] = NULL;
     if (w->prev)
         w->prev->next = w->next;
     else
         n->conns = w->next;
     if (w->next)
         w->next->prev = w->prev;
-    n->nconns--;
+    if (--n->nconns == 0) {
+        /* Every slot is NULL now; a flush still armed finds none. */
+        free(n->dirty);
+        n->dirty = NULL;
+        n->ndirty = n->dirty_cap = 0;
+    }
     atomic_fetch_sub_explicit(&n->srv->metrics.connections, 1, memory_order_relaxed);
     atomic_fetch_sub_explicit(&n->srv->metrics.thread_connections[n->index], 1, memory_order_relaxed);
     free(w);
@@ -334,10 +462,6 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, net_pss_t
             ws_close(w, LWS_CLOSE_STATUS_PROTOCOL_ERR, "Protocol error", 0);
         }
         return w && !w->close_sent ? flush(w, 1) : 0;
-    case LWS_CALLBACK_TIMER:
-        if (w && !w->closing)
-            w->net->group->ws.init_timeout(w->session);
-        return 0;
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
         /* A 1-byte close payload is a protocol error (RFC 6455 5.5.1) that lws would echo as if
          * it were well formed. The frame guard cuts it out before lws sees it; a build without
@@ -391,7 +515,7 @@ void net_ws_sweep(net_loop_t *n, rt_mono_t now)
             /* libwebsockets 4.1 does not report empty pongs: give the ping a payload. */
             net_qitem_t it = {.kind = NQ_PING, .tail = "rt", .tail_len = 2};
             if (queue_push(w, &it) == 0)
-                flush(w, 0);
+                mark_dirty(w);
         }
         n->group->ws.tick(w->session, wall, now);
     }
