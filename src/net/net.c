@@ -17,10 +17,10 @@
 #include "util/util_log.h"
 
 /* lws keeps rx_buffer_size + LWS_PRE bytes for each WebSocket's whole life, so it is small
- * (bench/MEMORY.md): 256 takes a connection_init with a JWT or a typical subscribe in one piece;
- * longer messages arrive in fragments that net_ws.c reassembles. HTTP connections are short-lived
+ * (bench/MEMORY.md), though never below a control frame's largest payload (125 bytes), which
+ * lws hands over whole; longer messages arrive in fragments that net_ws.c reassembles. HTTP connections are short-lived
  * and read bodies in larger pieces. tx_packet_size is set so sends are not chopped to the rx size. */
-#define NET_RX_BUFFER 256
+#define NET_RX_BUFFER 128
 #define NET_HTTP_RX_BUFFER 4096
 #define NET_TX_PACKET (256 * 1024)
 #define NET_DRAIN_GRACE_MS 3000
@@ -169,6 +169,11 @@ static int loop_listen(net_t *net, net_loop_t *l, int port)
     /* lws's own limit on holding a header buffer, in whole seconds; net_pending.c enforces the
      * header deadline to the millisecond for every connection, with or without a buffer. */
     info.timeout_secs_ah_idle = (srv->cfg.header_timeout_ms + 999) / 1000;
+    /* No lws validity timer: its default policy re-inserts a timer into the thread's sorted
+     * list at every upgrade and every pong (a walk over every connection's timer each time);
+     * the thread's sweep already pings and drops silent peers (--ping-interval-ms). */
+    static const lws_retry_bo_t no_validity_timer = {0};
+    info.retry_and_idle_policy = &no_validity_timer;
     info.vhost_name = "blobhub-realtime";
     info.server_string = "blobhub-realtime";
     if (srv->cfg.tls_cert) {

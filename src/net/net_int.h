@@ -53,7 +53,7 @@ typedef struct net_ws {
     bool closing;
     bool close_sent; /* lws is sending our close frame: nothing more from us */
     int close_code;
-    char close_reason[124];
+    char *close_reason; /* owned (ws_close); NULL: none, or no memory for one */
 } net_ws_t;
 
 /* Per-session user data of every protocol: an HTTP exchange or a WebSocket connection. */

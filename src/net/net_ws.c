@@ -11,7 +11,6 @@
 #include "util/util_log.h"
 #include "util/util_utf8.h"
 
-#define NET_RX_KEEP 1024 /* reassembly buffers larger than this are freed after each message */
 /* One write of a connection's queued messages (unless its first message alone is larger): a
  * connection with a long queue takes its turn with the others in between. */
 #define NET_WS_BATCH_BYTES (64 * 1024)
@@ -137,8 +136,8 @@ static int flush(net_ws_t *w, int in_writeable)
          * second -1 while it waits would kill the socket (the peer sees 1006). */
         queue_pop(w);
         w->close_sent = true;
-        lws_close_reason(w->wsi, (enum lws_close_status)w->close_code, (unsigned char *)w->close_reason,
-                         strlen(w->close_reason));
+        const char *why = w->close_reason ? w->close_reason : "";
+        lws_close_reason(w->wsi, (enum lws_close_status)w->close_code, (unsigned char *)why, strlen(why));
         return -1;
     }
     if (w->qlen && !lws_partial_buffered(w->wsi)) {
@@ -206,7 +205,8 @@ static void ws_close(void *io_ctx, int code, const char *reason, int drop_queue)
         return;
     w->closing = true;
     w->close_code = code;
-    snprintf(w->close_reason, sizeof w->close_reason, "%s", reason ? reason : "");
+    /* A close frame carries at most 123 bytes of reason. */
+    w->close_reason = reason && *reason ? strndup(reason, 123) : NULL;
     if (drop_queue)
         queue_clear(w);
     net_qitem_t it = {.kind = NQ_CLOSE};
@@ -375,6 +375,7 @@ static void ws_closed(net_ws_t *w)
     n->group->ws.close(w->session);
     queue_clear(w);
     free(w->q);
+    free(w->close_reason);
     rt_buf_free(&w->rx);
     if (n->init_next == w)
         n->init_next = w->prev; /* the init timer, when it comes, finds the newer ones */
@@ -433,10 +434,8 @@ static int ws_receive(net_ws_t *w, const char *in, size_t len)
             ws_close(w, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "Invalid UTF-8", 1);
         else
             w->net->group->ws.message(w->session, w->rx.data, w->rx.len);
-        if (w->rx.cap > NET_RX_KEEP)
-            rt_buf_free(&w->rx);
-        else
-            rt_buf_reset(&w->rx);
+        /* Fragmented messages are rare (a long subscribe): nothing is kept between them. */
+        rt_buf_free(&w->rx);
     }
     return 0;
 }
@@ -518,6 +517,12 @@ void net_ws_sweep(net_loop_t *n, rt_mono_t now)
                 mark_dirty(w);
         }
         n->group->ws.tick(w->session, wall, now);
+        /* An idle connection keeps no queue: a burst grows it, the next sweep gives it back. */
+        if (!w->qlen && w->q && !w->dirty_ix) {
+            free(w->q);
+            w->q = NULL;
+            w->qcap = w->qhead = 0;
+        }
     }
 }
 
