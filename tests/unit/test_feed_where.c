@@ -10,6 +10,7 @@
 #include "feed/feed_where.h"
 #include "gql_schema_gen.h"
 #include "rt_test.h"
+#include "store/store.h"
 
 extern const gql_schema_t gql_schema_blobhub_plus;
 
@@ -502,6 +503,58 @@ RT_TEST(field_added_to_a_copy_of_the_sdl)
     CHECK(compile_on(plus, "Execution", "{\"score_contains\":1}", NULL, &w) == FEED_WHERE_BAD_ARG);
     /* the served schema does not have the added fields */
     CHECK(compile("Execution", "{\"priority_gte\":5}", &w) == FEED_WHERE_BAD_ARG && !w);
+}
+
+/* The same copy at ingestion: the added fields are validated by their SDL types, and an update
+ * lists them in updatedFields at their place in the SDL (added at the head of Execution). */
+#define EXU(fields) EX(",\"updatedAt\":\"2024-05-01T12:00:00.000Z\"" fields)
+
+static char *ingest_plus(const char *old_text, const char *record, json_object **uf)
+{
+    store_t s = {.nodes = &gql_schema_blobhub_plus, .directory = &gql_schema_directory};
+    json_object *j = json_tokener_parse(record), *old = old_text ? json_tokener_parse(old_text) : NULL, *next = NULL;
+    store_record_t r;
+    store_change_t c;
+    char *msg = NULL;
+    bool changed = false;
+    *uf = NULL;
+    if (store_record_parse(&s, j, &r, &msg) == 0) {
+        memset(&c, 0, sizeof c);
+        if (store_change_compute(&s, &r, old, &changed, &next, &c, &msg) == 0 && changed) {
+            *uf = c.updated_fields ? json_object_get(c.updated_fields) : NULL;
+            store_change_clear(&c);
+        }
+        store_record_clear(&r);
+    }
+    json_object_put(next);
+    json_object_put(old);
+    json_object_put(j);
+    return msg;
+}
+
+RT_TEST(field_added_to_a_copy_of_the_sdl_at_ingestion)
+{
+    json_object *uf = NULL;
+    char *msg =
+        ingest_plus(NULL, "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":" EXU(",\"priority\":\"high\"") "}", &uf);
+    CHECK(msg && strstr(msg, "priority"));
+    free(msg);
+    msg = ingest_plus(EXU(",\"priority\":1"),
+                      "{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":" EXU(",\"priority\":2,\"pinned\":true") "}",
+                      &uf);
+    CHECK(!msg);
+    CHECK(uf && strcmp(json_object_to_json_string_ext(uf, JSON_C_TO_STRING_PLAIN), "[\"priority\",\"pinned\"]") == 0);
+    json_object_put(uf);
+    free(msg);
+    /* the served schema refuses the field */
+    store_t served = {.nodes = &gql_schema_blobhub, .directory = &gql_schema_directory};
+    json_object *j =
+        json_tokener_parse("{\"type\":\"Execution\",\"op\":\"upsert\",\"node\":" EXU(",\"priority\":2") "}");
+    store_record_t r;
+    msg = NULL;
+    CHECK(store_record_parse(&served, j, &r, &msg) != 0 && msg && strstr(msg, "priority"));
+    free(msg);
+    json_object_put(j);
 }
 
 RT_TEST_MAIN()
