@@ -331,7 +331,7 @@ static int run_conns(int argc, char **argv)
     l.n = atoi(argv[4]);
     l.net = atoi(argv[5]);
     l.changes = atoi(argv[6]);
-    l.window = argc > 9 ? atoi(argv[9]) : 128;
+    l.window = argc > 9 ? atoi(argv[9]) : 32;
     int timeout_s = atoi(argv[7]);
     if (l.n <= 0 || l.net < 1 || l.net > 254 || l.changes < 0 || l.changes > MAX_CHANGES || l.window < 1)
         return 2;
