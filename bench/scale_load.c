@@ -9,7 +9,8 @@
  *        scale_load publish <port> <service-key> <first> <count> <interval-ms>
  * conns prints `READY ...` once every connection is subscribed (or failed), `DONE <change> ...` once
  * every subscribed connection got that change, `RESULT ...` at the end; it ends when every change
- * arrived everywhere, on SIGTERM/SIGINT, or after <timeout-s> whatever happens, and writes one
+ * arrived everywhere, on SIGTERM/SIGINT, or when <timeout-s> passed for the connections or then
+ * again for the changes, whatever happens; it writes one
  * line `<change> <latency-us>` per delivery to <latency-file>. */
 #include "bench_client.h"
 
@@ -283,6 +284,7 @@ static void run(load_t *l, int timeout_s)
         if (!announced && l->started == l->n && l->inflight == 0) {
             report_ready(l);
             announced = 1;
+            end = l->t_ready + (int64_t)timeout_s * 1000000; /* as long again for the changes */
         }
         if (announced && l->changes > 0 && all_delivered(l))
             break;
