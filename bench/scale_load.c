@@ -48,7 +48,8 @@ typedef struct load {
     int port, n, net, changes, window;
     const char *credential;
     sconn_t *cs;
-    int32_t *lat; /* [change * n + conn], µs; -1: not received */
+    int32_t *lat;        /* [change * n + conn], µs; -1: not received */
+    int fail_at[S_DEAD]; /* failed handshakes by the state they were in */
     int ep, started, inflight, ready, alive, failed, closes, errors, pings, bad_frames;
     long per_change[MAX_CHANGES];
     char done[MAX_CHANGES];
@@ -88,6 +89,7 @@ static void conn_kill(load_t *l, sconn_t *s, int was_ready)
         l->alive--;
     } else {
         l->failed++;
+        l->fail_at[s->state]++;
         l->inflight--;
     }
     s->state = S_DEAD;
@@ -258,10 +260,12 @@ static void report_ready(load_t *l)
     l->t_ready = now_us();
     qsort(l->hs_us, (size_t)l->ready, sizeof *l->hs_us, cmp_i32);
     double p50 = l->ready ? l->hs_us[l->ready / 2] / 1e3 : 0, p99 = l->ready ? l->hs_us[l->ready * 99 / 100] / 1e3 : 0;
-    printf("READY subscribed=%d failed=%d start_us=%lld ready_us=%lld open_s=%.2f hs_p50_ms=%.1f hs_p99_ms=%.1f "
+    printf("READY subscribed=%d failed=%d failed_connect=%d failed_upgrade=%d failed_init=%d failed_subscribe=%d "
+           "start_us=%lld ready_us=%lld open_s=%.2f hs_p50_ms=%.1f hs_p99_ms=%.1f "
            "hs_max_ms=%.1f\n",
-           l->ready, l->failed, (long long)l->t0, (long long)l->t_ready, (double)(l->t_ready - l->t0) / 1e6, p50, p99,
-           l->hs_max_us / 1e3);
+           l->ready, l->failed, l->fail_at[S_IDLE] + l->fail_at[S_CONNECTING], l->fail_at[S_UPGRADE],
+           l->fail_at[S_INIT], l->fail_at[S_SUB], (long long)l->t0, (long long)l->t_ready,
+           (double)(l->t_ready - l->t0) / 1e6, p50, p99, l->hs_max_us / 1e3);
     fflush(stdout);
 }
 
