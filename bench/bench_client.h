@@ -1,5 +1,6 @@
 /* Client side of the wire shared by the C load generators (bench/compare_load.c,
- * bench/fanout_load.c): loopback dialing, masked text frames, frame parsing and keep-alive
+ * bench/fanout_load.c, bench/scale_load.c): loopback dialing, the WebSocket upgrade and
+ * graphql-transport-ws connection_init, masked frames, frame parsing and keep-alive
  * POST /v1/events. Header-only (static functions): each benchmark is one gcc command. */
 #ifndef BENCH_CLIENT_H
 #define BENCH_CLIENT_H
@@ -30,28 +31,40 @@ static inline int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Connection `idx` binds its own loopback source address per 20,000 connections, so more than
- * one address's ephemeral ports are available (127.0.0.0/8 all routes to lo). */
-static inline int dial(int port, int idx)
+/* A loopback socket to `port` (blocking, TCP_NODELAY); bound first to the source address
+ * `src` (host order) when it is not 0, so that the ephemeral ports of more than one address
+ * are available (127.0.0.0/8 all routes to lo). */
+static inline int dial_from(int port, uint32_t src, int flags)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(AF_INET, SOCK_STREAM | flags, 0);
     if (fd < 0)
         return -1;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (idx >= 20000) {
-        struct sockaddr_in src = {.sin_family = AF_INET};
-        src.sin_addr.s_addr = htonl(0x7f000001u + (uint32_t)(idx / 20000) * 256u);
+    if (src) {
+        struct sockaddr_in a = {.sin_family = AF_INET};
+        a.sin_addr.s_addr = htonl(src);
+        /* The port is chosen at connect() for the whole 4-tuple, not reserved at bind(). */
         setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-        bind(fd, (struct sockaddr *)&src, sizeof src);
+        if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+            close(fd);
+            return -1;
+        }
     }
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS) {
         close(fd);
         return -1;
     }
     return fd;
+}
+
+/* Connection `idx` binds its own loopback source address per 20,000 connections (idx < 20000:
+ * the default 127.0.0.1). */
+static inline int dial(int port, int idx)
+{
+    return dial_from(port, idx >= 20000 ? 0x7f000001u + (uint32_t)(idx / 20000) * 256u : 0, 0);
 }
 
 static inline int write_all(int fd, const void *p, size_t n)
@@ -166,6 +179,64 @@ static inline int conn_wait(conn_t *c, const char *needle)
         if (conn_fill(c) < 0)
             return -1;
     }
+}
+
+/* The upgrade request to /v1/graphql with the graphql-transport-ws subprotocol. */
+static inline int ws_upgrade_request(char *out, size_t cap, int port)
+{
+    return snprintf(out, cap,
+                    "GET /v1/graphql HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n",
+                    port);
+}
+
+/* Takes the upgrade answer off the buffer: 1 when it was a 101 (what follows it stays as
+ * frames), 0 when it is not complete yet, -1 when it is anything else. */
+static inline int ws_take_101(conn_t *c)
+{
+    unsigned char *end = c->len ? memmem(c->buf, c->len, "\r\n\r\n", 4) : NULL;
+    if (!end)
+        return 0;
+    if (c->len < 12 || memcmp(c->buf + 9, "101", 3) != 0)
+        return -1;
+    size_t hl = (size_t)(end + 4 - c->buf);
+    memmove(c->buf, c->buf + hl, c->len - hl);
+    c->len -= hl;
+    return 1;
+}
+
+/* connection_init carrying `credential` (a JWT or a key) as a Bearer Authorization. */
+static inline int ws_init_message(char *out, size_t cap, const char *credential)
+{
+    return snprintf(out, cap, "{\"type\":\"connection_init\",\"payload\":{\"Authorization\":\"Bearer %s\"}}",
+                    credential);
+}
+
+/* Blocking: dials (see dial()), upgrades and authenticates until connection_ack. The caller
+ * owns c->buf and c->fd afterwards, also on failure (c is zeroed first). */
+static inline int ws_handshake(conn_t *c, int port, int idx, const char *credential)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = dial(port, idx);
+    if (c->fd < 0)
+        return -1;
+    char req[512];
+    ws_upgrade_request(req, sizeof req, port);
+    if (write_all(c->fd, req, strlen(req)) < 0)
+        return -1;
+    for (;;) {
+        int r = ws_take_101(c);
+        if (r < 0)
+            return -1;
+        if (r > 0)
+            break;
+        if (conn_fill(c) < 0)
+            return -1;
+    }
+    char msg[1024];
+    ws_init_message(msg, sizeof msg, credential);
+    return ws_send(c->fd, msg) < 0 || conn_wait(c, "connection_ack") < 0 ? -1 : 0;
 }
 
 /* Writes POST /v1/events on a keep-alive connection. */

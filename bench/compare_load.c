@@ -57,34 +57,7 @@ static const char SUBSCRIBE[] =
 /* The whole handshake: upgrade, connection_init with the JWT, ack, subscribe, ping -> pong. */
 static int conn_open(const bench_t *b, conn_t *c, int idx)
 {
-    memset(c, 0, sizeof *c);
-    c->fd = dial(b->port, idx);
-    if (c->fd < 0)
-        return -1;
-    char req[512];
-    snprintf(req, sizeof req,
-             "GET /v1/graphql HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-             "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n",
-             b->port);
-    if (write_all(c->fd, req, strlen(req)) < 0)
-        return -1;
-    for (;;) { /* the 101 answer */
-        if (conn_fill(c) < 0)
-            return -1;
-        unsigned char *end = memmem(c->buf, c->len, "\r\n\r\n", 4);
-        if (!end)
-            continue;
-        if (c->len < 12 || memcmp(c->buf + 9, "101", 3) != 0)
-            return -1;
-        size_t hl = (size_t)(end + 4 - c->buf);
-        memmove(c->buf, c->buf + hl, c->len - hl);
-        c->len -= hl;
-        break;
-    }
-    char msg[768];
-    snprintf(msg, sizeof msg, "{\"type\":\"connection_init\",\"payload\":{\"Authorization\":\"Bearer %s\"}}", b->jwt);
-    if (ws_send(c->fd, msg) < 0 || conn_wait(c, "connection_ack") < 0)
+    if (ws_handshake(c, b->port, idx, b->jwt) < 0)
         return -1;
     if (ws_send(c->fd, SUBSCRIBE) < 0 || ws_send(c->fd, "{\"type\":\"ping\"}") < 0 || conn_wait(c, "\"pong\"") < 0)
         return -1;

@@ -35,35 +35,9 @@ static void tally_frame(void *ctx, int opcode, const unsigned char *p, size_t n)
 
 static int conn_open(const bench_t *b, conn_t *c)
 {
-    memset(c, 0, sizeof *c);
-    c->fd = dial(b->port, -1);
-    if (c->fd < 0)
+    if (ws_handshake(c, b->port, -1, b->key) < 0)
         return -1;
-    char req[512];
-    snprintf(req, sizeof req,
-             "GET /v1/graphql HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-             "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n",
-             b->port);
-    if (write_all(c->fd, req, strlen(req)) < 0)
-        return -1;
-    for (;;) { /* the 101 answer */
-        if (conn_fill(c) < 0)
-            return -1;
-        unsigned char *end = memmem(c->buf, c->len, "\r\n\r\n", 4);
-        if (!end)
-            continue;
-        if (c->len < 12 || memcmp(c->buf + 9, "101", 3) != 0)
-            return -1;
-        size_t hl = (size_t)(end + 4 - c->buf);
-        memmove(c->buf, c->buf + hl, c->len - hl);
-        c->len -= hl;
-        break;
-    }
     char msg[512];
-    snprintf(msg, sizeof msg, "{\"type\":\"connection_init\",\"payload\":{\"Authorization\":\"Bearer %s\"}}", b->key);
-    if (ws_send(c->fd, msg) < 0 || conn_wait(c, "connection_ack") < 0)
-        return -1;
     for (int k = 0; k < b->subs; k++) {
         /* Half the subscriptions share one selection, half another: render-once at work. */
         snprintf(msg, sizeof msg,
