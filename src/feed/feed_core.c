@@ -919,11 +919,11 @@ int feed_subscribe(feed_t *f, auth_identity_t *who, gql_request_t *req, const fe
     s->sink = *sink;
     s->sub_ctx = sub_ctx;
     s->owner = owner;
-    if (s->match.after) {
+    if (feed_match_after(&s->match)) {
         /* Validate the cursor now (before the lock: it reads the store), so a bad one is an
          * `error` answer to this subscribe; the pages themselves run later, after the caller
          * has its handle. */
-        int lr = f->deps.log_read(f->deps.ctx, s->match.after, 0, feed_replay_collect, s);
+        int lr = f->deps.log_read(f->deps.ctx, feed_match_after(&s->match), 0, feed_replay_collect, s);
         if (lr < 0) {
             const char *msg, *code = feed_log_error_code(lr, &msg);
             *errors = feed_errors1(f, msg, code);
@@ -931,7 +931,7 @@ int feed_subscribe(feed_t *f, auth_identity_t *who, gql_request_t *req, const fe
             free(s); /* req is still the caller's */
             return -1;
         }
-        if (!(s->replay_cursor = strdup(s->match.after))) {
+        if (!(s->replay_cursor = strdup(feed_match_after(&s->match)))) {
             feed_match_clear(&s->match);
             free(s);
             goto nomem;

@@ -67,17 +67,32 @@ json_object *feed_change_subject(const feed_change_t *c) { return c->mutation ==
 void feed_match_clear(feed_match_t *m)
 {
     free(m->topic_value);
-    for (int d = 0; d < FEED_DIM__COUNT; d++)
-        free(m->eq[d]);
-    feed_strs_t *lists[] = {&m->uf_every, &m->uf_some};
-    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
-        for (int j = 0; j < lists[i]->n; j++)
-            free(lists[i]->v[j]);
-        free(lists[i]->v);
+    feed_match_more_t *x = m->more;
+    if (x) {
+        for (int d = 0; d < FEED_DIM__COUNT; d++)
+            free(x->eq[d]);
+        feed_strs_t *lists[] = {&x->uf_every, &x->uf_some};
+        for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+            for (int j = 0; j < lists[i]->n; j++)
+                free(lists[i]->v[j]);
+            free(lists[i]->v);
+        }
+        feed_where_free(x->node_where);
+        free(x->after);
+        free(x);
     }
-    feed_where_free(m->node_where);
-    free(m->after);
     memset(m, 0, sizeof *m);
+}
+
+const char *feed_match_after(const feed_match_t *m) { return m->more ? m->more->after : NULL; }
+
+/* Does x hold any condition? (An empty one is not kept.) */
+static bool feed_more_used(const feed_match_more_t *x)
+{
+    for (int d = 0; d < FEED_DIM__COUNT; d++)
+        if (x->eq[d])
+            return true;
+    return x->uf_every.given || x->uf_some.given || x->node_where || x->after;
 }
 
 /* A present, non-null argument value, or NULL. */
@@ -157,9 +172,9 @@ static int feed_compile_where(json_object *where, feed_match_t *m, const char **
         *why = "updatedFields_contains must be a String";
         return FEED_MATCH_BAD_ARG;
     }
-    if ((rc = feed_arg_list(where, "updatedFields_contains", &m->uf_every)) != FEED_MATCH_OK ||
-        (rc = feed_arg_list(where, "updatedFields_contains_every", &m->uf_every)) != FEED_MATCH_OK ||
-        (rc = feed_arg_list(where, "updatedFields_contains_some", &m->uf_some)) != FEED_MATCH_OK)
+    if ((rc = feed_arg_list(where, "updatedFields_contains", &m->more->uf_every)) != FEED_MATCH_OK ||
+        (rc = feed_arg_list(where, "updatedFields_contains_every", &m->more->uf_every)) != FEED_MATCH_OK ||
+        (rc = feed_arg_list(where, "updatedFields_contains_some", &m->more->uf_some)) != FEED_MATCH_OK)
         *why = "updatedFields conditions take field names";
     return rc;
 }
@@ -170,13 +185,13 @@ static int feed_narrow_topic(const feed_field_rule_t *rule, feed_match_t *m)
 {
     for (int i = 0; i < 3 && rule->dims[i].arg; i++) {
         feed_dim_t d = rule->dims[i].dim;
-        const char *v = feed_where_top_eq(m->node_where, rule->dims[i].arg);
+        const char *v = feed_where_top_eq(m->more->node_where, rule->dims[i].arg);
         if (!v || d != FEED_DIM_SESSION || m->topic_dim == d)
             continue;
-        if (m->eq[d]) /* the argument is there too: keep checking both */
+        if (m->more->eq[d]) /* the argument is there too: keep checking both */
             continue;
         if (m->topic_dim != FEED_DIM_ALL)
-            m->eq[m->topic_dim] = m->topic_value;
+            m->more->eq[m->topic_dim] = m->topic_value;
         m->topic_dim = d;
         if (!(m->topic_value = strdup(v)))
             return FEED_MATCH_NOMEM;
@@ -201,6 +216,8 @@ int feed_match_compile(const char *field, json_object *args, const feed_where_li
     m->type = rule->type;
     m->topic_dim = FEED_DIM_ALL;
     m->mutation_mask = 7u;
+    if (!(m->more = calloc(1, sizeof *m->more)))
+        return FEED_MATCH_NOMEM;
 
     /* Ownership arguments: the first present is the topic, the rest are checks. */
     for (int i = 0; i < 3 && rule->dims[i].arg; i++) {
@@ -215,7 +232,7 @@ int feed_match_compile(const char *field, json_object *args, const feed_where_li
             m->topic_dim = rule->dims[i].dim;
             m->topic_value = v;
         } else {
-            m->eq[rule->dims[i].dim] = v;
+            m->more->eq[rule->dims[i].dim] = v;
         }
     }
     json_object *where = feed_arg(args, "where");
@@ -223,7 +240,7 @@ int feed_match_compile(const char *field, json_object *args, const feed_where_li
         goto fail;
     json_object *nw = feed_arg(args, "node");
     if (nw && rule->node_where_ok) {
-        rc = feed_where_compile(&gql_schema_blobhub, rule->type, nw, lim, &m->node_where, why);
+        rc = feed_where_compile(&gql_schema_blobhub, rule->type, nw, lim, &m->more->node_where, why);
         if (rc != FEED_WHERE_OK) {
             rc = rc == FEED_WHERE_NOMEM         ? FEED_MATCH_NOMEM
                  : rc == FEED_WHERE_TOO_COMPLEX ? FEED_MATCH_TOO_COMPLEX
@@ -238,9 +255,13 @@ int feed_match_compile(const char *field, json_object *args, const feed_where_li
         rc = FEED_MATCH_BAD_ARG;
         goto fail;
     }
-    if ((rc = feed_arg_str(args, "after", &m->after)) != FEED_MATCH_OK) {
+    if ((rc = feed_arg_str(args, "after", &m->more->after)) != FEED_MATCH_OK) {
         *why = "after must be a Cursor";
         goto fail;
+    }
+    if (!feed_more_used(m->more)) {
+        free(m->more);
+        m->more = NULL;
     }
     return FEED_MATCH_OK;
 fail:
@@ -273,8 +294,8 @@ bool feed_match_owns(const feed_match_t *m, const char *const dims[FEED_DIM__COU
 {
     if (m->topic_dim != FEED_DIM_ALL && !feed_str_eq(dims[m->topic_dim], m->topic_value))
         return false;
-    for (int d = 1; d < FEED_DIM__COUNT; d++)
-        if (m->eq[d] && !feed_str_eq(dims[d], m->eq[d]))
+    for (int d = 1; m->more && d < FEED_DIM__COUNT; d++)
+        if (m->more->eq[d] && !feed_str_eq(dims[d], m->more->eq[d]))
             return false;
     return true;
 }
@@ -320,25 +341,28 @@ bool feed_match_test(const feed_match_t *m, const feed_change_t *c)
 {
     if ((unsigned)c->mutation > FEED_DELETED || !(m->mutation_mask & (1u << c->mutation)))
         return false;
-    if (m->uf_every.given || m->uf_some.given) {
+    const feed_match_more_t *x = m->more;
+    if (!x)
+        return true;
+    if (x->uf_every.given || x->uf_some.given) {
         /* updatedFields is null for CREATED and DELETED: an updatedFields condition only
          * ever matches updates. */
         json_object *uf = c->updated_fields;
         if (c->mutation != FEED_UPDATED || !uf || !json_object_is_type(uf, json_type_array))
             return false;
-        for (int i = 0; i < m->uf_every.n; i++)
-            if (!feed_strs_has(uf, m->uf_every.v[i]))
+        for (int i = 0; i < x->uf_every.n; i++)
+            if (!feed_strs_has(uf, x->uf_every.v[i]))
                 return false;
-        if (m->uf_some.given) {
+        if (x->uf_some.given) {
             bool any = false;
-            for (int i = 0; i < m->uf_some.n && !any; i++)
-                any = feed_strs_has(uf, m->uf_some.v[i]);
+            for (int i = 0; i < x->uf_some.n && !any; i++)
+                any = feed_strs_has(uf, x->uf_some.v[i]);
             if (!any)
                 return false;
         }
     }
     /* Judged on the change as the subscriber receives it: node, or the last state for DELETED. */
-    if (m->node_where && !feed_where_test(m->node_where, feed_change_subject(c)))
+    if (x->node_where && !feed_where_test(x->node_where, feed_change_subject(c)))
         return false;
     return true;
 }

@@ -28,16 +28,22 @@ typedef struct feed_strs {
     bool given; /* the argument was present (an empty list is still a condition) */
 } feed_strs_t;
 
-typedef struct feed_match {
-    const char *type;          /* node type (static string) */
-    feed_dim_t topic_dim;      /* where the subscription sits in the index */
-    char *topic_value;         /* NULL for FEED_DIM_ALL */
+/* The conditions few subscriptions have, kept apart so that a plain subscription (one ownership
+ * argument) carries only feed_match_t's first fields (bench/MEMORY.md). */
+typedef struct feed_match_more {
     char *eq[FEED_DIM__COUNT]; /* further ownership arguments the change must equal */
-    unsigned mutation_mask;    /* 1 << feed_mutation_t; all three when mutation_in is absent */
     feed_strs_t uf_every;      /* updatedFields_contains + updatedFields_contains_every */
     feed_strs_t uf_some;       /* updatedFields_contains_some */
     feed_where_t *node_where;  /* `node: <T>Where`, on the node (DELETED: previous), or NULL */
     char *after;               /* `after` cursor text, or NULL */
+} feed_match_more_t;
+
+typedef struct feed_match {
+    const char *type;        /* node type (static string) */
+    feed_dim_t topic_dim;    /* where the subscription sits in the index */
+    unsigned mutation_mask;  /* 1 << feed_mutation_t; all three when mutation_in is absent */
+    char *topic_value;       /* NULL for FEED_DIM_ALL */
+    feed_match_more_t *more; /* owned; NULL when the subscription has none of those conditions */
 } feed_match_t;
 
 enum {
@@ -55,6 +61,8 @@ enum {
 int feed_match_compile(const char *field, json_object *args, const feed_where_limits_t *lim, feed_match_t *m,
                        const char **why);
 void feed_match_clear(feed_match_t *m);
+/* The `after` cursor text (borrowed from m), or NULL. */
+const char *feed_match_after(const feed_match_t *m);
 
 /* Does a state whose ownership ids are `dims` (indexed by feed_dim_t, NULL when absent) belong
  * to m's ownership arguments (its topic and the further equalities)? */

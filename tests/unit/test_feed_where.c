@@ -473,7 +473,7 @@ RT_TEST(feed_match_uses_node_filters)
         char text[200];
         snprintf(text, sizeof text, "%s\"node\":{\"id_in\":[\"a\",\"b\",\"c\"]}}", args_of[i]);
         args = json_tokener_parse(text);
-        CHECK(feed_match_compile(fields[i], args, NULL, &m, &why) == FEED_MATCH_OK && m.node_where);
+        CHECK(feed_match_compile(fields[i], args, NULL, &m, &why) == FEED_MATCH_OK && m.more && m.more->node_where);
         feed_match_clear(&m);
         feed_where_limits_t lim = {2, 0};
         CHECK(feed_match_compile(fields[i], args, &lim, &m, &why) == FEED_MATCH_TOO_COMPLEX);
