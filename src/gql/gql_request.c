@@ -756,6 +756,15 @@ static int check_depth(const gql_document_t *doc, const gql_ast_definition_t *op
     return GQL_ERR_TOO_COMPLEX;
 }
 
+/* The errors a failed preparation hands over (caller owns): an out-of-memory failure that
+ * recorded nothing still says what happened. */
+static json_object *errors_for(int rc, json_object *errs)
+{
+    if (rc == GQL_ERR_NOMEM && errs && json_object_array_length(errs) == 0)
+        json_object_array_add(errs, error_obj("Out of memory", NULL, NULL));
+    return errs;
+}
+
 int gql_request_parse(const gql_schema_t *schema, const char *query, size_t len, const char *operation_name,
                       const gql_limits_t *limits, gql_document_t **doc, const gql_ast_definition_t **op,
                       json_object **errors)
@@ -783,9 +792,7 @@ int gql_request_parse(const gql_schema_t *schema, const char *query, size_t len,
     json_object_put(errs);
     return GQL_OK;
 fail:
-    if (rc == GQL_ERR_NOMEM && errs && json_object_array_length(errs) == 0)
-        json_object_array_add(errs, error_obj("Out of memory", NULL, NULL));
-    *errors = errs;
+    *errors = errors_for(rc, errs);
     gql_document_free(*doc);
     *doc = NULL;
     *op = NULL;
@@ -826,9 +833,7 @@ int gql_request_bind(const gql_schema_t *schema, const gql_document_t *doc, cons
     *out = req;
     return GQL_OK;
 fail:
-    if (rc == GQL_ERR_NOMEM && errs && json_object_array_length(errs) == 0)
-        json_object_array_add(errs, error_obj("Out of memory", NULL, NULL));
-    *errors = errs;
+    *errors = errors_for(rc, errs);
     if (req) {
         gql_request_free_parts(req);
         free(req);
