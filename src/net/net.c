@@ -4,7 +4,9 @@
  * others, which adopt them into their own (non-listening) contexts. (lws 4.1 sets SO_REUSEPORT
  * for LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE only when LWS_MAX_SMP > 1, so several contexts
  * cannot bind one port.) Worker threads hand results back through the owning thread's task
- * queue, drained when lws_cancel_service wakes that loop. */
+ * queue, drained when lws_cancel_service wakes that loop. With --event-loop uv each thread owns a
+ * libuv loop (epoll) that lws serves through its evlib_uv plugin as a "foreign" loop: lws then
+ * installs no signal handler of its own, so app.c's signal thread keeps SIGTERM/SIGINT/SIGHUP. */
 #include "net/net_int.h"
 
 #include <fcntl.h>
@@ -150,6 +152,30 @@ static int resolve_threads(int configured)
     return cpus > RT_AUTO_THREADS_MAX ? RT_AUTO_THREADS_MAX : (int)cpus;
 }
 
+/* --event-loop uv: the thread's libuv loop, owned by l until loop_uv_free. */
+static int loop_uv_new(net_loop_t *l)
+{
+    l->uv = malloc(sizeof *l->uv);
+    if (!l->uv)
+        return -1;
+    if (uv_loop_init(l->uv) != 0) {
+        free(l->uv);
+        l->uv = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void loop_uv_free(net_loop_t *l)
+{
+    if (!l->uv)
+        return;
+    if (uv_loop_close(l->uv) != 0)
+        rt_log_warn("net", "thread %d's event loop still had handles at exit", l->index);
+    free(l->uv);
+    l->uv = NULL;
+}
+
 /* Creates loop l's context: listening on `port`, or (port < 0) only adopting sockets. */
 static int loop_listen(net_t *net, net_loop_t *l, int port)
 {
@@ -188,6 +214,11 @@ static int loop_listen(net_t *net, net_loop_t *l, int port)
         /* HTTP/1.1 only: the direct-write path of net_ws.c is not valid on h2 streams. */
         info.alpn = "http/1.1";
     }
+    void *foreign[1] = {l->uv};
+    if (l->uv) {
+        info.options |= LWS_SERVER_OPTION_LIBUV;
+        info.foreign_loops = foreign;
+    }
     l->ctx = lws_create_context(&info);
     if (!l->ctx) {
         if (port >= 0)
@@ -223,8 +254,11 @@ int net_start(rt_server_t *srv, net_t **out)
         sweep_ms = 1000;
     if (sweep_ms < 10)
         sweep_ms = 10;
+    bool uv = srv->cfg.event_loop && strcmp(srv->cfg.event_loop, "uv") == 0;
     for (int i = 0; i < n->nloops; i++) {
         net_loop_t *l = &n->loops[i];
+        if (uv && loop_uv_new(l) < 0)
+            goto fail;
         l->group = n;
         l->srv = srv;
         l->index = i;
@@ -272,7 +306,10 @@ void net_request_drain(net_t *n)
 static void loop_serve(net_loop_t *l)
 {
     for (;;) {
-        lws_service(l->ctx, 0);
+        if (l->uv)
+            uv_run(l->uv, UV_RUN_ONCE);
+        else
+            lws_service(l->ctx, 0);
         if (atomic_load(&l->group->drain_requested) && !l->draining) {
             l->draining = true;
             l->drain_deadline = rt_mono_add_ms(rt_mono_now(), NET_DRAIN_GRACE_MS);
@@ -352,6 +389,13 @@ void net_stop(net_t *n)
         if (l->ctx) {
             lws_sul_cancel(&l->sweep);
             lws_context_destroy(l->ctx);
+            if (l->uv) {
+                /* lws 4.1 with a foreign loop: the first destroy closes its handles, which
+                 * needs the loop to run; the second frees the context. */
+                uv_run(l->uv, UV_RUN_DEFAULT);
+                lws_context_destroy(l->ctx);
+                uv_run(l->uv, UV_RUN_DEFAULT);
+            }
             net_pending_free_all(l);
             l->ctx = NULL;
             l->vhost = NULL;
@@ -372,6 +416,7 @@ void net_free(net_t *n)
             n->srv->net_q = NULL;
         rt_taskq_free(l->q);
         rt_buf_free(&l->scratch);
+        loop_uv_free(l);
     }
     if (n->tls_client_ctx)
         SSL_CTX_free(n->tls_client_ctx);
