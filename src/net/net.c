@@ -36,6 +36,23 @@ static void taskq_wake(void *arg)
     lws_cancel_service(l->ctx);
 }
 
+#ifdef RT_WS_GUARD
+/* Debian's lws 4.1.6 is built with _DEBUG, which under libuv repeats every "close_and_handled"
+ * close at once as a test (lib/core-net/service.c): the repeat finds the connection waiting to
+ * send its close frame and drops it, so a client would see 1006 instead of our close code
+ * (upstream issue 3569, fixed after 4.1). The link wraps lws_close_free_wsi (CMakeLists.txt)
+ * and skips that one caller; every other close goes through unchanged. */
+void __real_lws_close_free_wsi(struct lws *wsi, enum lws_close_status reason, const char *caller);
+void __wrap_lws_close_free_wsi(struct lws *wsi, enum lws_close_status reason, const char *caller);
+
+void __wrap_lws_close_free_wsi(struct lws *wsi, enum lws_close_status reason, const char *caller)
+{
+    if (caller && strcmp(caller, "close_and_handled uv repeat test") == 0)
+        return;
+    __real_lws_close_free_wsi(wsi, reason, caller);
+}
+#endif
+
 /* An accepted socket travelling from thread 0 to the thread that will serve it. */
 typedef struct net_handoff {
     net_loop_t *loop;
@@ -221,7 +238,10 @@ static int loop_listen(net_t *net, net_loop_t *l, int port)
     }
     l->ctx = lws_create_context(&info);
     if (!l->ctx) {
-        if (port >= 0)
+        if (l->uv)
+            rt_log_error("net", "cannot start thread %d's libuv loop (is libwebsockets-evlib_uv.so installed?)",
+                         l->index);
+        else if (port >= 0)
             rt_log_error("net", "cannot listen on %s:%d", srv->cfg.host, port);
         else
             rt_log_error("net", "cannot create network thread %d's context", l->index);
@@ -255,6 +275,13 @@ int net_start(rt_server_t *srv, net_t **out)
     if (sweep_ms < 10)
         sweep_ms = 10;
     bool uv = srv->cfg.event_loop && strcmp(srv->cfg.event_loop, "uv") == 0;
+#ifndef RT_WS_GUARD
+    if (uv) {
+        /* Without the static link the close fix above is missing: closes would lose their codes. */
+        rt_log_error("net", "--event-loop uv needs the build that links libwebsockets statically");
+        goto fail;
+    }
+#endif
     for (int i = 0; i < n->nloops; i++) {
         net_loop_t *l = &n->loops[i];
         if (uv && loop_uv_new(l) < 0)
