@@ -248,6 +248,17 @@ static int loop_listen(net_t *net, net_loop_t *l, int port)
         return -1;
     }
     l->vhost = lws_get_vhost_by_name(l->ctx, "blobhub-realtime");
+    if (!l->vhost) {
+        /* lws 4.1 on a foreign libuv loop returns a context whose vhost (the bind) failed,
+         * already half destroyed: its handles close in the loop, then the last destroy frees
+         * it (and unloads the plugin, so the loop must not run lws's callbacks after that). */
+        rt_log_error("net", "cannot listen on %s:%d", srv->cfg.host, port);
+        uv_run(l->uv, UV_RUN_DEFAULT);
+        lws_context_destroy(l->ctx);
+        uv_run(l->uv, UV_RUN_DEFAULT);
+        l->ctx = NULL;
+        return -1;
+    }
     rt_taskq_set_wake(l->q, taskq_wake, l);
     lws_sul_schedule(l->ctx, 0, &l->sweep, sweep_cb, (lws_usec_t)l->sweep_ms * LWS_US_PER_MS);
     return 0;
