@@ -47,6 +47,7 @@ typedef struct rt_config {
     int allow_list_only;                /* --allow-list-only: run only documents in that file */
     int persisted_cache_entries;        /* --persisted-cache-entries, default 1000 (APQ cache) */
     int graphiql;                       /* --graphiql, default on: serve GET /graphiql */
+    const char *event_loop;             /* --event-loop: "poll" (default) or "uv" */
     int threads;                        /* --threads: network threads (0: one per CPU, at most
                                      * RT_AUTO_THREADS_MAX); at most RT_MAX_THREADS */
 } rt_config_t;

@@ -70,6 +70,8 @@ static const opt_t opts[] = {
      "automatic persisted queries cache size (0: off)"},
     {"threads", OPT_INT, OFF(threads), "0",
      "network threads (connections spread round-robin); 0: one per CPU, at most 8"},
+    {"event-loop", OPT_STR, OFF(event_loop), "poll",
+     "network threads' event loop: poll (lws's own) or uv (epoll through lws's libuv plugin)"},
     {"graphiql", OPT_BOOL, OFF(graphiql), "1", "serve the GraphiQL IDE at /graphiql (--graphiql=false: off)"},
     {"demo", OPT_BOOL, OFF(demo), "0", "seed an empty data dir with a demo organization and print credentials"},
 };
@@ -218,6 +220,10 @@ int cli_config_parse(rt_config_t *cfg, int argc, char **argv, int *argc_rest, FI
     }
     if (cfg->threads > RT_MAX_THREADS) {
         fprintf(err, "blobhub-realtime: --threads must be 0..%d\n", RT_MAX_THREADS);
+        return -1;
+    }
+    if (strcmp(cfg->event_loop, "poll") != 0 && strcmp(cfg->event_loop, "uv") != 0) {
+        fprintf(err, "blobhub-realtime: --event-loop must be poll or uv\n");
         return -1;
     }
     if (cfg->allow_list_only && !cfg->persisted_operations) {

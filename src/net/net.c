@@ -4,7 +4,9 @@
  * others, which adopt them into their own (non-listening) contexts. (lws 4.1 sets SO_REUSEPORT
  * for LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE only when LWS_MAX_SMP > 1, so several contexts
  * cannot bind one port.) Worker threads hand results back through the owning thread's task
- * queue, drained when lws_cancel_service wakes that loop. */
+ * queue, drained when lws_cancel_service wakes that loop. With --event-loop uv each thread owns a
+ * libuv loop (epoll) that lws serves through its evlib_uv plugin as a "foreign" loop: lws then
+ * installs no signal handler of its own, so app.c's signal thread keeps SIGTERM/SIGINT/SIGHUP. */
 #include "net/net_int.h"
 
 #include <fcntl.h>
@@ -33,6 +35,23 @@ static void taskq_wake(void *arg)
     net_loop_t *l = arg;
     lws_cancel_service(l->ctx);
 }
+
+#ifdef RT_WS_GUARD
+/* Debian's lws 4.1.6 is built with _DEBUG, which under libuv repeats every "close_and_handled"
+ * close at once as a test (lib/core-net/service.c): the repeat finds the connection waiting to
+ * send its close frame and drops it, so a client would see 1006 instead of our close code
+ * (upstream issue 3569, fixed after 4.1). The link wraps lws_close_free_wsi (CMakeLists.txt)
+ * and skips that one caller; every other close goes through unchanged. */
+void __real_lws_close_free_wsi(struct lws *wsi, enum lws_close_status reason, const char *caller);
+void __wrap_lws_close_free_wsi(struct lws *wsi, enum lws_close_status reason, const char *caller);
+
+void __wrap_lws_close_free_wsi(struct lws *wsi, enum lws_close_status reason, const char *caller)
+{
+    if (caller && strcmp(caller, "close_and_handled uv repeat test") == 0)
+        return;
+    __real_lws_close_free_wsi(wsi, reason, caller);
+}
+#endif
 
 /* An accepted socket travelling from thread 0 to the thread that will serve it. */
 typedef struct net_handoff {
@@ -150,6 +169,30 @@ static int resolve_threads(int configured)
     return cpus > RT_AUTO_THREADS_MAX ? RT_AUTO_THREADS_MAX : (int)cpus;
 }
 
+/* --event-loop uv: the thread's libuv loop, owned by l until loop_uv_free. */
+static int loop_uv_new(net_loop_t *l)
+{
+    l->uv = malloc(sizeof *l->uv);
+    if (!l->uv)
+        return -1;
+    if (uv_loop_init(l->uv) != 0) {
+        free(l->uv);
+        l->uv = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void loop_uv_free(net_loop_t *l)
+{
+    if (!l->uv)
+        return;
+    if (uv_loop_close(l->uv) != 0)
+        rt_log_warn("net", "thread %d's event loop still had handles at exit", l->index);
+    free(l->uv);
+    l->uv = NULL;
+}
+
 /* Creates loop l's context: listening on `port`, or (port < 0) only adopting sockets. */
 static int loop_listen(net_t *net, net_loop_t *l, int port)
 {
@@ -188,15 +231,34 @@ static int loop_listen(net_t *net, net_loop_t *l, int port)
         /* HTTP/1.1 only: the direct-write path of net_ws.c is not valid on h2 streams. */
         info.alpn = "http/1.1";
     }
+    void *foreign[1] = {l->uv};
+    if (l->uv) {
+        info.options |= LWS_SERVER_OPTION_LIBUV;
+        info.foreign_loops = foreign;
+    }
     l->ctx = lws_create_context(&info);
     if (!l->ctx) {
-        if (port >= 0)
+        if (l->uv)
+            rt_log_error("net", "cannot start thread %d's libuv loop (is libwebsockets-evlib_uv.so installed?)",
+                         l->index);
+        else if (port >= 0)
             rt_log_error("net", "cannot listen on %s:%d", srv->cfg.host, port);
         else
             rt_log_error("net", "cannot create network thread %d's context", l->index);
         return -1;
     }
     l->vhost = lws_get_vhost_by_name(l->ctx, "blobhub-realtime");
+    if (!l->vhost) {
+        /* lws 4.1 on a foreign libuv loop returns a context whose vhost (the bind) failed,
+         * already half destroyed: its handles close in the loop, then the last destroy frees
+         * it (and unloads the plugin, so the loop must not run lws's callbacks after that). */
+        rt_log_error("net", "cannot listen on %s:%d", srv->cfg.host, port);
+        uv_run(l->uv, UV_RUN_DEFAULT);
+        lws_context_destroy(l->ctx);
+        uv_run(l->uv, UV_RUN_DEFAULT);
+        l->ctx = NULL;
+        return -1;
+    }
     rt_taskq_set_wake(l->q, taskq_wake, l);
     lws_sul_schedule(l->ctx, 0, &l->sweep, sweep_cb, (lws_usec_t)l->sweep_ms * LWS_US_PER_MS);
     return 0;
@@ -223,8 +285,18 @@ int net_start(rt_server_t *srv, net_t **out)
         sweep_ms = 1000;
     if (sweep_ms < 10)
         sweep_ms = 10;
+    bool uv = srv->cfg.event_loop && strcmp(srv->cfg.event_loop, "uv") == 0;
+#ifndef RT_WS_GUARD
+    if (uv) {
+        /* Without the static link the close fix above is missing: closes would lose their codes. */
+        rt_log_error("net", "--event-loop uv needs the build that links libwebsockets statically");
+        goto fail;
+    }
+#endif
     for (int i = 0; i < n->nloops; i++) {
         net_loop_t *l = &n->loops[i];
+        if (uv && loop_uv_new(l) < 0)
+            goto fail;
         l->group = n;
         l->srv = srv;
         l->index = i;
@@ -272,7 +344,10 @@ void net_request_drain(net_t *n)
 static void loop_serve(net_loop_t *l)
 {
     for (;;) {
-        lws_service(l->ctx, 0);
+        if (l->uv)
+            uv_run(l->uv, UV_RUN_ONCE);
+        else
+            lws_service(l->ctx, 0);
         if (atomic_load(&l->group->drain_requested) && !l->draining) {
             l->draining = true;
             l->drain_deadline = rt_mono_add_ms(rt_mono_now(), NET_DRAIN_GRACE_MS);
@@ -352,6 +427,13 @@ void net_stop(net_t *n)
         if (l->ctx) {
             lws_sul_cancel(&l->sweep);
             lws_context_destroy(l->ctx);
+            if (l->uv) {
+                /* lws 4.1 with a foreign loop: the first destroy closes its handles, which
+                 * needs the loop to run; the second frees the context. */
+                uv_run(l->uv, UV_RUN_DEFAULT);
+                lws_context_destroy(l->ctx);
+                uv_run(l->uv, UV_RUN_DEFAULT);
+            }
             net_pending_free_all(l);
             l->ctx = NULL;
             l->vhost = NULL;
@@ -372,6 +454,7 @@ void net_free(net_t *n)
             n->srv->net_q = NULL;
         rt_taskq_free(l->q);
         rt_buf_free(&l->scratch);
+        loop_uv_free(l);
     }
     if (n->tls_client_ctx)
         SSL_CTX_free(n->tls_client_ctx);

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <uv.h>
 
 #include "http/http.h"
 #include "net/net.h"
@@ -74,6 +75,7 @@ struct net_loop {
     bool thread_started;
     struct lws_context *ctx;
     struct lws_vhost *vhost;
+    uv_loop_t *uv;   /* --event-loop uv: this thread's loop, owned (lws uses it as foreign); else NULL */
     net_ws_t *conns; /* newest first */
     long nconns;
     /* The connection_init deadline: the oldest connection whose deadline has not been checked
