@@ -2,10 +2,12 @@
 // loads with no request to any other host; the docs explorer shows the Subscription type;
 // credentials of every form in the headers pane (API key, PAT, Bearer JWT) or on the page URL
 // (?token=) reach the server; a subscription shows a change published with POST /v1/events.
-// The last step saves docs/images/graphiql.png, the picture the README shows.
+// The last step takes a screenshot; with RT_UPDATE_SCREENSHOT=1 it replaces docs/images/graphiql.png,
+// the picture the README shows (otherwise a test run would leave the tree changed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, ROOT } from './lib/harness.mjs';
@@ -123,8 +125,11 @@ test('GraphiQL: offline page, docs explorer, every credential form, live subscri
     // For the picture: the headers pane scrolled back to its start after the typing.
     await page.locator('.graphiql-editor-tool .graphiql-editor:not(.hidden)').click();
     await page.keyboard.press('Control+Home');
-    mkdirSync(join(ROOT, 'docs', 'images'), { recursive: true });
-    await page.screenshot({ path: join(ROOT, 'docs', 'images', 'graphiql.png') });
+    const shot = process.env.RT_UPDATE_SCREENSHOT ? join(ROOT, 'docs', 'images') : mkdtempSync(join(tmpdir(), 'rt-shot-'));
+    mkdirSync(shot, { recursive: true });
+    await page.screenshot({ path: join(shot, 'graphiql.png') });
+    assert.ok(statSync(join(shot, 'graphiql.png')).size > 10000, 'the screenshot shows the page');
+    if (!process.env.RT_UPDATE_SCREENSHOT) rmSync(shot, { recursive: true, force: true });
 
     // The browser form: ?token= on the page URL goes on the WebSocket URL, and the page then
     // runs every operation over the socket.
