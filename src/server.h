@@ -71,7 +71,10 @@ typedef struct rt_metrics {
     atomic_long deliveries_denied;
     atomic_long slow_consumer_closes;
     atomic_long queue_bytes;
-    atomic_long publish_queue;                      /* commits waiting for the publisher thread (app/app_commit.c) */
+    atomic_long publish_queue; /* commits waiting for the publisher thread (app/app_commit.c) */
+    /* Tasks handed to the publisher, and those whose directory changes it has applied: a Query
+     * waits for the second to reach the first (app/app_query.c). Not rendered. */
+    atomic_ulong mirror_queued, mirror_done;
     atomic_long auth_failures[16];                  /* by auth failure reason, see auth/auth.h */
     atomic_long thread_connections[RT_MAX_THREADS]; /* open WebSockets per network thread */
 } rt_metrics_t;

@@ -60,6 +60,7 @@ static void note_key(rt_map_t *keys, const char *type, const char *id, bool live
 static void publisher_wake(void *arg)
 {
     app_commit_t *c = arg;
+    atomic_fetch_add_explicit(&c->srv->metrics.mirror_queued, 1, memory_order_release);
     if (atomic_fetch_add_explicit(&c->srv->metrics.publish_queue, 1, memory_order_relaxed) + 1 == APP_PUBLISH_BEHIND)
         rt_log_warn("app", "the publisher is %d commits behind the store", APP_PUBLISH_BEHIND);
     pthread_mutex_lock(&c->mu);
@@ -209,6 +210,7 @@ void app_commit_gap(void *ctx)
     rt_log_warn("app", "changes were missed (the change log was trimmed past this server): reloading the directory");
     if (app_commit_load_directory(c) < 0)
         rt_log_error("app", "cannot reload the directory from the store");
+    atomic_fetch_add_explicit(&c->srv->metrics.mirror_done, 1, memory_order_release);
     atomic_fetch_sub_explicit(&c->srv->metrics.publish_queue, 1, memory_order_relaxed);
 }
 
@@ -240,7 +242,8 @@ static void publish_nodes(app_commit_t *c, const store_change_t *changes, int n,
     free(only);
 }
 
-void app_commit_dispatch(app_commit_t *c, const store_change_t *changes, int n)
+/* The directory changes into the mirror; returns how many node changes there are. */
+static int mirror(app_commit_t *c, const store_change_t *changes, int n)
 {
     rt_server_t *srv = c->srv;
     int nodes = 0;
@@ -252,13 +255,23 @@ void app_commit_dispatch(app_commit_t *c, const store_change_t *changes, int n)
         if (store_type_is_node(changes[i].type))
             nodes++;
     }
-    if ((c->publish || srv->feed) && nodes > 0)
+    return nodes;
+}
+
+void app_commit_dispatch(app_commit_t *c, const store_change_t *changes, int n)
+{
+    int nodes = mirror(c, changes, n);
+    if ((c->publish || c->srv->feed) && nodes > 0)
         publish_nodes(c, changes, n, nodes);
 }
 
 void app_commit_watched(void *ctx, const store_change_t *changes, int n)
 {
     app_commit_t *c = ctx;
-    app_commit_dispatch(c, changes, n);
+    int nodes = mirror(c, changes, n);
+    /* Queries waiting for this commit's directory changes need not wait for its fan-out. */
+    atomic_fetch_add_explicit(&c->srv->metrics.mirror_done, 1, memory_order_release);
+    if ((c->publish || c->srv->feed) && nodes > 0)
+        publish_nodes(c, changes, n, nodes);
     atomic_fetch_sub_explicit(&c->srv->metrics.publish_queue, 1, memory_order_relaxed);
 }

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store.h"
 
@@ -59,12 +60,24 @@ static int resolve_organization(app_query_ctx_t *q, const char *id, json_object 
     return 0;
 }
 
+/* The directory mirror is updated on the publisher thread after an ingestion answer went out:
+ * a Query sent after a 200 waits (at most a second) until the commits handed to the publisher
+ * before it reached the mirror, so it sees what it was told was accepted (docs/architecture.md). */
+static void mirror_barrier(rt_server_t *srv)
+{
+    unsigned long want = atomic_load_explicit(&srv->metrics.mirror_queued, memory_order_acquire);
+    struct timespec pause = {0, 200000};
+    for (int i = 0; i < 5000 && atomic_load_explicit(&srv->metrics.mirror_done, memory_order_acquire) < want; i++)
+        nanosleep(&pause, NULL);
+}
+
 int app_query_resolve(void *ctx, const char *field_name, json_object *args, json_object **value, char **error_message)
 {
     app_query_ctx_t *q = ctx;
     *value = NULL;
     if (!q || !q->srv || !q->srv->store)
         return fail(error_message, "store unavailable");
+    mirror_barrier(q->srv);
     if (strcmp(field_name, "viewer") == 0)
         return resolve_viewer(q, value, error_message);
     const char *id = arg_id(args);
