@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/util_clock.h"
+
 #define FW_DEPTH_CAP 32 /* the evaluation stack's size, whatever the configured depth limit */
 
 typedef enum { FW_AND, FW_OR, FW_NONE, FW_COND } fw_kind_t;
@@ -64,61 +66,6 @@ static const struct {
 
 /* ---- values ---- */
 
-static int64_t fw_days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static bool fw_digits(const char *s, int n, int *out)
-{
-    *out = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        *out = *out * 10 + (s[i] - '0');
-    }
-    return true;
-}
-
-/* RFC 3339 date-time -> Unix milliseconds (fractions past milliseconds are truncated). */
-static bool fw_time(const char *s, size_t len, int64_t *ms)
-{
-    int y, mo, d, h, mi, se, oh = 0, om = 0, frac = 0;
-    if (len < 20 || !fw_digits(s, 4, &y) || s[4] != '-' || !fw_digits(s + 5, 2, &mo) || s[7] != '-' ||
-        !fw_digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !fw_digits(s + 11, 2, &h) ||
-        s[13] != ':' || !fw_digits(s + 14, 2, &mi) || s[16] != ':' || !fw_digits(s + 17, 2, &se))
-        return false;
-    size_t i = 19;
-    if (i < len && s[i] == '.') {
-        int nd = 0;
-        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, nd++)
-            if (nd < 3)
-                frac = frac * 10 + (s[i] - '0');
-        if (nd == 0)
-            return false;
-        for (; nd < 3; nd++)
-            frac *= 10;
-    }
-    int sign = 0;
-    if (i + 1 == len && (s[i] == 'Z' || s[i] == 'z')) {
-        i++;
-    } else if (i + 6 == len && (s[i] == '+' || s[i] == '-') && fw_digits(s + i + 1, 2, &oh) && s[i + 3] == ':' &&
-               fw_digits(s + i + 4, 2, &om)) {
-        sign = s[i] == '+' ? 1 : -1;
-        i += 6;
-    }
-    if (i != len || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 || oh > 23 || om > 59)
-        return false;
-    int64_t secs = fw_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - sign * (oh * 3600 + om * 60);
-    *ms = secs * 1000 + frac;
-    return true;
-}
-
 static int fw_cmp(fw_vk_t vk, const fw_val_t *a, const fw_val_t *b)
 {
     switch (vk) {
@@ -155,7 +102,7 @@ static int fw_node_val(json_object *node, const char *key, fw_vk_t vk, fw_val_t 
         return 1;
     case FW_TIME:
         return jt == json_type_string &&
-                       fw_time(json_object_get_string(j), (size_t)json_object_get_string_len(j), &out->t)
+                       rt_rfc3339_ms(json_object_get_string(j), (size_t)json_object_get_string_len(j), &out->t)
                    ? 1
                    : -1;
     default:
@@ -194,7 +141,7 @@ static int fw_operand(json_object *j, fw_vk_t vk, bool is_id, fw_val_t *out, con
         break;
     case FW_TIME:
         ok = jt == json_type_string &&
-             fw_time(json_object_get_string(j), (size_t)json_object_get_string_len(j), &out->t);
+             rt_rfc3339_ms(json_object_get_string(j), (size_t)json_object_get_string_len(j), &out->t);
         break;
     default:
         if ((ok = jt == json_type_boolean))

@@ -2,8 +2,8 @@
  * upsert, patch or delete does to a stored node, which fields changed (JSON equality, schema
  * order), and the ownership ids of the change. Pure functions over json-c values. */
 #include "store/store.h"
+#include "util/util_clock.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -147,45 +147,11 @@ bool store_json_equal(json_object *a, json_object *b)
 
 /* ---- value checks ---- */
 
-static int digits(const char *p, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)p[i]))
-            return -1;
-        v = v * 10 + (p[i] - '0');
-    }
-    return v;
-}
-
-/* RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM). */
+/* RFC 3339 date-time (util_clock.h). */
 static bool is_rfc3339(const char *s)
 {
-    size_t n = strlen(s);
-    if (n < 20)
-        return false;
-    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
-    int h = digits(s + 11, 2), mi = digits(s + 14, 2), se = digits(s + 17, 2);
-    if (y < 0 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
-        return false;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
-        return false;
-    const char *p = s + 19;
-    if (*p == '.') {
-        p++;
-        if (!isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-    }
-    if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
-        return true;
-    if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
-        int oh = digits(p + 1, 2), om = digits(p + 4, 2);
-        return oh >= 0 && oh <= 23 && om >= 0 && om <= 59;
-    }
-    return false;
+    int64_t ms;
+    return rt_rfc3339_ms(s, strlen(s), &ms);
 }
 
 static bool is_int32(json_object *v)

@@ -4,6 +4,7 @@
 #ifndef RT_UTIL_CLOCK_H
 #define RT_UTIL_CLOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Wall-clock time: milliseconds since the Unix epoch (CLOCK_REALTIME). It can jump. */
@@ -30,5 +31,10 @@ static inline rt_mono_t rt_mono_add_ms(rt_mono_t t, int64_t ms) { return (rt_mon
 static inline int64_t rt_mono_ms_between(rt_mono_t earlier, rt_mono_t later) { return (later.us - earlier.us) / 1000; }
 static inline int64_t rt_mono_us_between(rt_mono_t earlier, rt_mono_t later) { return later.us - earlier.us; }
 static inline int rt_mono_before(rt_mono_t a, rt_mono_t b) { return a.us < b.us; }
+
+/* An RFC 3339 date-time, YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM) (what the schema's DateTime
+ * is), as Unix milliseconds (fractions past milliseconds truncated). s need not be
+ * NUL-terminated. Returns 1 and sets *ms, or 0 when s is not one. */
+int rt_rfc3339_ms(const char *s, size_t len, int64_t *ms);
 
 #endif

@@ -1,12 +1,14 @@
 /* Unit tests for src/util: buffers, logging levels, strict JSON, UTF-8 and the hash map. */
 #include "rt_test.h"
 #include "util/util_buf.h"
+#include "util/util_clock.h"
 #include "util/util_json.h"
 #include "util/util_log.h"
 #include "util/util_map.h"
 #include "util/util_utf8.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 RT_TEST(buf_growth_and_json_escaping)
 {
@@ -100,6 +102,37 @@ RT_TEST(map_operations)
     void *old = NULL;
     CHECK(rt_map_put(m, "k1", 2, (void *)7, &old) == 0 && old == (void *)2 && rt_map_get(m, "k1", 2) == (void *)7);
     rt_map_free(m, NULL);
+}
+
+static int64_t t3339(const char *s)
+{
+    int64_t ms = -1;
+    return rt_rfc3339_ms(s, strlen(s), &ms) ? ms : -1;
+}
+
+/* One reading of the schema's DateTime for ingestion (validation) and node filters (ordering). */
+RT_TEST(rfc3339)
+{
+    CHECK(t3339("1970-01-01T00:00:00Z") == 0);
+    CHECK(t3339("2024-05-01T12:00:00.123456Z") == 1714564800123);
+    CHECK(t3339("2024-05-01T14:00:00+02:00") == 1714564800000);
+    CHECK(t3339("2024-05-01t12:00:00.5z") == 1714564800500);
+    CHECK(t3339("2024-02-29T00:00:00-00:30") == 1709166600000);
+    const char *bad[] = {"2024-02-30T00:00:00Z",
+                         "2024-05-01 12:00:00Z",
+                         "2024-05-01T12:00:00",
+                         "2024-05-01T12:00:00.Z",
+                         "2024-13-01T00:00:00Z",
+                         "2024-05-01T24:00:00Z",
+                         "2024-05-01T12:00:00+24:00",
+                         "2024-05-01T12:00:00+02:00x",
+                         "2024-05-01",
+                         "",
+                         "20x4-05-01T12:00:00Z"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        CHECK(t3339(bad[i]) == -1);
+    int64_t ms;
+    CHECK(rt_rfc3339_ms("2024-05-01T12:00:00Zjunk", 20, &ms) && ms == 1714564800000);
 }
 
 RT_TEST_MAIN()
