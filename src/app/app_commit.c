@@ -225,6 +225,8 @@ static void publish(app_commit_t *c, const store_change_t *changes, int n)
 /* Only the node changes, still in log order (shallow copies; the feed copies what it keeps). */
 static void publish_nodes(app_commit_t *c, const store_change_t *changes, int n, int nodes)
 {
+    if (nodes == 0 || (!c->publish && !c->srv->feed))
+        return;
     if (nodes == n) {
         publish(c, changes, n);
         return;
@@ -260,9 +262,7 @@ static int mirror(app_commit_t *c, const store_change_t *changes, int n)
 
 void app_commit_dispatch(app_commit_t *c, const store_change_t *changes, int n)
 {
-    int nodes = mirror(c, changes, n);
-    if ((c->publish || c->srv->feed) && nodes > 0)
-        publish_nodes(c, changes, n, nodes);
+    publish_nodes(c, changes, n, mirror(c, changes, n));
 }
 
 void app_commit_watched(void *ctx, const store_change_t *changes, int n)
@@ -271,7 +271,6 @@ void app_commit_watched(void *ctx, const store_change_t *changes, int n)
     int nodes = mirror(c, changes, n);
     /* Queries waiting for this commit's directory changes need not wait for its fan-out. */
     atomic_fetch_add_explicit(&c->srv->metrics.mirror_done, 1, memory_order_release);
-    if ((c->publish || c->srv->feed) && nodes > 0)
-        publish_nodes(c, changes, n, nodes);
+    publish_nodes(c, changes, n, nodes);
     atomic_fetch_sub_explicit(&c->srv->metrics.publish_queue, 1, memory_order_relaxed);
 }

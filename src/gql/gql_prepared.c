@@ -142,27 +142,25 @@ static int prepared_get(gql_prepared_cache_t *c, char *key, size_t keylen, const
     int rc = gql_request_parse(schema, query, len, name, limits, &doc, &op, errors);
     if (rc != GQL_OK)
         return rc;
-    if (!(p = calloc(1, sizeof *p + keylen))) {
+    if ((p = calloc(1, sizeof *p + keylen))) {
+        p->cache = c;
+        p->refs = 1;
+        p->doc = doc;
+        p->op = op;
+        p->keylen = keylen;
+        memcpy(p->key, key, keylen);
+        pthread_mutex_lock(&c->lock);
+        gql_prepared_t *other = rt_map_get(c->map, key, keylen);
+        int put = other ? 0 : rt_map_put(c->map, key, keylen, p, NULL);
+        if (other)
+            other->refs++;
+        pthread_mutex_unlock(&c->lock);
+        if (other || put < 0) {
+            prepared_free(p); /* frees doc too */
+            p = other;
+        }
+    } else {
         gql_document_free(doc);
-        *errors = json_object_new_array();
-        json_object_array_add(*errors, gql_error_new("Out of memory", NULL));
-        return GQL_ERR_NOMEM;
-    }
-    p->cache = c;
-    p->refs = 1;
-    p->doc = doc;
-    p->op = op;
-    p->keylen = keylen;
-    memcpy(p->key, key, keylen);
-    pthread_mutex_lock(&c->lock);
-    gql_prepared_t *other = rt_map_get(c->map, key, keylen);
-    int put = other ? 0 : rt_map_put(c->map, key, keylen, p, NULL);
-    if (other)
-        other->refs++;
-    pthread_mutex_unlock(&c->lock);
-    if (other || put < 0) {
-        prepared_free(p);
-        p = other;
     }
     if (!p) {
         *errors = json_object_new_array();

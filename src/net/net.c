@@ -20,8 +20,9 @@
 
 /* lws keeps rx_buffer_size + LWS_PRE bytes for each WebSocket's whole life, so it is small
  * (bench/MEMORY.md), though never below a control frame's largest payload (125 bytes), which
- * lws hands over whole; longer messages arrive in fragments that net_ws.c reassembles. HTTP connections are short-lived
- * and read bodies in larger pieces. tx_packet_size is set so sends are not chopped to the rx size. */
+ * lws hands over whole; longer messages arrive in fragments that net_ws.c reassembles. HTTP
+ * connections are short-lived and read bodies in larger pieces. tx_packet_size is set so sends
+ * are not chopped to the rx size. */
 #define NET_RX_BUFFER 128
 #define NET_HTTP_RX_BUFFER 4096
 #define NET_TX_PACKET (256 * 1024)
